@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "satustok.catalog"
+    verbose_name = "Katalog / Catalog"

@@ -1,0 +1,56 @@
+"""Master products and variants.
+
+A master product groups one or more variants; each variant has exactly one SKU, unique across
+the hub by its comparison key (:func:`satustok.catalog.sku.sku_key`). Listings on channels link
+to variants, never to products, because a variant is what a buyer takes off the shelf.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from satustok.catalog.sku import MAX_SKU_LENGTH, sku_key
+
+
+class MasterProduct(models.Model):
+    name = models.CharField(_("nama"), max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("produk master")
+        verbose_name_plural = _("produk master")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Variant(models.Model):
+    product = models.ForeignKey(MasterProduct, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(_("SKU"), max_length=MAX_SKU_LENGTH)
+    # Stored so the database itself enforces "one variant per SKU" with an index lookup.
+    sku_key = models.CharField(max_length=MAX_SKU_LENGTH, unique=True, editable=False)
+    name = models.CharField(_("nama varian"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("varian")
+        verbose_name_plural = _("varian")
+        ordering = ["product_id", "sku_key"]
+
+    def __str__(self) -> str:
+        return self.sku
+
+    def clean(self) -> None:
+        if not sku_key(self.sku):
+            raise ValidationError({"sku": _("SKU wajib diisi / SKU is required")})
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.sku = self.sku.strip()
+        self.sku_key = sku_key(self.sku)
+        if not self.sku_key:
+            raise ValidationError({"sku": _("SKU wajib diisi / SKU is required")})
+        super().save(*args, **kwargs)

@@ -1,0 +1,110 @@
+"""Integrations with marketplaces and the listings they hold.
+
+A :class:`ChannelAccount` is one connected shop on one channel (Forstok calls it an
+*integration*). A :class:`Listing` is one sellable unit on that shop — a product without
+variants, or one variant child — bound to at most one master variant. Together they are the
+binding table of the OCA connector pattern: unique (account, external id), a link to the
+internal record, and what was last exchanged.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from satustok.catalog.models import Variant
+from satustok.core.crypto import EncryptedTextField
+from satustok.inventory.models import Warehouse
+
+
+class Channel(models.TextChoices):
+    TOKOPEDIA = "tokopedia", "Tokopedia"
+
+
+class Health(models.TextChoices):
+    CONNECTED = "connected", _("Terhubung")
+    CREDENTIALS_INVALID = "credentials_invalid", _("Kredensial tidak valid")
+    TOKEN_EXPIRED = "token_expired", _("Token kedaluwarsa")
+    NOT_ASSOCIATED = "not_associated", _("Toko tidak terhubung ke aplikasi")
+    SHOP_CLOSED = "shop_closed", _("Toko tutup / libur")
+    RATE_LIMITED = "rate_limited", _("Dibatasi (rate limit)")
+
+
+class ChannelAccount(models.Model):
+    """One shop on one channel, with its credentials (encrypted) and its sync settings."""
+
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    shop_id = models.CharField(_("Shop ID"), max_length=64)
+    shop_name = models.CharField(_("nama toko"), max_length=255, blank=True)
+    # Tokopedia's FS ID (the partner app id); other channels call it partner or app id.
+    app_id = models.CharField(_("FS ID"), max_length=64)
+    client_id = models.CharField(_("Client ID"), max_length=255)
+    client_secret = EncryptedTextField(_("Client Secret"))
+    access_token = EncryptedTextField(null=True, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    webhook_secret = EncryptedTextField(null=True, blank=True)
+
+    health = models.CharField(max_length=24, choices=Health.choices, default=Health.CONNECTED)
+    health_message = models.TextField(blank=True)
+    health_checked_at = models.DateTimeField(null=True, blank=True)
+
+    # Off after connecting until the seller has reviewed the import (as Forstok does).
+    push_stock = models.BooleanField(_("kirim stok"), default=False)
+    push_price = models.BooleanField(_("kirim harga"), default=False)
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="accounts",
+        verbose_name=_("gudang sumber stok"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("integrasi")
+        verbose_name_plural = _("integrasi")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "shop_id"], name="one_integration_per_shop"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} · {self.shop_name or self.shop_id}"
+
+
+class LinkMethod(models.TextChoices):
+    AUTO_SKU = "auto_sku", _("Otomatis (SKU)")
+    MANUAL = "manual", _("Manual")
+    UNLINKED = "unlinked", _("Tidak terhubung")
+
+
+class Listing(models.Model):
+    """One sellable unit on a channel, as last seen, and its link to a master variant."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="listings")
+    external_id = models.CharField(max_length=64)  # ids are text: channels differ in width
+    parent_external_id = models.CharField(max_length=64, blank=True)
+    sku = models.CharField(_("SKU kanal"), max_length=255, blank=True)  # as the channel spells it
+    name = models.CharField(_("nama"), max_length=512, blank=True)
+    status = models.CharField(_("status kanal"), max_length=32, blank=True)
+    stock = models.IntegerField(_("stok kanal"), default=0)
+    price = models.BigIntegerField(_("harga (Rp)"), default=0)  # whole rupiah
+
+    variant = models.ForeignKey(
+        Variant, on_delete=models.SET_NULL, null=True, blank=True, related_name="listings"
+    )
+    link_method = models.CharField(
+        max_length=16, choices=LinkMethod.choices, default=LinkMethod.UNLINKED
+    )
+    unlinked_reason = models.CharField(max_length=255, blank=True)
+
+    last_pushed_qty = models.IntegerField(null=True, blank=True)
+    last_pushed_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("listing")
+        verbose_name_plural = _("listing")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "external_id"], name="one_listing_per_id"),
+        ]
+        indexes = [models.Index(fields=["account", "sku"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.external_id} ({self.sku or '—'})"

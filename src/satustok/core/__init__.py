@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every app uses: the data directory, secrets at rest, logging."""

@@ -1,0 +1,107 @@
+"""Secrets at rest: a model field that stores Fernet ciphertext and never prints its value.
+
+Client secrets, tokens and webhook keys go through :class:`EncryptedTextField`. The database
+holds only ciphertext; Python code sees a :class:`Secret`, whose ``repr``/``str`` are masked so
+that a stray log line or template cannot leak it. Call ``.reveal()`` where the plain value is
+really needed (the HTTP call to the channel).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+class Secret:
+    """A plain-text secret that refuses to show itself by accident."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def masked(self) -> str:
+        return mask(self._value)
+
+    def __repr__(self) -> str:
+        return f"Secret({self.masked()!r})"
+
+    def __str__(self) -> str:
+        return self.masked()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            return self._value == other._value
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def mask(value: str) -> str:
+    """Show only the last four characters, and only of a secret long enough to stay secret."""
+    if len(value) < 12:
+        return "•" * 8
+    return "•" * 8 + value[-4:]
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(key.encode()) for key in keys])
+    except ValueError as exc:
+        raise ImproperlyConfigured("SATUSTOK encryption key is not a valid Fernet key") from exc
+
+
+def fernet() -> MultiFernet:
+    return _fernet(tuple(settings.SATUSTOK_ENCRYPTION_KEYS))
+
+
+def encrypt(plain: str) -> str:
+    return fernet().encrypt(plain.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        # Never include the token or key in the message.
+        raise ImproperlyConfigured(
+            "A stored secret cannot be decrypted with the configured encryption key. "
+            "Was SATUSTOK_ENCRYPTION_KEYS or the data directory's encryption_key changed?"
+        ) from exc
+
+
+class EncryptedTextField(models.TextField):
+    """A text column holding Fernet ciphertext; reads back as :class:`Secret`."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Secret | None:
+        if value is None:
+            return None
+        return Secret(decrypt(value))
+
+    def to_python(self, value: Any) -> Secret | None:
+        if value is None or isinstance(value, Secret):
+            return value
+        return Secret(str(value))
+
+    def get_prep_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        plain = value.reveal() if isinstance(value, Secret) else str(value)
+        return encrypt(plain)
+
+    def value_to_string(self, obj: Any) -> str:
+        # Serialisation (dumpdata) keeps ciphertext, never the plain value.
+        return self.get_prep_value(self.value_from_object(obj)) or ""

@@ -1,0 +1,74 @@
+"""``satustok run``: the whole embedded stack in one process.
+
+Starts the sandbox marketplaces (unless ``--no-sandbox``) and points the hub at them, makes
+sure a first user exists, prints where to go, and serves the hub with uvicorn. Later the
+in-process queue worker and scheduler start here too.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from satustok.core.firstuser import FirstUser, ensure_first_user
+
+
+class Command(BaseCommand):
+    help = "Run satustok: web UI, worker and (by default) the sandbox marketplaces."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=settings.PORT)
+        parser.add_argument("--sandbox-port", type=int, default=int(
+            os.environ.get("SATUSTOK_SANDBOX_PORT", "8899")))
+        parser.add_argument("--no-sandbox", action="store_true",
+                            help="talk to the real marketplaces (base URLs from settings)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sandbox = None if options["no_sandbox"] else self._start_sandbox(options["sandbox_port"])
+        user = ensure_first_user()
+        self._print_banner(options["host"], options["port"], user, sandbox)
+        self._serve(options["host"], options["port"])
+
+    def _start_sandbox(self, port: int) -> Any:
+        from satustok_sandbox.server import start_in_thread
+
+        sandbox = start_in_thread(port=port)
+        # The hub (and any process it starts) must reach the sandbox, not the real hosts.
+        for name, url in (("ACCOUNTS", sandbox.accounts_url), ("API", sandbox.api_url)):
+            os.environ[f"SATUSTOK_TOKOPEDIA_{name}_URL"] = url
+            setattr(settings, f"TOKOPEDIA_{name}_URL", url)
+        return sandbox
+
+    def _serve(self, host: str, port: int) -> None:
+        import uvicorn
+
+        uvicorn.run("satustok.asgi:application", host=host, port=port, log_level="warning")
+
+    def _print_banner(self, host: str, port: int, user: FirstUser, sandbox: Any) -> None:
+        url = f"http://{host}:{port}/"
+        lines = ["", "satustok is running", f"  Open        {url}"]
+        if user.created:
+            lines.append(f"  Log in as   {user.username} / {user.password}  (first user, created now)")
+        else:
+            lines.append(f"  Log in as   {user.username} (existing user)")
+        if sandbox is not None:
+            lines += self._sandbox_lines(sandbox)
+        lines += ["", "Stop with Ctrl+C.", ""]
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()
+
+    def _sandbox_lines(self, sandbox: Any) -> list[str]:
+        app = sandbox.app(fs_id=15001)
+        shop = sandbox.shop(480001)
+        return [
+            f"  Sandbox     Tokopedia API {sandbox.api_url}",
+            f"              control API   {sandbox.control_url}",
+            "",
+            "Next: connect the demo Tokopedia shop with these sandbox credentials",
+            f"  FS ID {app['fs_id']} · Shop ID {shop['shop_id']} ({shop['name']})",
+            f"  Client ID {app['client_id']} · Client Secret {app['client_secret']}",
+        ]

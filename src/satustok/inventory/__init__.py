@@ -1,0 +1,1 @@
+"""Master stock: warehouses, stock levels per (warehouse, variant), and the movement ledger."""

@@ -1,0 +1,85 @@
+"""Stock per (warehouse, variant) and the ledger that explains every change to it.
+
+``on_hand`` is what is on the shelf; ``reserved`` is held by open orders; ``available`` =
+on hand − reserved is what channels may sell. Available below zero is an oversell and is kept
+(and shown), never clamped away. Every change to a level is a :class:`StockMovement` written in
+the same transaction, so the ledger always sums to the level.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from satustok.catalog.models import Variant
+
+
+class Warehouse(models.Model):
+    name = models.CharField(_("nama"), max_length=120)
+    code = models.SlugField(_("kode"), max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gudang")
+        verbose_name_plural = _("gudang")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockLevel(models.Model):
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="levels")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="stock_levels")
+    on_hand = models.IntegerField(_("stok fisik"), default=0)
+    reserved = models.IntegerField(_("dipesan"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("level stok")
+        verbose_name_plural = _("level stok")
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "variant"], name="one_level_per_place"),
+            models.CheckConstraint(condition=models.Q(reserved__gte=0), name="reserved_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant} @ {self.warehouse}: {self.available}"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def is_oversold(self) -> bool:
+        return self.available < 0
+
+
+class MovementReason(models.TextChoices):
+    IMPORT_BASELINE = "import_baseline", _("Stok awal dari impor")
+    ORDER_RESERVE = "order_reserve", _("Pesanan baru (dipesan)")
+    ORDER_RELEASE = "order_release", _("Pesanan batal (dilepas)")
+    ORDER_SHIP = "order_ship", _("Pesanan dikirim")
+    RETURN_RESTOCK = "return_restock", _("Retur masuk stok")
+    ADJUSTMENT = "adjustment", _("Penyesuaian")
+
+
+class StockMovement(models.Model):
+    """One change to one stock level: deltas, why, and what caused it."""
+
+    level = models.ForeignKey(StockLevel, on_delete=models.CASCADE, related_name="movements")
+    on_hand_delta = models.IntegerField(default=0)
+    reserved_delta = models.IntegerField(default=0)
+    reason = models.CharField(max_length=32, choices=MovementReason.choices)
+    # Free-form pointer to the cause: "import:12", "order:tokopedia:3:889", "user:alice".
+    reference = models.CharField(max_length=120, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("mutasi stok")
+        verbose_name_plural = _("mutasi stok")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} {self.on_hand_delta:+d}/{self.reserved_delta:+d}"

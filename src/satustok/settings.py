@@ -1,0 +1,128 @@
+"""Django settings for satustok, read from the environment.
+
+Defaults are the embedded single-machine set-up: SQLite in the data directory (WAL, immediate
+transactions), keys generated on first run. ``DATABASE_URL`` switches to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dj_database_url
+
+from satustok.core.datadir import data_dir, django_secret_key, encryption_keys
+
+DATA_DIR = data_dir()
+SECRET_KEY = django_secret_key(DATA_DIR)
+SATUSTOK_ENCRYPTION_KEYS = encryption_keys(DATA_DIR)
+
+DEBUG = os.environ.get("SATUSTOK_DEBUG", "") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("SATUSTOK_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+PORT = int(os.environ.get("PORT", "8000"))
+PUBLIC_URL = os.environ.get("SATUSTOK_PUBLIC_URL", f"http://127.0.0.1:{PORT}")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "satustok.core",
+    "satustok.catalog",
+    "satustok.inventory",
+    "satustok.channels",
+    "satustok.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "satustok.urls"
+WSGI_APPLICATION = "satustok.wsgi.application"
+ASGI_APPLICATION = "satustok.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "satustok.sqlite3",
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout
+            # instead of one failing with "database is locked" half-way through.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+            ),
+        },
+        "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+TIME_ZONE = "Asia/Jakarta"  # WIB
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+LOGIN_URL = "/admin/login/"
+
+# Tokopedia: only these base URLs differ between the real marketplace and the sandbox.
+TOKOPEDIA_ACCOUNTS_URL = os.environ.get(
+    "SATUSTOK_TOKOPEDIA_ACCOUNTS_URL", "https://accounts.tokopedia.com"
+)
+TOKOPEDIA_API_URL = os.environ.get("SATUSTOK_TOKOPEDIA_API_URL", "https://fs.tokopedia.net")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SATUSTOK_LOG_LEVEL", "INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+}

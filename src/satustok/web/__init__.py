@@ -1,0 +1,1 @@
+"""The seller's web UI: server-rendered Django templates with HTMX partials."""
