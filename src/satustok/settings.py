@@ -7,6 +7,7 @@ transactions), keys generated on first run. ``DATABASE_URL`` switches to Postgre
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import dj_database_url
 
@@ -32,7 +33,10 @@ INSTALLED_APPS = [
     "satustok.catalog",
     "satustok.inventory",
     "satustok.channels",
+    "satustok.sync",
     "satustok.web",
+    "huey.contrib.djhuey",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -44,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -97,7 +102,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
-LANGUAGE_CODE = "id"
+LANGUAGE_CODE = "id"  # Bahasa Indonesia by default; English on request
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 TIME_ZONE = "Asia/Jakarta"  # WIB
 USE_I18N = True
@@ -105,12 +111,27 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from the finders; it only wants the folder
 STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+
+def _queue() -> dict:
+    """Huey: a SQLite file in the data directory by default, Redis for several machines."""
+    url = os.environ.get("SATUSTOK_QUEUE_URL", "")
+    common = {"name": "satustok", "immediate": False, "results": False, "utc": True}
+    if url.startswith("redis://"):
+        return {**common, "huey_class": "huey.RedisHuey", "url": url}
+    return {**common, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue.sqlite3")}
+
+
+HUEY = _queue()
 
 # Tokopedia: only these base URLs differ between the real marketplace and the sandbox.
 TOKOPEDIA_ACCOUNTS_URL = os.environ.get(
@@ -124,5 +145,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SATUSTOK_LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"},
+                "huey": {"level": "WARNING"}, "huey.consumer": {"level": "WARNING"}},
 }

@@ -51,3 +51,8 @@ def test_short_secrets_are_fully_masked() -> None:
 def test_values_queries_decrypt_too(account: ChannelAccount) -> None:
     (value,) = ChannelAccount.objects.values_list("client_secret", flat=True)
     assert value.reveal() == PLAIN
+
+
+def test_a_fresh_object_masks_its_secret_too(account: ChannelAccount) -> None:
+    assert isinstance(account.client_secret, Secret)
+    assert PLAIN not in repr(account.__dict__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.inventory.models import MovementReason, StockLevel, StockMovement, Warehouse
@@ -45,5 +46,7 @@ def test_movements_belong_to_a_level_and_explain_themselves(level: StockLevel) -
         level=level, on_hand_delta=5, reason=MovementReason.IMPORT_BASELINE, reference="import:1"
     )
     movement = level.movements.get()
-    assert movement.get_reason_display() == "Stok awal dari impor"
+    assert movement.get_reason_display() == "Stok awal dari impor"  # Bahasa Indonesia by default
+    with translation.override("en"):
+        assert movement.get_reason_display() == "Import baseline"
     assert str(movement).endswith("+5/+0")

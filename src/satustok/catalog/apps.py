@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class CatalogConfig(AppConfig):
     name = "satustok.catalog"
-    verbose_name = "Katalog / Catalog"
+    verbose_name = "Catalog"

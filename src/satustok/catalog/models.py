@@ -15,13 +15,13 @@ from satustok.catalog.sku import MAX_SKU_LENGTH, sku_key
 
 
 class MasterProduct(models.Model):
-    name = models.CharField(_("nama"), max_length=255)
+    name = models.CharField(_("name"), max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("produk master")
-        verbose_name_plural = _("produk master")
+        verbose_name = _("master product")
+        verbose_name_plural = _("master products")
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
@@ -33,12 +33,12 @@ class Variant(models.Model):
     sku = models.CharField(_("SKU"), max_length=MAX_SKU_LENGTH)
     # Stored so the database itself enforces "one variant per SKU" with an index lookup.
     sku_key = models.CharField(max_length=MAX_SKU_LENGTH, unique=True, editable=False)
-    name = models.CharField(_("nama varian"), max_length=255, blank=True)
+    name = models.CharField(_("variant name"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("varian")
-        verbose_name_plural = _("varian")
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
         ordering = ["product_id", "sku_key"]
 
     def __str__(self) -> str:
@@ -46,11 +46,11 @@ class Variant(models.Model):
 
     def clean(self) -> None:
         if not sku_key(self.sku):
-            raise ValidationError({"sku": _("SKU wajib diisi / SKU is required")})
+            raise ValidationError({"sku": _("SKU is required")})
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.sku = self.sku.strip()
         self.sku_key = sku_key(self.sku)
         if not self.sku_key:
-            raise ValidationError({"sku": _("SKU wajib diisi / SKU is required")})
+            raise ValidationError({"sku": _("SKU is required")})
         super().save(*args, **kwargs)

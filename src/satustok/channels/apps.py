@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class ChannelsConfig(AppConfig):
     name = "satustok.channels"
-    verbose_name = "Integrasi / Integrations"
+    verbose_name = "Integrations"

@@ -22,12 +22,12 @@ class Channel(models.TextChoices):
 
 
 class Health(models.TextChoices):
-    CONNECTED = "connected", _("Terhubung")
-    CREDENTIALS_INVALID = "credentials_invalid", _("Kredensial tidak valid")
-    TOKEN_EXPIRED = "token_expired", _("Token kedaluwarsa")
-    NOT_ASSOCIATED = "not_associated", _("Toko tidak terhubung ke aplikasi")
-    SHOP_CLOSED = "shop_closed", _("Toko tutup / libur")
-    RATE_LIMITED = "rate_limited", _("Dibatasi (rate limit)")
+    CONNECTED = "connected", _("Connected")
+    CREDENTIALS_INVALID = "credentials_invalid", _("Credentials invalid")
+    TOKEN_EXPIRED = "token_expired", _("Token expired")
+    NOT_ASSOCIATED = "not_associated", _("Shop not linked to the app")
+    SHOP_CLOSED = "shop_closed", _("Shop closed / on holiday")
+    RATE_LIMITED = "rate_limited", _("Rate limited")
 
 
 class ChannelAccount(models.Model):
@@ -35,7 +35,10 @@ class ChannelAccount(models.Model):
 
     channel = models.CharField(max_length=20, choices=Channel.choices)
     shop_id = models.CharField(_("Shop ID"), max_length=64)
-    shop_name = models.CharField(_("nama toko"), max_length=255, blank=True)
+    shop_name = models.CharField(_("shop name"), max_length=255, blank=True)
+    shop_url = models.CharField(max_length=255, blank=True)
+    # The channel's own warehouses as seen when connecting: [{"id", "name", "is_default"}].
+    shop_warehouses = models.JSONField(default=list, blank=True)
     # Tokopedia's FS ID (the partner app id); other channels call it partner or app id.
     app_id = models.CharField(_("FS ID"), max_length=64)
     client_id = models.CharField(_("Client ID"), max_length=255)
@@ -49,17 +52,19 @@ class ChannelAccount(models.Model):
     health_checked_at = models.DateTimeField(null=True, blank=True)
 
     # Off after connecting until the seller has reviewed the import (as Forstok does).
-    push_stock = models.BooleanField(_("kirim stok"), default=False)
-    push_price = models.BooleanField(_("kirim harga"), default=False)
+    push_stock = models.BooleanField(_("push stock"), default=False)
+    push_price = models.BooleanField(_("push price"), default=False)
     warehouse = models.ForeignKey(
-        Warehouse, on_delete=models.PROTECT, related_name="accounts",
-        verbose_name=_("gudang sumber stok"),
+        Warehouse,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        verbose_name=_("warehouse feeding this channel"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("integrasi")
-        verbose_name_plural = _("integrasi")
+        verbose_name = _("integration")
+        verbose_name_plural = _("integrations")
         constraints = [
             models.UniqueConstraint(fields=["channel", "shop_id"], name="one_integration_per_shop"),
         ]
@@ -69,9 +74,9 @@ class ChannelAccount(models.Model):
 
 
 class LinkMethod(models.TextChoices):
-    AUTO_SKU = "auto_sku", _("Otomatis (SKU)")
+    AUTO_SKU = "auto_sku", _("Automatic (SKU)")
     MANUAL = "manual", _("Manual")
-    UNLINKED = "unlinked", _("Tidak terhubung")
+    UNLINKED = "unlinked", _("Not linked")
 
 
 class Listing(models.Model):
@@ -80,11 +85,11 @@ class Listing(models.Model):
     account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="listings")
     external_id = models.CharField(max_length=64)  # ids are text: channels differ in width
     parent_external_id = models.CharField(max_length=64, blank=True)
-    sku = models.CharField(_("SKU kanal"), max_length=255, blank=True)  # as the channel spells it
-    name = models.CharField(_("nama"), max_length=512, blank=True)
-    status = models.CharField(_("status kanal"), max_length=32, blank=True)
-    stock = models.IntegerField(_("stok kanal"), default=0)
-    price = models.BigIntegerField(_("harga (Rp)"), default=0)  # whole rupiah
+    sku = models.CharField(_("channel SKU"), max_length=255, blank=True)  # as the channel spells it
+    name = models.CharField(_("name"), max_length=512, blank=True)
+    status = models.CharField(_("channel status"), max_length=32, blank=True)
+    stock = models.IntegerField(_("channel stock"), default=0)
+    price = models.BigIntegerField(_("price (Rp)"), default=0)  # whole rupiah
 
     variant = models.ForeignKey(
         Variant, on_delete=models.SET_NULL, null=True, blank=True, related_name="listings"
@@ -100,7 +105,7 @@ class Listing(models.Model):
 
     class Meta:
         verbose_name = _("listing")
-        verbose_name_plural = _("listing")
+        verbose_name_plural = _("listings")
         constraints = [
             models.UniqueConstraint(fields=["account", "external_id"], name="one_listing_per_id"),
         ]

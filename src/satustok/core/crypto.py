@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
 
 
 class Secret:
@@ -83,8 +84,20 @@ def decrypt(token: str) -> str:
         ) from exc
 
 
+class _SecretAttribute(DeferredAttribute):
+    """Wraps whatever is assigned in a :class:`Secret`, so a freshly created object masks its
+    secret exactly like one loaded from the database."""
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        if value is not None and not isinstance(value, Secret):
+            value = Secret(str(value))
+        instance.__dict__[self.field.attname] = value
+
+
 class EncryptedTextField(models.TextField):
     """A text column holding Fernet ciphertext; reads back as :class:`Secret`."""
+
+    descriptor_class = _SecretAttribute
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Secret | None:
         if value is None:

@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class InventoryConfig(AppConfig):
     name = "satustok.inventory"
-    verbose_name = "Inventori / Inventory"
+    verbose_name = "Inventory"

@@ -15,13 +15,13 @@ from satustok.catalog.models import Variant
 
 
 class Warehouse(models.Model):
-    name = models.CharField(_("nama"), max_length=120)
-    code = models.SlugField(_("kode"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("gudang")
-        verbose_name_plural = _("gudang")
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -31,13 +31,13 @@ class Warehouse(models.Model):
 class StockLevel(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="levels")
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="stock_levels")
-    on_hand = models.IntegerField(_("stok fisik"), default=0)
-    reserved = models.IntegerField(_("dipesan"), default=0)
+    on_hand = models.IntegerField(_("on hand"), default=0)
+    reserved = models.IntegerField(_("reserved"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("level stok")
-        verbose_name_plural = _("level stok")
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "variant"], name="one_level_per_place"),
             models.CheckConstraint(condition=models.Q(reserved__gte=0), name="reserved_not_negative"),
@@ -56,12 +56,12 @@ class StockLevel(models.Model):
 
 
 class MovementReason(models.TextChoices):
-    IMPORT_BASELINE = "import_baseline", _("Stok awal dari impor")
-    ORDER_RESERVE = "order_reserve", _("Pesanan baru (dipesan)")
-    ORDER_RELEASE = "order_release", _("Pesanan batal (dilepas)")
-    ORDER_SHIP = "order_ship", _("Pesanan dikirim")
-    RETURN_RESTOCK = "return_restock", _("Retur masuk stok")
-    ADJUSTMENT = "adjustment", _("Penyesuaian")
+    IMPORT_BASELINE = "import_baseline", _("Import baseline")
+    ORDER_RESERVE = "order_reserve", _("Order reserved")
+    ORDER_RELEASE = "order_release", _("Order released")
+    ORDER_SHIP = "order_ship", _("Order shipped")
+    RETURN_RESTOCK = "return_restock", _("Return restocked")
+    ADJUSTMENT = "adjustment", _("Adjustment")
 
 
 class StockMovement(models.Model):
@@ -77,8 +77,8 @@ class StockMovement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = _("mutasi stok")
-        verbose_name_plural = _("mutasi stok")
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

@@ -1,8 +1,27 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from satustok.web import views
+from satustok.web.views import catalog, dashboard, imports, integrations, orders, stock, synclog
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("integrations/", integrations.index, name="integrations"),
+    path("integrations/add/", integrations.add, name="integration_add"),
+    path("integrations/add/tokopedia/", integrations.add_tokopedia, name="integration_add_tokopedia"),
+    path("integrations/<int:pk>/", integrations.detail, name="integration"),
+    path("catalog/", catalog.index, name="catalog"),
+    path("catalog/unlinked/", catalog.unlinked, name="catalog_unlinked"),
+    path("catalog/listings/<int:pk>/link/", catalog.link, name="listing_link"),
+    path("catalog/sync/tokopedia/", imports.choose, name="import_choose"),
+    path("catalog/sync/runs/<int:pk>/", imports.run_page, name="import_run"),
+    path("catalog/sync/runs/<int:pk>/progress/", imports.progress, name="import_progress"),
+    path("catalog/sync/runs/<int:pk>/finish/", imports.finish, name="import_finish"),
+    path("catalog/sync/runs/<int:pk>/retry/", imports.retry, name="import_retry"),
+    path("catalog/sync/runs/<int:pk>/not-imported.csv", imports.unimported_csv, name="import_csv"),
+    path("inventory/", stock.index, name="inventory"),
+    path("orders/", orders.index, name="orders"),
+    path("sync-log/", synclog.index, name="sync_log"),
 ]

@@ -1,13 +1,14 @@
 """``satustok run``: the whole embedded stack in one process.
 
 Starts the sandbox marketplaces (unless ``--no-sandbox``) and points the hub at them, makes
-sure a first user exists, prints where to go, and serves the hub with uvicorn. Later the
-in-process queue worker and scheduler start here too.
+sure a first user exists, starts the queue worker (threads in this process), prints where to
+go, and serves the hub with uvicorn.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -30,8 +31,25 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         sandbox = None if options["no_sandbox"] else self._start_sandbox(options["sandbox_port"])
         user = ensure_first_user()
-        self._print_banner(options["host"], options["port"], user, sandbox)
-        self._serve(options["host"], options["port"])
+        consumer = self._start_worker()
+        try:
+            self._serve(
+                options["host"], options["port"],
+                on_ready=lambda: self._print_banner(options["host"], options["port"], user, sandbox),
+            )
+        finally:
+            consumer.stop(graceful=True)
+
+    def _start_worker(self) -> Any:
+        """The in-process queue worker (threads), and a nudge for runs a stop left half-way."""
+        from huey.contrib.djhuey import HUEY
+
+        from satustok.sync.tasks import resume_unfinished
+
+        consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
+        consumer.start()
+        resume_unfinished()
+        return consumer
 
     def _start_sandbox(self, port: int) -> Any:
         from satustok_sandbox.server import start_in_thread
@@ -43,10 +61,20 @@ class Command(BaseCommand):
             setattr(settings, f"TOKOPEDIA_{name}_URL", url)
         return sandbox
 
-    def _serve(self, host: str, port: int) -> None:
+    def _serve(self, host: str, port: int, on_ready: Callable[[], None]) -> None:
         import uvicorn
 
-        uvicorn.run("satustok.asgi:application", host=host, port=port, log_level="warning")
+        class AnnouncingServer(uvicorn.Server):
+            # Print "where to go" only once the port accepts connections, so a script that
+            # reads the banner can use the URL at once.
+            async def startup(self, sockets: Any = None) -> None:
+                await super().startup(sockets=sockets)
+                if self.started:
+                    on_ready()
+
+        config = uvicorn.Config("satustok.asgi:application", host=host, port=port,
+                                log_level="warning", lifespan="off")
+        AnnouncingServer(config).run()
 
     def _print_banner(self, host: str, port: int, user: FirstUser, sandbox: Any) -> None:
         url = f"http://{host}:{port}/"

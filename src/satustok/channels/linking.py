@@ -1,0 +1,27 @@
+"""Linking a listing to a master variant by hand, for what the import could not link."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from satustok.catalog.models import Variant
+from satustok.catalog.sku import sku_key
+from satustok.channels.models import LinkMethod, Listing
+
+
+class LinkRefused(ValueError):
+    pass
+
+
+def link_by_hand(listing: Listing, master_sku: str) -> Listing:
+    variant = Variant.objects.filter(sku_key=sku_key(master_sku)).first()
+    if variant is None:
+        raise LinkRefused(
+            _("No master product has SKU %(sku)s. Check the SKU in the Product Catalog.")
+            % {"sku": master_sku.strip()}
+        )
+    listing.variant = variant
+    listing.link_method = LinkMethod.MANUAL
+    listing.unlinked_reason = ""
+    listing.save(update_fields=["variant", "link_method", "unlinked_reason"])
+    return listing

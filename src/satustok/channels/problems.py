@@ -1,0 +1,155 @@
+"""What went wrong, in words a seller understands, and what to do about it.
+
+Channel clients raise the technical error tree (``channels/http/errors.py``). The web UI and the
+CLI never show those directly: they turn each into a :class:`SellerProblem` — a short title
+and an explanation that says what happened and what to do — through one table. Messages are
+written in English and translated (Bahasa Indonesia is the default language of the UI).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from satustok.channels.http import errors
+
+
+class Problem(enum.StrEnum):
+    INVALID_INPUT = "invalid_input"
+    CREDENTIALS_REJECTED = "credentials_rejected"
+    NOT_ASSOCIATED = "not_associated"
+    SHOP_CLOSED = "shop_closed"
+    ALREADY_CONNECTED = "already_connected"
+    RATE_LIMITED = "rate_limited"
+    UNREACHABLE = "unreachable"
+    CHANNEL_ERROR = "channel_error"
+
+
+@dataclass
+class SellerProblem(Exception):
+    problem: Problem
+    title: str | Promise
+    detail: str | Promise
+    params: dict[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.headline}: {self.explanation}"
+
+    @property
+    def headline(self) -> str:
+        return str(self.title) % _Params(self.params)
+
+    @property
+    def explanation(self) -> str:
+        return str(self.detail) % _Params(self.params)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.problem]
+
+
+class _Params(dict[str, object]):
+    """Message parameters; one a message does not get is left blank rather than crash."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+# Distinct exit codes let scripts react without parsing the (translated) message.
+EXIT_CODES = {
+    Problem.INVALID_INPUT: 2,
+    Problem.CREDENTIALS_REJECTED: 3,
+    Problem.NOT_ASSOCIATED: 4,
+    Problem.SHOP_CLOSED: 5,
+    Problem.ALREADY_CONNECTED: 6,
+    Problem.RATE_LIMITED: 7,
+    Problem.UNREACHABLE: 8,
+    Problem.CHANNEL_ERROR: 9,
+}
+
+MESSAGES: dict[Problem, tuple[Promise, Promise]] = {
+    Problem.CREDENTIALS_REJECTED: (
+        _("%(channel)s rejected the Client ID and Client Secret"),
+        _(
+            "Check that both were copied exactly, without spaces, and that they belong to FS ID "
+            "%(app_id)s. If you got them from your hub operator, ask for them again. Nothing was "
+            "saved."
+        ),
+    ),
+    Problem.NOT_ASSOCIATED: (
+        _("Shop %(shop_id)s is not linked to FS ID %(app_id)s"),
+        _(
+            "%(channel)s only lets an app reach shops that were added to it. Two things prevent "
+            "that: the shop is not an Official Store or a Power Merchant (Regular Merchant shops "
+            "cannot be connected), or the shop is already connected to another system (another "
+            "app or hub). Check the shop's tier in the seller centre, disconnect the other system "
+            "if there is one, and ask the app owner to add the shop. Nothing was saved."
+        ),
+    ),
+    Problem.SHOP_CLOSED: (
+        _("Shop %(shop_name)s is closed or on holiday"),
+        _(
+            "%(channel)s reports the shop as closed%(reason)s. Open the shop again (end the "
+            "holiday) in the seller centre, then connect it. Nothing was saved."
+        ),
+    ),
+    Problem.ALREADY_CONNECTED: (
+        _("This shop is already connected"),
+        _(
+            "Shop %(shop_id)s is already an integration in this hub (%(existing)s). Open it from "
+            "Integrations instead of adding it again."
+        ),
+    ),
+    Problem.RATE_LIMITED: (
+        _("%(channel)s is limiting requests right now"),
+        _(
+            "Too many requests were sent in a short time. Nothing was saved; wait a minute and try "
+            "again."
+        ),
+    ),
+    Problem.UNREACHABLE: (
+        _("%(channel)s could not be reached"),
+        _(
+            "The connection failed or took too long (%(cause)s). Check this machine's internet "
+            "connection and try again in a minute. Nothing was saved."
+        ),
+    ),
+    Problem.CHANNEL_ERROR: (
+        _("%(channel)s answered with an error"),
+        _(
+            "The request was refused (%(cause)s). Try again; if it keeps happening, send this "
+            "message to your hub operator. Nothing was saved."
+        ),
+    ),
+    Problem.INVALID_INPUT: (
+        _("Some fields are missing or malformed"),
+        _("Check the highlighted fields and try again."),
+    ),
+}
+
+# Error class → problem, most specific first (first match wins).
+ERROR_TABLE: list[tuple[type[errors.ChannelError], Problem]] = [
+    (errors.CredentialsRejected, Problem.CREDENTIALS_REJECTED),
+    (errors.AuthError, Problem.CREDENTIALS_REJECTED),
+    (errors.NotAssociated, Problem.NOT_ASSOCIATED),
+    (errors.NotFound, Problem.NOT_ASSOCIATED),  # an unknown shop id looks the same to a seller
+    (errors.RateLimited, Problem.RATE_LIMITED),
+    (errors.TransportError, Problem.UNREACHABLE),
+    (errors.ServerError, Problem.UNREACHABLE),
+    (errors.ChannelError, Problem.CHANNEL_ERROR),
+]
+
+
+def problem(kind: Problem, **params: object) -> SellerProblem:
+    title, detail = MESSAGES[kind]
+    return SellerProblem(kind, title, detail, params)
+
+
+def explain(error: errors.ChannelError, **params: object) -> SellerProblem:
+    """The seller's view of a channel error (``params`` fill the message: channel, shop…)."""
+    kind = next(kind for cls, kind in ERROR_TABLE if isinstance(error, cls))
+    cause = error.error_code or (f"HTTP {error.status}" if error.status else type(error).__name__)
+    return problem(kind, cause=cause, **params)

@@ -1,0 +1,88 @@
+"""What the hub needs from any channel, in the hub's own words.
+
+Each channel package (``tokopedia/``, later ``shopee/``…) provides an adapter that turns its
+payloads into these plain records; the import and sync engines only ever see these. That is
+what lets a new channel be added without touching domain code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelUnit:
+    """One sellable unit on a channel: a product without variants, or one variant child."""
+
+    external_id: str
+    sku: str  # as the channel spells it (may be blank or padded: the import decides)
+    name: str
+    is_active: bool
+    status_label: str  # the channel's own status, for the seller to read
+    stock: int
+    price: int  # whole rupiah
+    parent_external_id: str = ""  # the variant family, when the unit is a child
+    family_name: str = ""  # the family's product name, which names the master product
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPage:
+    number: int
+    units: list[ChannelUnit]
+
+
+@dataclass(frozen=True, slots=True)
+class ShopWarehouse:
+    external_id: str
+    name: str
+    is_default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShopProfile:
+    shop_id: str
+    name: str
+    is_open: bool
+    close_reason: str = ""
+    url: str = ""
+    warehouses: tuple[ShopWarehouse, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a seller types to connect a shop. ``app_id`` is Tokopedia's FS ID."""
+
+    app_id: str
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+class CatalogSource(Protocol):
+    """Reads a connected shop's catalogue, page by page, resumable from any page."""
+
+    def shop_profile(self) -> ShopProfile: ...
+
+    def unit_pages(self, start_page: int = 1) -> Iterator[UnitPage]: ...
+
+
+class Connector(Protocol):
+    """One per channel: checks credentials against a shop and reads connected shops."""
+
+    channel: str
+    label: str
+
+    def verify(self, credentials: Credentials, shop_id: str) -> ShopProfile:
+        """Prove the credentials reach the shop; raise the channel error tree otherwise."""
+        ...
+
+    def catalog_source(self, account: ChannelAccountLike) -> CatalogSource: ...
+
+
+class ChannelAccountLike(Protocol):
+    """The fields of a stored integration a connector needs (the Django model has them)."""
+
+    shop_id: str
+    app_id: str
+    client_id: str

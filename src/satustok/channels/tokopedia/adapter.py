@@ -1,0 +1,156 @@
+"""Tokopedia in the hub's words: the connector the registry hands out.
+
+Maps Tokopedia payloads (``schemas.py``) onto the channel-neutral records of
+``channels/protocol.py``. This module builds clients from settings and stored integrations;
+``client.py`` stays free of Django and is the only module that speaks HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.utils.translation import gettext_noop
+
+from satustok.channels import protocol
+from satustok.channels.http.retry import RetryPolicy
+from satustok.channels.protocol import ChannelUnit, ShopProfile, ShopWarehouse, UnitPage
+from satustok.channels.tokopedia.auth import AccessToken, Credentials
+from satustok.channels.tokopedia.client import TokopediaClient
+from satustok.channels.tokopedia.schemas import Product, ShopInfo
+
+# Product status codes of the fact sheet (§5); 2 ("featured") is an active product too.
+ACTIVE_STATUSES = {1, 2}
+STATUS_LABELS = {
+    -2: gettext_noop("Banned"),
+    -1: gettext_noop("Pending review"),
+    0: gettext_noop("Deleted"),
+    1: gettext_noop("Active"),
+    2: gettext_noop("Featured"),
+    3: gettext_noop("Inactive"),
+}
+
+
+# A seller waiting on a form gets an answer within seconds; background jobs keep the
+# client's patient default (they converge later anyway).
+INTERACTIVE_RETRIES = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0, max_elapsed=5.0)
+
+
+def build_client(
+    credentials: Credentials,
+    account: object | None = None,
+    retry_policy: RetryPolicy | None = None,
+) -> TokopediaClient:
+    """A client for one app, at the base URLs of settings (the real hosts or the sandbox)."""
+    token, on_token = _token_persistence(account) if account is not None else (None, None)
+    return TokopediaClient(
+        credentials,
+        accounts_url=settings.TOKOPEDIA_ACCOUNTS_URL,
+        api_url=settings.TOKOPEDIA_API_URL,
+        token=token,
+        on_token=on_token,
+        retry_policy=retry_policy,
+    )
+
+
+def _token_persistence(account):  # type: ignore[no-untyped-def]
+    """Reuse the integration's stored token, and store each new one (encrypted): Tokopedia
+    issues a new token only after the old one expires, so every worker should share it."""
+    token = None
+    if account.access_token and account.token_expires_at:
+        token = AccessToken(account.access_token.reveal(), account.token_expires_at)
+
+    def remember(new: AccessToken) -> None:
+        account.access_token, account.token_expires_at = new.value, new.expires_at
+        type(account).objects.filter(pk=account.pk).update(
+            access_token=account.access_token, token_expires_at=new.expires_at
+        )
+
+    return token, remember
+
+
+def _credentials(app_id: str, client_id: str, client_secret: str) -> Credentials:
+    return Credentials(fs_id=int(app_id), client_id=client_id, client_secret=client_secret)
+
+
+def shop_profile(shop: ShopInfo) -> ShopProfile:
+    return ShopProfile(
+        shop_id=str(shop.shop_id),
+        name=shop.shop_name,
+        is_open=shop.open,
+        close_reason=shop.reason,
+        url=shop.shop_url,
+        warehouses=tuple(
+            ShopWarehouse(str(w.warehouse_id), w.warehouse_name, bool(w.is_default))
+            for w in shop.warehouses
+        ),
+    )
+
+
+class TokopediaConnector:
+    channel = "tokopedia"
+    label = "Tokopedia"
+
+    def verify(self, credentials: protocol.Credentials, shop_id: str) -> ShopProfile:
+        creds = _credentials(credentials.app_id, credentials.client_id, credentials.client_secret)
+        with build_client(creds, retry_policy=INTERACTIVE_RETRIES) as client:
+            return shop_profile(client.get_shop(int(shop_id)))
+
+    def catalog_source(self, account) -> TokopediaCatalog:  # type: ignore[no-untyped-def]
+        creds = _credentials(account.app_id, account.client_id, account.client_secret.reveal())
+        return TokopediaCatalog(build_client(creds, account), int(account.shop_id))
+
+
+class TokopediaCatalog:
+    """A shop's products as sellable units: variant parents are families, not units."""
+
+    def __init__(self, client: TokopediaClient, shop_id: int) -> None:
+        self.client, self.shop_id = client, shop_id
+        self._family_names: dict[int, str] = {}
+
+    def shop_profile(self) -> ShopProfile:
+        return shop_profile(self.client.get_shop(self.shop_id))
+
+    def unit_pages(self, start_page: int = 1) -> Iterator[UnitPage]:
+        try:
+            for page in self.client.iter_product_pages(self.shop_id, start_page=start_page):
+                yield UnitPage(page.page, self._units(page.products))
+        finally:
+            self.client.close()
+
+    def _units(self, products: list[Product]) -> list[ChannelUnit]:
+        for product in products:
+            if product.is_variant_parent:
+                self._family_names[product.product_id] = product.basic.name
+        self._learn_missing_parents(products)
+        return [self._unit(p) for p in products if not p.is_variant_parent]
+
+    def _learn_missing_parents(self, products: list[Product]) -> None:
+        # A child may come on an earlier page than its parent (or after a resume): look the
+        # missing parents up in one call, so the master product gets the family's name.
+        missing = {
+            pid for p in products if (pid := _parent_id(p)) and pid not in self._family_names
+        }
+        if missing:
+            for parent in self.client.get_products(sorted(missing)):
+                self._family_names[parent.product_id] = parent.basic.name
+
+    def _unit(self, product: Product) -> ChannelUnit:
+        parent = _parent_id(product)
+        return ChannelUnit(
+            external_id=str(product.product_id),
+            sku=product.sku,
+            name=product.basic.name,
+            is_active=product.basic.status in ACTIVE_STATUSES,
+            status_label=STATUS_LABELS.get(product.basic.status, str(product.basic.status)),
+            stock=product.stock.value,
+            price=round(product.price.value),
+            parent_external_id=str(parent) if parent else "",
+            family_name=self._family_names.get(parent, "") if parent else "",
+        )
+
+
+def _parent_id(product: Product) -> int | None:
+    if product.variant is None or not product.variant.is_variant:
+        return None
+    return product.variant.parent_id

@@ -1,0 +1,1 @@
+"""Moving data between the hub and the channels: imports now; the stock pusher and order poller later."""

@@ -1,0 +1,113 @@
+"""Import runs and what each one saw.
+
+An :class:`ImportRun` reads a shop's whole catalogue into :class:`ImportRow` staging rows (page by
+page, recording the last finished page so a crash resumes there), sorts every row into one
+bucket of PRODUCT.md rule 4, and — for a real import, not a preview — applies the rows to the
+catalogue in small transactions, each row marked applied with its write. The rows stay after
+the run: they are the *Finish* report and its CSV.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from satustok.catalog.models import Variant
+from satustok.channels.models import ChannelAccount
+
+
+class Bucket(models.TextChoices):
+    LINKED = "linked", _("Linked to an existing product")
+    NEW_MASTER = "new_master", _("New master product")
+    SKIPPED_EMPTY_SKU = "skipped_empty_sku", _("Skipped – empty SKU")
+    SKIPPED_INACTIVE = "skipped_inactive", _("Skipped – not active")
+    SKIPPED_NO_STOCK = "skipped_no_stock", _("Skipped – no stock")
+    CONFLICT_DUPLICATE_SKU = "conflict_duplicate_sku", _("Conflict – duplicate SKU")
+
+
+IMPORTED_BUCKETS = (Bucket.LINKED, Bucket.NEW_MASTER)
+
+
+class RunMode(models.TextChoices):
+    PREVIEW = "preview", _("Preview")
+    IMPORT = "import", _("Import")
+
+
+class RunState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    FETCHING = "fetching", _("Reading products")
+    APPLYING = "applying", _("Importing")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class ImportRun(models.Model):
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="imports")
+    mode = models.CharField(max_length=10, choices=RunMode.choices, default=RunMode.IMPORT)
+    state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.QUEUED)
+    pages_done = models.PositiveIntegerField(default=0)  # the resume point
+    units_fetched = models.PositiveIntegerField(default=0)
+    units_applied = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    mismatches = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)  # a seller-readable message, never a secret
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} #{self.pk} ({self.get_state_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (RunState.DONE, RunState.FAILED)
+
+    @property
+    def units_to_apply(self) -> int:
+        return self.units_fetched
+
+
+class ImportRow(models.Model):
+    """One sellable unit as the channel showed it during a run, and what the run did with it."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rows")
+    page = models.PositiveIntegerField()
+    external_id = models.CharField(max_length=64)
+    parent_external_id = models.CharField(max_length=64, blank=True)
+    sku = models.CharField(max_length=255, blank=True)
+    name = models.CharField(max_length=512, blank=True)
+    family_name = models.CharField(max_length=512, blank=True)
+    status_label = models.CharField(max_length=32, blank=True)
+    is_active = models.BooleanField(default=True)
+    stock = models.IntegerField(default=0)
+    price = models.BigIntegerField(default=0)
+
+    bucket = models.CharField(max_length=24, choices=Bucket.choices, blank=True)
+    detail = models.CharField(max_length=255, blank=True)  # e.g. the other ids sharing a SKU
+    variant = models.ForeignKey(Variant, on_delete=models.SET_NULL, null=True, blank=True)
+    master_available = models.IntegerField(null=True, blank=True)  # for linked rows
+    applied = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "external_id"], name="one_row_per_unit"),
+        ]
+        indexes = [models.Index(fields=["run", "applied"]), models.Index(fields=["run", "bucket"])]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.sku!r} → {self.bucket}"
+
+    @property
+    def has_stock_mismatch(self) -> bool:
+        return self.master_available is not None and self.master_available != self.stock

@@ -1,0 +1,42 @@
+"""Template filters for how Indonesian sellers read numbers and times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(value: int | float | None) -> str:
+    """150000 → ``Rp 150.000`` (dots group thousands, as on every Indonesian price tag)."""
+    if value is None or value == "":
+        return "—"
+    amount = round(float(value))
+    grouped = f"{abs(amount):,}".replace(",", ".")
+    return f"{'-' if amount < 0 else ''}Rp {grouped}"
+
+
+@register.filter
+def number(value: int | None) -> str:
+    """12345 → ``12.345``."""
+    if value is None:
+        return "—"
+    return f"{value:,}".replace(",", ".")
+
+
+@register.filter
+def wib(value: datetime | None) -> str:
+    """A moment in Western Indonesian Time: ``26-11-2026 22:15 WIB``."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)  # TIME_ZONE is Asia/Jakarta
+    return local.strftime("%d-%m-%Y %H:%M WIB")
+
+
+@register.filter
+def percent(part: int, whole: int) -> int:
+    return int(100 * part / whole) if whole else 0

@@ -1,0 +1,1 @@
+"""Views of the seller UI, one module per menu entry. Every page needs a logged-in user."""

@@ -1,0 +1,74 @@
+"""Product Catalog: master products, their variants and stock, and every listing on every
+integration — linked ones under their variant, unlinked ones with the reason."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from satustok.catalog.models import MasterProduct, Variant
+from satustok.channels.linking import LinkRefused, link_by_hand
+from satustok.channels.models import LinkMethod, Listing
+from satustok.sync.models import Bucket
+from satustok.web.forms import ManualLinkForm
+
+PRODUCTS_PER_PAGE = 25
+
+
+def _variants_with_stock():  # type: ignore[no-untyped-def]
+    listings = Listing.objects.select_related("account").order_by("account_id", "external_id")
+    levels_available = F("stock_levels__on_hand") - F("stock_levels__reserved")
+    return (Variant.objects.annotate(on_hand=Coalesce(Sum("stock_levels__on_hand"), 0),
+                                     available=Coalesce(Sum(levels_available), 0))
+            .prefetch_related(Prefetch("listings", queryset=listings)))
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    products = MasterProduct.objects.prefetch_related(
+        Prefetch("variants", queryset=_variants_with_stock()))
+    if query:
+        products = products.filter(Q(name__icontains=query) | Q(variants__sku__icontains=query)).distinct()
+    page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/catalog/index.html", {
+        "nav": "catalog", "page": page, "q": query,
+        "unlinked_count": Listing.objects.filter(link_method=LinkMethod.UNLINKED).count(),
+    })
+
+
+@login_required
+def unlinked(request: HttpRequest) -> HttpResponse:
+    listings = (Listing.objects.filter(link_method=LinkMethod.UNLINKED)
+                .select_related("account").order_by("account_id", "unlinked_reason", "external_id"))
+    page = Paginator(listings, 100).get_page(request.GET.get("page"))
+    reasons = dict(Bucket.choices)
+    for listing in page:
+        listing.reason_label = reasons.get(listing.unlinked_reason, listing.unlinked_reason)
+    return render(request, "web/catalog/unlinked.html", {"nav": "catalog", "page": page,
+                                                         "form": ManualLinkForm()})
+
+
+@login_required
+@require_POST
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(Listing, pk=pk)
+    form = ManualLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Type the master SKU to link to."))
+    else:
+        try:
+            link_by_hand(listing, form.cleaned_data["sku"])
+        except LinkRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Listing %(id)s is now linked to %(sku)s.") % {
+                "id": listing.external_id, "sku": listing.variant.sku})  # type: ignore[union-attr]
+    return redirect("web:catalog_unlinked")

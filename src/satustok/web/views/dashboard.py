@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from satustok.catalog.models import MasterProduct, Variant
+from satustok.channels.models import ChannelAccount, Listing, LinkMethod
+from satustok.inventory.models import StockLevel
+from satustok.sync.models import ImportRun
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    oversold = StockLevel.objects.filter(reserved__gt=F("on_hand")).select_related("variant", "warehouse")
+    context = {
+        "nav": "dashboard",
+        "integrations": ChannelAccount.objects.order_by("shop_name"),
+        "products": MasterProduct.objects.count(),
+        "variants": Variant.objects.count(),
+        "listings": Listing.objects.count(),
+        "unlinked": Listing.objects.filter(link_method=LinkMethod.UNLINKED).count(),
+        "oversold": oversold[:20],
+        "oversold_count": oversold.count(),
+        "recent_runs": ImportRun.objects.select_related("account")[:5],
+    }
+    return render(request, "web/dashboard.html", context)

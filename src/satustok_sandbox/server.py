@@ -1,0 +1,240 @@
+"""One loopback server for every marketplace sandbox, and a handle to drive it from Python.
+
+Each marketplace object mounts its own routes (Tokopedia: ``/tokopedia/accounts``,
+``/tokopedia/fs``, ``/_sandbox/tokopedia/``); a Shopee sandbox will sit beside it the same way.
+``start_in_thread`` runs uvicorn in a daemon thread and returns once the socket is listening;
+the ``RunningSandbox`` it returns wraps the control API with small httpx helpers for tests.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from satustok_sandbox.tokopedia import TokopediaSandbox
+from satustok_sandbox.tokopedia.seed import Seed, load_seed, parse_seed
+
+STARTUP_TIMEOUT_SECONDS = 15.0
+CONTROL_TIMEOUT_SECONDS = 10.0
+
+
+class Marketplace(Protocol):
+    """What the server needs from a marketplace sandbox."""
+
+    name: str
+
+    def routes(self) -> list[BaseRoute]: ...
+
+    def info(self, base_url: str) -> dict[str, Any]: ...
+
+    async def startup(self) -> None: ...
+
+    async def shutdown(self) -> None: ...
+
+
+class SandboxStartError(RuntimeError):
+    """The server could not start listening (port taken, address not available…)."""
+
+
+class SandboxControlError(RuntimeError):
+    """A control API call was refused; ``status`` and ``message`` say why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
+
+def build_app(marketplaces: Sequence[Marketplace]) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for marketplace in marketplaces:
+            await marketplace.startup()
+        yield
+        for marketplace in marketplaces:
+            await marketplace.shutdown()
+
+    routes = [route for marketplace in marketplaces for route in marketplace.routes()]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def combined_info(marketplaces: Sequence[Marketplace], base_url: str) -> dict[str, Any]:
+    """The first marketplace's document at top level (the CLI contract), others by name."""
+    primary, *others = marketplaces
+    return {**primary.info(base_url), **{m.name: m.info(base_url) for m in others}}
+
+
+def coerce_seed(seed: Seed | str | Path | dict[str, Any] | None) -> Seed | None:
+    """Accept a seed model, a path to a seed file, a decoded document, or None (demo)."""
+    if seed is None or isinstance(seed, Seed):
+        return seed
+    if isinstance(seed, dict):
+        return parse_seed(seed)
+    return load_seed(seed)
+
+
+def url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class RunningSandbox:
+    """A started sandbox server: its URLs, its ``--json`` info document and control helpers."""
+
+    def __init__(
+        self,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        base_url: str,
+        tokopedia: TokopediaSandbox,
+        info: dict[str, Any],
+    ) -> None:
+        self.server = server
+        self.thread = thread
+        self.base_url = base_url
+        self.tokopedia = tokopedia
+        self.info = info
+        self.accounts_url: str = info["accounts_url"]
+        self.api_url: str = info["api_url"]
+        self.control_url: str = info["control_url"]
+        self._control = httpx.Client(
+            base_url=self.control_url, timeout=CONTROL_TIMEOUT_SECONDS, trust_env=False
+        )
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def app(self, fs_id: int = 15001) -> dict[str, Any]:
+        return next(app for app in self.info["apps"] if app["fs_id"] == fs_id)
+
+    def shop(self, shop_id: int) -> dict[str, Any]:
+        return next(shop for shop in self.info["shops"] if shop["shop_id"] == shop_id)
+
+    def control(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """Call the control API; non-2xx answers raise ``SandboxControlError``."""
+        response = self._control.request(method, path, json=body, params=params or None)
+        if response.is_error:
+            message = response.json().get("error", response.text) if response.content else ""
+            raise SandboxControlError(response.status_code, message)
+        return response.json()
+
+    def reset(self) -> None:
+        self.control("POST", "reset")
+
+    def set_faults(self, **faults: Any) -> dict[str, Any]:
+        return self.control("POST", "faults", faults)
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self.control("DELETE", "faults")
+
+    def stats(self) -> dict[str, Any]:
+        return self.control("GET", "stats")
+
+    def calls(self) -> list[dict[str, Any]]:
+        return self.control("GET", "calls")
+
+    def deliveries(self, event: str | None = None) -> list[dict[str, Any]]:
+        return self.control("GET", "webhooks/deliveries", **({"event": event} if event else {}))
+
+    def wait_for_deliveries(
+        self, count: int, *, event: str | None = None, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
+        """Poll the delivery log until it holds at least ``count`` records (or time runs out)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.deliveries(event)
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
+
+    def place_order(
+        self, shop_id: int, items: list[dict[str, Any]], **extra: Any
+    ) -> dict[str, Any]:
+        return self.control("POST", "orders", {"shop_id": shop_id, "items": items, **extra})
+
+    def move_order(self, order_id: int, status: int) -> dict[str, Any]:
+        return self.control("POST", f"orders/{order_id}/status", {"status": status})
+
+    def order(self, order_id: int) -> dict[str, Any]:
+        return self.control("GET", f"orders/{order_id}")
+
+    def product(self, product_id: int) -> dict[str, Any]:
+        return self.control("GET", f"products/{product_id}")
+
+    def patch_product(self, product_id: int, **fields: Any) -> dict[str, Any]:
+        return self.control("PATCH", f"products/{product_id}", fields)
+
+    def patch_shop(self, shop_id: int, **fields: Any) -> dict[str, Any]:
+        return self.control("PATCH", f"shops/{shop_id}", fields)
+
+    def link_shop(self, shop_id: int, fs_id: int, *, replace: bool = False) -> dict[str, Any]:
+        return self.control("POST", f"shops/{shop_id}/link", {"fs_id": fs_id, "replace": replace})
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        return self.control("POST", "clock", {"advance_seconds": seconds})
+
+    def stop(self) -> None:
+        self._control.close()
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+
+
+def start_in_thread(
+    seed: Seed | str | Path | dict[str, Any] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    latency_ms: int = 0,
+    unlimited: bool = False,
+) -> RunningSandbox:
+    """Start the sandbox server in a daemon thread; returns once it is listening.
+
+    ``seed`` None is the demo seed; ``port`` 0 picks a free port."""
+    tokopedia = TokopediaSandbox(coerce_seed(seed), latency_ms=latency_ms, unlimited=unlimited)
+    marketplaces: list[Marketplace] = [tokopedia]
+    config = uvicorn.Config(
+        build_app(marketplaces),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="satustok-sandbox", daemon=True)
+    thread.start()
+    _wait_until_listening(server, thread, host, port)
+    bound_port = server.servers[0].sockets[0].getsockname()[1]
+    base_url = f"http://{url_host(host)}:{bound_port}"
+    tokopedia.base_url = base_url
+    return RunningSandbox(
+        server, thread, base_url, tokopedia, combined_info(marketplaces, base_url)
+    )
+
+
+def _wait_until_listening(
+    server: uvicorn.Server, thread: threading.Thread, host: str, port: int
+) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while not server.started:
+        if not thread.is_alive():
+            raise SandboxStartError(
+                f"could not listen on {host}:{port} (is the port already in use?)"
+            )
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise SandboxStartError(
+                f"the sandbox did not start within {STARTUP_TIMEOUT_SECONDS:.0f} s"
+            )
+        time.sleep(0.01)

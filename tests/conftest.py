@@ -1,0 +1,56 @@
+"""Shared pytest fixtures: marketplace sandboxes served over real loopback HTTP.
+
+One sandbox server is started per test session (uvicorn in a thread, demo seed, a free port);
+the function-scoped fixtures reset it before each test, so tests stay independent while the
+server start-up cost is paid once. Tests talk to it through ``sb.accounts_url``, ``sb.api_url``
+and the control helpers (``sb.reset()``, ``sb.set_faults(...)``, ``sb.place_order(...)``, …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from satustok_sandbox.server import RunningSandbox
+
+
+def _start(**options: object) -> RunningSandbox:
+    # Imported lazily so that test modules that never touch a sandbox do not pay for it.
+    from satustok_sandbox.server import start_in_thread
+
+    return start_in_thread(**options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def tokopedia_sandbox_server() -> Iterator[RunningSandbox]:
+    """The Tokopedia sandbox with the demo seed and the default rate limits."""
+    sandbox = _start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def tokopedia_sandbox(tokopedia_sandbox_server: RunningSandbox) -> RunningSandbox:
+    """The session sandbox, restored to its seed state (no faults, fresh buckets) for this test."""
+    tokopedia_sandbox_server.reset()
+    return tokopedia_sandbox_server
+
+
+@pytest.fixture(scope="session")
+def unlimited_tokopedia_sandbox_server() -> Iterator[RunningSandbox]:
+    """A second Tokopedia sandbox with rate limiting switched off (bulk or paging-heavy tests)."""
+    sandbox = _start(unlimited=True)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def unlimited_tokopedia_sandbox(
+    unlimited_tokopedia_sandbox_server: RunningSandbox,
+) -> RunningSandbox:
+    """The unlimited sandbox, restored to its seed state for this test."""
+    unlimited_tokopedia_sandbox_server.reset()
+    return unlimited_tokopedia_sandbox_server
