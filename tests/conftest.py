@@ -54,3 +54,17 @@ def unlimited_tokopedia_sandbox(
     """The unlimited sandbox, restored to its seed state for this test."""
     unlimited_tokopedia_sandbox_server.reset()
     return unlimited_tokopedia_sandbox_server
+
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that never touches the hub's database as ``dbless``: the PostgreSQL pass
+    of ``make test`` leaves those out, since running them again would prove nothing new."""
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") or DB_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        )
+        if not uses_db:
+            item.add_marker(pytest.mark.dbless)

@@ -81,3 +81,10 @@ def test_the_login_page_is_translated_and_refuses_wrong_passwords(client: Client
     get_user_model().objects.create_user("penjual", password="rahasia-123")
     page = client.post(reverse("web:login"), {"username": "penjual", "password": "salah"})
     assert "Nama pengguna atau kata sandi salah" in page.content.decode()
+
+
+def test_an_english_browser_still_gets_indonesian_until_the_seller_chooses(seller: Client) -> None:
+    page = seller.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Dasbor" in page.content.decode()
+    english(seller)
+    assert "Dashboard" in seller.get(reverse("web:home")).content.decode()

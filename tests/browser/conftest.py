@@ -1,0 +1,117 @@
+"""Browser tests: Playwright driving the system's Chromium against ``make run``'s stack.
+
+The stack is the real thing — ``satustok run`` in its own process (hub, queue worker and
+sandbox) on a throw-away data directory — started once per session. Chromium is Debian's
+(``/usr/bin/chromium`` or ``SATUSTOK_CHROMIUM``); nothing is downloaded. Without Chromium the
+tests are skipped on a developer machine and fail under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("SATUSTOK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+USER, PASSWORD = "penjual", "rahasia-demo-123"
+SCREENSHOTS = os.environ.get("SATUSTOK_SCREENSHOTS")  # e.g. docs/screenshots
+
+
+@dataclass
+class Stack:
+    url: str
+    control_url: str
+    client_id: str
+    client_secret: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _satustok(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from satustok.cli import main; main()", *args]
+
+
+def _read_banner(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "Stop with Ctrl+C" in line:
+            return "".join(lines)
+    raise RuntimeError("satustok run exited early:\n" + "".join(lines))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    data = tmp_path_factory.mktemp("browser-data")
+    env = {**os.environ, "SATUSTOK_DATA_DIR": str(data), "SATUSTOK_ADMIN_USER": USER,
+           "SATUSTOK_ADMIN_PASSWORD": PASSWORD}
+    env.pop("DATABASE_URL", None)
+    subprocess.run(_satustok("migrate", "--noinput"), env=env, check=True, capture_output=True)
+    port, sandbox_port = _free_port(), _free_port()
+    proc = subprocess.Popen(_satustok("run", "--port", str(port), "--sandbox-port", str(sandbox_port)),
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    banner = _read_banner(proc)
+    field = lambda pattern: re.search(pattern, banner).group(1)  # type: ignore[union-attr]  # noqa: E731
+    yield Stack(url=field(r"Open\s+(\S+)").rstrip("/"), control_url=field(r"control API\s+(\S+)"),
+                client_id=field(r"Client ID (\S+)"), client_secret=field(r"Client Secret (\S+)"))
+    proc.terminate()
+    proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"Chromium not found at {CHROMIUM}; .ci/run installs Debian's chromium")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, stack: Stack) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    context.set_default_timeout(20_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def log_in(page: Any, stack: Stack, language: str = "en") -> None:
+    page.goto(stack.url + "/login/")
+    page.fill("#id_username", USER)
+    page.fill("#id_password", PASSWORD)
+    page.click("form button.btn")
+    page.wait_for_url(stack.url + "/")
+    if language == "en":
+        page.click("button[data-lang=en]")
+        page.wait_for_selector("html[lang=en]")
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Saved for the README when SATUSTOK_SCREENSHOTS names a folder."""
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
