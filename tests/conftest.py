@@ -56,7 +56,12 @@ def unlimited_tokopedia_sandbox(
     return unlimited_tokopedia_sandbox_server
 
 
-DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -15,8 +15,16 @@ def sellable_units(shop_id: int) -> list[dict[str, Any]]:
         if product.shop_id != shop_id:
             continue
         rows = product.variant.children if product.variant else [product]
-        units += [{"product_id": str(row.product_id), "sku": row.sku, "status": row.status,
-                   "stock": row.stock} for row in rows if row.status != 0]  # 0 = deleted
+        units += [
+            {
+                "product_id": str(row.product_id),
+                "sku": row.sku,
+                "status": row.status,
+                "stock": row.stock,
+            }
+            for row in rows
+            if row.status != 0
+        ]  # 0 = deleted
     return units
 
 
@@ -45,6 +53,12 @@ def expected_buckets(shop_id: int, known_skus: set[str] = frozenset()) -> dict[s
 
 
 def bucket_counts(buckets: dict[str, str]) -> dict[str, int]:
-    names = ["linked", "new_master", "skipped_empty_sku", "skipped_inactive", "skipped_no_stock",
-             "conflict_duplicate_sku"]
+    names = [
+        "linked",
+        "new_master",
+        "skipped_empty_sku",
+        "skipped_inactive",
+        "skipped_no_stock",
+        "conflict_duplicate_sku",
+    ]
     return {name: sum(1 for b in buckets.values() if b == name) for name in names}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -18,7 +19,9 @@ SECRET_KEY = django_secret_key(DATA_DIR)
 SATUSTOK_ENCRYPTION_KEYS = encryption_keys(DATA_DIR)
 
 DEBUG = os.environ.get("SATUSTOK_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("SATUSTOK_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("SATUSTOK_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 PORT = int(os.environ.get("PORT", "8000"))
 PUBLIC_URL = os.environ.get("SATUSTOK_PUBLIC_URL", f"http://127.0.0.1:{PORT}")
 
@@ -73,10 +76,10 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL", "")
     if url:
-        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "satustok.sqlite3",
@@ -86,9 +89,7 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             "init_command": (
-                "PRAGMA journal_mode=WAL;"
-                "PRAGMA synchronous=NORMAL;"
-                "PRAGMA foreign_keys=ON;"
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
             ),
         },
         "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
@@ -122,7 +123,7 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
 
-def _queue() -> dict:
+def _queue() -> dict[str, Any]:
     """Huey: a SQLite file in the data directory by default, Redis for several machines."""
     url = os.environ.get("SATUSTOK_QUEUE_URL", "")
     common = {"name": "satustok", "immediate": False, "results": False, "utc": True}
@@ -145,6 +146,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SATUSTOK_LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"},
-                "huey": {"level": "WARNING"}, "huey.consumer": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "huey": {"level": "WARNING"},
+        "huey.consumer": {"level": "WARNING"},
+    },
 }

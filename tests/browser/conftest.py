@@ -22,9 +22,15 @@ from typing import Any
 import pytest
 
 CHROMIUM = os.environ.get("SATUSTOK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 USER, PASSWORD = "penjual", "rahasia-demo-123"
 SCREENSHOTS = os.environ.get("SATUSTOK_SCREENSHOTS")  # e.g. docs/screenshots
 
@@ -60,17 +66,30 @@ def _read_banner(proc: subprocess.Popen[str]) -> str:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data = tmp_path_factory.mktemp("browser-data")
-    env = {**os.environ, "SATUSTOK_DATA_DIR": str(data), "SATUSTOK_ADMIN_USER": USER,
-           "SATUSTOK_ADMIN_PASSWORD": PASSWORD}
+    env = {
+        **os.environ,
+        "SATUSTOK_DATA_DIR": str(data),
+        "SATUSTOK_ADMIN_USER": USER,
+        "SATUSTOK_ADMIN_PASSWORD": PASSWORD,
+    }
     env.pop("DATABASE_URL", None)
     subprocess.run(_satustok("migrate", "--noinput"), env=env, check=True, capture_output=True)
     port, sandbox_port = _free_port(), _free_port()
-    proc = subprocess.Popen(_satustok("run", "--port", str(port), "--sandbox-port", str(sandbox_port)),
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        _satustok("run", "--port", str(port), "--sandbox-port", str(sandbox_port)),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     banner = _read_banner(proc)
     field = lambda pattern: re.search(pattern, banner).group(1)  # type: ignore[union-attr]  # noqa: E731
-    yield Stack(url=field(r"Open\s+(\S+)").rstrip("/"), control_url=field(r"control API\s+(\S+)"),
-                client_id=field(r"Client ID (\S+)"), client_secret=field(r"Client Secret (\S+)"))
+    yield Stack(
+        url=field(r"Open\s+(\S+)").rstrip("/"),
+        control_url=field(r"control API\s+(\S+)"),
+        client_id=field(r"Client ID (\S+)"),
+        client_secret=field(r"Client Secret (\S+)"),
+    )
     proc.terminate()
     proc.wait(timeout=15)
 
@@ -84,8 +103,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Stack, log_in, screenshot
 from test_founding_flow import fill_credentials, open_tokopedia_form
+
+from conftest import Stack, log_in, screenshot
 
 SHOP_B, REGULAR, HOLIDAY, OTHER_APP = 480002, 480003, 480004, 480005
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 from conftest import Stack, log_in, screenshot
@@ -17,7 +18,9 @@ SHOP_A = 480001
 def shown_counts(page: Any) -> dict[str, int]:
     counts = {}
     for item in page.locator(".legend li").all():
-        counts[item.get_attribute("data-bucket")] = int(item.locator(".count").inner_text().replace(".", ""))
+        counts[item.get_attribute("data-bucket")] = int(
+            item.locator(".count").inner_text().replace(".", "")
+        )
     return counts
 
 
@@ -67,7 +70,7 @@ def test_connect_preview_and_import_the_demo_shop(page: Any, stack: Stack) -> No
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download what is not imported (CSV)").click()
-    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
     not_imported = sum(expected.values()) - expected["new_master"] - expected["linked"]
     assert len(rows) == not_imported and all(row["reason"] for row in rows)
 

@@ -17,14 +17,20 @@ PLAIN = "tokopedia-client-secret-0123456789"
 def account(db) -> ChannelAccount:
     warehouse = Warehouse.objects.create(name="Gudang Utama", code="utama")
     return ChannelAccount.objects.create(
-        channel="tokopedia", shop_id="480001", app_id="15001", client_id="cid",
-        client_secret=PLAIN, warehouse=warehouse,
+        channel="tokopedia",
+        shop_id="480001",
+        app_id="15001",
+        client_id="cid",
+        client_secret=PLAIN,
+        warehouse=warehouse,
     )
 
 
 def test_the_database_holds_ciphertext_not_the_secret(account: ChannelAccount) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT client_secret FROM channels_channelaccount WHERE id = %s", [account.id])
+        cursor.execute(
+            "SELECT client_secret FROM channels_channelaccount WHERE id = %s", [account.id]
+        )
         (stored,) = cursor.fetchone()
     assert PLAIN not in stored
     assert stored.startswith("gAAAA")  # a Fernet token
@@ -38,7 +44,8 @@ def test_the_secret_reads_back_intact(account: ChannelAccount) -> None:
 
 def test_repr_str_and_format_never_show_the_secret(account: ChannelAccount) -> None:
     secret = ChannelAccount.objects.get(pk=account.pk).client_secret
-    for shown in (repr(secret), str(secret), f"{secret}", "%s" % secret):
+    # "%s" is how logging formats its arguments.
+    for shown in (repr(secret), str(secret), f"{secret}", "%s" % secret):  # noqa: UP031
         assert PLAIN not in shown
     assert str(secret).endswith(PLAIN[-4:])
 

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_configured_database_is_the_one_in_use() -> None:
-    expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    expected = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
     assert connection.vendor == expected
 
 

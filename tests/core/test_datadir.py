@@ -11,7 +11,9 @@ from cryptography.fernet import Fernet
 from satustok.core.datadir import data_dir, django_secret_key, encryption_keys
 
 
-def test_keys_are_created_on_first_use_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keys_are_created_on_first_use_and_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SATUSTOK_ENCRYPTION_KEYS", raising=False)
     monkeypatch.delenv("SATUSTOK_SECRET_KEY", raising=False)
     first = (django_secret_key(tmp_path), encryption_keys(tmp_path))
@@ -23,14 +25,18 @@ def test_keys_are_created_on_first_use_and_reused(tmp_path: Path, monkeypatch: p
         assert mode == 0o600, f"{name} must be readable by its owner only"
 
 
-def test_environment_keys_win_and_allow_rotation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_keys_win_and_allow_rotation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     new, old = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     monkeypatch.setenv("SATUSTOK_ENCRYPTION_KEYS", f"{new}, {old}")
     assert encryption_keys(tmp_path) == [new, old]
     assert not (tmp_path / "encryption_key").exists()
 
 
-def test_data_dir_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_dir_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "nested" / "data"
     monkeypatch.setenv("SATUSTOK_DATA_DIR", str(target))
     assert data_dir() == target.resolve()

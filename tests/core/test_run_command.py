@@ -1,4 +1,5 @@
-"""``satustok run`` (what ``make run`` ends with) starts the hub and the sandbox and says where to go."""
+"""``satustok run`` (what ``make run`` ends with) starts the hub and the sandbox and says where
+to go."""
 
 from __future__ import annotations
 
@@ -28,14 +29,21 @@ def satustok(*args: str) -> list[str]:
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    env = {**os.environ, "SATUSTOK_DATA_DIR": str(tmp_path), "SATUSTOK_ADMIN_USER": "penjual",
-           "SATUSTOK_ADMIN_PASSWORD": "rahasia-demo-123"}
+    env = {
+        **os.environ,
+        "SATUSTOK_DATA_DIR": str(tmp_path),
+        "SATUSTOK_ADMIN_USER": "penjual",
+        "SATUSTOK_ADMIN_PASSWORD": "rahasia-demo-123",
+    }
     env.pop("DATABASE_URL", None)
     subprocess.run(satustok("migrate", "--noinput"), env=env, check=True, capture_output=True)
     port, sandbox_port = free_port(), free_port()
     proc = subprocess.Popen(
         satustok("run", "--port", str(port), "--sandbox-port", str(sandbox_port)),
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     banner = read_until(proc, "Stop with Ctrl+C")
     try:
@@ -63,19 +71,29 @@ def test_run_prints_where_to_go_and_serves_it(running: tuple[str, subprocess.Pop
         login = browser.get("/")
         assert login.url.path == "/login/"
         token = browser.cookies["csrftoken"]
-        home = browser.post("/login/", data={"username": "penjual", "password": "rahasia-demo-123",
-                                             "csrfmiddlewaretoken": token, "next": "/"},
-                            headers={"Referer": str(login.url)})
+        home = browser.post(
+            "/login/",
+            data={
+                "username": "penjual",
+                "password": "rahasia-demo-123",
+                "csrfmiddlewaretoken": token,
+                "next": "/",
+            },
+            headers={"Referer": str(login.url)},
+        )
         assert home.url.path == "/" and "Dasbor" in home.text  # logged in, in Bahasa Indonesia
 
 
-def test_run_starts_the_sandbox_with_demo_credentials(running: tuple[str, subprocess.Popen[str]]) -> None:
+def test_run_starts_the_sandbox_with_demo_credentials(
+    running: tuple[str, subprocess.Popen[str]],
+) -> None:
     banner, _ = running
     accounts = re.search(r"Tokopedia API (\S+)", banner).group(1)  # type: ignore[union-attr]
     client_id = re.search(r"Client ID (\S+)", banner).group(1)  # type: ignore[union-attr]
     secret = re.search(r"Client Secret (\S+)", banner).group(1)  # type: ignore[union-attr]
     token_url = accounts.replace("/tokopedia/fs", "/tokopedia/accounts") + "/token"
-    answer = httpx.post(token_url, params={"grant_type": "client_credentials"},
-                        auth=(client_id, secret), timeout=5)
+    answer = httpx.post(
+        token_url, params={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=5
+    )
     assert answer.status_code == 200
     assert answer.json()["token_type"] == "Bearer"

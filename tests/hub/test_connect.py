@@ -52,7 +52,9 @@ def test_the_secret_is_stored_encrypted(sandbox: Any, connect) -> None:  # type:
     secret = sandbox.app(fs_id=15001)["client_secret"]
     account = connect(SHOP_A)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT client_secret FROM channels_channelaccount WHERE id = %s", [account.pk])
+        cursor.execute(
+            "SELECT client_secret FROM channels_channelaccount WHERE id = %s", [account.pk]
+        )
         assert secret not in cursor.fetchone()[0]
     assert ChannelAccount.objects.get().client_secret.reveal() == secret
 

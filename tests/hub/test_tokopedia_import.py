@@ -10,8 +10,8 @@ import pytest
 
 from satustok.catalog.models import Variant
 from satustok.channels import registry
-from satustok.channels.http.errors import ServerError
 from satustok.channels.connect import connect_shop
+from satustok.channels.http.errors import ServerError
 from satustok.channels.models import ChannelAccount, LinkMethod
 from satustok.channels.tokopedia.adapter import TokopediaCatalog
 from satustok.inventory.models import StockLevel, StockMovement
@@ -36,7 +36,9 @@ def run(account: ChannelAccount, mode: str = RunMode.IMPORT) -> ImportRun:
     return tasks.run_import_now(imports.start_run(account, mode).pk)
 
 
-def test_preview_sorts_every_unit_like_the_seed_says_and_writes_nothing(fast_sandbox, connect) -> None:  # type: ignore[no-untyped-def]
+def test_preview_sorts_every_unit_like_the_seed_says_and_writes_nothing(
+    fast_sandbox, connect
+) -> None:  # type: ignore[no-untyped-def]
     preview = run(connect(fast_sandbox, SHOP_A), RunMode.PREVIEW)
     assert preview.state == RunState.DONE, preview.error
     expected = expected_buckets(SHOP_A)
@@ -79,13 +81,19 @@ def test_reimport_is_idempotent(fast_sandbox, connect) -> None:  # type: ignore[
     run(account)
     before = (Variant.objects.count(), account.listings.count(), StockMovement.objects.count())
     again = run(account)
-    assert (Variant.objects.count(), account.listings.count(), StockMovement.objects.count()) == before
+    assert (
+        Variant.objects.count(),
+        account.listings.count(),
+        StockMovement.objects.count(),
+    ) == before
     assert again.counts["new_master"] == 0
     assert again.counts["linked"] == bucket_counts(expected_buckets(SHOP_A))["new_master"]
     assert account.listings.filter(link_method=LinkMethod.AUTO_SKU).count() == before[0]
 
 
-def test_an_import_that_fails_mid_way_resumes_to_the_same_result(fast_sandbox, connect, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_import_that_fails_mid_way_resumes_to_the_same_result(
+    fast_sandbox, connect, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     start_pages: list[int] = []
     original = TokopediaCatalog.unit_pages
 
@@ -127,8 +135,9 @@ def test_a_failed_run_says_why_and_continues_on_try_again(fast_sandbox, connect)
 
 def test_import_completes_under_429s_and_latency(sandbox, connect) -> None:  # type: ignore[no-untyped-def]
     account = connect(sandbox, SHOP_A)
-    sandbox.set_faults(latency_ms=30, rate_limit_next=3,
-                       limits={"product_info": {"rate": 4, "burst": 2}})
+    sandbox.set_faults(
+        latency_ms=30, rate_limit_next=3, limits={"product_info": {"rate": 4, "burst": 2}}
+    )
     result = run(account)
     assert result.state == RunState.DONE, result.error
     assert result.counts == bucket_counts(expected_buckets(SHOP_A))

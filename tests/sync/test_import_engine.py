@@ -37,11 +37,20 @@ class ListSource:
             number += 1
 
 
-def unit(eid: str, sku: str, *, stock: int = 5, active: bool = True, parent: str = "",
-         family: str = "") -> ChannelUnit:
-    return ChannelUnit(external_id=eid, sku=sku, name=f"Produk {eid}", is_active=active,
-                       status_label="Active" if active else "Inactive", stock=stock, price=150000,
-                       parent_external_id=parent, family_name=family)
+def unit(
+    eid: str, sku: str, *, stock: int = 5, active: bool = True, parent: str = "", family: str = ""
+) -> ChannelUnit:
+    return ChannelUnit(
+        external_id=eid,
+        sku=sku,
+        name=f"Produk {eid}",
+        is_active=active,
+        status_label="Active" if active else "Inactive",
+        stock=stock,
+        price=150000,
+        parent_external_id=parent,
+        family_name=family,
+    )
 
 
 @pytest.fixture
@@ -50,8 +59,14 @@ def warehouse() -> Warehouse:
 
 
 def make_account(warehouse: Warehouse, shop_id: str = "480001") -> ChannelAccount:
-    return ChannelAccount.objects.create(channel="tokopedia", shop_id=shop_id, app_id="15001",
-                                         client_id="c", client_secret="s" * 20, warehouse=warehouse)
+    return ChannelAccount.objects.create(
+        channel="tokopedia",
+        shop_id=shop_id,
+        app_id="15001",
+        client_id="c",
+        client_secret="s" * 20,
+        warehouse=warehouse,
+    )
 
 
 @pytest.fixture
@@ -82,13 +97,25 @@ def test_every_unit_lands_in_exactly_one_bucket(account: ChannelAccount) -> None
     run = run_import(account, MESSY)
     buckets = dict(run.rows.values_list("external_id", "bucket"))
     assert buckets == {
-        "1": Bucket.NEW_MASTER, "2": Bucket.SKIPPED_EMPTY_SKU, "3": Bucket.SKIPPED_EMPTY_SKU,
-        "4": Bucket.SKIPPED_INACTIVE, "5": Bucket.SKIPPED_NO_STOCK,
-        "6": Bucket.CONFLICT_DUPLICATE_SKU, "7": Bucket.CONFLICT_DUPLICATE_SKU,
-        "8": Bucket.SKIPPED_INACTIVE, "9": Bucket.NEW_MASTER, "10": Bucket.NEW_MASTER,
+        "1": Bucket.NEW_MASTER,
+        "2": Bucket.SKIPPED_EMPTY_SKU,
+        "3": Bucket.SKIPPED_EMPTY_SKU,
+        "4": Bucket.SKIPPED_INACTIVE,
+        "5": Bucket.SKIPPED_NO_STOCK,
+        "6": Bucket.CONFLICT_DUPLICATE_SKU,
+        "7": Bucket.CONFLICT_DUPLICATE_SKU,
+        "8": Bucket.SKIPPED_INACTIVE,
+        "9": Bucket.NEW_MASTER,
+        "10": Bucket.NEW_MASTER,
     }
-    assert run.counts == {"linked": 0, "new_master": 3, "skipped_empty_sku": 2,
-                          "skipped_inactive": 2, "skipped_no_stock": 1, "conflict_duplicate_sku": 2}
+    assert run.counts == {
+        "linked": 0,
+        "new_master": 3,
+        "skipped_empty_sku": 2,
+        "skipped_inactive": 2,
+        "skipped_no_stock": 1,
+        "conflict_duplicate_sku": 2,
+    }
     assert run.rows.get(external_id="6").detail == "7"
 
 
@@ -145,7 +172,11 @@ def test_reimport_updates_and_never_duplicates(account: ChannelAccount) -> None:
     run_import(account, MESSY)
     counts = (MasterProduct.objects.count(), Variant.objects.count(), Listing.objects.count())
     second = run_import(account, [*MESSY[:-1], unit("10", "VAR-M", stock=2, parent="100")])
-    assert (MasterProduct.objects.count(), Variant.objects.count(), Listing.objects.count()) == counts
+    assert (
+        MasterProduct.objects.count(),
+        Variant.objects.count(),
+        Listing.objects.count(),
+    ) == counts
     assert second.counts["linked"] == 3 and second.counts["new_master"] == 0
     assert Listing.objects.get(external_id="10").stock == 2
     assert StockLevel.objects.get(variant__sku="VAR-M").movements.count() == 1
@@ -163,7 +194,9 @@ def test_a_manual_link_survives_reimport(account: ChannelAccount) -> None:
 
 
 def test_an_interrupted_import_resumes_from_the_last_finished_page(warehouse: Warehouse) -> None:
-    units = [unit(str(i), f"SKU-{i}", parent=str(100 + i // 4), family=f"F{i // 4}") for i in range(20)]
+    units = [
+        unit(str(i), f"SKU-{i}", parent=str(100 + i // 4), family=f"F{i // 4}") for i in range(20)
+    ]
     crashed_account = make_account(warehouse, "480001")
     run = imports.start_run(crashed_account)
     with pytest.raises(ConnectionError):
@@ -180,7 +213,9 @@ def test_an_interrupted_import_resumes_from_the_last_finished_page(warehouse: Wa
     assert len(set(product_of_each_variant)) == 5 and len(product_of_each_variant) == 20
 
 
-def test_a_crash_while_applying_resumes_without_duplicates(account: ChannelAccount, monkeypatch) -> None:
+def test_a_crash_while_applying_resumes_without_duplicates(
+    account: ChannelAccount, monkeypatch
+) -> None:
     units = [unit(str(i), f"SKU-{i}") for i in range(12)]
     monkeypatch.setattr(imports, "APPLY_BATCH", 5)
     run = imports.start_run(account)

@@ -11,10 +11,17 @@ from satustok.web.templatetags.satustok import number, percent, rupiah, wib
 pytestmark = pytest.mark.dbless
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (150000, "Rp 150.000"), (0, "Rp 0"), (1250000.4, "Rp 1.250.000"), (999, "Rp 999"),
-    (-5000, "-Rp 5.000"), (None, "—"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (150000, "Rp 150.000"),
+        (0, "Rp 0"),
+        (1250000.4, "Rp 1.250.000"),
+        (999, "Rp 999"),
+        (-5000, "-Rp 5.000"),
+        (None, "—"),
+    ],
+)
 def test_rupiah(value: float | None, shown: str) -> None:
     assert rupiah(value) == shown
 

@@ -10,9 +10,18 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-MENU = ["web:home", "web:integrations", "web:integration_add", "web:integration_add_tokopedia",
-        "web:catalog", "web:catalog_unlinked", "web:import_choose", "web:inventory",
-        "web:orders", "web:sync_log"]
+MENU = [
+    "web:home",
+    "web:integrations",
+    "web:integration_add",
+    "web:integration_add_tokopedia",
+    "web:catalog",
+    "web:catalog_unlinked",
+    "web:import_choose",
+    "web:inventory",
+    "web:orders",
+    "web:sync_log",
+]
 
 
 @pytest.fixture
@@ -60,8 +69,12 @@ def test_english_shows_the_founding_documents_labels(seller: Client) -> None:
 def test_the_requirements_checklist_is_shown_before_the_form(seller: Client) -> None:
     english(seller)
     page = seller.get(reverse("web:integration_add_tokopedia")).content.decode()
-    for requirement in ("Official Store or a Power Merchant", "another system",
-                        "not on holiday", "same SKU code"):
+    for requirement in (
+        "Official Store or a Power Merchant",
+        "another system",
+        "not on holiday",
+        "same SKU code",
+    ):
         assert requirement in page
 
 
@@ -69,8 +82,10 @@ def test_missing_fields_are_named_and_nothing_is_saved(seller: Client) -> None:
     from satustok.channels.models import ChannelAccount
 
     english(seller)
-    page = seller.post(reverse("web:integration_add_tokopedia"),
-                       {"fs_id": "abc", "shop_id": "", "client_id": "x", "client_secret": ""})
+    page = seller.post(
+        reverse("web:integration_add_tokopedia"),
+        {"fs_id": "abc", "shop_id": "", "client_id": "x", "client_secret": ""},
+    )
     text = page.content.decode()
     assert "FS ID is a number" in text and "Fill in the Shop ID." in text
     assert "Fill in the Client Secret." in text

@@ -7,6 +7,8 @@ whether the shop is linked to the app, open, and not already connected — and e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import IntegrityError, transaction
 
 from satustok.channels import registry
@@ -42,7 +44,7 @@ def _verify(verify, credentials: Credentials, shop_id: str, context: dict) -> Sh
         raise explain(error, **context) from error
 
 
-def _refuse_duplicate(channel: str, shop_id: str, context: dict[str, object]) -> None:
+def _refuse_duplicate(channel: str, shop_id: str, context: Mapping[str, object]) -> None:
     existing = ChannelAccount.objects.filter(channel=channel, shop_id=shop_id).first()
     if existing is not None:
         raise problem(Problem.ALREADY_CONNECTED, existing=str(existing), **context)
@@ -53,7 +55,7 @@ def _save(
     credentials: Credentials,
     profile: ShopProfile,
     warehouse: Warehouse,
-    context: dict[str, object],
+    context: Mapping[str, object],
 ) -> ChannelAccount:
     try:
         with transaction.atomic():

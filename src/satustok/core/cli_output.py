@@ -19,6 +19,13 @@ def print_json(document: Any) -> None:
 def fail(problem: SellerProblem, as_json: bool) -> CommandError:
     """The error to raise for a seller problem: same words as the UI, a distinct exit code."""
     if as_json:
-        print_json({"error": {"problem": str(problem.problem), "title": problem.headline,
-                              "detail": problem.explanation}})
+        print_json(
+            {
+                "error": {
+                    "problem": str(problem.problem),
+                    "title": problem.headline,
+                    "detail": problem.explanation,
+                }
+            }
+        )
     return CommandError(f"{problem.headline}\n{problem.explanation}", returncode=problem.exit_code)

@@ -12,7 +12,14 @@ class MovementInline(admin.TabularInline):
     model = StockMovement
     extra = 0
     can_delete = False
-    readonly_fields = ["on_hand_delta", "reserved_delta", "reason", "reference", "note", "created_at"]
+    readonly_fields = [
+        "on_hand_delta",
+        "reserved_delta",
+        "reason",
+        "reference",
+        "note",
+        "created_at",
+    ]
 
     def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False  # the ledger is written by the stock service, never by hand

@@ -40,7 +40,9 @@ class StockLevel(models.Model):
         verbose_name_plural = _("stock levels")
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "variant"], name="one_level_per_place"),
-            models.CheckConstraint(condition=models.Q(reserved__gte=0), name="reserved_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(reserved__gte=0), name="reserved_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

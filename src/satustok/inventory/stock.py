@@ -21,8 +21,10 @@ def available_many(warehouse_id: int, variant_ids: Iterable[int | None]) -> dict
     """Available (on hand − reserved) per variant; a variant without a level has none."""
     ids = [variant_id for variant_id in variant_ids if variant_id is not None]
     levels = StockLevel.objects.filter(warehouse_id=warehouse_id, variant_id__in=ids)
-    return {variant: on_hand - reserved
-            for variant, on_hand, reserved in levels.values_list("variant_id", "on_hand", "reserved")}
+    return {
+        variant: on_hand - reserved
+        for variant, on_hand, reserved in levels.values_list("variant_id", "on_hand", "reserved")
+    }
 
 
 def record_baselines(
@@ -30,10 +32,14 @@ def record_baselines(
 ) -> None:
     """Start new variants' stock at the given on-hand quantities (new levels only)."""
     with transaction.atomic():
-        levels = [StockLevel(warehouse_id=warehouse_id, variant_id=variant_id, on_hand=qty)
-                  for variant_id, qty in quantities]
+        levels = [
+            StockLevel(warehouse_id=warehouse_id, variant_id=variant_id, on_hand=qty)
+            for variant_id, qty in quantities
+        ]
         StockLevel.objects.bulk_create(levels)
         StockMovement.objects.bulk_create(
-            StockMovement(level=level, on_hand_delta=level.on_hand, reason=reason, reference=reference)
+            StockMovement(
+                level=level, on_hand_delta=level.on_hand, reason=reason, reference=reference
+            )
             for level in levels
         )

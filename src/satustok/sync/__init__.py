@@ -1,1 +1,2 @@
-"""Moving data between the hub and the channels: imports now; the stock pusher and order poller later."""
+"""Moving data between the hub and the channels: imports now; the stock pusher and the order
+poller later."""

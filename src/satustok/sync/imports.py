@@ -93,10 +93,17 @@ def _store_page(run: ImportRun, number: int, units: Sequence[ChannelUnit]) -> No
 
 def _row_from_unit(run: ImportRun, page: int, unit: ChannelUnit) -> ImportRow:
     return ImportRow(
-        run=run, page=page, external_id=unit.external_id,
-        parent_external_id=unit.parent_external_id, sku=unit.sku, name=unit.name[:512],
-        family_name=unit.family_name[:512], status_label=unit.status_label,
-        is_active=unit.is_active, stock=unit.stock, price=unit.price,
+        run=run,
+        page=page,
+        external_id=unit.external_id,
+        parent_external_id=unit.parent_external_id,
+        sku=unit.sku,
+        name=unit.name[:512],
+        family_name=unit.family_name[:512],
+        status_label=unit.status_label,
+        is_active=unit.is_active,
+        stock=unit.stock,
+        price=unit.price,
     )
 
 
@@ -172,7 +179,9 @@ def apply(run: ImportRun, progress: Progress = _no_progress) -> None:
         with transaction.atomic():
             _apply_batch(run, batch, families)
         progress(run)
-    run.mismatches = sum(1 for row in run.rows.filter(bucket=Bucket.LINKED) if row.has_stock_mismatch)
+    run.mismatches = sum(
+        1 for row in run.rows.filter(bucket=Bucket.LINKED) if row.has_stock_mismatch
+    )
     run.save(update_fields=["mismatches", "updated_at"])
 
 
@@ -193,7 +202,7 @@ def _apply_batch(run: ImportRun, rows: list[ImportRow], families: dict[str, int]
     linked = [row for row in rows if row.bucket == Bucket.LINKED]
     available = stock.available_many(warehouse_id, [row.variant_id for row in linked])
     for row in linked:
-        row.master_available = available.get(row.variant_id, 0)
+        row.master_available = available.get(row.variant_id or 0, 0)
     for row in rows:
         row.applied = True
     _upsert_listings(run.account, rows)
@@ -210,19 +219,27 @@ def _link_skus_created_meanwhile(rows: list[ImportRow]) -> None:
         new[key].bucket, new[key].variant_id = Bucket.LINKED, variant_id
 
 
-def _create_master_variants(run: ImportRun, rows: list[ImportRow], families: dict[str, int]) -> None:
+def _create_master_variants(
+    run: ImportRun, rows: list[ImportRow], families: dict[str, int]
+) -> None:
     _create_family_products(rows, families)
     variants = [
-        Variant(product_id=_product_for(row, families), sku=row.sku.strip(),
-                sku_key=sku_key(row.sku), name=row.name[:255])
+        Variant(
+            product_id=_product_for(row, families),
+            sku=row.sku.strip(),
+            sku_key=sku_key(row.sku),
+            name=row.name[:255],
+        )
         for row in rows
     ]
     Variant.objects.bulk_create(variants)
     for row, variant in zip(rows, variants, strict=True):
         row.variant_id = variant.pk
     stock.record_baselines(
-        run.account.warehouse_id, [(row.variant_id, row.stock) for row in rows],
-        reason=MovementReason.IMPORT_BASELINE, reference=f"import:{run.pk}",
+        run.account.warehouse_id,
+        [(variant.pk, row.stock) for row, variant in zip(rows, variants, strict=True)],
+        reason=MovementReason.IMPORT_BASELINE,
+        reference=f"import:{run.pk}",
     )
 
 
@@ -252,9 +269,12 @@ def _upsert_listings(account: ChannelAccount, rows: list[ImportRow]) -> None:
         for listing in account.listings.filter(external_id__in=[row.external_id for row in rows])
     }
     now = timezone.now()
-    created, updated = [], []
+    created: list[Listing] = []
+    updated: list[Listing] = []
     for row in rows:
-        listing = existing.get(row.external_id) or Listing(account=account, external_id=row.external_id)
+        listing = existing.get(row.external_id) or Listing(
+            account=account, external_id=row.external_id
+        )
         _copy_row(listing, row, now)
         (updated if listing.pk else created).append(listing)
     Listing.objects.bulk_create(created)
@@ -262,8 +282,16 @@ def _upsert_listings(account: ChannelAccount, rows: list[ImportRow]) -> None:
 
 
 LISTING_FIELDS = [
-    "parent_external_id", "sku", "name", "status", "stock", "price",
-    "variant", "link_method", "unlinked_reason", "last_seen_at",
+    "parent_external_id",
+    "sku",
+    "name",
+    "status",
+    "stock",
+    "price",
+    "variant",
+    "link_method",
+    "unlinked_reason",
+    "last_seen_at",
 ]
 
 
@@ -275,7 +303,10 @@ def _copy_row(listing: Listing, row: ImportRow, now) -> None:  # type: ignore[no
         return  # the seller's own link wins over any later import
     if row.bucket in IMPORTED_BUCKETS:
         listing.variant_id, listing.link_method, listing.unlinked_reason = (
-            row.variant_id, LinkMethod.AUTO_SKU, "")
+            row.variant_id,
+            LinkMethod.AUTO_SKU,
+            "",
+        )
     else:
         listing.variant_id, listing.link_method = None, LinkMethod.UNLINKED
         listing.unlinked_reason = row.bucket

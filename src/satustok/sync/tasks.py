@@ -33,11 +33,19 @@ def run_import_now(run_id: int) -> ImportRun:
     try:
         imports.execute(run, source)
     except ChannelError as error:
-        problem = explain(error, channel=run.account.get_channel_display(),
-                          app_id=run.account.app_id, shop_id=run.account.shop_id)
+        problem = explain(
+            error,
+            channel=run.account.get_channel_display(),
+            app_id=run.account.app_id,
+            shop_id=run.account.shop_id,
+        )
         log.warning("import %s failed: %s", run.pk, type(error).__name__)
-        imports.fail(run, f"{problem.headline}. " + _(
-            "Stopped after page %(page)s; try again to continue from there.") % {"page": run.pages_done})
+        imports.fail(
+            run,
+            f"{problem.headline}. "
+            + _("Stopped after page %(page)s; try again to continue from there.")
+            % {"page": run.pages_done},
+        )
     return run
 
 

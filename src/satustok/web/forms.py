@@ -7,9 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from satustok.channels.models import ChannelAccount
 
+
 class ChooseIntegrationForm(forms.Form):
     integration = forms.ModelChoiceField(
-        label=_("Integration"), queryset=ChannelAccount.objects.none(), empty_label=None,
+        label=_("Integration"),
+        queryset=ChannelAccount.objects.none(),
+        empty_label=None,
     )
 
     def __init__(self, *args, channel: str, **kwargs) -> None:  # type: ignore[no-untyped-def]

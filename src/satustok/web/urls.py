@@ -10,7 +10,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("integrations/", integrations.index, name="integrations"),
     path("integrations/add/", integrations.add, name="integration_add"),
-    path("integrations/add/tokopedia/", integrations.add_tokopedia, name="integration_add_tokopedia"),
+    path(
+        "integrations/add/tokopedia/", integrations.add_tokopedia, name="integration_add_tokopedia"
+    ),
     path("integrations/<int:pk>/", integrations.detail, name="integration"),
     path("catalog/", catalog.index, name="catalog"),
     path("catalog/unlinked/", catalog.unlinked, name="catalog_unlinked"),

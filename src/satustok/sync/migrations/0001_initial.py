@@ -6,66 +6,144 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('channels', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("channels", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('preview', 'Preview'), ('import', 'Import')], default='import', max_length=10)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('fetching', 'Reading products'), ('applying', 'Importing'), ('done', 'Finished'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('pages_done', models.PositiveIntegerField(default=0)),
-                ('units_fetched', models.PositiveIntegerField(default=0)),
-                ('units_applied', models.PositiveIntegerField(default=0)),
-                ('counts', models.JSONField(blank=True, default=dict)),
-                ('mismatches', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='imports', to='channels.channelaccount')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("preview", "Preview"), ("import", "Import")],
+                        default="import",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("fetching", "Reading products"),
+                            ("applying", "Importing"),
+                            ("done", "Finished"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("pages_done", models.PositiveIntegerField(default=0)),
+                ("units_fetched", models.PositiveIntegerField(default=0)),
+                ("units_applied", models.PositiveIntegerField(default=0)),
+                ("counts", models.JSONField(blank=True, default=dict)),
+                ("mismatches", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="imports",
+                        to="channels.channelaccount",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import run',
-                'verbose_name_plural': 'import runs',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "import run",
+                "verbose_name_plural": "import runs",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ImportRow',
+            name="ImportRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('page', models.PositiveIntegerField()),
-                ('external_id', models.CharField(max_length=64)),
-                ('parent_external_id', models.CharField(blank=True, max_length=64)),
-                ('sku', models.CharField(blank=True, max_length=255)),
-                ('name', models.CharField(blank=True, max_length=512)),
-                ('family_name', models.CharField(blank=True, max_length=512)),
-                ('status_label', models.CharField(blank=True, max_length=32)),
-                ('is_active', models.BooleanField(default=True)),
-                ('stock', models.IntegerField(default=0)),
-                ('price', models.BigIntegerField(default=0)),
-                ('bucket', models.CharField(blank=True, choices=[('linked', 'Linked to an existing product'), ('new_master', 'New master product'), ('skipped_empty_sku', 'Skipped – empty SKU'), ('skipped_inactive', 'Skipped – not active'), ('skipped_no_stock', 'Skipped – no stock'), ('conflict_duplicate_sku', 'Conflict – duplicate SKU')], max_length=24)),
-                ('detail', models.CharField(blank=True, max_length=255)),
-                ('master_available', models.IntegerField(blank=True, null=True)),
-                ('applied', models.BooleanField(default=False)),
-                ('variant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='catalog.variant')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='sync.importrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("page", models.PositiveIntegerField()),
+                ("external_id", models.CharField(max_length=64)),
+                ("parent_external_id", models.CharField(blank=True, max_length=64)),
+                ("sku", models.CharField(blank=True, max_length=255)),
+                ("name", models.CharField(blank=True, max_length=512)),
+                ("family_name", models.CharField(blank=True, max_length=512)),
+                ("status_label", models.CharField(blank=True, max_length=32)),
+                ("is_active", models.BooleanField(default=True)),
+                ("stock", models.IntegerField(default=0)),
+                ("price", models.BigIntegerField(default=0)),
+                (
+                    "bucket",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("linked", "Linked to an existing product"),
+                            ("new_master", "New master product"),
+                            ("skipped_empty_sku", "Skipped – empty SKU"),
+                            ("skipped_inactive", "Skipped – not active"),
+                            ("skipped_no_stock", "Skipped – no stock"),
+                            ("conflict_duplicate_sku", "Conflict – duplicate SKU"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=255)),
+                ("master_available", models.IntegerField(blank=True, null=True)),
+                ("applied", models.BooleanField(default=False)),
+                (
+                    "variant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="catalog.variant",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="sync.importrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['run', 'applied'], name='sync_import_run_id_8c5d88_idx'), models.Index(fields=['run', 'bucket'], name='sync_import_run_id_16de57_idx')],
-                'constraints': [models.UniqueConstraint(fields=('run', 'external_id'), name='one_row_per_unit')],
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(fields=["run", "applied"], name="sync_import_run_id_8c5d88_idx"),
+                    models.Index(fields=["run", "bucket"], name="sync_import_run_id_16de57_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("run", "external_id"), name="one_row_per_unit")
+                ],
             },
         ),
     ]

@@ -25,35 +25,52 @@ PRODUCTS_PER_PAGE = 25
 def _variants_with_stock():  # type: ignore[no-untyped-def]
     listings = Listing.objects.select_related("account").order_by("account_id", "external_id")
     levels_available = F("stock_levels__on_hand") - F("stock_levels__reserved")
-    return (Variant.objects.annotate(on_hand=Coalesce(Sum("stock_levels__on_hand"), 0),
-                                     available=Coalesce(Sum(levels_available), 0))
-            .prefetch_related(Prefetch("listings", queryset=listings)))
+    return Variant.objects.annotate(
+        on_hand=Coalesce(Sum("stock_levels__on_hand"), 0),
+        available=Coalesce(Sum(levels_available), 0),
+    ).prefetch_related(Prefetch("listings", queryset=listings))
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     products = MasterProduct.objects.prefetch_related(
-        Prefetch("variants", queryset=_variants_with_stock()))
+        Prefetch("variants", queryset=_variants_with_stock())
+    )
     if query:
-        products = products.filter(Q(name__icontains=query) | Q(variants__sku__icontains=query)).distinct()
+        products = products.filter(
+            Q(name__icontains=query) | Q(variants__sku__icontains=query)
+        ).distinct()
     page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "web/catalog/index.html", {
-        "nav": "catalog", "page": page, "q": query,
-        "unlinked_count": Listing.objects.filter(link_method=LinkMethod.UNLINKED).count(),
-    })
+    return render(
+        request,
+        "web/catalog/index.html",
+        {
+            "nav": "catalog",
+            "page": page,
+            "q": query,
+            "unlinked_count": Listing.objects.filter(link_method=LinkMethod.UNLINKED).count(),
+        },
+    )
 
 
 @login_required
 def unlinked(request: HttpRequest) -> HttpResponse:
-    listings = (Listing.objects.filter(link_method=LinkMethod.UNLINKED)
-                .select_related("account").order_by("account_id", "unlinked_reason", "external_id"))
+    listings = (
+        Listing.objects.filter(link_method=LinkMethod.UNLINKED)
+        .select_related("account")
+        .order_by("account_id", "unlinked_reason", "external_id")
+    )
     page = Paginator(listings, 100).get_page(request.GET.get("page"))
     reasons = dict(Bucket.choices)
     for listing in page:
-        listing.reason_label = reasons.get(listing.unlinked_reason, listing.unlinked_reason)
-    return render(request, "web/catalog/unlinked.html", {"nav": "catalog", "page": page,
-                                                         "form": ManualLinkForm()})
+        label = reasons.get(listing.unlinked_reason, listing.unlinked_reason)
+        listing.reason_label = label  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/catalog/unlinked.html",
+        {"nav": "catalog", "page": page, "form": ManualLinkForm()},
+    )
 
 
 @login_required
@@ -69,6 +86,9 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
         except LinkRefused as refused:
             messages.error(request, str(refused))
         else:
-            messages.success(request, _("Listing %(id)s is now linked to %(sku)s.") % {
-                "id": listing.external_id, "sku": listing.variant.sku})  # type: ignore[union-attr]
+            messages.success(
+                request,
+                _("Listing %(id)s is now linked to %(sku)s.")
+                % {"id": listing.external_id, "sku": form.cleaned_data["sku"]},
+            )
     return redirect("web:catalog_unlinked")

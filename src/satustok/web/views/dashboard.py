@@ -6,14 +6,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from satustok.catalog.models import MasterProduct, Variant
-from satustok.channels.models import ChannelAccount, Listing, LinkMethod
+from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.inventory.models import StockLevel
 from satustok.sync.models import ImportRun
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    oversold = StockLevel.objects.filter(reserved__gt=F("on_hand")).select_related("variant", "warehouse")
+    oversold = StockLevel.objects.filter(reserved__gt=F("on_hand")).select_related(
+        "variant", "warehouse"
+    )
     context = {
         "nav": "dashboard",
         "integrations": ChannelAccount.objects.order_by("shop_name"),

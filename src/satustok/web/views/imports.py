@@ -18,8 +18,11 @@ ROWS_PER_PAGE = 100
 
 @login_required
 def choose(request: HttpRequest, channel: str = "tokopedia") -> HttpResponse:
-    form = ChooseIntegrationForm(request.POST or None, channel=channel,
-                                 initial={"integration": request.GET.get("integration")})
+    form = ChooseIntegrationForm(
+        request.POST or None,
+        channel=channel,
+        initial={"integration": request.GET.get("integration")},
+    )
     if request.method == "POST" and form.is_valid():
         run = imports.start_run(form.cleaned_data["integration"], RunMode.PREVIEW, request.user)
         tasks.run_import(run.pk)
@@ -36,17 +39,31 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
         rows = rows.filter(bucket=bucket)
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     for row in page:
-        row.reason = report.reason_for(row, run.mode)
-    return render(request, "web/imports/run.html", {
-        "nav": "catalog", "run": run, "page": page, "bucket": bucket,
-        "buckets": _bucket_summary(run),
-    })
+        row.reason = report.reason_for(row, run.mode)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/imports/run.html",
+        {
+            "nav": "catalog",
+            "run": run,
+            "page": page,
+            "bucket": bucket,
+            "buckets": _bucket_summary(run),
+        },
+    )
 
 
 def _bucket_summary(run: ImportRun) -> list[dict[str, object]]:
     total = sum(run.counts.values()) or 1
-    return [{"code": b.value, "label": b.label, "count": run.counts.get(b.value, 0),
-             "share": round(100 * run.counts.get(b.value, 0) / total, 2)} for b in Bucket]
+    return [
+        {
+            "code": b.value,
+            "label": b.label,
+            "count": run.counts.get(b.value, 0),
+            "share": round(100 * run.counts.get(b.value, 0) / total, 2),
+        }
+        for b in Bucket
+    ]
 
 
 @login_required

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from satustok.channels.connect import SellerProblem, connect_shop
-from satustok.channels.models import ChannelAccount
 from satustok.channels.forms import TokopediaConnectForm
+from satustok.channels.models import ChannelAccount
 
 CHANNEL_CARDS = [
     {"code": "tokopedia", "name": "Tokopedia", "available": True},
@@ -22,14 +22,16 @@ CHANNEL_CARDS = [
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     accounts = ChannelAccount.objects.select_related("warehouse").order_by("created_at")
-    return render(request, "web/integrations/index.html",
-                  {"nav": "integrations", "accounts": accounts})
+    return render(
+        request, "web/integrations/index.html", {"nav": "integrations", "accounts": accounts}
+    )
 
 
 @login_required
 def add(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/integrations/add.html",
-                  {"nav": "integrations", "channels": CHANNEL_CARDS})
+    return render(
+        request, "web/integrations/add.html", {"nav": "integrations", "channels": CHANNEL_CARDS}
+    )
 
 
 @login_required
@@ -42,18 +44,28 @@ def add_tokopedia(request: HttpRequest) -> HttpResponse:
         except SellerProblem as problem:
             failure = problem
         else:
-            messages.success(request, _("%(shop)s is connected. Next: sync its products.")
-                             % {"shop": account.shop_name})
+            messages.success(
+                request,
+                _("%(shop)s is connected. Next: sync its products.") % {"shop": account.shop_name},
+            )
             return redirect("web:integration", pk=account.pk)
-    return render(request, "web/integrations/tokopedia.html",
-                  {"nav": "integrations", "form": form, "failure": failure})
+    return render(
+        request,
+        "web/integrations/tokopedia.html",
+        {"nav": "integrations", "form": form, "failure": failure},
+    )
 
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(ChannelAccount.objects.select_related("warehouse"), pk=pk)
-    return render(request, "web/integrations/detail.html", {
-        "nav": "integrations", "account": account,
-        "listing_count": account.listings.count(),
-        "runs": account.imports.all()[:5],
-    })
+    return render(
+        request,
+        "web/integrations/detail.html",
+        {
+            "nav": "integrations",
+            "account": account,
+            "listing_count": account.listings.count(),
+            "runs": account.imports.all()[:5],
+        },
+    )

@@ -14,10 +14,16 @@ from satustok.inventory.models import StockLevel
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    levels = (StockLevel.objects.select_related("variant", "variant__product", "warehouse")
-              .annotate(avail=ExpressionWrapper(F("on_hand") - F("reserved"), output_field=IntegerField()))
-              .order_by("avail", "variant__sku_key"))
+    levels = (
+        StockLevel.objects.select_related("variant", "variant__product", "warehouse")
+        .annotate(
+            avail=ExpressionWrapper(F("on_hand") - F("reserved"), output_field=IntegerField())
+        )
+        .order_by("avail", "variant__sku_key")
+    )
     if query:
         levels = levels.filter(variant__sku__icontains=query)
     page = Paginator(levels, 50).get_page(request.GET.get("page"))
-    return render(request, "web/inventory/index.html", {"nav": "inventory", "page": page, "q": query})
+    return render(
+        request, "web/inventory/index.html", {"nav": "inventory", "page": page, "q": query}
+    )

@@ -18,18 +18,31 @@ from satustok.core.cli_output import print_json
 def variants() -> Any:
     available = Coalesce(Sum(F("stock_levels__on_hand") - F("stock_levels__reserved")), 0)
     listings = Listing.objects.select_related("account").order_by("account_id", "external_id")
-    return (Variant.objects.select_related("product").annotate(available=available)
-            .prefetch_related(Prefetch("listings", queryset=listings)).order_by("sku_key"))
+    return (
+        Variant.objects.select_related("product")
+        .annotate(available=available)
+        .prefetch_related(Prefetch("listings", queryset=listings))
+        .order_by("sku_key")
+    )
 
 
 def variant_document(variant: Variant) -> dict[str, Any]:
     return {
-        "sku": variant.sku, "product": variant.product.name, "name": variant.name,
+        "sku": variant.sku,
+        "product": variant.product.name,
+        "name": variant.name,
         "available": variant.available,  # type: ignore[attr-defined]
-        "listings": [{"integration": listing.account_id, "shop": listing.account.shop_name,
-                      "external_id": listing.external_id, "channel_sku": listing.sku,
-                      "stock": listing.stock, "link": listing.link_method}
-                     for listing in variant.listings.all()],
+        "listings": [
+            {
+                "integration": listing.account_id,
+                "shop": listing.account.shop_name,
+                "external_id": listing.external_id,
+                "channel_sku": listing.sku,
+                "stock": listing.stock,
+                "link": listing.link_method,
+            }
+            for listing in variant.listings.all()
+        ],
     }
 
 
@@ -39,7 +52,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="action", required=True)
         commands.add_parser("list", help="master variants with stock and listings").add_argument(
-            "--json", action="store_true")
+            "--json", action="store_true"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["json"]:
@@ -47,6 +61,10 @@ class Command(BaseCommand):
             return
         table = Table("SKU", "Product", "Available", "Listings")
         for v in variants():
-            table.add_row(v.sku, v.product.name, str(v.available),  # type: ignore[attr-defined]
-                          ", ".join(f"{l.account.shop_name}:{l.external_id}" for l in v.listings.all()))
+            table.add_row(
+                v.sku,
+                v.product.name,
+                str(v.available),  # type: ignore[attr-defined]
+                ", ".join(f"{ls.account.shop_name}:{ls.external_id}" for ls in v.listings.all()),
+            )
         Console().print(table)

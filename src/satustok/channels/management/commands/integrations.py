@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from satustok.channels.connect import SellerProblem, connect_shop
+from satustok.channels.forms import TokopediaConnectForm
 from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import Problem, problem
 from satustok.core.cli_output import fail, print_json
-from satustok.channels.forms import TokopediaConnectForm
 
 
 def account_document(account: ChannelAccount) -> dict[str, Any]:
@@ -109,7 +109,8 @@ def _secret(value: str) -> str:
 
 def _invalid(form: TokopediaConnectForm) -> SellerProblem:
     fields = "; ".join(
-        f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()
+        f"{form.fields[name].label}: {' '.join(str(e) for e in errors)}"
+        for name, errors in form.errors.items()
     )
     found = problem(Problem.INVALID_INPUT)
     found.detail = fields

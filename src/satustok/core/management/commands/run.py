@@ -23,10 +23,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=settings.PORT)
-        parser.add_argument("--sandbox-port", type=int, default=int(
-            os.environ.get("SATUSTOK_SANDBOX_PORT", "8899")))
-        parser.add_argument("--no-sandbox", action="store_true",
-                            help="talk to the real marketplaces (base URLs from settings)")
+        parser.add_argument(
+            "--sandbox-port", type=int, default=int(os.environ.get("SATUSTOK_SANDBOX_PORT", "8899"))
+        )
+        parser.add_argument(
+            "--no-sandbox",
+            action="store_true",
+            help="talk to the real marketplaces (base URLs from settings)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         sandbox = None if options["no_sandbox"] else self._start_sandbox(options["sandbox_port"])
@@ -34,8 +38,11 @@ class Command(BaseCommand):
         consumer = self._start_worker()
         try:
             self._serve(
-                options["host"], options["port"],
-                on_ready=lambda: self._print_banner(options["host"], options["port"], user, sandbox),
+                options["host"],
+                options["port"],
+                on_ready=lambda: self._print_banner(
+                    options["host"], options["port"], user, sandbox
+                ),
             )
         finally:
             consumer.stop(graceful=True)
@@ -72,15 +79,18 @@ class Command(BaseCommand):
                 if self.started:
                     on_ready()
 
-        config = uvicorn.Config("satustok.asgi:application", host=host, port=port,
-                                log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            "satustok.asgi:application", host=host, port=port, log_level="warning", lifespan="off"
+        )
         AnnouncingServer(config).run()
 
     def _print_banner(self, host: str, port: int, user: FirstUser, sandbox: Any) -> None:
         url = f"http://{host}:{port}/"
         lines = ["", "satustok is running", f"  Open        {url}"]
         if user.created:
-            lines.append(f"  Log in as   {user.username} / {user.password}  (first user, created now)")
+            lines.append(
+                f"  Log in as   {user.username} / {user.password}  (first user, created now)"
+            )
         else:
             lines.append(f"  Log in as   {user.username} (existing user)")
         if sandbox is not None:

@@ -28,7 +28,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("channel", choices=["tokopedia"])
-        parser.add_argument("integration", type=int, help="the integration id (see `integrations list`)")
+        parser.add_argument(
+            "integration", type=int, help="the integration id (see `integrations list`)"
+        )
         parser.add_argument("--preview", action="store_true", help="sort products, write nothing")
         parser.add_argument("--resume", type=int, metavar="RUN", help="continue an interrupted run")
         parser.add_argument("--json", action="store_true")
@@ -40,8 +42,12 @@ class Command(BaseCommand):
         try:
             self._execute(run, source, quiet=options["json"])
         except ChannelError as error:
-            problem = explain(error, channel=account.get_channel_display(),
-                              app_id=account.app_id, shop_id=account.shop_id)
+            problem = explain(
+                error,
+                channel=account.get_channel_display(),
+                app_id=account.app_id,
+                shop_id=account.shop_id,
+            )
             imports.fail(run, problem.headline)
             raise fail(problem, options["json"]) from None
         if options["json"]:
@@ -59,11 +65,18 @@ class Command(BaseCommand):
 
             def show(current: ImportRun) -> None:
                 if current.state == RunState.APPLYING:
-                    bar.update(task, description="Importing", completed=current.units_applied,
-                               total=current.units_fetched)
+                    bar.update(
+                        task,
+                        description="Importing",
+                        completed=current.units_applied,
+                        total=current.units_fetched,
+                    )
                 else:
-                    bar.update(task, completed=current.units_fetched,
-                               description=f"Reading products (page {current.pages_done})")
+                    bar.update(
+                        task,
+                        completed=current.units_fetched,
+                        description=f"Reading products (page {current.pages_done})",
+                    )
 
             imports.execute(run, source, show)
 
@@ -74,15 +87,19 @@ class Command(BaseCommand):
         console = Console()
         console.print(table)
         if run.mismatches:
-            console.print(f"{run.mismatches} linked products show a different stock on the channel.")
+            console.print(
+                f"{run.mismatches} linked products show a different stock on the channel."
+            )
 
 
 def _account(channel: str, pk: int) -> ChannelAccount:
     try:
         return ChannelAccount.objects.select_related("warehouse").get(pk=pk, channel=channel)
     except ChannelAccount.DoesNotExist:
-        raise CommandError(f"No {channel} integration with id {pk}; see `satustok integrations list`.",
-                           returncode=2) from None
+        raise CommandError(
+            f"No {channel} integration with id {pk}; see `satustok integrations list`.",
+            returncode=2,
+        ) from None
 
 
 def _run(account: ChannelAccount, options: dict[str, Any]) -> ImportRun:
