@@ -27,6 +27,7 @@ from satustok.catalog.models import MasterProduct, Variant
 from satustok.catalog.sku import sku_key
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.channels.protocol import CatalogSource, ChannelUnit
+from satustok.core.bulk import update_rows
 from satustok.inventory import stock
 from satustok.inventory.models import MovementReason
 from satustok.sync.models import IMPORTED_BUCKETS, Bucket, ImportRow, ImportRun, RunMode, RunState
@@ -121,7 +122,7 @@ def classify(run: ImportRun) -> None:
     for row in rows:
         row.bucket, row.detail = _bucket_for(row, duplicates, existing)
         row.variant_id = existing.get(sku_key(row.sku)) if row.bucket == Bucket.LINKED else None
-    ImportRow.objects.bulk_update(rows, ["bucket", "detail", "variant"], batch_size=APPLY_BATCH)
+    update_rows(ImportRow, rows, ["bucket", "detail", "variant"])
     run.counts = bucket_counts(rows)
     run.save(update_fields=["counts", "updated_at"])
 
@@ -206,7 +207,7 @@ def _apply_batch(run: ImportRun, rows: list[ImportRow], families: dict[str, int]
     for row in rows:
         row.applied = True
     _upsert_listings(run.account, rows)
-    ImportRow.objects.bulk_update(rows, ["bucket", "variant", "master_available", "applied"])
+    update_rows(ImportRow, rows, ["bucket", "variant", "master_available", "applied"])
     run.units_applied = run.rows.filter(applied=True).count()
     run.save(update_fields=["units_applied", "updated_at"])
 
@@ -278,7 +279,7 @@ def _upsert_listings(account: ChannelAccount, rows: list[ImportRow]) -> None:
         _copy_row(listing, row, now)
         (updated if listing.pk else created).append(listing)
     Listing.objects.bulk_create(created)
-    Listing.objects.bulk_update(updated, LISTING_FIELDS)
+    update_rows(Listing, updated, LISTING_FIELDS)
 
 
 LISTING_FIELDS = [

@@ -1,0 +1,1 @@
+"""satustok benchmarks: scenarios that print JSON figures (``make bench``), never timed tests."""

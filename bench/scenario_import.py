@@ -1,0 +1,53 @@
+"""``import``: a shop of N sellable units through connect + import, against the sandbox over
+loopback with a stated latency and no rate limit. Figure: units imported per second."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench import seeds
+
+
+def run(units: int, latency_ms: int) -> dict[str, Any]:
+    from satustok_sandbox.server import start_in_thread
+
+    sandbox = start_in_thread(seed=seeds.big_shop(units), latency_ms=latency_ms, unlimited=True)
+    try:
+        _point_hub_at(sandbox)
+        account = _connect()
+        started = time.perf_counter()
+        run = _import(account)
+        elapsed = time.perf_counter() - started
+    finally:
+        sandbox.stop()
+    return {
+        "units": run.units_fetched,
+        "seconds": round(elapsed, 3),
+        "units_per_second": round(run.units_fetched / elapsed, 1),
+        "pages": run.pages_done,
+        "counts": run.counts,
+    }
+
+
+def _point_hub_at(sandbox: Any) -> None:
+    from django.conf import settings
+
+    settings.TOKOPEDIA_ACCOUNTS_URL = sandbox.accounts_url
+    settings.TOKOPEDIA_API_URL = sandbox.api_url
+
+
+def _connect() -> Any:
+    from satustok.channels.connect import connect_shop
+    from satustok.channels.models import ChannelAccount
+    from satustok.channels.protocol import Credentials
+
+    ChannelAccount.objects.all().delete()
+    credentials = Credentials(str(seeds.FS_ID), seeds.CLIENT_ID, seeds.CLIENT_SECRET)
+    return connect_shop("tokopedia", credentials, str(seeds.SHOP_ID))
+
+
+def _import(account: Any) -> Any:
+    from satustok.sync import imports, tasks
+
+    return tasks.run_import_now(imports.start_run(account).pk)
