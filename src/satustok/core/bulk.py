@@ -20,12 +20,15 @@ def update_rows(
     if not objects:
         return
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns = [field for name in fields if isinstance(field := meta.get_field(name), models.Field)]
+    if len(columns) != len(fields):
+        raise ValueError(f"not all of {fields} are concrete fields of {meta.label}")
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)  # type: ignore[union-attr]
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # type: ignore[union-attr]
+    assignments = ", ".join(f"{quote(str(column.column))} = %s" for column in columns)
+    table, key = quote(meta.db_table), quote(str(meta.pk.column))  # type: ignore[union-attr]
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"
     params = [
-        [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]  # type: ignore[union-attr]
+        [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
         + [obj.pk]
         for obj in objects
     ]
