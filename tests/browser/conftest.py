@@ -11,15 +11,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from running_hub import hub_environment, start_hub, stop_hub
 
 CHROMIUM = os.environ.get("SATUSTOK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,55 +42,25 @@ class Stack:
     client_secret: str
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _satustok(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from satustok.cli import main; main()", *args]
-
-
-def _read_banner(proc: subprocess.Popen[str]) -> str:
-    assert proc.stdout is not None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if "Stop with Ctrl+C" in line:
-            return "".join(lines)
-    raise RuntimeError("satustok run exited early:\n" + "".join(lines))
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = tmp_path_factory.mktemp("browser-data")
-    env = {
-        **os.environ,
-        "SATUSTOK_DATA_DIR": str(data),
-        "SATUSTOK_ADMIN_USER": USER,
-        "SATUSTOK_ADMIN_PASSWORD": PASSWORD,
-    }
-    env.pop("DATABASE_URL", None)
-    subprocess.run(_satustok("migrate", "--noinput"), env=env, check=True, capture_output=True)
-    port, sandbox_port = _free_port(), _free_port()
-    proc = subprocess.Popen(
-        _satustok("run", "--port", str(port), "--sandbox-port", str(sandbox_port)),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    env = hub_environment(
+        tmp_path_factory.mktemp("browser-data"),
+        SATUSTOK_ADMIN_USER=USER,
+        SATUSTOK_ADMIN_PASSWORD=PASSWORD,
     )
-    banner = _read_banner(proc)
-    field = lambda pattern: re.search(pattern, banner).group(1)  # type: ignore[union-attr]  # noqa: E731
+    proc, banner = start_hub(env)
+
+    def field(pattern: str) -> str:
+        return re.search(pattern, banner).group(1)  # type: ignore[union-attr]
+
     yield Stack(
         url=field(r"Open\s+(\S+)").rstrip("/"),
         control_url=field(r"control API\s+(\S+)"),
         client_id=field(r"Client ID (\S+)"),
         client_secret=field(r"Client Secret (\S+)"),
     )
-    proc.terminate()
-    proc.wait(timeout=15)
+    stop_hub(proc)
 
 
 @pytest.fixture(scope="session")

@@ -3,64 +3,29 @@ to go."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from running_hub import hub_environment, start_hub, stop_hub
+
 pytestmark = pytest.mark.dbless  # it migrates its own throw-away SQLite data directory
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def satustok(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from satustok.cli import main; main()", *args]
 
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    env = {
-        **os.environ,
-        "SATUSTOK_DATA_DIR": str(tmp_path),
-        "SATUSTOK_ADMIN_USER": "penjual",
-        "SATUSTOK_ADMIN_PASSWORD": "rahasia-demo-123",
-    }
-    env.pop("DATABASE_URL", None)
-    subprocess.run(satustok("migrate", "--noinput"), env=env, check=True, capture_output=True)
-    port, sandbox_port = free_port(), free_port()
-    proc = subprocess.Popen(
-        satustok("run", "--port", str(port), "--sandbox-port", str(sandbox_port)),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    env = hub_environment(
+        tmp_path, SATUSTOK_ADMIN_USER="penjual", SATUSTOK_ADMIN_PASSWORD="rahasia-demo-123"
     )
-    banner = read_until(proc, "Stop with Ctrl+C")
+    proc, banner = start_hub(env)
     try:
         yield banner, proc
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def read_until(proc: subprocess.Popen[str], marker: str) -> str:
-    lines: list[str] = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(line)
-        if marker in line:
-            return "".join(lines)
-    raise AssertionError("satustok run exited early:\n" + "".join(lines))
+        stop_hub(proc)
 
 
 def test_run_prints_where_to_go_and_serves_it(running: tuple[str, subprocess.Popen[str]]) -> None:
