@@ -73,3 +73,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
         if not uses_db:
             item.add_marker(pytest.mark.dbless)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _queue_runs_tasks_inline() -> Iterator[None]:
+    """Tasks enqueued by code under test run at once, in memory: nothing lands in a developer's
+    queue file. The queue tests (tests/sync/test_queue.py) run real consumers on real queues."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False

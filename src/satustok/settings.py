@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "satustok.inventory",
     "satustok.channels",
     "satustok.sync",
+    "satustok.orders",
+    "satustok.api",
     "satustok.web",
     "huey.contrib.djhuey",
     "django_htmx",

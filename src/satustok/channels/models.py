@@ -103,13 +103,27 @@ class Listing(models.Model):
     last_pushed_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
+    # Level-triggered push: a stock change marks the listing dirty (and bumps the version) in
+    # its own transaction; the pusher clears the mark only if the version is unchanged since
+    # it read it, so a change during a push is never lost.
+    needs_push = models.BooleanField(default=False)
+    dirty_version = models.PositiveBigIntegerField(default=0)
+    push_error = models.CharField(max_length=255, blank=True)  # the channel's last refusal
+    push_blocked = models.BooleanField(default=False)  # refused for good until fixed
+    push_retry_at = models.DateTimeField(null=True, blank=True)  # backoff after a failure
+    push_failures = models.PositiveSmallIntegerField(default=0)
+
     class Meta:
         verbose_name = _("listing")
         verbose_name_plural = _("listings")
         constraints = [
             models.UniqueConstraint(fields=["account", "external_id"], name="one_listing_per_id"),
         ]
-        indexes = [models.Index(fields=["account", "sku"])]
+        indexes = [
+            models.Index(fields=["account", "sku"]),
+            models.Index(fields=["account", "needs_push"]),
+            models.Index(fields=["variant"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id}:{self.external_id} ({self.sku or '—'})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
@@ -86,3 +87,50 @@ class ChannelAccountLike(Protocol):
     shop_id: str
     app_id: str
     client_id: str
+
+
+# --- Stock push --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StockPush:
+    """Set this listing's stock on the channel to ``quantity`` (an absolute value, so a push
+    repeated after a timeout does no harm)."""
+
+    external_id: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class PushOutcome:
+    external_id: str
+    ok: bool
+    message: str = ""  # the channel's own words when it refused the row
+    permanent: bool = False  # retrying will not help (e.g. "Invalid Product ID.")
+
+
+# --- Orders ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelOrderLine:
+    external_product_id: str
+    sku: str
+    name: str
+    quantity: int
+    price: int  # whole rupiah, per unit
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelOrder:
+    """An order as a channel reports it, translated to the hub's unified status set."""
+
+    external_id: str
+    channel_status: str  # the channel's own status code, as text ("220")
+    status: str  # one of satustok.orders.models.OrderStatus
+    status_rank: int  # position in the channel's status order: status only moves forward
+    created_at: datetime
+    lines: tuple[ChannelOrderLine, ...]
+    invoice: str = ""
+    buyer_name: str = ""
+    total: int = 0

@@ -111,3 +111,29 @@ class ImportRow(models.Model):
     @property
     def has_stock_mismatch(self) -> bool:
         return self.master_available is not None and self.master_available != self.stock
+
+
+class PushResult(models.TextChoices):
+    OK = "ok", _("Pushed")
+    RETRY = "retry", _("Will retry")
+    FAILED = "failed", _("Refused")
+
+
+class PushRecord(models.Model):
+    """One row of one stock push: what was sent to which listing and what the channel said."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="pushes")
+    listing = models.ForeignKey("channels.Listing", on_delete=models.CASCADE, related_name="pushes")
+    quantity = models.IntegerField()
+    result = models.CharField(max_length=8, choices=PushResult.choices)
+    message = models.CharField(max_length=255, blank=True)
+    batch = models.CharField(max_length=32, blank=True)  # rows sent in one call share it
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("stock push")
+        verbose_name_plural = _("stock pushes")
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} ← {self.quantity} ({self.result})"

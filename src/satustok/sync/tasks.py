@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.utils.translation import gettext as _
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+from huey.exceptions import TaskLockedException
 
 from satustok.channels import registry
 from satustok.channels.http.errors import ChannelError
+from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import explain
-from satustok.sync import imports
+from satustok.sync import imports, pusher
 from satustok.sync.models import ImportRun, RunState
 
 UNFINISHED = (RunState.QUEUED, RunState.FETCHING, RunState.APPLYING)
@@ -61,3 +65,36 @@ def retry(run: ImportRun) -> None:
     """Continue a failed run from its last finished page."""
     ImportRun.objects.filter(pk=run.pk).update(state=RunState.QUEUED, error="", finished_at=None)
     run_import(run.pk)
+
+
+# --- stock push ---------------------------------------------------------------------------
+
+PUSH_LOCK_RETRY_SECONDS = 1
+
+
+@db_task()
+def push_stock(account_id: int) -> None:
+    """Converge one integration. One pusher per integration at a time (a lock in the queue's
+    storage, so it holds across workers and machines); a nudge that finds the lock taken comes
+    back a second later rather than being lost."""
+    try:
+        with HUEY.lock_task(f"push-stock-{account_id}"):
+            pusher.push_account(account_id)
+    except TaskLockedException:
+        push_stock.schedule((account_id,), delay=PUSH_LOCK_RETRY_SECONDS)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep() -> list[int]:
+    """Repair what a lost nudge left behind: nudge every integration with something due."""
+    due = pusher.accounts_due()
+    for account_id in due:
+        push_stock(account_id)
+    return due
+
+
+def nudge_after_commit(account_ids: set[int]) -> None:
+    """Ask for a push once the stock change is committed (never for a rolled-back one)."""
+    enabled = ChannelAccount.objects.filter(pk__in=account_ids, push_stock=True)
+    for account_id in enabled.values_list("pk", flat=True):
+        transaction.on_commit(lambda account_id=account_id: push_stock(account_id))

@@ -14,10 +14,17 @@ from django.utils.translation import gettext_noop
 
 from satustok.channels import protocol
 from satustok.channels.http.retry import RetryPolicy
-from satustok.channels.protocol import ChannelUnit, ShopProfile, ShopWarehouse, UnitPage
+from satustok.channels.protocol import (
+    ChannelUnit,
+    PushOutcome,
+    ShopProfile,
+    ShopWarehouse,
+    StockPush,
+    UnitPage,
+)
 from satustok.channels.tokopedia.auth import AccessToken, Credentials
 from satustok.channels.tokopedia.client import TokopediaClient
-from satustok.channels.tokopedia.schemas import Product, ShopInfo
+from satustok.channels.tokopedia.schemas import Product, ShopInfo, StockUpdate
 
 # Product status codes of the fact sheet (§5); 2 ("featured") is an active product too.
 ACTIVE_STATUSES = {1, 2}
@@ -96,9 +103,37 @@ class TokopediaConnector:
         with build_client(creds, retry_policy=INTERACTIVE_RETRIES) as client:
             return shop_profile(client.get_shop(int(shop_id)))
 
+    max_push_batch = 100  # Tokopedia's stock/update limit
+
+    def push_stock(self, account, pushes: list[StockPush]) -> list[PushOutcome]:  # type: ignore[no-untyped-def]
+        creds = _credentials(account.app_id, account.client_id, account.client_secret.reveal())
+        with build_client(creds, account) as client:
+            return push_stock(client, int(account.shop_id), pushes)
+
     def catalog_source(self, account) -> TokopediaCatalog:  # type: ignore[no-untyped-def]
         creds = _credentials(account.app_id, account.client_id, account.client_secret.reveal())
         return TokopediaCatalog(build_client(creds, account), int(account.shop_id))
+
+
+# Row messages that no retry will change: the listing needs the seller's attention.
+PERMANENT_ROW_MESSAGES = ("Invalid Product ID.", "Invalid SKU.")
+
+
+def push_stock(
+    client: TokopediaClient, shop_id: int, pushes: list[StockPush]
+) -> list[PushOutcome]:
+    """Set absolute stock, 100 rows a call (the client chunks and paces), one outcome per row."""
+    rows = [StockUpdate(product_id=int(p.external_id), new_stock=p.quantity) for p in pushes]
+    result = client.update_stock(shop_id, rows)
+    return [
+        PushOutcome(
+            external_id=str(row.item.product_id),
+            ok=row.ok,
+            message=row.message,
+            permanent=not row.ok and row.message.strip() in PERMANENT_ROW_MESSAGES,
+        )
+        for row in result.rows
+    ]
 
 
 class TokopediaCatalog:

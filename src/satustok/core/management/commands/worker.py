@@ -1,0 +1,37 @@
+"""``satustok worker``: queue workers on their own (for several processes or machines).
+
+``satustok run`` already runs two worker threads in-process; start ``satustok worker`` on
+other machines with the same ``DATABASE_URL`` and ``SATUSTOK_QUEUE_URL=redis://…`` to share
+the work. Every task is safe to run twice and on any worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run queue workers (imports, stock pushes, order polling) until stopped."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--no-periodic",
+            action="store_true",
+            help="leave the periodic tasks (sweep, order poll) to another worker",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from huey.contrib.djhuey import HUEY
+
+        from satustok.sync.tasks import resume_unfinished
+
+        consumer = HUEY.create_consumer(
+            workers=options["workers"], worker_type="thread", periodic=not options["no_periodic"]
+        )
+        resume_unfinished()
+        queue = type(HUEY.storage).__name__.replace("Storage", "")
+        self.stdout.write(f"satustok worker: {options['workers']} threads on the {queue} queue")
+        consumer.run()

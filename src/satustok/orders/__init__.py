@@ -1,0 +1,1 @@
+"""Orders from every channel: stored once, unified statuses, and their effect on stock."""

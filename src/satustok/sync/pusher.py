@@ -1,0 +1,240 @@
+"""The stock pusher: converge every listing of an integration to its desired quantity.
+
+Level-triggered (ARCHITECTURE-BRIEF "the one idea"): a stock change marks listings dirty in
+its own transaction (:func:`mark_dirty`, connected to ``inventory.stock.stock_changed``); the
+pusher of one integration takes the dirty listings, computes what each should show *now*
+(coalescing any burst into the latest value), sends only what differs from what was last
+pushed, records every row, and clears a listing only if nothing changed it meanwhile (its
+``dirty_version`` is still the one read). Jobs are nudges; a periodic sweep finds whatever a lost
+nudge left dirty. A crash, a duplicate nudge or a 429 delays convergence, never corrupts it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from satustok.channels import registry
+from satustok.channels.http.errors import ChannelError
+from satustok.channels.models import ChannelAccount, Listing
+from satustok.channels.protocol import PushOutcome, StockPush
+from satustok.inventory import stock
+from satustok.sync.models import PushRecord, PushResult
+
+log = logging.getLogger(__name__)
+
+CLAIM_LIMIT = 1000  # listings read per round; the connector chunks them to the channel's limit
+MARK_CHUNK = 500  # variant ids per UPDATE (SQLite's variable limit)
+RETRY_BACKOFF = (2, 5, 15, 60, 300)  # seconds after the 1st, 2nd, … consecutive failure
+
+
+@dataclass
+class PushSummary:
+    sent: int = 0
+    ok: int = 0
+    failed: int = 0
+    retrying: int = 0
+    unchanged: int = 0
+    calls: int = 0
+    batches: list[str] = field(default_factory=list)
+
+
+# --- marking ------------------------------------------------------------------------------
+
+
+def mark_dirty(warehouse_id: int, variant_ids: Sequence[int]) -> set[int]:
+    """Mark the listings fed by these levels for a push; returns the integrations to nudge."""
+    accounts: set[int] = set()
+    for start in range(0, len(variant_ids), MARK_CHUNK):
+        chunk = list(variant_ids[start : start + MARK_CHUNK])
+        listings = Listing.objects.filter(variant_id__in=chunk, account__warehouse_id=warehouse_id)
+        listings.update(needs_push=True, dirty_version=F("dirty_version") + 1)
+        accounts.update(listings.values_list("account_id", flat=True).distinct())
+    return accounts
+
+
+def mark_account_dirty(account: ChannelAccount) -> None:
+    account.listings.filter(variant__isnull=False).update(
+        needs_push=True, dirty_version=F("dirty_version") + 1, push_blocked=False, push_error=""
+    )
+
+
+def set_push_stock(account: ChannelAccount, enabled: bool) -> None:
+    """Switch pushing on or off. Switching on pushes every linked listing once, so the channel
+    shows the master stock from that moment (including any import mismatch)."""
+    with transaction.atomic():
+        ChannelAccount.objects.filter(pk=account.pk).update(push_stock=enabled)
+        account.push_stock = enabled
+        if enabled:
+            mark_account_dirty(account)
+    if enabled:
+        from satustok.sync import tasks
+
+        transaction.on_commit(lambda: tasks.push_stock(account.pk))
+
+
+# --- pushing ------------------------------------------------------------------------------
+
+
+def push_account(account_id: int) -> PushSummary:
+    """Push until nothing due is left dirty. Safe to run twice: the second finds nothing."""
+    summary = PushSummary()
+    account = ChannelAccount.objects.select_related("warehouse").get(pk=account_id)
+    if not account.push_stock:
+        return summary
+    while claimed := _claim(account):
+        _push_round(account, claimed, summary)
+    return summary
+
+
+def _claim(account: ChannelAccount) -> list[Listing]:
+    due = Q(push_retry_at__isnull=True) | Q(push_retry_at__lte=timezone.now())
+    return list(
+        account.listings.filter(due, needs_push=True, push_blocked=False, variant__isnull=False)
+        .order_by("id")
+        .only(
+            "id", "external_id", "variant_id", "last_pushed_qty", "dirty_version", "push_failures"
+        )[:CLAIM_LIMIT]
+    )
+
+
+def desired_quantities(account: ChannelAccount, listings: Iterable[Listing]) -> dict[int, int]:
+    """What each listing should show: available in the integration's warehouse, never below 0
+    (an oversold SKU shows 0 everywhere)."""
+    listings = list(listings)
+    available = stock.available_many(account.warehouse_id, [lst.variant_id for lst in listings])
+    return {lst.pk: max(available.get(lst.variant_id or 0, 0), 0) for lst in listings}
+
+
+def _push_round(account: ChannelAccount, claimed: list[Listing], summary: PushSummary) -> None:
+    desired = desired_quantities(account, claimed)
+    unchanged = [lst for lst in claimed if lst.last_pushed_qty == desired[lst.pk]]
+    _clear(unchanged)
+    summary.unchanged += len(unchanged)
+    to_send = [lst for lst in claimed if lst.last_pushed_qty != desired[lst.pk]]
+    if to_send:
+        outcomes = _send(account, to_send, desired, summary)
+        _settle(account, to_send, desired, outcomes, summary)
+
+
+def _send(
+    account: ChannelAccount, listings: list[Listing], desired: dict[int, int], summary: PushSummary
+) -> dict[str, PushOutcome]:
+    connector = registry.connector(account.channel)
+    pushes = [StockPush(lst.external_id, desired[lst.pk]) for lst in listings]
+    summary.sent += len(pushes)
+    summary.calls += -(-len(pushes) // connector.max_push_batch)
+    try:
+        outcomes = connector.push_stock(account, pushes)
+    except ChannelError as error:
+        # The call as a whole failed (timeout, 5xx after retries, 429): every row retries later.
+        message = f"{type(error).__name__}: {error.error_code or error.status or ''}".strip(": ")
+        return {
+            p.external_id: PushOutcome(p.external_id, ok=False, message=message) for p in pushes
+        }
+    return {outcome.external_id: outcome for outcome in outcomes}
+
+
+def _settle(
+    account: ChannelAccount,
+    listings: list[Listing],
+    desired: dict[int, int],
+    outcomes: dict[str, PushOutcome],
+    summary: PushSummary,
+) -> None:
+    batch = uuid.uuid4().hex[:12]
+    summary.batches.append(batch)
+    records = []
+    for listing in listings:
+        outcome = outcomes.get(listing.external_id) or PushOutcome(
+            listing.external_id, ok=False, message="no answer for this row"
+        )
+        records.append(_settle_one(account, listing, desired[listing.pk], outcome, batch, summary))
+    PushRecord.objects.bulk_create(records)
+
+
+def _settle_one(
+    account: ChannelAccount,
+    listing: Listing,
+    quantity: int,
+    outcome: PushOutcome,
+    batch: str,
+    summary: PushSummary,
+) -> PushRecord:
+    if outcome.ok:
+        summary.ok += 1
+        _pushed(listing, quantity)
+        result = PushResult.OK
+    elif outcome.permanent:
+        summary.failed += 1
+        Listing.objects.filter(pk=listing.pk).update(
+            push_blocked=True, push_error=outcome.message[:255]
+        )
+        result = PushResult.FAILED
+    else:
+        summary.retrying += 1
+        _retry_later(listing, outcome.message)
+        result = PushResult.RETRY
+    return PushRecord(
+        account=account,
+        listing_id=listing.pk,
+        quantity=quantity,
+        result=result,
+        message=outcome.message[:255],
+        batch=batch,
+    )
+
+
+def _pushed(listing: Listing, quantity: int) -> None:
+    """Remember what the channel now shows; stay dirty if the stock moved while we pushed."""
+    now = timezone.now()
+    Listing.objects.filter(pk=listing.pk).update(
+        last_pushed_qty=quantity,
+        last_pushed_at=now,
+        push_error="",
+        push_failures=0,
+        push_retry_at=None,
+    )
+    Listing.objects.filter(pk=listing.pk, dirty_version=listing.dirty_version).update(
+        needs_push=False
+    )
+
+
+def _clear(listings: list[Listing]) -> None:
+    for listing in listings:
+        Listing.objects.filter(pk=listing.pk, dirty_version=listing.dirty_version).update(
+            needs_push=False
+        )
+
+
+def _retry_later(listing: Listing, message: str) -> None:
+    failures = listing.push_failures + 1
+    delay = RETRY_BACKOFF[min(failures, len(RETRY_BACKOFF)) - 1]
+    Listing.objects.filter(pk=listing.pk).update(
+        push_failures=failures,
+        push_retry_at=timezone.now() + timedelta(seconds=delay),
+        push_error=message[:255],
+    )
+
+
+def accounts_due() -> list[int]:
+    """Integrations with something due to push (what the sweep nudges)."""
+    due = Q(push_retry_at__isnull=True) | Q(push_retry_at__lte=timezone.now())
+    return list(
+        Listing.objects.filter(
+            due,
+            needs_push=True,
+            push_blocked=False,
+            variant__isnull=False,
+            account__push_stock=True,
+        )
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
