@@ -1,9 +1,9 @@
 """``make test``: the whole suite on the embedded default, then on the server set-up.
 
 1. SQLite (the default a seller gets from ``make run``).
-2. PostgreSQL at ``PG_URL`` (default ``postgres://postgres@127.0.0.1:5432/test``) when it
-   answers. With ``CI=true`` a missing server is a failure, never a silent skip: CI machines
-   have one, so its absence means the run proved less than it claims.
+2. PostgreSQL at ``PG_URL`` with the Redis queue at ``REDIS_URL`` (defaults: the local servers)
+   when they answer. With ``CI=true`` a missing server is a failure, never a silent skip: CI
+   machines have both, so their absence means the run proved less than it claims.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sys
 from urllib.parse import urlparse
 
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -39,14 +40,20 @@ def main(args: list[str]) -> int:
     os.environ.update(env_without_db)
     if code := pytest("SQLite", {}, args):
         return code
-    if not reachable(PG_URL):
-        message = f"PostgreSQL is not reachable at {PG_URL}"
+    missing = [
+        f"{name} at {url}"
+        for name, url in (("PostgreSQL", PG_URL), ("Redis", REDIS_URL))
+        if not reachable(url)
+    ]
+    if missing:
+        message = " and ".join(missing) + " not reachable"
         if IN_CI:
-            print(f"FAIL: {message} (CI=true requires it)", flush=True)
+            print(f"FAIL: {message} (CI=true requires both)", flush=True)
             return 1
-        print(f"WARNING: {message}; the PostgreSQL run was not done.", flush=True)
+        print(f"WARNING: {message}; the PostgreSQL + Redis run was not done.", flush=True)
         return 0
-    return pytest("PostgreSQL", {"DATABASE_URL": PG_URL}, ["-m", "not dbless", *args])
+    server_setup = {"DATABASE_URL": PG_URL, "SATUSTOK_QUEUE_URL": REDIS_URL}
+    return pytest("PostgreSQL + Redis", server_setup, ["-m", "not dbless", *args])
 
 
 if __name__ == "__main__":

@@ -94,7 +94,8 @@ def _database() -> dict[str, Any]:
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
             ),
         },
-        "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+        # One file per test process: two test runs on one machine never share (or drop) it.
+        "TEST": {"NAME": DATA_DIR / f"test-{os.getpid()}.sqlite3"},
     }
 
 
@@ -135,6 +136,11 @@ def _queue() -> dict[str, Any]:
 
 
 HUEY = _queue()
+
+# Orders: how often the poller (the webhooks' backstop) reads each integration's order list,
+# and how many not-yet-final older orders each poll reads again one by one.
+SATUSTOK_ORDER_POLL_SECONDS = int(os.environ.get("SATUSTOK_ORDER_POLL_SECONDS", "60"))
+SATUSTOK_ORDER_REPOLL_LIMIT = int(os.environ.get("SATUSTOK_ORDER_REPOLL_LIMIT", "50"))
 
 # Tokopedia: only these base URLs differ between the real marketplace and the sandbox.
 TOKOPEDIA_ACCOUNTS_URL = os.environ.get(

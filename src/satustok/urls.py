@@ -4,5 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("webhooks/", include("satustok.orders.urls")),
+    path("api/", include("satustok.api.urls")),
     path("", include("satustok.web.urls")),
 ]

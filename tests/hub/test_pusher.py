@@ -174,3 +174,49 @@ def test_only_listings_of_the_changed_warehouse_are_marked(shops: Any) -> None:
     assert not Listing.objects.filter(needs_push=True).exists()
     stock.move(shop_a.warehouse_id, variant.pk, on_hand=5, reason="adjustment")
     assert Listing.objects.filter(needs_push=True).count() == 2
+
+
+def test_listings_linked_by_an_import_are_due_a_push(
+    fast_sandbox: Any, demo_credentials: Callable[..., Any]
+) -> None:
+    shop_a = connect_shop("tokopedia", demo_credentials(fast_sandbox), str(SHOP_A))
+    tasks.run_import_now(imports.start_run(shop_a).pk)
+    shop_b = connect_shop("tokopedia", demo_credentials(fast_sandbox), str(SHOP_B))
+    pusher.set_push_stock(shop_b, True)  # on before anything is linked
+    tasks.run_import_now(imports.start_run(shop_b).pk)
+    linked = shop_b.listings.filter(variant__isnull=False)
+    assert linked.exists() and not linked.filter(needs_push=False).exists()
+    pusher.push_account(shop_b.pk)
+    desired = pusher.desired_quantities(shop_b, linked)
+    assert all(channel_stock(fast_sandbox, lst) == desired[lst.pk] for lst in linked)
+
+
+def test_a_listing_linked_by_hand_is_due_a_push(shops: Any) -> None:
+    from satustok.channels.linking import link_by_hand
+
+    shop_a, shop_b = shops
+    unlinked = shop_b.listings.filter(variant__isnull=True).first()
+    link_by_hand(unlinked, shared_variant(shop_a, shop_b).sku)
+    unlinked.refresh_from_db()
+    assert unlinked.needs_push and unlinked.link_method == "manual"
+
+
+def test_a_worker_killed_mid_push_holds_nothing_for_long(fast_sandbox: Any, shops: Any) -> None:
+    """The stock change committed, the worker died before pushing (its lease left behind): once
+    the lease runs out, the sweep nudges the integration and it converges."""
+    from datetime import timedelta
+
+    shop_a, shop_b = shops
+    pusher.set_push_stock(shop_b, True)
+    pusher.push_account(shop_b.pk)
+    variant = shared_variant(shop_a, shop_b)
+    stock.reserve(shop_b.warehouse_id, variant.pk, 1, reference="sale before the crash")
+    dead_lease = timezone.now() + timedelta(seconds=30)
+    ChannelAccount.objects.filter(pk=shop_b.pk).update(push_lease_until=dead_lease)
+    with pytest.raises(pusher.PushBusy):
+        pusher.push_account(shop_b.pk)  # a live-looking lease: someone else is pushing
+    ChannelAccount.objects.filter(pk=shop_b.pk).update(push_lease_until=timezone.now())
+    assert shop_b.pk in tasks.sweep.call_local()  # the sweep's nudge runs the push (inline)
+    listing = variant.listings.get(account=shop_b)
+    assert channel_stock(fast_sandbox, listing) == stock.available(shop_b.warehouse_id, variant.pk)
+    assert ChannelAccount.objects.get(pk=shop_b.pk).push_lease_until is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from satustok.catalog.models import Variant
@@ -24,4 +25,8 @@ def link_by_hand(listing: Listing, master_sku: str) -> Listing:
     listing.link_method = LinkMethod.MANUAL
     listing.unlinked_reason = ""
     listing.save(update_fields=["variant", "link_method", "unlinked_reason"])
+    # Now it follows the master stock: due a push, like any listing whose desired value moved.
+    Listing.objects.filter(pk=listing.pk).update(
+        needs_push=True, dirty_version=F("dirty_version") + 1
+    )
     return listing

@@ -54,6 +54,9 @@ class ChannelAccount(models.Model):
     # Off after connecting until the seller has reviewed the import (as Forstok does).
     push_stock = models.BooleanField(_("push stock"), default=False)
     push_price = models.BooleanField(_("push price"), default=False)
+    # One pusher per integration: a lease, not a lock, so a worker killed mid-push holds it
+    # only until it runs out (the sweep then picks the work up).
+    push_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     warehouse = models.ForeignKey(
         Warehouse,
         on_delete=models.PROTECT,

@@ -80,6 +80,12 @@ class Connector(Protocol):
 
     def catalog_source(self, account: ChannelAccountLike) -> CatalogSource: ...
 
+    max_push_batch: int  # rows the channel takes in one stock-update call
+
+    def push_stock(self, account: ChannelAccountLike, pushes: list[StockPush]) -> list[PushOutcome]:
+        """Set absolute stock per listing; one outcome per row, in any order."""
+        ...
+
 
 class ChannelAccountLike(Protocol):
     """The fields of a stored integration a connector needs (the Django model has them)."""

@@ -59,6 +59,10 @@ def execute(run: ImportRun, source: CatalogSource, progress: Progress = _no_prog
         apply(run, progress)
     _set_state(run, RunState.DONE, finished_at=timezone.now(), error="")
     progress(run)
+    if run.mode == RunMode.IMPORT and run.account.push_stock:
+        from satustok.sync import tasks  # tasks import this module
+
+        transaction.on_commit(lambda: tasks.push_stock(run.account_id))
     return run
 
 
@@ -293,6 +297,8 @@ LISTING_FIELDS = [
     "link_method",
     "unlinked_reason",
     "last_seen_at",
+    "needs_push",
+    "dirty_version",
 ]
 
 
@@ -308,6 +314,8 @@ def _copy_row(listing: Listing, row: ImportRow, now) -> None:  # type: ignore[no
             LinkMethod.AUTO_SKU,
             "",
         )
+        # A listing just linked must show the master stock: level-triggered, it is due a push.
+        listing.needs_push, listing.dirty_version = True, listing.dirty_version + 1
     else:
         listing.variant_id, listing.link_method = None, LinkMethod.UNLINKED
         listing.unlinked_reason = row.bucket

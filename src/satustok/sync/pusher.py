@@ -83,15 +83,38 @@ def set_push_stock(account: ChannelAccount, enabled: bool) -> None:
 # --- pushing ------------------------------------------------------------------------------
 
 
+LEASE_SECONDS = 60  # renewed every round; a killed pusher blocks its integration this long
+
+
+class PushBusy(Exception):
+    """Another worker is pushing this integration right now."""
+
+
 def push_account(account_id: int) -> PushSummary:
-    """Push until nothing due is left dirty. Safe to run twice: the second finds nothing."""
+    """Push until nothing due is left dirty. Safe to run twice: the second finds nothing.
+    Raises :class:`PushBusy` when another worker holds the integration's lease."""
     summary = PushSummary()
     account = ChannelAccount.objects.select_related("warehouse").get(pk=account_id)
     if not account.push_stock:
         return summary
-    while claimed := _claim(account):
-        _push_round(account, claimed, summary)
+    if not _take_lease(account_id):
+        raise PushBusy(account_id)
+    try:
+        while claimed := _claim(account):
+            _push_round(account, claimed, summary)
+            _take_lease(account_id, renew=True)
+    finally:
+        ChannelAccount.objects.filter(pk=account_id).update(push_lease_until=None)
     return summary
+
+
+def _take_lease(account_id: int, renew: bool = False) -> bool:
+    """One conditional UPDATE: whoever changes the row holds the lease."""
+    now = timezone.now()
+    rows = ChannelAccount.objects.filter(pk=account_id)
+    if not renew:
+        rows = rows.filter(Q(push_lease_until__isnull=True) | Q(push_lease_until__lt=now))
+    return rows.update(push_lease_until=now + timedelta(seconds=LEASE_SECONDS)) == 1
 
 
 def _claim(account: ChannelAccount) -> list[Listing]:

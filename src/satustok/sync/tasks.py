@@ -4,12 +4,12 @@ twice, or on any worker, does no harm (a finished run is left alone)."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
-from huey.exceptions import TaskLockedException
 
 from satustok.channels import registry
 from satustok.channels.http.errors import ChannelError
@@ -19,6 +19,13 @@ from satustok.sync import imports, pusher
 from satustok.sync.models import ImportRun, RunState
 
 UNFINISHED = (RunState.QUEUED, RunState.FETCHING, RunState.APPLYING)
+
+
+@HUEY.on_shutdown()
+def close_database_connections() -> None:
+    """A stopping worker thread gives its database connection back (PostgreSQL counts them)."""
+    connections.close_all()
+
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +81,12 @@ PUSH_LOCK_RETRY_SECONDS = 1
 
 @db_task()
 def push_stock(account_id: int) -> None:
-    """Converge one integration. One pusher per integration at a time (a lock in the queue's
-    storage, so it holds across workers and machines); a nudge that finds the lock taken comes
-    back a second later rather than being lost."""
+    """Converge one integration. One pusher per integration at a time (a lease in the database,
+    so it holds across workers and machines and expires if a worker dies); a nudge that finds
+    it taken comes back a second later rather than being lost."""
     try:
-        with HUEY.lock_task(f"push-stock-{account_id}"):
-            pusher.push_account(account_id)
-    except TaskLockedException:
+        pusher.push_account(account_id)
+    except pusher.PushBusy:
         push_stock.schedule((account_id,), delay=PUSH_LOCK_RETRY_SECONDS)
 
 
@@ -97,4 +103,4 @@ def nudge_after_commit(account_ids: set[int]) -> None:
     """Ask for a push once the stock change is committed (never for a rolled-back one)."""
     enabled = ChannelAccount.objects.filter(pk__in=account_ids, push_stock=True)
     for account_id in enabled.values_list("pk", flat=True):
-        transaction.on_commit(lambda account_id=account_id: push_stock(account_id))
+        transaction.on_commit(partial(push_stock, account_id))

@@ -14,6 +14,7 @@ urlpatterns = [
         "integrations/add/tokopedia/", integrations.add_tokopedia, name="integration_add_tokopedia"
     ),
     path("integrations/<int:pk>/", integrations.detail, name="integration"),
+    path("integrations/<int:pk>/push/", integrations.toggle_push, name="integration_push"),
     path("catalog/", catalog.index, name="catalog"),
     path("catalog/unlinked/", catalog.unlinked, name="catalog_unlinked"),
     path("catalog/listings/<int:pk>/link/", catalog.link, name="listing_link"),
@@ -24,6 +25,19 @@ urlpatterns = [
     path("catalog/sync/runs/<int:pk>/retry/", imports.retry, name="import_retry"),
     path("catalog/sync/runs/<int:pk>/not-imported.csv", imports.unimported_csv, name="import_csv"),
     path("inventory/", stock.index, name="inventory"),
+    path("inventory/<int:pk>/", stock.detail, name="inventory_sku"),
     path("orders/", orders.index, name="orders"),
+    path("orders/<int:pk>/", orders.detail, name="order"),
+    path("orders/<int:pk>/accept/", orders.accept, name="order_accept"),
+    path("orders/<int:pk>/reject/", orders.reject, name="order_reject"),
+    path("orders/<int:pk>/refresh/", orders.refresh, name="order_refresh"),
+    path("orders/<int:pk>/restock/", orders.restock, name="order_restock"),
+    path("orders/<int:pk>/link/", orders.link_again, name="order_link"),
+    path(
+        "integrations/<int:pk>/webhooks/",
+        orders.register_webhooks,
+        name="integration_webhooks",
+    ),
     path("sync-log/", synclog.index, name="sync_log"),
+    path("sync-log/pushes/", synclog.pushes, name="sync_log_pushes"),
 ]

@@ -4,49 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('channels', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("channels", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listing',
-            name='dirty_version',
+            model_name="listing",
+            name="dirty_version",
             field=models.PositiveBigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='listing',
-            name='needs_push',
+            model_name="listing",
+            name="needs_push",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='listing',
-            name='push_blocked',
+            model_name="listing",
+            name="push_blocked",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='listing',
-            name='push_error',
+            model_name="listing",
+            name="push_error",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='listing',
-            name='push_failures',
+            model_name="listing",
+            name="push_failures",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='listing',
-            name='push_retry_at',
+            model_name="listing",
+            name="push_retry_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(fields=['account', 'needs_push'], name='channels_li_account_415c07_idx'),
+            model_name="listing",
+            index=models.Index(
+                fields=["account", "needs_push"], name="channels_li_account_415c07_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(fields=['variant'], name='channels_li_variant_934ccd_idx'),
+            model_name="listing",
+            index=models.Index(fields=["variant"], name="channels_li_variant_934ccd_idx"),
         ),
     ]

@@ -24,6 +24,7 @@ from satustok.channels.protocol import (
 )
 from satustok.channels.tokopedia.auth import AccessToken, Credentials
 from satustok.channels.tokopedia.client import TokopediaClient
+from satustok.channels.tokopedia.orders import TokopediaOrders
 from satustok.channels.tokopedia.schemas import Product, ShopInfo, StockUpdate
 
 # Product status codes of the fact sheet (§5); 2 ("featured") is an active product too.
@@ -114,14 +115,20 @@ class TokopediaConnector:
         creds = _credentials(account.app_id, account.client_id, account.client_secret.reveal())
         return TokopediaCatalog(build_client(creds, account), int(account.shop_id))
 
+    def orders(self, account, *, interactive: bool = False) -> TokopediaOrders:  # type: ignore[no-untyped-def]
+        """The integration's orders; the client is built on first use (no I/O here)."""
+        creds = _credentials(account.app_id, account.client_id, account.client_secret.reveal())
+        policy = INTERACTIVE_RETRIES if interactive else None
+        return TokopediaOrders(
+            lambda: build_client(creds, account, retry_policy=policy), int(account.shop_id)
+        )
+
 
 # Row messages that no retry will change: the listing needs the seller's attention.
 PERMANENT_ROW_MESSAGES = ("Invalid Product ID.", "Invalid SKU.")
 
 
-def push_stock(
-    client: TokopediaClient, shop_id: int, pushes: list[StockPush]
-) -> list[PushOutcome]:
+def push_stock(client: TokopediaClient, shop_id: int, pushes: list[StockPush]) -> list[PushOutcome]:
     """Set absolute stock, 100 rows a call (the client chunks and paces), one outcome per row."""
     rows = [StockUpdate(product_id=int(p.external_id), new_stock=p.quantity) for p in pushes]
     result = client.update_stock(shop_id, rows)

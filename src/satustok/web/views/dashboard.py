@@ -8,6 +8,7 @@ from django.shortcuts import render
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.inventory.models import StockLevel
+from satustok.orders.models import Order, OrderStatus
 from satustok.sync.models import ImportRun
 
 
@@ -15,6 +16,11 @@ from satustok.sync.models import ImportRun
 def home(request: HttpRequest) -> HttpResponse:
     oversold = StockLevel.objects.filter(reserved__gt=F("on_hand")).select_related(
         "variant", "warehouse"
+    )
+    unlinked_orders = (
+        Order.objects.filter(has_unlinked_lines=True)
+        .exclude(status=OrderStatus.CANCELLED)
+        .select_related("account")
     )
     context = {
         "nav": "dashboard",
@@ -26,5 +32,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "oversold": oversold[:20],
         "oversold_count": oversold.count(),
         "recent_runs": ImportRun.objects.select_related("account")[:5],
+        # Orders whose lines match no master SKU: their stock is not followed (rule 7).
+        "unlinked_orders": unlinked_orders[:10],
+        "unlinked_orders_count": unlinked_orders.count(),
     }
     return render(request, "web/dashboard.html", context)

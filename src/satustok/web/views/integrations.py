@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from satustok.channels.connect import SellerProblem, connect_shop
 from satustok.channels.forms import TokopediaConnectForm
 from satustok.channels.models import ChannelAccount
+from satustok.sync.pusher import set_push_stock
 
 CHANNEL_CARDS = [
     {"code": "tokopedia", "name": "Tokopedia", "available": True},
@@ -69,3 +71,22 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "runs": account.imports.all()[:5],
         },
     )
+
+
+@login_required
+@require_POST
+def toggle_push(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(ChannelAccount, pk=pk)
+    enabled = request.POST.get("push_stock") == "on"
+    set_push_stock(account, enabled)
+    if enabled:
+        messages.success(
+            request,
+            _(
+                "Push stock is on: every linked listing now follows the "
+                "master stock, starting with one push of everything."
+            ),
+        )
+    else:
+        messages.info(request, _("Push stock is off: this shop's stock is no longer changed."))
+    return redirect("web:integration", pk=account.pk)

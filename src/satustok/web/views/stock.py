@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import ExpressionWrapper, F, IntegerField
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
-from satustok.inventory.models import StockLevel
+from satustok.catalog.models import Variant
+from satustok.inventory.adjustments import AdjustmentRefused, adjust
+from satustok.inventory.models import StockLevel, StockMovement
+from satustok.sync.stock_view import sku_status
 
 
 @login_required
@@ -26,4 +32,52 @@ def index(request: HttpRequest) -> HttpResponse:
     page = Paginator(levels, 50).get_page(request.GET.get("page"))
     return render(
         request, "web/inventory/index.html", {"nav": "inventory", "page": page, "q": query}
+    )
+
+
+class AdjustForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Change"),
+        choices=[
+            ("set", _("Set on hand to")),
+            ("add", _("Receive (add)")),
+            ("remove", _("Remove")),
+        ],
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    variant = get_object_or_404(Variant.objects.select_related("product"), pk=pk)
+    form = AdjustForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = form.cleaned_data
+            adjust(
+                variant,
+                data["action"],
+                data["quantity"],
+                data["reason"],
+                actor=request.user.get_username(),
+            )
+        except AdjustmentRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Stock of %(sku)s changed.") % {"sku": variant.sku})
+            return redirect("web:inventory_sku", pk=variant.pk)
+    movements = StockMovement.objects.filter(level__variant=variant).select_related(
+        "level__warehouse"
+    )[:100]
+    return render(
+        request,
+        "web/inventory/detail.html",
+        {
+            "nav": "inventory",
+            "variant": variant,
+            "status": sku_status(variant),
+            "form": form,
+            "movements": movements,
+        },
     )

@@ -1,4 +1,4 @@
-"""Sync log: every import run (and, with the stock pusher, every push) with its result."""
+"""Sync log: every import run, and every row of every stock push with the channel's answer."""
 
 from __future__ import annotations
 
@@ -7,11 +7,33 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from satustok.sync.models import ImportRun
+from satustok.sync.models import ImportRun, PushRecord, PushResult
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     runs = ImportRun.objects.select_related("account", "created_by")
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
-    return render(request, "web/synclog/index.html", {"nav": "sync_log", "page": page})
+    return render(
+        request, "web/synclog/index.html", {"nav": "sync_log", "page": page, "tab": "imports"}
+    )
+
+
+@login_required
+def pushes(request: HttpRequest) -> HttpResponse:
+    result = request.GET.get("result", "")
+    records = PushRecord.objects.select_related("account", "listing", "listing__variant")
+    if result in PushResult.values:
+        records = records.filter(result=result)
+    page = Paginator(records, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/synclog/pushes.html",
+        {
+            "nav": "sync_log",
+            "page": page,
+            "tab": "pushes",
+            "result": result,
+            "results": PushResult.choices,
+        },
+    )

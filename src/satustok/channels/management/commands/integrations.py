@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import getpass
 import sys
+from dataclasses import asdict
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.table import Table
 
 from satustok.channels.connect import SellerProblem, connect_shop
 from satustok.channels.forms import TokopediaConnectForm
+from satustok.channels.http.errors import ChannelError
 from satustok.channels.models import ChannelAccount
-from satustok.channels.problems import Problem, problem
+from satustok.channels.problems import Problem, explain, problem
 from satustok.core.cli_output import fail, print_json
 
 
@@ -53,12 +55,54 @@ class Command(BaseCommand):
         add.add_argument("--json", action="store_true")
         listing = commands.add_parser("list", help="list the integrations")
         listing.add_argument("--json", action="store_true")
+        push = commands.add_parser("push", help="switch pushing stock to the channel on or off")
+        push.add_argument("integration", type=int)
+        push.add_argument("state", choices=["on", "off"])
+        push.add_argument("--json", action="store_true")
+        hooks = commands.add_parser(
+            "webhooks", help="register the hub's webhook URLs with the channel"
+        )
+        hooks.add_argument("integration", type=int)
+        hooks.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "add":
-            self._add(options)
+        actions = {
+            "add": self._add,
+            "list": self._list,
+            "push": self._push,
+            "webhooks": self._webhooks,
+        }
+        actions[options["action"]](options)
+
+    def _push(self, options: dict[str, Any]) -> None:
+        from satustok.sync.pusher import set_push_stock
+
+        account = _account(options["integration"])
+        set_push_stock(account, options["state"] == "on")
+        if options["json"]:
+            print_json(account_document(account))
         else:
-            self._list(options["json"])
+            self.stdout.write(f"Push stock is {options['state']} for {account.shop_name}.")
+
+    def _webhooks(self, options: dict[str, Any]) -> None:
+        from satustok.orders.registration import register_webhooks
+
+        account = _account(options["integration"])
+        try:
+            registered = register_webhooks(account)
+        except ChannelError as error:
+            failure = explain(
+                error,
+                channel=account.get_channel_display(),
+                app_id=account.app_id,
+                shop_id=account.shop_id,
+            )
+            raise fail(failure, options["json"]) from None
+        if options["json"]:
+            print_json({"integration": account.pk, **asdict(registered)})
+            return
+        for event, url in registered.urls.items():
+            self.stdout.write(f"{event}: {url}")
 
     def _add(self, options: dict[str, Any]) -> None:
         form = TokopediaConnectForm(
@@ -80,7 +124,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Connected {account.shop_name} as integration {account.pk}.")
 
-    def _list(self, as_json: bool) -> None:
+    def _list(self, options: dict[str, Any]) -> None:
+        as_json = options["json"]
         accounts = ChannelAccount.objects.select_related("warehouse").order_by("pk")
         if as_json:
             print_json([account_document(account) for account in accounts])
@@ -97,6 +142,15 @@ class Command(BaseCommand):
                 "on" if a.push_stock else "off",
             )
         Console().print(table)
+
+
+def _account(pk: int) -> ChannelAccount:
+    try:
+        return ChannelAccount.objects.select_related("warehouse").get(pk=pk)
+    except ChannelAccount.DoesNotExist:
+        raise CommandError(
+            f"No integration with id {pk}; see `satustok integrations list`.", returncode=2
+        ) from None
 
 
 def _secret(value: str) -> str:

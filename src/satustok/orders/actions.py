@@ -1,0 +1,76 @@
+"""What a seller does to an order: accept, reject, and restock a return.
+
+Accept and reject call the channel, then read the order back and ingest it, so the hub shows
+the channel's word rather than its own guess. When the channel refuses (or the call fails),
+the order is read back all the same — after a timeout the action may have happened — and the
+failure is raised as a :class:`SellerProblem` for the page to show.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from satustok.channels.http.errors import ChannelError
+from satustok.channels.problems import SellerProblem, explain
+from satustok.orders.ingest import ingest, restock
+from satustok.orders.models import EventSource, Order
+from satustok.orders.source import OrderSource, Rejection, order_source
+
+log = logging.getLogger(__name__)
+
+__all__ = ["accept", "refresh", "reject", "restock"]
+
+
+def accept(order: Order) -> Order:
+    return _act(order, lambda source: source.accept(order.external_id))
+
+
+def reject(order: Order, rejection: Rejection) -> Order:
+    return _act(order, lambda source: source.reject(order.external_id, rejection))
+
+
+def refresh(order: Order) -> Order:
+    """Read the order from the channel now and ingest what it says."""
+    source = order_source(order.account, interactive=True)
+    try:
+        return _read_back(order, source)
+    except ChannelError as error:
+        raise _problem(order, error) from error
+    finally:
+        source.close()
+
+
+def _act(order: Order, call) -> Order:  # type: ignore[no-untyped-def]
+    source = order_source(order.account, interactive=True)
+    try:
+        call(source)
+    except ChannelError as error:
+        _read_back_quietly(order, source)
+        raise _problem(order, error) from error
+    else:
+        return _read_back_quietly(order, source)
+    finally:
+        source.close()
+
+
+def _read_back(order: Order, source: OrderSource) -> Order:
+    return ingest(order.account, source.order(order.external_id), EventSource.ACTION).order
+
+
+def _read_back_quietly(order: Order, source: OrderSource) -> Order:
+    """The webhook or the poller will catch up if this read fails."""
+    try:
+        return _read_back(order, source)
+    except ChannelError as error:
+        log.warning("order %s not read back: %s", order.pk, type(error).__name__)
+        return order
+
+
+def _problem(order: Order, error: ChannelError) -> SellerProblem:
+    account = order.account
+    return explain(
+        error,
+        channel=account.get_channel_display(),
+        app_id=account.app_id,
+        shop_id=account.shop_id,
+    )

@@ -1,0 +1,52 @@
+"""The hub's words for where an order is, shared by every channel.
+
+Each channel maps its own status codes onto :class:`OrderStatus` in one table (Tokopedia:
+``channels/tokopedia/orders.py``) and gives every code a *rank*, its place in the channel's
+status order: an order's status only ever moves to a higher rank.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Pending payment")
+    OPEN = "open", _("New (paid)")
+    ACCEPTED = "accepted", _("Accepted")
+    READY_TO_SHIP = "ready_to_ship", _("Ready to ship")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    RETURNED = "returned", _("Returned")
+
+
+# The seller still has to send these: they hold stock (reserved).
+HOLDING = frozenset({OrderStatus.OPEN, OrderStatus.ACCEPTED, OrderStatus.READY_TO_SHIP})
+# The parcel has left the shelf.
+LEFT_SHELF = frozenset(
+    {OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.RETURNED}
+)
+# Nothing more will happen to these on the channel's side.
+FINAL = frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.RETURNED})
+
+
+class StockEffect(models.TextChoices):
+    """What an order (or one of its lines) currently does to master stock."""
+
+    NONE = "none", _("None")
+    # The line's order was already out of the channel's stock when the import read it, so the
+    # import baseline counted it: nothing to reserve, nothing to take when it ships.
+    BASELINE = "baseline", _("Counted in the import baseline")
+    RESERVED = "reserved", _("Reserved")
+    SHIPPED = "shipped", _("Taken from on hand")
+    RELEASED = "released", _("Released")
+    RESTOCKED = "restocked", _("Restocked")
+
+
+class EventSource(models.TextChoices):
+    WEBHOOK = "webhook", _("Webhook")
+    POLL = "poll", _("Polling")
+    ACTION = "action", _("Seller action")

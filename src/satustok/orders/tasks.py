@@ -1,0 +1,36 @@
+"""Background jobs of the orders app. Each re-reads what it needs from the database, so
+running one twice, or on any worker, does no harm."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from satustok.orders import poller, webhooks
+
+WEBHOOK_RETRIES = 3
+WEBHOOK_RETRY_DELAY = 10  # seconds; the poller is the backstop after that
+
+
+@db_task(retries=WEBHOOK_RETRIES, retry_delay=WEBHOOK_RETRY_DELAY)
+def process_webhook(delivery_id: int) -> None:
+    webhooks.process_delivery(delivery_id)
+
+
+@db_task()
+def poll_orders(account_id: int) -> None:
+    poller.poll_account(account_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def schedule_order_polls() -> list[int]:
+    """Every minute: queue each integration's polls for the coming minute (one every
+    ``SATUSTOK_ORDER_POLL_SECONDS``; a poll not yet due skips itself)."""
+    accounts = poller.accounts_to_poll()
+    for delay in poller.poll_offsets(poller.poll_interval()):
+        for account_id in accounts:
+            if delay:
+                poll_orders.schedule((account_id,), delay=delay)
+            else:
+                poll_orders(account_id)
+    return accounts

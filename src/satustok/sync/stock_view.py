@@ -1,0 +1,57 @@
+"""One SKU's stock as the hub sees it: levels, and what each listing should show and last got.
+
+Shared by the Inventory page, ``satustok stock show`` and the REST API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from satustok.catalog.models import Variant
+from satustok.sync.pusher import desired_quantities
+
+
+def sku_status(variant: Variant) -> dict[str, Any]:
+    levels = list(variant.stock_levels.select_related("warehouse"))
+    on_hand = sum(level.on_hand for level in levels)
+    reserved = sum(level.reserved for level in levels)
+    return {
+        "sku": variant.sku,
+        "product": variant.product.name,
+        "on_hand": on_hand,
+        "reserved": reserved,
+        "available": on_hand - reserved,
+        "oversold": on_hand - reserved < 0,
+        "warehouses": [
+            {
+                "code": level.warehouse.code,
+                "on_hand": level.on_hand,
+                "reserved": level.reserved,
+                "available": level.available,
+            }
+            for level in levels
+        ],
+        "listings": _listings(variant),
+    }
+
+
+def _listings(variant: Variant) -> list[dict[str, Any]]:
+    rows = []
+    for listing in variant.listings.select_related("account"):
+        desired = desired_quantities(listing.account, [listing])[listing.pk]
+        rows.append(
+            {
+                "integration": listing.account_id,
+                "shop": listing.account.shop_name,
+                "external_id": listing.external_id,
+                "desired": desired,
+                "last_pushed": listing.last_pushed_qty,
+                "last_pushed_at": listing.last_pushed_at.isoformat()
+                if listing.last_pushed_at
+                else None,
+                "needs_push": listing.needs_push,
+                "push_error": listing.push_error,
+                "push_stock": listing.account.push_stock,
+            }
+        )
+    return rows

@@ -1,0 +1,37 @@
+"""The sync log's push records over the API (import runs: see test_api_imports)."""
+
+from __future__ import annotations
+
+import pytest
+from api_helpers import ApiClient, make_account, make_listing, make_variant
+
+from satustok.sync.models import PushRecord, PushResult
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pushes_are_listed_newest_first_and_filter(api: ApiClient) -> None:
+    shop_a, shop_b = make_account("480001"), make_account("480002")
+    kaos = make_variant("KAOS-01")
+    first = make_listing(shop_a, "11", variant=kaos)
+    second = make_listing(shop_b, "22", variant=kaos)
+    PushRecord.objects.create(account=shop_a, listing=first, quantity=3, result=PushResult.OK)
+    PushRecord.objects.create(
+        account=shop_b,
+        listing=second,
+        quantity=3,
+        result=PushResult.FAILED,
+        message="Invalid SKU.",
+        batch="b1",
+    )
+    everything = api.get("/sync-log/pushes").json()
+    assert [(p["external_id"], p["result"]) for p in everything["items"]] == [
+        ("22", "failed"),
+        ("11", "ok"),
+    ]
+    refused = api.get("/sync-log/pushes", result="failed").json()["items"]
+    assert [(p["integration"], p["message"], p["sku"]) for p in refused] == [
+        (shop_b.pk, "Invalid SKU.", "KAOS-01")
+    ]
+    assert api.get("/sync-log/pushes", integration=shop_a.pk).json()["count"] == 1
+    assert api.get("/sync-log/pushes", result="maybe").status_code == 422
