@@ -33,6 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self._know_own_address(options["host"], options["port"])
         sandbox = None if options["no_sandbox"] else self._start_sandbox(options["sandbox_port"])
         user = ensure_first_user()
         consumer = self._start_worker()
@@ -46,6 +47,11 @@ class Command(BaseCommand):
             )
         finally:
             consumer.stop(graceful=True)
+
+    def _know_own_address(self, host: str, port: int) -> None:
+        """Webhook URLs name the hub's address: the port given here, unless configured."""
+        if "SATUSTOK_PUBLIC_URL" not in os.environ:
+            settings.PUBLIC_URL = f"http://{host}:{port}"
 
     def _start_worker(self) -> Any:
         """The in-process queue worker (threads), and a nudge for runs a stop left half-way."""
