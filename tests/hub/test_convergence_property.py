@@ -1,4 +1,5 @@
-"""Property: whatever happens — sales, cancellations, shipments, adjustments, a failing channel —
+"""Property: whatever happens — sales, cancellations, shipments, adjustments, a failing channel
+(5xx, 429 bursts, expired tokens) —
 once things are quiet every linked listing shows its desired quantity on the channel, and the
 ledger sums to the level for every SKU."""
 
@@ -30,6 +31,8 @@ operation = st.one_of(
     st.tuples(st.just("adjust"), st.integers(0, SKUS - 1), st.integers(-10, 10)),
     st.tuples(st.just("push"), st.integers(0, 1), st.just(0)),
     st.tuples(st.just("fault"), st.sampled_from([0.0, 0.5, 1.0]), st.just(0)),
+    st.tuples(st.just("burst429"), st.integers(1, 4), st.just(0)),
+    st.tuples(st.just("expire_tokens"), st.just(0), st.just(0)),
 )
 
 
@@ -58,6 +61,10 @@ def apply(world: dict[str, Any], op: tuple[str, Any, int]) -> None:
     kind, target, amount = op
     if kind == "fault":
         world["sandbox"].set_faults(error_rate=target, only_groups=["stock_update"])
+    elif kind == "burst429":
+        world["sandbox"].set_faults(rate_limit_next=target, only_groups=["stock_update"])
+    elif kind == "expire_tokens":
+        world["sandbox"].set_faults(expire_tokens=True)
     elif kind == "push":
         pusher.push_account(world["accounts"][target].pk)
     elif kind == "adjust":
