@@ -23,18 +23,27 @@ class ListSource:
     def __init__(self, units: list[ChannelUnit], per_page: int = 3, crash_after: int | None = None):
         self.units, self.per_page, self.crash_after = units, per_page, crash_after
         self.pages_served: list[int] = []
+        self.closed = False
 
     def shop_profile(self) -> ShopProfile:
         return ShopProfile(shop_id="1", name="Toko Uji", is_open=True)
 
+    def page(self, number: int) -> UnitPage:
+        chunk = self.units[(number - 1) * self.per_page : number * self.per_page]
+        if chunk and self.crash_after is not None and number > self.crash_after:
+            raise ConnectionError("worker stopped")
+        if chunk:
+            self.pages_served.append(number)
+        return UnitPage(number, chunk)
+
     def unit_pages(self, start_page: int = 1) -> Iterator[UnitPage]:
         number = start_page
-        while chunk := self.units[(number - 1) * self.per_page : number * self.per_page]:
-            if self.crash_after is not None and number > self.crash_after:
-                raise ConnectionError("worker stopped")
-            self.pages_served.append(number)
-            yield UnitPage(number, chunk)
+        while (page := self.page(number)).units:
+            yield page
             number += 1
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def unit(
@@ -205,7 +214,8 @@ def test_an_interrupted_import_resumes_from_the_last_finished_page(warehouse: Wa
     assert run.pages_done == 4
     resumed = ListSource(units, per_page=3)
     imports.execute(run, resumed)
-    assert resumed.pages_served == [5, 6, 7]
+    assert sorted(resumed.pages_served) == [5, 6, 7]  # read ahead, in any order
+    assert resumed.closed
     assert run.counts["new_master"] == 20 and run.state == RunState.DONE
     assert crashed_account.listings.filter(variant__isnull=False).count() == 20
     # Same families as an uninterrupted import would make: 5 masters of 4 variants.
@@ -237,3 +247,20 @@ def test_a_crash_while_applying_resumes_without_duplicates(
     imports.execute(run, ListSource(units))
     assert Variant.objects.count() == 12 and account.listings.count() == 12
     assert StockLevel.objects.count() == 12
+
+
+class RepeatingSource(ListSource):
+    """A channel that ignores the page number and serves page 1 forever."""
+
+    def page(self, number: int) -> UnitPage:
+        return UnitPage(number, self.units[: self.per_page])
+
+
+def test_a_channel_serving_the_same_page_forever_is_stopped(account: ChannelAccount) -> None:
+    from satustok.channels.http.errors import PaginationLoop
+
+    run = imports.start_run(account)
+    with pytest.raises(PaginationLoop):
+        imports.execute(run, RepeatingSource(MESSY))
+    run.refresh_from_db()
+    assert run.pages_done == 1

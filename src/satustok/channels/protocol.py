@@ -61,11 +61,18 @@ class Credentials:
 
 
 class CatalogSource(Protocol):
-    """Reads a connected shop's catalogue, page by page, resumable from any page."""
+    """Reads a connected shop's catalogue, page by page, resumable from any page.
+
+    ``page(n)`` must be safe to call from several threads at once (the import reads a few
+    pages ahead to hide the channel's latency); a page past the end has no units."""
 
     def shop_profile(self) -> ShopProfile: ...
 
+    def page(self, number: int) -> UnitPage: ...
+
     def unit_pages(self, start_page: int = 1) -> Iterator[UnitPage]: ...
+
+    def close(self) -> None: ...
 
 
 class Connector(Protocol):

@@ -17,16 +17,18 @@ found by SKU key, and a SKU already in the catalogue links instead of being crea
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import transaction
 from django.utils import timezone
 
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.catalog.sku import sku_key
+from satustok.channels.http.errors import PaginationLoop
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
-from satustok.channels.protocol import CatalogSource, ChannelUnit
+from satustok.channels.protocol import CatalogSource, ChannelUnit, UnitPage
 from satustok.core.bulk import update_rows
 from satustok.inventory import stock
 from satustok.inventory.models import MovementReason
@@ -35,6 +37,7 @@ from satustok.sync.models import IMPORTED_BUCKETS, Bucket, ImportRow, ImportRun,
 log = logging.getLogger(__name__)
 
 APPLY_BATCH = 500
+PAGES_AHEAD = 4  # pages read concurrently: hides latency, the rate budget still paces calls
 Progress = Callable[[ImportRun], None]
 
 
@@ -81,9 +84,44 @@ def _set_state(run: ImportRun, state: str, **fields: object) -> None:
 
 
 def fetch(run: ImportRun, source: CatalogSource, progress: Progress = _no_progress) -> None:
-    for page in source.unit_pages(start_page=run.pages_done + 1):
-        _store_page(run, page.number, page.units)
-        progress(run)
+    try:
+        for page in pages_in_order(source, start=run.pages_done + 1):
+            _store_page(run, page.number, page.units)
+            progress(run)
+    finally:
+        source.close()
+
+
+def pages_in_order(
+    source: CatalogSource, start: int, ahead: int = PAGES_AHEAD
+) -> Iterator[UnitPage]:
+    """Pages ``start``, ``start + 1``, … until an empty one, read ``ahead`` at a time so the
+    channel's latency overlaps (the client's rate budget still paces every call), yielded in
+    order so that ``pages_done`` stays a true resume point."""
+    first = source.page(start)  # here, not in the pool: it fetches (and stores) the token
+    if not first.units:
+        return
+    yield first
+    with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="import-page") as pool:
+        pending = deque(pool.submit(source.page, n) for n in range(start + 1, start + 1 + ahead))
+        next_number, previous_ids = start + 1 + ahead, _refuse_repeated_page(first, None)
+        while pending:
+            page = pending.popleft().result()
+            if not page.units:
+                for later in pending:
+                    later.cancel()
+                return
+            previous_ids = _refuse_repeated_page(page, previous_ids)
+            yield page
+            pending.append(pool.submit(source.page, next_number))
+            next_number += 1
+
+
+def _refuse_repeated_page(page: UnitPage, previous_ids: frozenset[str] | None) -> frozenset[str]:
+    ids = frozenset(unit.external_id for unit in page.units)
+    if ids == previous_ids:
+        raise PaginationLoop(f"page {page.number} repeats the previous page", endpoint="import")
+    return ids
 
 
 def _store_page(run: ImportRun, number: int, units: Sequence[ChannelUnit]) -> None:

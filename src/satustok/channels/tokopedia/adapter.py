@@ -7,9 +7,11 @@ Maps Tokopedia payloads (``schemas.py``) onto the channel-neutral records of
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.db import connection
 from django.utils.translation import gettext_noop
 
 from satustok.channels import protocol
@@ -73,6 +75,8 @@ def _token_persistence(account):  # type: ignore[no-untyped-def]
         type(account).objects.filter(pk=account.pk).update(
             access_token=account.access_token, token_expires_at=new.expires_at
         )
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()  # a page-reading thread gives its connection back at once
 
     return token, remember
 
@@ -153,12 +157,19 @@ class TokopediaCatalog:
     def shop_profile(self) -> ShopProfile:
         return shop_profile(self.client.get_shop(self.shop_id))
 
+    def page(self, number: int) -> UnitPage:
+        """One page of sellable units (thread-safe: the client and its budget are)."""
+        return UnitPage(number, self._units(self.client.get_product_page(self.shop_id, number)))
+
     def unit_pages(self, start_page: int = 1) -> Iterator[UnitPage]:
         try:
             for page in self.client.iter_product_pages(self.shop_id, start_page=start_page):
                 yield UnitPage(page.page, self._units(page.products))
         finally:
-            self.client.close()
+            self.close()
+
+    def close(self) -> None:
+        self.client.close()
 
     def _units(self, products: list[Product]) -> list[ChannelUnit]:
         for product in products:
