@@ -14,7 +14,9 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 from django.db.models import F
 from django.dispatch import Signal
+from django.utils import timezone
 
+from satustok.core.bulk import insert_rows
 from satustok.inventory.models import MovementReason, StockLevel, StockMovement
 
 # Sent inside the changing transaction: sender=StockLevel, warehouse_id, variant_ids.
@@ -38,20 +40,44 @@ def available_many(warehouse_id: int, variant_ids: Iterable[int | None]) -> dict
 def record_baselines(
     warehouse_id: int, quantities: Sequence[tuple[int, int]], *, reason: str, reference: str
 ) -> None:
-    """Start new variants' stock at the given on-hand quantities (new levels only)."""
+    """Start new variants' stock at the given on-hand quantities (new levels only). Written
+    with plain multi-row inserts: an import starts thousands of levels at once."""
+    if not quantities:
+        return
+    now = timezone.now()
     with transaction.atomic():
-        levels = [
-            StockLevel(warehouse_id=warehouse_id, variant_id=variant_id, on_hand=qty)
-            for variant_id, qty in quantities
-        ]
-        StockLevel.objects.bulk_create(levels)
-        StockMovement.objects.bulk_create(
-            StockMovement(
-                level=level, on_hand_delta=level.on_hand, reason=reason, reference=reference
-            )
-            for level in levels
+        insert_rows(
+            StockLevel,
+            ["warehouse", "variant", "on_hand", "reserved", "updated_at"],
+            [(warehouse_id, variant_id, qty, 0, now) for variant_id, qty in quantities],
+        )
+        levels = _level_ids(warehouse_id, [variant_id for variant_id, _qty in quantities])
+        insert_rows(
+            StockMovement,
+            [
+                "level",
+                "on_hand_delta",
+                "reserved_delta",
+                "reason",
+                "reference",
+                "note",
+                "created_at",
+            ],
+            [
+                (levels[variant_id], qty, 0, reason, reference, "", now)
+                for variant_id, qty in quantities
+            ],
         )
         _announce(warehouse_id, [variant_id for variant_id, _qty in quantities])
+
+
+def _level_ids(warehouse_id: int, variant_ids: list[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for start in range(0, len(variant_ids), 500):  # SQLite's variable limit
+        chunk = variant_ids[start : start + 500]
+        levels = StockLevel.objects.filter(warehouse_id=warehouse_id, variant_id__in=chunk)
+        found.update(levels.values_list("variant_id", "id"))
+    return found
 
 
 def move(

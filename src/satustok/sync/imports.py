@@ -29,7 +29,7 @@ from satustok.catalog.sku import sku_key
 from satustok.channels.http.errors import PaginationLoop
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.channels.protocol import CatalogSource, ChannelUnit, UnitPage
-from satustok.core.bulk import update_rows
+from satustok.core.bulk import insert_rows, update_rows
 from satustok.inventory import stock
 from satustok.inventory.models import MovementReason
 from satustok.sync.models import IMPORTED_BUCKETS, Bucket, ImportRow, ImportRun, RunMode, RunState
@@ -124,29 +124,50 @@ def _refuse_repeated_page(page: UnitPage, previous_ids: frozenset[str] | None) -
     return ids
 
 
+STAGING_FIELDS = [
+    "run",
+    "page",
+    "external_id",
+    "parent_external_id",
+    "sku",
+    "name",
+    "family_name",
+    "status_label",
+    "is_active",
+    "stock",
+    "price",
+    "bucket",
+    "detail",
+    "applied",
+]
+
+
 def _store_page(run: ImportRun, number: int, units: Sequence[ChannelUnit]) -> None:
-    rows = [_row_from_unit(run, number, unit) for unit in units]
+    rows = [_staging_values(run, number, unit) for unit in units]
     with transaction.atomic():
         # ignore_conflicts: a page re-read after a crash must not duplicate its rows.
-        ImportRow.objects.bulk_create(rows, batch_size=APPLY_BATCH, ignore_conflicts=True)
+        insert_rows(ImportRow, STAGING_FIELDS, rows, ignore_conflicts=True)
         run.pages_done = number
         run.units_fetched = run.rows.count()
         run.save(update_fields=["pages_done", "units_fetched", "updated_at"])
 
 
-def _row_from_unit(run: ImportRun, page: int, unit: ChannelUnit) -> ImportRow:
-    return ImportRow(
-        run=run,
-        page=page,
-        external_id=unit.external_id,
-        parent_external_id=unit.parent_external_id,
-        sku=unit.sku,
-        name=unit.name[:512],
-        family_name=unit.family_name[:512],
-        status_label=unit.status_label,
-        is_active=unit.is_active,
-        stock=unit.stock,
-        price=unit.price,
+def _staging_values(run: ImportRun, page: int, unit: ChannelUnit) -> tuple[object, ...]:
+    return (
+        run.pk,
+        page,
+        unit.external_id,
+        unit.parent_external_id,
+        unit.sku,
+        unit.name[:512],
+        unit.family_name[:512],
+        unit.status_label,
+        unit.is_active,
+        unit.stock,
+        unit.price,
+        "",
+        "",
+        False,
     )
 
 
@@ -266,21 +287,21 @@ def _create_master_variants(
     run: ImportRun, rows: list[ImportRow], families: dict[str, int]
 ) -> None:
     _create_family_products(rows, families)
-    variants = [
-        Variant(
-            product_id=_product_for(row, families),
-            sku=row.sku.strip(),
-            sku_key=sku_key(row.sku),
-            name=row.name[:255],
-        )
-        for row in rows
-    ]
-    Variant.objects.bulk_create(variants)
-    for row, variant in zip(rows, variants, strict=True):
-        row.variant_id = variant.pk
+    now = timezone.now()
+    insert_rows(
+        Variant,
+        ["product", "sku", "sku_key", "name", "created_at"],
+        [
+            (_product_for(row, families), row.sku.strip(), sku_key(row.sku), row.name[:255], now)
+            for row in rows
+        ],
+    )
+    ids = _existing_variants({sku_key(row.sku) for row in rows})
+    for row in rows:
+        row.variant_id = ids[sku_key(row.sku)]
     stock.record_baselines(
         run.account.warehouse_id,
-        [(variant.pk, row.stock) for row, variant in zip(rows, variants, strict=True)],
+        [(ids[sku_key(row.sku)], row.stock) for row in rows],
         reason=MovementReason.IMPORT_BASELINE,
         reference=f"import:{run.pk}",
     )
@@ -320,10 +341,27 @@ def _upsert_listings(account: ChannelAccount, rows: list[ImportRow]) -> None:
         )
         _copy_row(listing, row, now)
         (updated if listing.pk else created).append(listing)
-    Listing.objects.bulk_create(created)
+    insert_rows(
+        Listing, NEW_LISTING_FIELDS, [_values(listing, NEW_LISTING_FIELDS) for listing in created]
+    )
     update_rows(Listing, updated, LISTING_FIELDS)
 
 
+def _values(listing: Listing, fields: list[str]) -> tuple[object, ...]:
+    return tuple(getattr(listing, Listing._meta.get_field(name).attname) for name in fields)
+
+
+# A new listing: what the import sets, and the push bookkeeping at its initial values.
+NEW_LISTING_FIELDS_EXTRA = [
+    "account",
+    "external_id",
+    "push_error",
+    "push_blocked",
+    "push_failures",
+    "last_pushed_qty",
+    "last_pushed_at",
+    "push_retry_at",
+]
 LISTING_FIELDS = [
     "parent_external_id",
     "sku",
@@ -338,6 +376,7 @@ LISTING_FIELDS = [
     "needs_push",
     "dirty_version",
 ]
+NEW_LISTING_FIELDS = NEW_LISTING_FIELDS_EXTRA + LISTING_FIELDS
 
 
 def _copy_row(listing: Listing, row: ImportRow, now) -> None:  # type: ignore[no-untyped-def]
