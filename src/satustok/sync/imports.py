@@ -348,7 +348,7 @@ def _upsert_listings(account: ChannelAccount, rows: list[ImportRow]) -> None:
 
 
 def _values(listing: Listing, fields: list[str]) -> tuple[object, ...]:
-    return tuple(getattr(listing, Listing._meta.get_field(name).attname) for name in fields)
+    return tuple(getattr(listing, Listing._meta.get_field(name).attname) for name in fields)  # type: ignore[union-attr]
 
 
 # A new listing: what the import sets, and the push bookkeeping at its initial values.
