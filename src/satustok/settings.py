@@ -148,11 +148,28 @@ TOKOPEDIA_ACCOUNTS_URL = os.environ.get(
 )
 TOKOPEDIA_API_URL = os.environ.get("SATUSTOK_TOKOPEDIA_API_URL", "https://fs.tokopedia.net")
 
+# SATUSTOK_LOG_FORMAT=json: one JSON object per line (satustok/core/logging.py); default plain.
+# Either way, every record passes a filter that masks anything that looks like a credential.
+_log_format = os.environ.get("SATUSTOK_LOG_FORMAT", "plain").strip().lower()
+SATUSTOK_LOG_FORMAT = "json" if _log_format == "json" else "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "satustok.core.logging.JsonFormatter"},
+    },
+    "filters": {
+        "context": {"()": "satustok.core.logging.ContextFilter"},
+        "scrub": {"()": "satustok.core.logging.ScrubSecrets"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": SATUSTOK_LOG_FORMAT,
+            "filters": ["context", "scrub"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("SATUSTOK_LOG_LEVEL", "INFO")},
     "loggers": {
         "httpx": {"level": "WARNING"},

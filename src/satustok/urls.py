@@ -6,5 +6,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("webhooks/", include("satustok.orders.urls")),
     path("api/", include("satustok.api.urls")),
+    path("", include("satustok.core.health")),  # /healthz, /readyz (no login)
     path("", include("satustok.web.urls")),
 ]

@@ -41,3 +41,21 @@ def test_data_dir_comes_from_the_environment(
     monkeypatch.setenv("SATUSTOK_DATA_DIR", str(target))
     assert data_dir() == target.resolve()
     assert target.is_dir()
+
+
+def test_processes_starting_together_agree_on_one_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    monkeypatch.delenv("SATUSTOK_ENCRYPTION_KEYS", raising=False)
+    seen: list[list[str]] = []
+    starters = [
+        threading.Thread(target=lambda: seen.append(encryption_keys(tmp_path))) for _ in range(8)
+    ]
+    for starter in starters:
+        starter.start()
+    for starter in starters:
+        starter.join()
+    assert len({tuple(keys) for keys in seen}) == 1 and all(keys[0] for keys in seen)
+    assert [p.name for p in tmp_path.iterdir()] == ["encryption_key"]  # no temporary left behind

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,15 +25,20 @@ def data_dir() -> Path:
 def _read_or_create(path: Path, make: Callable[[], str]) -> str:
     if path.exists():
         return path.read_text().strip()
-    value: str = make()
-    # O_EXCL: two processes starting at once must not both write different keys.
+    # Write a private temporary file, then link it into place: the link is atomic and fails
+    # if another process got there first, so nobody ever reads a half-written key.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value + "\n")
-    return value
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make() + "\n")
+        os.chmod(temporary, 0o600)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won: use its key
+    finally:
+        os.unlink(temporary)
+    return path.read_text().strip()
 
 
 def django_secret_key(directory: Path) -> str:

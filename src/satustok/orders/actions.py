@@ -62,7 +62,12 @@ def _read_back_quietly(order: Order, source: OrderSource) -> Order:
     try:
         return _read_back(order, source)
     except ChannelError as error:
-        log.warning("order %s not read back: %s", order.pk, type(error).__name__)
+        log.warning(
+            "order %s not read back: %s",
+            order.pk,
+            type(error).__name__,
+            extra={"order": order.pk, "integration": order.account_id},
+        )
         return order
 
 

@@ -87,7 +87,12 @@ def poll_account(
         result.completed = True
     except ChannelError as error:
         result.error = _describe(error, account)
-        log.warning("order poll of integration %s failed: %s", account_id, type(error).__name__)
+        log.warning(
+            "order poll of integration %s failed: %s",
+            account_id,
+            type(error).__name__,
+            extra={"integration": account_id},
+        )
     finally:
         source.close()
         _release(state, result)
@@ -137,7 +142,12 @@ def _reread(account: ChannelAccount, source: OrderSource, *, before: datetime) -
         try:
             ingest(account, source.order(order.external_id), EventSource.POLL)
         except (NotFound, UnknownOrderStatus) as gone:
-            log.warning("order %s could not be re-read: %s", order.pk, gone)
+            log.warning(
+                "order %s could not be re-read: %s",
+                order.pk,
+                gone,
+                extra={"order": order.pk, "integration": account.pk},
+            )
             Order.objects.filter(pk=order.pk).update(polled_at=timezone.now())
     return len(waiting)
 

@@ -44,7 +44,13 @@ def receive(request: HttpRequest, channel: str, account_id: int, event: str) -> 
         status, message = refusal
         delivery.status, delivery.error = DeliveryStatus.REJECTED, message
         delivery.save()
-        log.warning("webhook %s/%s refused: %s", channel, event, message)
+        log.warning(
+            "webhook %s/%s refused: %s",
+            channel,
+            event,
+            message,
+            extra={"integration": account_id, "delivery": delivery.pk},
+        )
         return JsonResponse({"error": message}, status=status)
     delivery.signature_ok = True
     delivery.save()

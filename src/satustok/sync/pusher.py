@@ -200,6 +200,12 @@ def _settle_one(
         Listing.objects.filter(pk=listing.pk).update(
             push_blocked=True, push_error=outcome.message[:255]
         )
+        log.warning(
+            "listing %s blocked: %s",
+            listing.pk,
+            outcome.message,
+            extra={"integration": account.pk, "listing": listing.pk},
+        )
         result = PushResult.FAILED
     else:
         summary.retrying += 1

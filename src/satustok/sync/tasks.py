@@ -50,7 +50,12 @@ def run_import_now(run_id: int) -> ImportRun:
             app_id=run.account.app_id,
             shop_id=run.account.shop_id,
         )
-        log.warning("import %s failed: %s", run.pk, type(error).__name__)
+        log.warning(
+            "import %s failed: %s",
+            run.pk,
+            type(error).__name__,
+            extra={"run": run.pk, "integration": run.account_id},
+        )
         imports.fail(
             run,
             f"{problem.headline}. "

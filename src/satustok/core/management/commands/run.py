@@ -1,8 +1,9 @@
 """``satustok run``: the whole embedded stack in one process.
 
 Starts the sandbox marketplaces (unless ``--no-sandbox``) and points the hub at them, makes
-sure a first user exists, starts the queue worker (threads in this process), prints where to
-go, and serves the hub with uvicorn.
+sure a first user exists, starts the queue worker (threads in this process; not with
+``--web-only``, for several web processes beside ``satustok worker``s), prints where to go, and
+serves the hub with uvicorn.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import IntegrityError
 
 from satustok.core.firstuser import FirstUser, ensure_first_user
 
@@ -31,12 +33,19 @@ class Command(BaseCommand):
             action="store_true",
             help="talk to the real marketplaces (base URLs from settings)",
         )
+        parser.add_argument(
+            "--web-only",
+            "--no-worker",
+            dest="web_only",
+            action="store_true",
+            help="serve the web only, no in-process queue worker (run `satustok worker`s)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._know_own_address(options["host"], options["port"])
         sandbox = None if options["no_sandbox"] else self._start_sandbox(options["sandbox_port"])
-        user = ensure_first_user()
-        consumer = self._start_worker()
+        user = self._first_user()
+        consumer = None if options["web_only"] else self._start_worker()
         try:
             self._serve(
                 options["host"],
@@ -46,7 +55,14 @@ class Command(BaseCommand):
                 ),
             )
         finally:
-            consumer.stop(graceful=True)
+            if consumer is not None:
+                consumer.stop(graceful=True)
+
+    def _first_user(self) -> FirstUser:
+        try:
+            return ensure_first_user()
+        except IntegrityError:  # another web process starting at the same moment created it
+            return ensure_first_user()
 
     def _know_own_address(self, host: str, port: int) -> None:
         """Webhook URLs name the hub's address: the port given here, unless configured."""
@@ -57,7 +73,10 @@ class Command(BaseCommand):
         """The in-process queue worker (threads), and a nudge for runs a stop left half-way."""
         from huey.contrib.djhuey import HUEY
 
+        from satustok.core.logging import trace_tasks
         from satustok.sync.tasks import resume_unfinished
+
+        trace_tasks(HUEY)  # task and integration/run ids on every record a task logs
 
         consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
         consumer.start()
@@ -76,6 +95,7 @@ class Command(BaseCommand):
 
     def _serve(self, host: str, port: int, on_ready: Callable[[], None]) -> None:
         import uvicorn
+        from uvicorn.config import LOGGING_CONFIG
 
         class AnnouncingServer(uvicorn.Server):
             # Print "where to go" only once the port accepts connections, so a script that
@@ -86,7 +106,13 @@ class Command(BaseCommand):
                     on_ready()
 
         config = uvicorn.Config(
-            "satustok.asgi:application", host=host, port=port, log_level="warning", lifespan="off"
+            "satustok.asgi:application",
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            # JSON logs: uvicorn's records go through satustok's handler instead of its own.
+            log_config=None if settings.SATUSTOK_LOG_FORMAT == "json" else LOGGING_CONFIG,
         )
         AnnouncingServer(config).run()
 

@@ -2,7 +2,8 @@
 
 ``satustok run`` already runs two worker threads in-process; start ``satustok worker`` on
 other machines with the same ``DATABASE_URL`` and ``SATUSTOK_QUEUE_URL=redis://…`` to share
-the work. Every task is safe to run twice and on any worker.
+the work. Every task is safe to run twice and on any worker. ``--log-tasks`` logs each task
+run (name, id, arguments, outcome, seconds) with the process id, to see who did what.
 """
 
 from __future__ import annotations
@@ -22,12 +23,19 @@ class Command(BaseCommand):
             action="store_true",
             help="leave the periodic tasks (sweep, order poll) to another worker",
         )
+        parser.add_argument(
+            "--log-tasks",
+            action="store_true",
+            help="log every task run (name, arguments, outcome, seconds) at INFO",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from huey.contrib.djhuey import HUEY
 
+        from satustok.core.logging import trace_tasks
         from satustok.sync.tasks import resume_unfinished
 
+        trace_tasks(HUEY, log_each=options["log_tasks"])
         consumer = HUEY.create_consumer(
             workers=options["workers"], worker_type="thread", periodic=not options["no_periodic"]
         )
