@@ -9,7 +9,7 @@ and the control helpers (``sb.reset()``, ``sb.set_faults(...)``, ``sb.place_orde
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -84,3 +84,9 @@ def _queue_runs_tasks_inline() -> Iterator[None]:
     HUEY.immediate = True
     yield
     HUEY.immediate = False
+
+
+@pytest.fixture(autouse=True)
+def _push_without_coalescing_pauses(settings: Any) -> None:
+    """Pushers in tests push and stop at once; test_pusher.py switches coalescing on to test it."""
+    settings.SATUSTOK_PUSH_COALESCE_MS = 0

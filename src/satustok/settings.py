@@ -137,6 +137,10 @@ def _queue() -> dict[str, Any]:
 
 HUEY = _queue()
 
+# Stock push: rounds of one integration start at least this far apart, so a burst of sales is
+# coalesced into a few calls (the first sale of a quiet spell is pushed at once).
+SATUSTOK_PUSH_COALESCE_MS = int(os.environ.get("SATUSTOK_PUSH_COALESCE_MS", "100"))
+
 # Orders: how often the poller (the webhooks' backstop) reads each integration's order list,
 # and how many not-yet-final older orders each poll reads again one by one.
 SATUSTOK_ORDER_POLL_SECONDS = int(os.environ.get("SATUSTOK_ORDER_POLL_SECONDS", "60"))

@@ -220,3 +220,47 @@ def test_a_worker_killed_mid_push_holds_nothing_for_long(fast_sandbox: Any, shop
     listing = variant.listings.get(account=shop_b)
     assert channel_stock(fast_sandbox, listing) == stock.available(shop_b.warehouse_id, variant.pk)
     assert ChannelAccount.objects.get(pk=shop_b.pk).push_lease_until is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_sales_becomes_a_few_calls(
+    fast_sandbox: Any, demo_credentials: Callable[..., Any], settings: Any
+) -> None:
+    import contextlib
+    import threading
+    import time
+
+    shop_a = connect_shop("tokopedia", demo_credentials(fast_sandbox), str(SHOP_A))
+    tasks.run_import_now(imports.start_run(shop_a).pk)
+    shop_b = connect_shop("tokopedia", demo_credentials(fast_sandbox), str(SHOP_B))
+    tasks.run_import_now(imports.start_run(shop_b).pk)
+    pusher.set_push_stock(shop_b, True)
+    pusher.push_account(shop_b.pk)
+    variants = list(
+        Variant.objects.filter(listings__account=shop_b).filter(listings__account=shop_a)[:10]
+    )
+    settings.SATUSTOK_PUSH_COALESCE_MS = 100
+    calls_before = fast_sandbox.stats()["groups"]["stock_update"]["calls"]
+    selling = threading.Event()
+    selling.set()
+
+    def nudged_pusher() -> None:  # what a stream of push nudges amounts to
+        while selling.is_set():
+            with contextlib.suppress(pusher.PushBusy):
+                pusher.push_account(shop_b.pk)
+
+    pushing = threading.Thread(target=nudged_pusher)
+    pushing.start()
+    for n in range(30):  # a burst: 30 sales over 10 SKUs, 10 ms apart
+        stock.reserve(shop_a.warehouse_id, variants[n % 10].pk, 1, reference=f"burst {n}")
+        time.sleep(0.01)
+    selling.clear()
+    pushing.join()
+    calls = fast_sandbox.stats()["groups"]["stock_update"]["calls"] - calls_before
+    assert 1 <= calls <= 10  # not one call per sale
+    pusher.push_account(shop_b.pk)  # anything after the pusher let go
+    for variant in variants:
+        listing = variant.listings.get(account=shop_b)
+        assert channel_stock(fast_sandbox, listing) == stock.available(
+            shop_b.warehouse_id, variant.pk
+        )

@@ -12,11 +12,13 @@ nudge left dirty. A crash, a duplicate nudge or a 429 delays convergence, never 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -83,6 +85,7 @@ def set_push_stock(account: ChannelAccount, enabled: bool) -> None:
 # --- pushing ------------------------------------------------------------------------------
 
 
+TRAILING_LOOKS = 2  # empty looks, ``coalesce`` apart, before a pusher lets go
 LEASE_SECONDS = 60  # renewed every round; a killed pusher blocks its integration this long
 
 
@@ -100,12 +103,30 @@ def push_account(account_id: int) -> PushSummary:
     if not _take_lease(account_id):
         raise PushBusy(account_id)
     try:
-        while claimed := _claim(account):
+        for claimed in _rounds(account):
             _push_round(account, claimed, summary)
             _take_lease(account_id, renew=True)
     finally:
         ChannelAccount.objects.filter(pk=account_id).update(push_lease_until=None)
     return summary
+
+
+def _rounds(account: ChannelAccount) -> Iterator[list[Listing]]:
+    """The claims to push, one round at a time. The first round goes at once (a lone sale
+    reaches the other shops without delay); later rounds start at least ``coalesce`` seconds
+    apart, and the pusher looks again ``TRAILING_LOOKS`` times before letting go, so a burst of
+    sales becomes a few large calls instead of one call per sale."""
+    coalesce = settings.SATUSTOK_PUSH_COALESCE_MS / 1000
+    last_start, idle_looks = float("-inf"), 0
+    while idle_looks <= (TRAILING_LOOKS if coalesce else 0):
+        time.sleep(max(0.0, last_start + coalesce - time.monotonic()))
+        claimed = _claim(account)
+        if not claimed:
+            idle_looks += 1
+            last_start = time.monotonic()
+            continue
+        idle_looks, last_start = 0, time.monotonic()
+        yield claimed
 
 
 def _take_lease(account_id: int, renew: bool = False) -> bool:
