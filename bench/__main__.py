@@ -1,31 +1,121 @@
 """``make bench [SCENARIO=name]``: run benchmark scenarios, print a table, write JSON.
 
-Each scenario runs ``--repeat`` times on a fresh database (SQLite in a temporary data
-directory unless ``DATABASE_URL`` is set); figures are medians with min and max. Results go
-to ``bench/results/<timestamp>.json``. ``--quick`` shrinks every scenario so that the test suite
-can check the scripts still work; quick figures mean nothing.
+``python -m bench [--scenario NAME] [--quick] [--repeat N] [--output FILE]``
+
+Each scenario runs ``--repeat`` times (some declare fewer: see ``max_repeat``) on a fresh
+database — SQLite in a temporary data directory unless ``DATABASE_URL`` is set; the Huey queue
+is the data directory's SQLite file unless ``SATUSTOK_QUEUE_URL`` is set — and starts its own
+sandbox (and hub processes) with a generated seed and a stated latency and rate limit. A
+scenario reports several figures; each is the median over all samples (runs, or rounds inside
+a run) with min and max, beside its target. Results go to ``bench/results/<timestamp>.json``:
+machine, database, queue, parameters, figures and every run's details. ``--quick`` shrinks
+every scenario so that the test suite can check the scripts still work; quick figures mean
+nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def fig(key: str, label: str, target: float, better: str, unit: str) -> dict[str, Any]:
+    return {"key": key, "label": label, "target": target, "better": better, "unit": unit}
+
+
 SCENARIOS: dict[str, dict[str, Any]] = {
     "import": {
+        "what": "a shop of N units (families, skipped units mixed in), latency 20 ms, no limit",
         "target": "≥ 2,000 units/s on SQLite; ≥ 3,000/s on PostgreSQL",
         "full": {"units": 10_000, "latency_ms": 20},
         "quick": {"units": 300, "latency_ms": 5},
-        "figure": "units_per_second",
+        "figures": [fig("units_per_second", "import rate", 2_000, "higher", "units/s")],
+    },
+    "import-limited": {
+        "what": "the import shop with product_info limited to R req/s (burst R), latency 20 ms",
+        "target": "import time ≤ 1.1 × ceil(pages)/R",
+        "full": {"units": 10_000, "latency_ms": 20, "rate": 10},
+        "quick": {"units": 300, "latency_ms": 5, "rate": 5},
+        "figures": [
+            fig("ratio", "time / ceiling", 1.1, "lower", "×"),
+            fig("fetch_ratio", "fetch phase / ceiling", 1.1, "lower", "×"),
+        ],
+    },
+    "propagation": {
+        "what": "2 shops × N shared SKUs, push on for B; orders on A at R/s for S s",
+        "target": "placed on A → B's stock updated: p50 ≤ 250 ms, p99 ≤ 1 s",
+        "full": {"skus": 1_000, "rate": 10, "seconds": 60, "latency_ms": 20, "idle_seconds": 15},
+        "quick": {"skus": 50, "rate": 10, "seconds": 3, "latency_ms": 5, "idle_seconds": 1},
+        "figures": [
+            fig("p50_ms", "p50 latency", 250, "lower", "ms"),
+            fig("p99_ms", "p99 latency", 1_000, "lower", "ms"),
+        ],
+    },
+    "burst": {
+        "what": "N orders over K SKUs placed on A as fast as the sandbox takes them",
+        "target": "B converged ≤ 2 s after the first order, ≤ 20 stock-update calls",
+        "full": {"orders": 1_000, "skus": 50, "threads": 8, "latency_ms": 20},
+        "quick": {"orders": 60, "skus": 10, "threads": 4, "latency_ms": 5},
+        "max_repeat": 2,  # each run may wait 90 s for B: two keep `make bench` near 15 minutes
+        "figures": [
+            fig("converged_seconds", "B converged after", 2.0, "lower", "s"),
+            fig("stock_update_calls", "stock-update calls", 20, "lower", "calls"),
+        ],
+    },
+    "webhooks": {
+        "what": "signed order_notification posts on loopback (C connections), then drain",
+        "target": "≥ 500 accepted/s; none lost; each processed once",
+        "full": {"posts": 5_000, "max_seconds": 20, "concurrency": 4, "skus": 200},
+        "quick": {"posts": 150, "max_seconds": 10, "concurrency": 2, "skus": 20},
+        "figures": [
+            fig("accepted_per_second", "accepted", 500, "higher", "posts/s"),
+            fig("lost", "lost orders", 0, "lower", "orders"),
+            fig("not_once", "orders not reserved exactly once", 0, "lower", "orders"),
+        ],
+    },
+    "scale": {
+        "what": "N master SKUs × 3 integrations built with bulk_create; sweep, 1% change, import",
+        "target": "no-op sweep ≤ 2 s; 1% changed converge ≤ 10 s; import of N units < 400 MB RSS",
+        "full": {"skus": 100_000, "rounds": 3, "latency_ms": 20, "import_units": 100_000},
+        "quick": {"skus": 2_000, "rounds": 2, "latency_ms": 5, "import_units": 2_000},
+        "max_repeat": 1,  # rounds inside the run give the samples (the build takes long)
+        "figures": [
+            fig("sweep_seconds", "no-op sweep", 2.0, "lower", "s"),
+            fig("converge_seconds", "1% changed converged", 10.0, "lower", "s"),
+            fig("import_peak_rss_mb", "import peak RSS", 400, "lower", "MB"),
+        ],
+    },
+    "workers": {
+        "what": "PostgreSQL + Redis; web process + 1 or 2 `satustok worker` processes",
+        "target": "throughput with 2 workers ≥ 1.6 × with 1 (propagation and webhooks)",
+        "full": {
+            "propagation": {"skus": 500, "orders": 200, "threads": 4},
+            "webhooks": {"posts": 600, "concurrency": 4, "skus": 200},
+            "latency_ms": 20,
+        },
+        "quick": {
+            "propagation": {"skus": 20, "orders": 30, "threads": 2},
+            "webhooks": {"posts": 60, "concurrency": 2, "skus": 20},
+            "latency_ms": 5,
+        },
+        "max_repeat": 1,  # each run already measures 1 and 2 workers on two workloads
+        "figures": [
+            fig("propagation_ratio", "propagation 2w/1w", 1.6, "higher", "×"),
+            fig("webhooks_ratio", "webhooks 2w/1w", 1.6, "higher", "×"),
+        ],
     },
 }
 
@@ -34,18 +124,37 @@ def main(argv: list[str]) -> int:
     args = _parse(argv)
     _setup_django()
     names = [args.scenario] if args.scenario else list(SCENARIOS)
-    document = {
+    document: dict[str, Any] = {
         "machine": _machine(),
         "database": _database(),
+        "database_detail": _database_detail(),
+        "queue": _queue(),
         "quick": args.quick,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "scenarios": {},
     }
+    failed = False
     for name in names:
-        document["scenarios"][name] = _run_scenario(name, args)
+        started = time.perf_counter()
+        load_before = os.getloadavg()
+        try:
+            result = _run_scenario(name, args)
+        except Exception as error:  # one broken scenario must not hide the others' figures
+            failed = True
+            traceback.print_exc()
+            result = {"error": f"{type(error).__name__}: {error}", **_spec_summary(name, args)}
+        result["wall_seconds"] = round(time.perf_counter() - started, 1)
+        # Other work on the machine skews figures: the 1-minute load before and after says so.
+        result["load_average"] = {
+            "before": round(load_before[0], 2),
+            "after": round(os.getloadavg()[0], 2),
+        }
+        document["scenarios"][name] = result
+        print(f"[bench] {name}: done in {result['wall_seconds']} s", file=sys.stderr, flush=True)
+    document["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     _write(document, args.output)
     _print_table(document)
-    return 0
+    return 1 if failed else 0
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -58,8 +167,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def _setup_django() -> None:
-    if "DATABASE_URL" not in os.environ:
-        os.environ["SATUSTOK_DATA_DIR"] = tempfile.mkdtemp(prefix="satustok-bench-")
+    # Always a throw-away data directory: keys, the SQLite database (unless DATABASE_URL) and
+    # the SQLite queue (unless SATUSTOK_QUEUE_URL) live there, shared with the hub processes.
+    data_dir = tempfile.mkdtemp(prefix="satustok-bench-")
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    os.environ["SATUSTOK_DATA_DIR"] = data_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satustok.settings")
     os.environ.setdefault("SATUSTOK_LOG_LEVEL", "WARNING")
     import django
@@ -72,7 +184,19 @@ def _setup_django() -> None:
 def _fresh_database() -> None:
     from django.core.management import call_command
 
+    from bench import stack
+
     call_command("flush", "--noinput", verbosity=0)
+    stack.flush_queue()
+
+
+def _spec_summary(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    spec = SCENARIOS[name]
+    return {
+        "what": spec["what"],
+        "parameters": spec["quick" if args.quick else "full"],
+        "target": spec["target"],
+    }
 
 
 def _run_scenario(name: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -81,19 +205,55 @@ def _run_scenario(name: str, args: argparse.Namespace) -> dict[str, Any]:
     spec = SCENARIOS[name]
     params = spec["quick" if args.quick else "full"]
     module = importlib.import_module(f"bench.scenario_{name.replace('-', '_')}")
+    repeat = 1 if args.quick else min(args.repeat, spec.get("max_repeat", args.repeat))
     runs = []
-    for _ in range(1 if args.quick else args.repeat):
+    for index in range(repeat):
         _fresh_database()
+        print(f"[bench] {name}: run {index + 1}/{repeat}", file=sys.stderr, flush=True)
         runs.append(module.run(**params))
-    values = [run[spec["figure"]] for run in runs]
+    figures = {f["key"]: _figure(f, runs) for f in spec["figures"]}
+    primary = spec["figures"][0]["key"]
     return {
-        "parameters": params,
-        "target": spec["target"],
-        "figure": spec["figure"],
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
+        **_spec_summary(name, args),
+        "repeat": repeat,
+        "figure": primary,
+        "median": figures[primary]["median"],
+        "min": figures[primary]["min"],
+        "max": figures[primary]["max"],
+        "figures": figures,
         "runs": runs,
+    }
+
+
+def _samples(runs: list[dict[str, Any]], key: str) -> list[float | None]:
+    """Every sample of one figure: a run gives one value, or a list (rounds inside the run)."""
+    values: list[float | None] = []
+    for run in runs:
+        value = run.get(key)
+        values.extend(value if isinstance(value, list) else [value])
+    return values
+
+
+def _figure(spec: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, Any]:
+    samples = _samples(runs, spec["key"])
+    present = [float(v) for v in samples if v is not None]
+    missing = len(samples) - len(present)
+    median = round(statistics.median(present), 3) if present else None
+    if spec["better"] == "lower":
+        met = median is not None and not missing and median <= spec["target"]
+    else:
+        met = median is not None and not missing and median >= spec["target"]
+    return {
+        "label": spec["label"],
+        "unit": spec["unit"],
+        "target": spec["target"],
+        "better": spec["better"],
+        "median": median,
+        "min": round(min(present), 3) if present else None,
+        "max": round(max(present), 3) if present else None,
+        "samples": samples,
+        "missing": missing,  # a sample the run could not produce (e.g. B never converged)
+        "met": met,
     }
 
 
@@ -111,6 +271,25 @@ def _database() -> str:
     return connection.vendor
 
 
+def _database_detail() -> str:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0]}"
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version} (WAL, temporary data directory)"
+
+
+def _queue() -> str:
+    from bench import stack
+
+    url = os.environ.get("SATUSTOK_QUEUE_URL", "")
+    return f"{stack.queue_name()} ({url})" if url else f"{stack.queue_name()} (data directory)"
+
+
 def _write(document: dict[str, Any], output: Path | None) -> None:
     target = output or RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -118,17 +297,48 @@ def _write(document: dict[str, Any], output: Path | None) -> None:
     print(f"results: {target}")
 
 
+def _number(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    return f"{int(value):,}"
+
+
 def _print_table(document: dict[str, Any]) -> None:
-    print(f"{'scenario':<12} {'figure':<18} {'median':>10} {'min':>10} {'max':>10}  target")
+    print(
+        f"\n{document['database_detail']} · queue {document['queue']} · "
+        f"{document['machine']['cpus']} CPUs · Python {document['machine']['python']}"
+        + (" · QUICK (figures mean nothing)" if document["quick"] else "")
+    )
+    header = (
+        f"{'scenario':<15} {'figure':<34} {'median':>10} {'min':>10} {'max':>10}  "
+        f"{'target':<14} verdict"
+    )
+    print(header)
+    print("-" * len(header))
     for name, result in document["scenarios"].items():
-        print(
-            f"{name:<12} {result['figure']:<18} {result['median']:>10} {result['min']:>10} "
-            f"{result['max']:>10}  {result['target']}"
-        )
+        if "error" in result:
+            print(f"{name:<15} ERROR: {result['error']}")
+            continue
+        for figure in result["figures"].values():
+            sign = "≤" if figure["better"] == "lower" else "≥"
+            target = f"{sign} {_number(figure['target'])} {figure['unit']}"
+            verdict = "met" if figure["met"] else "MISSED"
+            if figure["missing"]:
+                verdict += f" ({figure['missing']} sample(s) missing)"
+            label = f"{figure['label']} ({figure['unit']})"
+            print(
+                f"{name:<15} {label:<34} {_number(figure['median']):>10} "
+                f"{_number(figure['min']):>10} {_number(figure['max']):>10}  {target:<14} {verdict}"
+            )
     print(
         json.dumps(
             {
-                name: {k: r[k] for k in ("median", "min", "max")}
+                name: {
+                    key: {k: f[k] for k in ("median", "min", "max")}
+                    for key, f in r.get("figures", {}).items()
+                }
                 for name, r in document["scenarios"].items()
             }
         )

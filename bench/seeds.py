@@ -1,4 +1,12 @@
-"""Generated sandbox worlds for benchmarks: one big Power Merchant shop, deterministic."""
+"""Generated sandbox worlds for benchmarks, deterministic (``random.Random(seed)``).
+
+- :func:`big_shop` — one Power Merchant shop of N sellable units (``import``, ``import-limited``,
+  the RSS part of ``scale``).
+- :func:`shared_shops` — one app, shop A (Power Merchant) and shop B (Official Store) selling the
+  same N SKUs under different product ids (``propagation``, ``burst``, ``webhooks``, ``workers``).
+- :func:`scale_shops` — three apps, one shop each, holding the listings of the SKUs ``scale``
+  changes.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,25 @@ from typing import Any
 
 FS_ID, SHOP_ID = 15001, 900001
 CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret-0123456789"
+WEBHOOK_SECRET = "bench-webhook-secret"
+
+SHOP_A, SHOP_B = 910001, 910002
+FIRST_ID_A, FIRST_ID_B = 6_000_000, 7_000_000
 
 
-def big_shop(units: int, seed: int = 7) -> dict[str, Any]:
+def app(fs_id: int = FS_ID, suffix: str = "") -> dict[str, Any]:
+    return {
+        "fs_id": fs_id,
+        "name": f"bench{suffix}",
+        "client_id": CLIENT_ID + suffix,
+        "client_secret": CLIENT_SECRET,
+        "webhook_secret": WEBHOOK_SECRET,
+    }
+
+
+def big_shop(
+    units: int, seed: int = 7, rate_limits: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A shop of ``units`` sellable units: about a third in variant families of three, and
     one in ten skipped by the import (empty SKU, inactive or no stock), mixed in."""
     rng = random.Random(seed)
@@ -39,21 +63,16 @@ def big_shop(units: int, seed: int = 7) -> dict[str, Any]:
             )
         next_id += size + 1
         made += size
-    return {
-        "apps": [
-            {
-                "fs_id": FS_ID,
-                "name": "bench",
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "webhook_secret": "bench-webhook-secret",
-            }
-        ],
+    world: dict[str, Any] = {
+        "apps": [app()],
         "shops": [
             {"shop_id": SHOP_ID, "name": "Toko Bench", "tier": "power_merchant", "fs_ids": [FS_ID]}
         ],
         "products": products,
     }
+    if rate_limits:
+        world["rate_limits"] = rate_limits
+    return world
 
 
 def _unit(rng: random.Random, index: int) -> dict[str, Any]:
@@ -63,4 +82,78 @@ def _unit(rng: random.Random, index: int) -> dict[str, Any]:
         "status": 3 if 0.03 <= roll < 0.06 else 1,
         "stock": 0 if 0.06 <= roll < 0.10 else rng.randint(1, 500),
         "price": rng.randrange(10_000, 1_000_000, 500),
+    }
+
+
+def shared_sku(index: int) -> str:
+    return f"SHARED-{index:06d}"
+
+
+def shared_shops(
+    skus: int, stock_a: int = 5_000, stock_b: int = 4_000, seed: int = 11
+) -> dict[str, Any]:
+    """Shops A and B, both linked to one app, selling the same ``skus`` SKUs (single products,
+    active, in stock): SKU i is product ``FIRST_ID_A + i`` on A and ``FIRST_ID_B + i`` on B.
+    B starts with other stock values than A, as a second shop does before the hub pushes."""
+    rng = random.Random(seed)
+    products = []
+    for i in range(skus):
+        price = rng.randrange(10_000, 500_000, 500)
+        for shop_id, first, stock in ((SHOP_A, FIRST_ID_A, stock_a), (SHOP_B, FIRST_ID_B, stock_b)):
+            products.append(
+                {
+                    "product_id": first + i,
+                    "shop_id": shop_id,
+                    "name": f"Barang {i}",
+                    "sku": shared_sku(i),
+                    "stock": stock,
+                    "price": price,
+                }
+            )
+    return {
+        "apps": [app()],
+        "shops": [
+            {"shop_id": SHOP_A, "name": "Toko A", "tier": "power_merchant", "fs_ids": [FS_ID]},
+            {"shop_id": SHOP_B, "name": "Toko B", "tier": "official_store", "fs_ids": [FS_ID]},
+        ],
+        "products": products,
+    }
+
+
+SCALE_FS_IDS = (16001, 16002, 16003)
+SCALE_SHOPS = (920001, 920002, 920003)
+SCALE_FIRST_IDS = (8_000_000, 8_200_000, 8_400_000)
+
+
+def scale_sku(index: int) -> str:
+    return f"SCALE-{index:06d}"
+
+
+def scale_shops(indexes: list[int], stock: int) -> dict[str, Any]:
+    """Three apps with one shop each; shop k holds product ``SCALE_FIRST_IDS[k] + i`` for every
+    SKU index in ``indexes`` (only the listings a scenario will push to need to exist)."""
+    products = [
+        {
+            "product_id": first + i,
+            "shop_id": shop_id,
+            "name": f"Skala {i}",
+            "sku": scale_sku(i),
+            "stock": stock,
+            "price": 25_000,
+        }
+        for shop_id, first in zip(SCALE_SHOPS, SCALE_FIRST_IDS, strict=True)
+        for i in indexes
+    ]
+    return {
+        "apps": [app(fs_id, f"-{k}") for k, fs_id in enumerate(SCALE_FS_IDS)],
+        "shops": [
+            {
+                "shop_id": shop_id,
+                "name": f"Toko Skala {k}",
+                "tier": "power_merchant",
+                "fs_ids": [fs],
+            }
+            for k, (shop_id, fs) in enumerate(zip(SCALE_SHOPS, SCALE_FS_IDS, strict=True))
+        ],
+        "products": products,
     }

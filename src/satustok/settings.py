@@ -85,6 +85,10 @@ def _database() -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "satustok.sqlite3",
+        # Keep connections between requests and tasks: reconnecting (and re-running the
+        # PRAGMAs) was half the cost of a small task.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout
             # instead of one failing with "database is locked" half-way through.

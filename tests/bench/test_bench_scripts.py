@@ -1,34 +1,92 @@
-"""The benchmark scripts keep working (``--quick``: tiny sizes; the figures mean nothing and
-are not asserted — performance is measured by ``make bench``, never inside tests)."""
+"""The benchmark scripts keep working: each scenario runs once in ``--quick`` mode (tiny sizes,
+short loads) and writes a JSON document with its figures. The figures mean nothing and are
+never asserted against targets — performance is measured by ``make bench``, not in tests."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.__main__ import SCENARIOS  # noqa: E402
+
+# What each scenario's run must report besides its figures (the script measured something).
+EVIDENCE: dict[str, tuple[str, ...]] = {
+    "import": ("units", "pages", "seconds"),
+    "import-limited": ("pages", "ceiling_seconds", "product_info_calls", "fetch_seconds"),
+    "propagation": ("orders", "latency_ms", "breakdown_ms", "stock_update_calls"),
+    "burst": ("orders", "placing_seconds", "hub_side", "stock_update_rows"),
+    "webhooks": ("posted", "accepted", "orders_in_db", "reserve_movements", "lines_accepted"),
+    "scale": ("build_seconds", "sweep", "converge", "import"),
+    "workers": ("by_workers",),
+}
 
 
-@pytest.mark.dbless
-def test_quick_bench_writes_a_json_document(tmp_path: Path) -> None:
-    output = tmp_path / "result.json"
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_servers() -> None:
+    """``workers`` needs PostgreSQL and Redis on this machine (CI has both: never skip there)."""
+    for name, port in (("PostgreSQL", 5432), ("Redis", 6379)):
+        try:
+            socket.create_connection(("127.0.0.1", port), 2).close()
+        except OSError:
+            if IN_CI:
+                pytest.fail(f"{name} is not reachable at 127.0.0.1:{port} (CI=true requires it)")
+            pytest.skip(f"{name} is not running at 127.0.0.1:{port}")
+
+
+def quick(scenario: str, output: Path, **env: str) -> dict[str, Any]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    environment.pop("SATUSTOK_QUEUE_URL", None)
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--output", str(output)],
+        [sys.executable, "-m", "bench", "--quick", "--scenario", scenario, "--output", str(output)],
         cwd=ROOT,
-        env=env,
+        env={**environment, **env},
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert done.returncode == 0, done.stderr
-    document = json.loads(output.read_text())
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    assert "target" in done.stdout and scenario in done.stdout  # the printed table
+    return dict(json.loads(output.read_text()))
+
+
+@pytest.mark.dbless
+def test_every_scenario_has_evidence_listed() -> None:
+    assert set(EVIDENCE) == set(SCENARIOS)
+
+
+@pytest.mark.dbless
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_quick_scenario_writes_its_figures(scenario: str, tmp_path: Path) -> None:
+    if scenario == "workers":
+        require_servers()
+    document = quick(scenario, tmp_path / "result.json")
     assert document["database"] == "sqlite" and document["machine"]["cpus"]
-    result = document["scenarios"]["import"]
-    assert result["runs"][0]["units"] == result["parameters"]["units"]
-    assert result["min"] <= result["median"] <= result["max"]
+    assert document["queue"] and document["quick"] is True
+    result = document["scenarios"][scenario]
+    assert "error" not in result, result.get("error")
+    assert result["parameters"] == SCENARIOS[scenario]["quick"]
+    assert len(result["runs"]) == 1
+    for spec in SCENARIOS[scenario]["figures"]:
+        figure = result["figures"][spec["key"]]
+        assert figure["target"] == spec["target"]
+        assert figure["missing"] == 0, f"{spec['key']}: the run produced no value"
+        assert figure["min"] <= figure["median"] <= figure["max"]
+    run = result["runs"][0]
+    for key in EVIDENCE[scenario]:
+        assert run.get(key) not in (None, {}, []), f"{scenario}: {key} missing from the run"
+    if scenario == "import":
+        assert run["units"] == result["parameters"]["units"]
+    if scenario == "webhooks":
+        assert run["accepted"] > 0 and run["lines_accepted"] == run["reserve_movements"]

@@ -7,6 +7,7 @@ ever committed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -32,10 +33,8 @@ def _read_or_create(path: Path, make: Callable[[], str]) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(make() + "\n")
         os.chmod(temporary, 0o600)
-        try:
+        with contextlib.suppress(FileExistsError):  # another process won: use its key
             os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process won: use its key
     finally:
         os.unlink(temporary)
     return path.read_text().strip()

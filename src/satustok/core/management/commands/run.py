@@ -18,6 +18,11 @@ from django.db import IntegrityError
 
 from satustok.core.firstuser import FirstUser, ensure_first_user
 
+# An idle SQLite-queue worker looks for work every 0.05 s, backing off to 0.25 s at most (Huey's
+# default backoff reaches 10 s, which made the first sale after a quiet spell wait seconds).
+# Redis blocks on the queue and is unaffected.
+IDLE_POLLING = {"initial_delay": 0.05, "backoff": 1.5, "max_delay": 0.25}
+
 
 class Command(BaseCommand):
     help = "Run satustok: web UI, worker and (by default) the sandbox marketplaces."
@@ -78,7 +83,9 @@ class Command(BaseCommand):
 
         trace_tasks(HUEY)  # task and integration/run ids on every record a task logs
 
-        consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
+        consumer = HUEY.create_consumer(
+            workers=2, worker_type="thread", periodic=True, **IDLE_POLLING
+        )
         consumer.start()
         resume_unfinished()
         return consumer

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from satustok.core.management.commands.run import IDLE_POLLING
+
 
 class Command(BaseCommand):
     help = "Run queue workers (imports, stock pushes, order polling) until stopped."
@@ -37,7 +39,10 @@ class Command(BaseCommand):
 
         trace_tasks(HUEY, log_each=options["log_tasks"])
         consumer = HUEY.create_consumer(
-            workers=options["workers"], worker_type="thread", periodic=not options["no_periodic"]
+            **IDLE_POLLING,
+            workers=options["workers"],
+            worker_type="thread",
+            periodic=not options["no_periodic"],
         )
         resume_unfinished()
         queue = type(HUEY.storage).__name__.replace("Storage", "")

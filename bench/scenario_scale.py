@@ -1,0 +1,303 @@
+"""``scale``: N master SKUs × 3 integrations (3N listings), built directly in the database.
+
+1. **Build** (not a figure): N master products, N variants, N stock levels (on hand 50) and 3N
+   listings, linked by SKU and converged (``last_pushed_qty`` = available), with
+   ``bulk_create``; three integrations with *Push stock* on.
+2. **No-op sweep** (figure ``sweep_seconds``, one sample per round): what the periodic sweep
+   does when nothing is due — ``sync.pusher.accounts_due()`` — plus ``push_account`` for each
+   integration, which claims nothing and pushes nothing (a nudge arriving anyway).
+3. **1% changed** (figure ``converge_seconds``, one sample per round): a Huey consumer runs in
+   this process (two worker threads, the SQLite queue or ``SATUSTOK_QUEUE_URL``) as in
+   ``satustok run``; 1% of the SKUs get ``stock.move(on_hand=-1)``, each in its own
+   transaction (each nudges the three pushers); the time from the first move until every
+   listing of those SKUs was pushed its new value (no listing left marked, ``last_pushed_qty``
+   equal to the new available), polled every 0.1 s. The sandbox (own process, latency as
+   stated, default rate limits: ``stock_update`` 200 rows/s per app) has three apps with one
+   shop each, holding exactly the products of the SKUs this step changes (only those are
+   called). Between rounds the queue is left to drain for up to ``DRAIN_TIMEOUT`` seconds
+   (``queue_drained_after_seconds``; the leftover nudges find nothing to push), then emptied.
+4. **Import peak RSS** (figure ``import_peak_rss_mb``): on a flushed database, a subprocess
+   (``python -m bench.rss_import``) imports a shop of ``import_units`` units from a sandbox
+   process (no latency, no limit) and reports its peak resident memory (``VmHWM``): the whole
+   importing process, Django included (``baseline_rss_mb`` is that process before the import).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench import seeds, stack
+
+ON_HAND = 50
+BATCH = 5_000
+CONVERGE_TIMEOUT = 120.0
+DRAIN_TIMEOUT = 20.0
+
+
+def run(skus: int, rounds: int, latency_ms: int, import_units: int) -> dict[str, Any]:
+    result: dict[str, Any] = {"skus": skus, "listings": 3 * skus}
+    started = time.perf_counter()
+    accounts, variants = build(skus)
+    result["build_seconds"] = round(time.perf_counter() - started, 1)
+    result["sweep"] = [sweep_once(accounts) for _ in range(rounds)]
+    result["sweep_seconds"] = [round(s["seconds"], 3) for s in result["sweep"]]
+    changed = list(range(7, skus, 100))  # 1% of the SKUs, spread over the catalogue
+    sandbox = stack.Sandbox(
+        seeds.scale_shops(changed, stock=ON_HAND), latency_ms=latency_ms, unlimited=False
+    )
+    try:
+        stack.point_hub_at(sandbox)
+        result["converge"] = converge(sandbox, accounts, [variants[i] for i in changed], rounds)
+    finally:
+        sandbox.stop()
+    result["converge_seconds"] = [
+        None if r["converged_seconds"] is None else round(r["converged_seconds"], 3)
+        for r in result["converge"]
+    ]
+    result["import"] = import_rss(import_units)
+    result["import_peak_rss_mb"] = result["import"]["peak_rss_mb"]
+    return result
+
+
+# --- 1. build ---------------------------------------------------------------------------------
+
+
+def build(skus: int) -> tuple[list[int], list[int]]:
+    """The catalogue; returns the integrations' ids and the variant ids by SKU index."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from satustok.catalog.models import MasterProduct, Variant
+    from satustok.catalog.sku import sku_key
+    from satustok.channels.connect import default_warehouse
+    from satustok.channels.models import ChannelAccount, LinkMethod, Listing
+    from satustok.inventory.models import StockLevel
+
+    warehouse = default_warehouse()
+    accounts = [
+        ChannelAccount.objects.create(
+            channel="tokopedia",
+            shop_id=str(shop_id),
+            shop_name=f"Toko Skala {k}",
+            app_id=str(fs_id),
+            client_id=seeds.CLIENT_ID + f"-{k}",
+            client_secret=seeds.CLIENT_SECRET,
+            warehouse=warehouse,
+            push_stock=True,
+        )
+        for k, (shop_id, fs_id) in enumerate(
+            zip(seeds.SCALE_SHOPS, seeds.SCALE_FS_IDS, strict=True)
+        )
+    ]
+    now = timezone.now()
+    variant_ids: list[int] = []
+    for start in range(0, skus, BATCH):
+        indexes = range(start, min(start + BATCH, skus))
+        with transaction.atomic():
+            products = MasterProduct.objects.bulk_create(
+                [MasterProduct(name=f"Skala {i}") for i in indexes]
+            )
+            variants = Variant.objects.bulk_create(
+                [
+                    Variant(product=p, sku=seeds.scale_sku(i), sku_key=sku_key(seeds.scale_sku(i)))
+                    for p, i in zip(products, indexes, strict=True)
+                ]
+            )
+            StockLevel.objects.bulk_create(
+                [StockLevel(warehouse=warehouse, variant=v, on_hand=ON_HAND) for v in variants]
+            )
+            Listing.objects.bulk_create(
+                [
+                    Listing(
+                        account=account,
+                        external_id=str(first + i),
+                        sku=seeds.scale_sku(i),
+                        name=f"Skala {i}",
+                        status="Active",
+                        stock=ON_HAND,
+                        price=25_000,
+                        variant=v,
+                        link_method=LinkMethod.AUTO_SKU,
+                        last_pushed_qty=ON_HAND,
+                        last_pushed_at=now,
+                        last_seen_at=now,
+                    )
+                    for account, first in zip(accounts, seeds.SCALE_FIRST_IDS, strict=True)
+                    for v, i in zip(variants, indexes, strict=True)
+                ]
+            )
+        variant_ids.extend(v.pk for v in variants)
+    _analyze()
+    return [a.pk for a in accounts], variant_ids
+
+
+def _analyze() -> None:
+    """Fresh planner statistics, as a database that grew over months would have."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+# --- 2. the no-op sweep ---------------------------------------------------------------------
+
+
+def sweep_once(accounts: list[int]) -> dict[str, Any]:
+    from satustok.sync import pusher
+
+    started = time.perf_counter()
+    due = pusher.accounts_due()
+    found = time.perf_counter()
+    pushed = [pusher.push_account(account_id).sent for account_id in accounts]
+    ended = time.perf_counter()
+    return {
+        "seconds": ended - started,
+        "accounts_due_seconds": round(found - started, 4),
+        "push_nothing_seconds": round(ended - found, 4),
+        "due": due,
+        "sent": sum(pushed),
+    }
+
+
+# --- 3. 1% changed ----------------------------------------------------------------------------
+
+
+def converge(
+    sandbox: stack.Sandbox, accounts: list[int], variants: list[int], rounds: int
+) -> list[dict[str, Any]]:
+    from huey.contrib.djhuey import HUEY
+
+    consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=False)
+    consumer.start()
+    try:
+        return [_converge_round(sandbox, accounts, variants, r + 1) for r in range(rounds)]
+    finally:
+        consumer.stop(graceful=True)
+
+
+def _converge_round(
+    sandbox: stack.Sandbox, accounts: list[int], variants: list[int], round_number: int
+) -> dict[str, Any]:
+    from django.db import close_old_connections
+
+    from satustok.channels.models import Listing
+    from satustok.inventory import stock
+    from satustok.inventory.models import MovementReason
+
+    warehouse = _warehouse_id(accounts[0])
+    expected = ON_HAND - round_number
+    changed = Listing.objects.filter(account_id__in=accounts, variant_id__in=variants)
+    before = sandbox.stats()["groups"]["stock_update"]
+    started = time.perf_counter()
+    for variant_id in variants:
+        stock.move(
+            warehouse, variant_id, on_hand=-1, reason=MovementReason.ADJUSTMENT, reference="bench"
+        )
+    moved = time.perf_counter() - started
+
+    def converged() -> bool:
+        close_old_connections()
+        return (
+            stack.pending_pushes(accounts) == 0
+            and not changed.exclude(last_pushed_qty=expected).exists()
+        )
+
+    try:
+        stack.wait_until(converged, timeout=CONVERGE_TIMEOUT, interval=0.1)
+        seconds: float | None = time.perf_counter() - started
+    except TimeoutError:
+        seconds = None
+    drained = _drain_queue()
+    after = sandbox.stats()["groups"]["stock_update"]
+    left = _queue_left()
+    return {
+        "changed_skus": len(variants),
+        "listings": changed.count(),
+        "moves_seconds": round(moved, 3),
+        "converged_seconds": seconds,
+        "queue_drained_after_seconds": drained,
+        "queue_left_after_drain_timeout": left,
+        "stock_update_calls": after["calls"] - before["calls"],
+        "stock_update_rows": after["items"] - before["items"],
+        "rate_limited": after["rate_limited"] - before["rate_limited"],
+        "blocked": changed.filter(push_blocked=True).count(),
+    }
+
+
+def _queue_left() -> dict[str, int]:
+    """What the queue still holds after the drain timeout; then it is emptied (all nudges for
+    integrations already converged)."""
+    from huey.contrib.djhuey import HUEY
+
+    left = {"pending": HUEY.pending_count(), "scheduled": HUEY.scheduled_count()}
+    if left["pending"] or left["scheduled"]:
+        stack.flush_queue()
+    return left
+
+
+def _warehouse_id(account_id: int) -> int:
+    from satustok.channels.models import ChannelAccount
+
+    return int(ChannelAccount.objects.get(pk=account_id).warehouse_id)
+
+
+def _drain_queue() -> float | None:
+    """Seconds until the queue and its schedule are empty (the nudges left over), bounded."""
+    from huey.contrib.djhuey import HUEY
+
+    started = time.perf_counter()
+    try:
+        stack.wait_until(
+            lambda: HUEY.pending_count() == 0 and HUEY.scheduled_count() == 0,
+            timeout=DRAIN_TIMEOUT,
+            interval=0.2,
+        )
+    except TimeoutError:
+        return None
+    return round(time.perf_counter() - started, 2)
+
+
+# --- 4. import peak RSS ---------------------------------------------------------------------
+
+
+def import_rss(units: int) -> dict[str, Any]:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command("flush", "--noinput", verbosity=0)
+    stack.flush_queue()
+    connections.close_all()
+    sandbox = stack.Sandbox(seeds.big_shop(units), latency_ms=0, unlimited=True)
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.rss_import",
+                "--api-url",
+                sandbox.api_url,
+                "--accounts-url",
+                sandbox.accounts_url,
+            ],
+            env={**_env(), "SATUSTOK_DATA_DIR": str(settings.DATA_DIR)},
+            capture_output=True,
+            text=True,
+            timeout=1_200,
+            check=False,
+        )
+    finally:
+        sandbox.stop()
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.rss_import failed:\n{done.stderr[-3000:]}")
+    return {"units": units, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
