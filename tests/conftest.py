@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.conf import settings
+
+from satustok.channels.protocol import Credentials
 
 if TYPE_CHECKING:
     from satustok_sandbox.server import RunningSandbox
@@ -90,3 +93,43 @@ def _queue_runs_tasks_inline() -> Iterator[None]:
 def _push_without_coalescing_pauses(settings: Any) -> None:
     """Pushers in tests push and stop at once; test_pusher.py switches coalescing on to test it."""
     settings.SATUSTOK_PUSH_COALESCE_MS = 0
+
+
+# --- the hub pointed at a sandbox (only the base URLs differ from the real marketplace) -----
+
+OUR_FS_ID = 15001
+
+
+@pytest.fixture
+def sandbox(tokopedia_sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The sandbox, with the hub's Tokopedia base URLs pointing at it (only they differ)."""
+    monkeypatch.setattr(settings, "TOKOPEDIA_ACCOUNTS_URL", tokopedia_sandbox.accounts_url)
+    monkeypatch.setattr(settings, "TOKOPEDIA_API_URL", tokopedia_sandbox.api_url)
+    return tokopedia_sandbox
+
+
+@pytest.fixture
+def fast_sandbox(unlimited_tokopedia_sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The unlimited sandbox (no rate limit), for tests that read whole shops many times."""
+    monkeypatch.setattr(
+        settings, "TOKOPEDIA_ACCOUNTS_URL", unlimited_tokopedia_sandbox.accounts_url
+    )
+    monkeypatch.setattr(settings, "TOKOPEDIA_API_URL", unlimited_tokopedia_sandbox.api_url)
+    return unlimited_tokopedia_sandbox
+
+
+def _demo_credentials(
+    sandbox: Any, fs_id: int = OUR_FS_ID, secret: str | None = None
+) -> Credentials:
+    app = sandbox.app(fs_id=fs_id)
+    return Credentials(
+        app_id=str(app["fs_id"]),
+        client_id=app["client_id"],
+        client_secret=secret or app["client_secret"],
+    )
+
+
+@pytest.fixture
+def demo_credentials() -> Any:
+    """``demo_credentials(sandbox, secret=…)``: the demo app's credentials, optionally spoiled."""
+    return _demo_credentials

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ninja import Schema
 from pydantic import ConfigDict
 
+from satustok.inventory.models import StockMovement
+
 
 class Input(Schema):
     """Request bodies refuse unknown fields: a typo (``push_stok``) is a 422, not a no-op."""
@@ -30,3 +32,18 @@ class Error(Schema):
 def errors(*statuses: int) -> dict[int, type[Error]]:
     """``response=`` entries documenting the error statuses an endpoint may answer."""
     return dict.fromkeys(statuses, Error)
+
+
+class MovementBase(Schema):
+    """A ledger row's SKU and warehouse, read through its stock level (stock and orders)."""
+
+    sku: str
+    warehouse: str
+
+    @staticmethod
+    def resolve_sku(movement: StockMovement) -> str:
+        return movement.level.variant.sku
+
+    @staticmethod
+    def resolve_warehouse(movement: StockMovement) -> str:
+        return movement.level.warehouse.code

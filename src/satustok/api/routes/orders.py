@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 
 from satustok.api.errors import ApiError, errors_for_form, not_found
 from satustok.api.pagination import Page
-from satustok.api.schemas import Input, errors
+from satustok.api.schemas import Input, MovementBase, errors
 from satustok.inventory.models import StockMovement
 from satustok.orders import actions
 from satustok.orders.forms import RejectForm
@@ -94,21 +94,11 @@ class EventOut(Schema):
     at: datetime
 
 
-class EffectOut(Schema):
-    sku: str
-    warehouse: str
+class EffectOut(MovementBase):
     on_hand_delta: int
     reserved_delta: int
     reason: str
     created_at: datetime
-
-    @staticmethod
-    def resolve_sku(movement: StockMovement) -> str:
-        return movement.level.variant.sku
-
-    @staticmethod
-    def resolve_warehouse(movement: StockMovement) -> str:
-        return movement.level.warehouse.code
 
 
 class RejectReasonOut(Schema):

@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from satustok.api.auth import acting_user
 from satustok.api.errors import ApiError, invalid
 from satustok.api.pagination import Page
-from satustok.api.schemas import Input, errors
+from satustok.api.schemas import Input, MovementBase, errors
 from satustok.catalog.models import Variant
 from satustok.inventory import adjustments
 from satustok.inventory.models import StockLevel, StockMovement, Warehouse
@@ -94,10 +94,8 @@ class AdjustIn(Input):
     warehouse: str | None = Field(None, description="warehouse code; the main one if omitted")
 
 
-class MovementOut(Schema):
+class MovementOut(MovementBase):
     id: int
-    sku: str
-    warehouse: str
     on_hand_delta: int
     reserved_delta: int
     reason: str
@@ -105,14 +103,6 @@ class MovementOut(Schema):
     reference: str
     note: str
     created_at: datetime
-
-    @staticmethod
-    def resolve_sku(movement: StockMovement) -> str:
-        return movement.level.variant.sku
-
-    @staticmethod
-    def resolve_warehouse(movement: StockMovement) -> str:
-        return movement.level.warehouse.code
 
     @staticmethod
     def resolve_reason_text(movement: StockMovement) -> str:
