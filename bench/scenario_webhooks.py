@@ -35,13 +35,15 @@ DRAIN_TIMEOUT = 240.0
 FIRST_ORDER_ID = 880_000_000
 
 
-def run(posts: int, max_seconds: float, concurrency: int, skus: int) -> dict[str, Any]:
+def run(
+    posts: int, max_seconds: float, concurrency: int, skus: int, worker_processes: int = 0
+) -> dict[str, Any]:
     sandbox = stack.Sandbox(seeds.shared_shops(skus), latency_ms=0, unlimited=True)
     try:
         stack.point_hub_at(sandbox)
         account = stack.connect(seeds.SHOP_A)
         stack.import_now(account)
-        with stack.Hub(sandbox) as hub:
+        with stack.Hub(sandbox, stack.Topology(workers=worker_processes)) as hub:
             result = measure(sandbox, hub, account, posts, max_seconds, concurrency, skus)
             result["hub"] = hub.topology.describe()
     finally:

@@ -8,6 +8,7 @@ and the control helpers (``sb.reset()``, ``sb.set_faults(...)``, ``sb.place_orde
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -90,9 +91,14 @@ def _queue_runs_tasks_inline() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _push_without_coalescing_pauses(settings: Any) -> None:
-    """Pushers in tests push and stop at once; test_pusher.py switches coalescing on to test it."""
+def _no_batching_pauses(settings: Any) -> None:
+    """Pushers and webhook processing in tests act and stop at once; test_pusher.py and
+    tests/orders/test_batches.py switch the pauses on to test them. Webhook receivers kept
+    by an earlier test (same integration id, other secret) are forgotten."""
     settings.SATUSTOK_PUSH_COALESCE_MS = 0
+    settings.SATUSTOK_WEBHOOK_BATCH_MS = 0
+    if "satustok.orders.webhooks" in sys.modules:
+        sys.modules["satustok.orders.webhooks"].forget_receivers()
 
 
 # --- the hub pointed at a sandbox (only the base URLs differ from the real marketplace) -----

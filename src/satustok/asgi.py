@@ -1,6 +1,17 @@
+"""The ASGI entry point uvicorn serves (``satustok run``, or ``uvicorn satustok.asgi:application``).
+
+Every view of the hub is synchronous, so the Django app is served as WSGI inside a thread pool
+(a2wsgi): each request runs start to finish in one pool thread. Django's own ASGI handler ran
+all sync views in one shared thread and, around a sync-only middleware (WhiteNoise), hopped
+between the event loop and threads three times per request — more CPU than the webhook view
+itself, and one slow request (a database lock wait) held up every other.
+"""
+
 import os
 
-from django.core.asgi import get_asgi_application
+from a2wsgi import WSGIMiddleware
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satustok.settings")
-application = get_asgi_application()
+application = WSGIMiddleware(get_wsgi_application(), workers=settings.SATUSTOK_WEB_THREADS)

@@ -144,6 +144,11 @@ HUEY = _queue()
 # Stock push: rounds of one integration start at least this far apart, so a burst of sales is
 # coalesced into a few calls (the first sale of a quiet spell is pushed at once).
 SATUSTOK_PUSH_COALESCE_MS = int(os.environ.get("SATUSTOK_PUSH_COALESCE_MS", "100"))
+# Requests one web process serves at once (threads, each with its own database connection).
+SATUSTOK_WEB_THREADS = int(os.environ.get("SATUSTOK_WEB_THREADS", "8"))
+# Webhook processing: each web process queues a processing task at most this often, and a task
+# looks for more deliveries this long after its last batch; a burst becomes a few batches.
+SATUSTOK_WEBHOOK_BATCH_MS = int(os.environ.get("SATUSTOK_WEBHOOK_BATCH_MS", "50"))
 
 # Orders: how often the poller (the webhooks' backstop) reads each integration's order list,
 # and how many not-yet-final older orders each poll reads again one by one.

@@ -469,11 +469,10 @@ def test_two_web_processes_and_two_workers_process_every_order_exactly_once(
     )
     assert set(sandbox_answers) == {200}, sandbox_answers  # web 1 took every delivery
 
-    # Both workers did the work, and only they did: every delivery's task ran on one of them.
+    # Both workers did the work, and only they did: every delivery was processed by one of
+    # them (a task takes the deliveries waiting with its own: the row says which worker).
     workers = {p.name: p for p in stack.processes if p.name.startswith("worker")}
     done: dict[str, Counter[str]] = {}
-    processed_by: dict[int, set[str]] = {}
-    spans: dict[int, list[tuple[str, str, str]]] = {}  # delivery → (worker, start, end)
     pids: dict[str, set[int]] = {}
     for name, worker in workers.items():
         records = [r for r in worker.json_logs() if r["logger"] == "satustok.worker"]
@@ -481,21 +480,22 @@ def test_two_web_processes_and_two_workers_process_every_order_exactly_once(
         assert not [r for r in ends if r["outcome"] != "complete"], ends
         done[name] = Counter(r["task"] for r in ends)
         pids[name] = {r["process"] for r in records}
-        began = {r["task_id"]: r["time"] for r in records if "outcome" not in r}
-        for r in ends:
-            if r["task"] == "process_webhook":
-                delivery = r["task_args"][0]
-                processed_by.setdefault(delivery, set()).add(name)
-                spans.setdefault(delivery, []).append((name, began[r["task_id"]], r["time"]))
-    assert good <= set(processed_by), sorted(good - set(processed_by))
     for name in workers:
         assert done[name]["process_webhook"] > 0, done
         assert len(pids[name]) == 1
     assert pids["worker1"] != pids["worker2"]
     assert sum(c["push_stock"] for c in done.values()) > 0, done
+    worker_of = {pid: name for name, found in pids.items() for pid in found}
+    processed_by = {
+        delivery: worker_of.get(int(by.rpartition(":")[2]), by)
+        for delivery, by in hub.rows(
+            "SELECT id, processed_by FROM orders_webhookdelivery WHERE signature_ok"
+        )
+    }
+    assert set(processed_by.values()) == set(workers), processed_by
 
     # The same order's copies were processed by both workers (so the row lock, not luck, kept
-    # them apart); how many of those ran at the same moment is reported, not asserted.
+    # them apart).
     copies_of: dict[str, list[int]] = {}
     for delivery, order in hub.rows(
         "SELECT id, order_external_id FROM orders_webhookdelivery "
@@ -503,24 +503,12 @@ def test_two_web_processes_and_two_workers_process_every_order_exactly_once(
     ):
         copies_of.setdefault(order, []).append(delivery)
     on_both = {
-        order
-        for order in placed
-        if len(set().union(*(processed_by[d] for d in copies_of[order]))) == 2
+        order for order in placed if {processed_by[d] for d in copies_of[order]} == set(workers)
     }
     assert on_both, "no order had its copies processed by both workers"
-    at_once = sum(
-        any(
-            w1 != w2 and s1 < e2 and s2 < e1
-            for d1 in copies_of[order]
-            for d2 in copies_of[order]
-            for (w1, s1, e1) in spans[d1]
-            for (w2, s2, e2) in spans[d2]
-        )
-        for order in placed
-    )
     print(
         f"\nmulti-process: {ORDERS} orders, {len(good)} deliveries, tasks per worker "
         f"{ {name: dict(c) for name, c in done.items()} }, replayed {replayer.answers[200]}; "
-        f"{len(on_both)} orders processed on both workers, {at_once} of them at the same time; "
+        f"{len(on_both)} orders processed on both workers; "
         f"{time.monotonic() - started:.1f}s after the cluster was up"
     )

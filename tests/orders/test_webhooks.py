@@ -3,6 +3,7 @@ process — once, whatever arrives twice — and route each event to the shop it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -195,3 +196,25 @@ def test_a_status_event_for_an_order_never_seen_reads_the_order(
     assert order.status == OrderStatus.ACCEPTED and order.invoice == placed["invoice_ref_num"]
     assert order.lines.get().linked and not order.has_unlinked_lines
     assert master(shop_a, "SB-MSK-SDM-050") == (before[0], before[1] + 2)
+
+
+def test_a_changed_webhook_secret_is_used_once_the_kept_receiver_expires(
+    catalog: Catalog, post_webhook: Post, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Receivers are kept for a moment (no query per delivery); a secret changed by another
+    process is honoured as soon as the kept one expires, and at once in this process."""
+    from orders_helpers import sign
+
+    from satustok.orders import webhooks
+
+    body = json.dumps(notification(order_id=9501)).encode()
+    assert post_webhook(catalog.account, "order_notification", body).status_code == 200
+    ChannelAccount.objects.filter(pk=catalog.account.pk).update(webhook_secret="rotated-secret-42")
+    new_signature = sign(body, "rotated-secret-42")
+    kept = post_webhook(catalog.account, "order_notification", body, signature=new_signature)
+    assert kept.status_code == 401  # still the kept receiver, with the old secret
+
+    monkeypatch.setattr(webhooks, "RECEIVER_TTL", 0.0)
+    fresh = post_webhook(catalog.account, "order_notification", body, signature=new_signature)
+    old = post_webhook(catalog.account, "order_notification", body)
+    assert (fresh.status_code, old.status_code) == (200, 401)

@@ -19,18 +19,38 @@ from django.db.models.query_utils import DeferredAttribute
 
 
 class Secret:
-    """A plain-text secret that refuses to show itself by accident."""
+    """A plain-text secret that refuses to show itself by accident.
 
-    __slots__ = ("_value",)
+    One read from the database keeps its ciphertext and decrypts on first use: loading an
+    integration (every webhook, every push) must not pay for secrets nobody reads."""
+
+    __slots__ = ("_value", "_ciphertext")
 
     def __init__(self, value: str) -> None:
-        self._value = value
+        self._value: str | None = value
+        self._ciphertext = ""
 
-    def reveal(self) -> str:
+    @classmethod
+    def encrypted(cls, ciphertext: str) -> Secret:
+        secret = cls("")
+        secret._value, secret._ciphertext = None, ciphertext
+        return secret
+
+    @property
+    def _plain(self) -> str:
+        if self._value is None:
+            self._value = decrypt(self._ciphertext)
         return self._value
 
+    def reveal(self) -> str:
+        return self._plain
+
+    def stored_ciphertext(self) -> str:
+        """The ciphertext this secret was read as ("" for one made from plain text)."""
+        return self._ciphertext
+
     def masked(self) -> str:
-        return mask(self._value)
+        return mask(self._plain)
 
     def __repr__(self) -> str:
         return f"Secret({self.masked()!r})"
@@ -40,14 +60,14 @@ class Secret:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Secret):
-            return self._value == other._value
+            return self._plain == other._plain
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._value)
+        return hash(self._plain)
 
     def __bool__(self) -> bool:
-        return bool(self._value)
+        return bool(self._plain)
 
 
 def mask(value: str) -> str:
@@ -102,7 +122,7 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Secret | None:
         if value is None:
             return None
-        return Secret(decrypt(value))
+        return Secret.encrypted(value)
 
     def to_python(self, value: Any) -> Secret | None:
         if value is None or isinstance(value, Secret):
@@ -112,8 +132,10 @@ class EncryptedTextField(models.TextField):
     def get_prep_value(self, value: Any) -> str | None:
         if value is None:
             return None
-        plain = value.reveal() if isinstance(value, Secret) else str(value)
-        return encrypt(plain)
+        if isinstance(value, Secret):
+            # A secret read from the database and saved back keeps its ciphertext.
+            return value.stored_ciphertext() or encrypt(value.reveal())
+        return encrypt(str(value))
 
     def value_to_string(self, obj: Any) -> str:
         # Serialisation (dumpdata) keeps ciphertext, never the plain value.

@@ -10,6 +10,7 @@ causes one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
@@ -80,6 +81,18 @@ def _level_ids(warehouse_id: int, variant_ids: list[int]) -> dict[int, int]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One ledger line to be: change a variant's level by these deltas, and why."""
+
+    variant_id: int
+    reason: str
+    on_hand: int = 0
+    reserved: int = 0
+    reference: str = ""
+    note: str = ""
+
+
 def move(
     warehouse_id: int,
     variant_id: int,
@@ -95,22 +108,50 @@ def move(
     ``reserved`` never goes below zero (a release of more than is reserved releases what is
     there); ``on_hand`` may, and so may available: that is an oversell, kept visible.
     """
+    change = Change(variant_id, reason, on_hand, reserved, reference, note)
     with transaction.atomic():
-        level = _level_for_update(warehouse_id, variant_id)
-        reserved = max(reserved, -level.reserved)
-        StockLevel.objects.filter(pk=level.pk).update(
-            on_hand=F("on_hand") + on_hand, reserved=F("reserved") + reserved
+        move_many(warehouse_id, [change])
+        # The level stays locked until commit, so the newest row of the level is ours.
+        mine = StockMovement.objects.filter(
+            level__warehouse_id=warehouse_id, level__variant_id=variant_id
         )
-        movement = StockMovement.objects.create(
-            level=level,
-            on_hand_delta=on_hand,
-            reserved_delta=reserved,
-            reason=reason,
-            reference=reference,
-            note=note,
-        )
-        _announce(warehouse_id, [variant_id])
-    return movement
+        return mine.latest("id")
+
+
+def move_many(warehouse_id: int, changes: Sequence[Change]) -> None:
+    """Apply many changes in one transaction: the levels are locked once, in variant order,
+    each level is updated once with its total, the ledger rows are one multi-row insert, and
+    :data:`stock_changed` is sent once. A batch of orders costs a few statements, not a few
+    per line. Changes apply in the given order (it decides how far a release can go)."""
+    if not changes:
+        return
+    variant_ids = sorted({change.variant_id for change in changes})
+    now = timezone.now()
+    with transaction.atomic():
+        levels = _levels_for_update(warehouse_id, variant_ids)
+        totals = {variant_id: [0, 0] for variant_id in variant_ids}
+        rows = []
+        for change in changes:
+            level = levels[change.variant_id]
+            reserved = max(change.reserved, -level.reserved)
+            level.reserved += reserved
+            totals[change.variant_id][0] += change.on_hand
+            totals[change.variant_id][1] += reserved
+            rows.append(
+                (level.pk, change.on_hand, reserved, change.reason, change.reference,
+                 change.note, now)
+            )  # fmt: skip
+        for variant_id, (on_hand, reserved) in totals.items():
+            StockLevel.objects.filter(pk=levels[variant_id].pk).update(
+                on_hand=F("on_hand") + on_hand, reserved=F("reserved") + reserved, updated_at=now
+            )
+        insert_rows(StockMovement, MOVEMENT_COLUMNS, rows)
+        _announce(warehouse_id, variant_ids)
+
+
+MOVEMENT_COLUMNS = (
+    "level", "on_hand_delta", "reserved_delta", "reason", "reference", "note", "created_at",
+)  # fmt: skip
 
 
 def set_on_hand(
@@ -129,49 +170,63 @@ def set_on_hand(
         )
 
 
-def reserve(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> StockMovement:
+# --- what orders do to a level (as changes, so a batch of orders is one ``move_many``) -------
+
+
+def reserving(variant_id: int, quantity: int, reference: str) -> Change:
     """A new paid order holds ``quantity``: available falls everywhere at once."""
-    return move(
-        warehouse_id,
-        variant_id,
-        reserved=quantity,
-        reason=MovementReason.ORDER_RESERVE,
-        reference=reference,
-    )
+    return Change(variant_id, MovementReason.ORDER_RESERVE, reserved=quantity, reference=reference)
 
 
-def release(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> StockMovement:
+def releasing(variant_id: int, quantity: int, reference: str) -> Change:
     """A cancelled or rejected order gives back what it held."""
-    return move(
-        warehouse_id,
-        variant_id,
-        reserved=-quantity,
-        reason=MovementReason.ORDER_RELEASE,
-        reference=reference,
-    )
+    return Change(variant_id, MovementReason.ORDER_RELEASE, reserved=-quantity, reference=reference)
 
 
-def ship(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> StockMovement:
+def shipping(variant_id: int, quantity: int, reference: str) -> Change:
     """A shipped order leaves the shelf: on hand and reserved both fall."""
-    return move(
-        warehouse_id,
+    return Change(
         variant_id,
+        MovementReason.ORDER_SHIP,
         on_hand=-quantity,
         reserved=-quantity,
-        reason=MovementReason.ORDER_SHIP,
         reference=reference,
     )
 
 
-def restock(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> StockMovement:
+def restocking(variant_id: int, quantity: int, reference: str) -> Change:
     """A returned parcel the seller put back on the shelf."""
-    return move(
-        warehouse_id,
-        variant_id,
-        on_hand=quantity,
-        reason=MovementReason.RETURN_RESTOCK,
-        reference=reference,
+    return Change(variant_id, MovementReason.RETURN_RESTOCK, on_hand=quantity, reference=reference)
+
+
+def reserve(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> None:
+    move_many(warehouse_id, [reserving(variant_id, quantity, reference)])
+
+
+def release(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> None:
+    move_many(warehouse_id, [releasing(variant_id, quantity, reference)])
+
+
+def ship(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> None:
+    move_many(warehouse_id, [shipping(variant_id, quantity, reference)])
+
+
+def restock(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> None:
+    move_many(warehouse_id, [restocking(variant_id, quantity, reference)])
+
+
+def _levels_for_update(warehouse_id: int, variant_ids: list[int]) -> dict[int, StockLevel]:
+    """The levels, locked for this transaction in variant order (PostgreSQL; SQLite's
+    IMMEDIATE transaction already holds the database's write lock), missing ones created at
+    zero first."""
+    levels = StockLevel.objects.select_for_update().filter(
+        warehouse_id=warehouse_id, variant_id__in=variant_ids
     )
+    found = {level.variant_id: level for level in levels.order_by("variant_id")}
+    for variant_id in variant_ids:
+        if variant_id not in found:
+            found[variant_id] = _level_for_update(warehouse_id, variant_id)
+    return found
 
 
 def _level_for_update(warehouse_id: int, variant_id: int) -> StockLevel:

@@ -16,7 +16,7 @@ channel gives them back too).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.utils.translation import gettext_noop
@@ -29,7 +29,7 @@ from satustok.sync.models import ImportRun
 
 E = StockEffect
 TIME_GRAIN = timedelta(seconds=1)  # channels stamp orders to the second
-Move = Callable[[int, int, int, str], object]  # (warehouse, variant, quantity, reference)
+Move = Callable[[int, int, str], stock.Change]  # (variant, quantity, reference)
 
 
 def target(status: str, current: str) -> StockEffect:
@@ -45,83 +45,96 @@ def target(status: str, current: str) -> StockEffect:
     return E(current)  # pending payment: nothing yet
 
 
-def _take_from_shelf(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> None:
+def _take_from_shelf(variant_id: int, quantity: int, reference: str) -> stock.Change:
     """First seen after it shipped: on hand falls; nothing was reserved, so nothing is released
-    (``stock.ship`` would release other orders' reservations)."""
-    stock.move(
-        warehouse_id,
+    (``stock.shipping`` would release other orders' reservations)."""
+    return stock.Change(
         variant_id,
+        MovementReason.ORDER_SHIP,
         on_hand=-quantity,
-        reason=MovementReason.ORDER_SHIP,
         reference=reference,
         note=gettext_noop("first seen after shipping"),
     )
 
 
-def _put_back(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> None:
+def _put_back(variant_id: int, quantity: int, reference: str) -> stock.Change:
     """A cancelled order the import baseline had already taken out: the units come back."""
-    stock.move(
-        warehouse_id,
+    return stock.Change(
         variant_id,
+        MovementReason.ORDER_RELEASE,
         on_hand=quantity,
-        reason=MovementReason.ORDER_RELEASE,
         reference=reference,
         note=gettext_noop("counted in the import baseline"),
     )
 
 
-def _nothing(warehouse_id: int, variant_id: int, quantity: int, reference: str) -> None:
-    """The baseline already took a shipped order's units off."""
-
-
-# (line effect now, order target) → (line effect after, the stock call)
-LINE_MOVES: dict[tuple[StockEffect, StockEffect], tuple[StockEffect, Move]] = {
-    (E.NONE, E.RESERVED): (E.RESERVED, stock.reserve),
+# (line effect now, order target) → (line effect after, the stock change, if any). The
+# baseline already took a shipped order's units off: that move changes no stock.
+LINE_MOVES: dict[tuple[StockEffect, StockEffect], tuple[StockEffect, Move | None]] = {
+    (E.NONE, E.RESERVED): (E.RESERVED, stock.reserving),
     (E.NONE, E.SHIPPED): (E.SHIPPED, _take_from_shelf),
-    (E.RESERVED, E.SHIPPED): (E.SHIPPED, stock.ship),
-    (E.RESERVED, E.RELEASED): (E.RELEASED, stock.release),
-    (E.BASELINE, E.SHIPPED): (E.SHIPPED, _nothing),
+    (E.RESERVED, E.SHIPPED): (E.SHIPPED, stock.shipping),
+    (E.RESERVED, E.RELEASED): (E.RELEASED, stock.releasing),
+    (E.BASELINE, E.SHIPPED): (E.SHIPPED, None),
     (E.BASELINE, E.RELEASED): (E.RELEASED, _put_back),
-    (E.SHIPPED, E.RESTOCKED): (E.RESTOCKED, stock.restock),
+    (E.SHIPPED, E.RESTOCKED): (E.RESTOCKED, stock.restocking),
 }
 
 
 def settle(order: Order, goal: StockEffect | None = None) -> None:
-    """Bring every linked line to the order's target effect (call inside the order's lock).
-
-    Lines go in variant order, so two orders never take the same stock locks in opposite
-    orders."""
+    """Bring every linked line to the order's target effect (call inside the order's lock)."""
     order.stock_effect = goal or target(order.status, order.stock_effect)
-    warehouse_id = order.account.warehouse_id
-    lines = order.lines.filter(linked=True, variant__isnull=False).order_by("variant_id", "id")
-    for line in lines:
-        _move_line(line, E(order.stock_effect), warehouse_id, order.reference)
+    lines = list(order.lines.filter(linked=True, variant__isnull=False))
+    changes = plan(order, lines)
+    stock.move_many(order.account.warehouse_id, changes)
+    OrderLine.objects.bulk_update(lines, ["stock_effect"])
 
 
-def _move_line(line: OrderLine, goal: StockEffect, warehouse_id: int, reference: str) -> None:
-    found = LINE_MOVES.get((E(line.stock_effect), goal))
-    if found is None:
-        return
-    after, call = found
-    assert line.variant_id is not None
-    call(warehouse_id, line.variant_id, line.quantity, reference)
-    line.stock_effect = after
-    line.save(update_fields=["stock_effect"])
+def plan(order: Order, lines: Iterable[OrderLine]) -> list[stock.Change]:
+    """The stock changes that bring these linked lines to the order's effect; each line's
+    ``stock_effect`` is set to where it ends (saving it is the caller's). Lines go in variant
+    order, so two orders never take the same stock locks in opposite orders."""
+    goal = E(order.stock_effect)
+    changes = []
+    for line in sorted(lines, key=lambda line: (line.variant_id or 0, line.pk or 0)):
+        found = LINE_MOVES.get((E(line.stock_effect), goal))
+        if found is None or line.variant_id is None:
+            continue
+        line.stock_effect, change = found
+        if change is not None:
+            changes.append(change(line.variant_id, line.quantity, order.reference))
+    return changes
 
 
 def counted_in_baseline(account_id: int, warehouse_id: int, variant_id: int, at: datetime) -> bool:
-    """Did an import of this integration, started after ``at``, set the variant's baseline?
+    """Did an import of this integration, started after ``at``, set the variant's baseline?"""
+    return in_baseline(baselines(account_id, warehouse_id, [variant_id], at), variant_id, at)
+
+
+def baselines(
+    account_id: int, warehouse_id: int, variant_ids: Iterable[int], since: datetime
+) -> dict[int, list[datetime]]:
+    """When each variant's import baselines were read, for imports started after ``since``
+    (one query for a whole batch of orders; usually none, and then no second query).
 
     The run's start (not its finish) is the cut-off, and channels stamp orders to the second:
     an order that may have been placed while the import was reading is reserved, the safe
     side (undersell, never oversell)."""
-    later = ImportRun.objects.filter(account_id=account_id, created_at__gte=at + TIME_GRAIN)
-    references = [f"import:{pk}" for pk in later.values_list("pk", flat=True)]
-    if not references:
-        return False
-    return StockMovement.objects.filter(
+    later = ImportRun.objects.filter(account_id=account_id, created_at__gte=since + TIME_GRAIN)
+    started = {f"import:{pk}": at for pk, at in later.values_list("pk", "created_at")}
+    if not started:
+        return {}
+    movements = StockMovement.objects.filter(
         level__warehouse_id=warehouse_id,
-        level__variant_id=variant_id,
+        level__variant_id__in=set(variant_ids),
         reason=MovementReason.IMPORT_BASELINE,
-        reference__in=references,
-    ).exists()
+        reference__in=started,
+    )
+    found: dict[int, list[datetime]] = {}
+    for variant_id, reference in movements.values_list("level__variant_id", "reference"):
+        found.setdefault(variant_id, []).append(started[reference])
+    return found
+
+
+def in_baseline(found: dict[int, list[datetime]], variant_id: int, at: datetime) -> bool:
+    return any(started >= at + TIME_GRAIN for started in found.get(variant_id, ()))

@@ -17,7 +17,9 @@ transactions hold the database's write lock). Inside it:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +28,7 @@ from satustok.catalog.models import Variant
 from satustok.catalog.sku import sku_key
 from satustok.channels.models import ChannelAccount, Listing
 from satustok.channels.protocol import ChannelOrder, ChannelOrderLine
+from satustok.inventory import stock
 from satustok.orders import effects
 from satustok.orders.models import EventSource, Order, OrderEvent, OrderLine
 from satustok.orders.source import StatusChange
@@ -158,17 +161,10 @@ def _fill_blanks(order: Order, incoming: ChannelOrder) -> None:
 
 
 def _create_lines(order: Order, lines: tuple[ChannelOrderLine, ...]) -> None:
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            external_product_id=line.external_product_id,
-            sku=line.sku[:255],
-            name=line.name[:512],
-            quantity=line.quantity,
-            price=line.price,
-        )
-        for line in lines
-    )
+    created = [_new_line(line) for line in lines]
+    for line in created:
+        line.order = order
+    OrderLine.objects.bulk_create(created)
 
 
 def _finish(order: Order, source: str) -> None:
@@ -181,27 +177,129 @@ def _finish(order: Order, source: str) -> None:
 
 def _link_lines(order: Order) -> None:
     unlinked = list(order.lines.filter(linked=False))
-    for line in unlinked:
-        _link(order, line)
+    if unlinked:
+        links = Links(order.account, [line.external_product_id for line in unlinked])
+        links.read_variants([line.sku for line in unlinked])
+        links.read_baselines(order.ordered_at)
+        for line in unlinked:
+            links.link(line, order.ordered_at)
+        OrderLine.objects.bulk_update(
+            unlinked, ["listing", "variant", "linked", "in_baseline", "stock_effect"]
+        )
     order.has_unlinked_lines = order.lines.filter(linked=False).exists()
 
 
-def _link(order: Order, line: OrderLine) -> None:
-    """Through the listing of the line's product on this integration, else the SKU."""
-    listing = Listing.objects.filter(
-        account_id=order.account_id, external_id=line.external_product_id
-    ).first()
-    variant_id = listing.variant_id if listing is not None else None
-    if variant_id is None and (key := sku_key(line.sku)):
-        variant_id = Variant.objects.filter(sku_key=key).values_list("pk", flat=True).first()
-    line.listing = listing
-    if variant_id is None:
-        line.save(update_fields=["listing"])
-        return
-    account = order.account
-    line.variant_id, line.linked = variant_id, True
-    line.in_baseline = effects.counted_in_baseline(
-        account.pk, account.warehouse_id, variant_id, order.ordered_at
+class Links:
+    """Links order lines to master variants for one integration, reading what a whole batch
+    of lines needs in a few queries: the listings of their products, the variants of their
+    SKUs, and the import baselines of those variants."""
+
+    def __init__(self, account: ChannelAccount, product_ids: Iterable[str]) -> None:
+        self.account = account
+        listings = Listing.objects.filter(account=account, external_id__in=set(product_ids))
+        self.listings = {
+            external_id: (pk, variant_id)
+            for pk, external_id, variant_id in listings.values_list("pk", "external_id", "variant")
+        }
+        self.by_sku: dict[str, int] = {}
+        self.baselines: dict[int, list] = {}
+
+    def read_variants(self, skus: Iterable[str]) -> None:
+        keys = {key for sku in skus if (key := sku_key(sku))}
+        self.by_sku = dict(Variant.objects.filter(sku_key__in=keys).values_list("sku_key", "pk"))
+
+    def read_baselines(self, since: datetime) -> None:
+        variants = {v for _pk, v in self.listings.values() if v} | set(self.by_sku.values())
+        warehouse_id = self.account.warehouse_id
+        self.baselines = effects.baselines(self.account.pk, warehouse_id, variants, since)
+
+    def link(self, line: OrderLine, ordered_at: datetime) -> None:
+        """Through the listing of the line's product on this integration, else the SKU."""
+        listing_id, variant_id = self.listings.get(line.external_product_id, (None, None))
+        if variant_id is None:
+            variant_id = self.by_sku.get(sku_key(line.sku))
+        line.listing_id = listing_id
+        if variant_id is None:
+            return
+        line.variant_id, line.linked = variant_id, True
+        line.in_baseline = effects.in_baseline(self.baselines, variant_id, ordered_at)
+        line.stock_effect = StockEffect.BASELINE if line.in_baseline else StockEffect.NONE
+
+
+# --- many new orders at once -----------------------------------------------------------------
+
+
+def ingest_many(
+    account: ChannelAccount, incoming: Sequence[ChannelOrder], source: str
+) -> list[Ingested]:
+    """Ingest whole orders of one integration in one transaction, one result per order given.
+
+    Orders the hub has never seen (the usual case for a burst of new-order webhooks) are
+    written together — orders, lines, events and their stock changes as a handful of
+    multi-row statements; an order already known, or repeated within the batch, goes through
+    :func:`ingest`. The outcome is the same as ingesting them one by one."""
+    with transaction.atomic():
+        ids = {order.external_id for order in incoming}
+        known = Order.objects.select_for_update().filter(account=account, external_id__in=ids)
+        seen = set(known.values_list("external_id", flat=True))
+        fresh: dict[str, ChannelOrder] = {}
+        for order in incoming:
+            if order.external_id not in seen:
+                seen.add(order.external_id)
+                fresh[order.external_id] = order
+        created = _create_many(account, list(fresh.values()), source)
+        return [
+            created.pop(order.external_id) if order.external_id in created
+            else ingest(account, order, source)
+            for order in incoming
+        ]  # fmt: skip
+
+
+def _create_many(
+    account: ChannelAccount, incoming: list[ChannelOrder], source: str
+) -> dict[str, Ingested]:
+    if not incoming:
+        return {}
+    links = Links(account, [line.external_product_id for o in incoming for line in o.lines])
+    links.read_variants([line.sku for o in incoming for line in o.lines])
+    links.read_baselines(min(o.created_at for o in incoming))
+    orders, lines = [], []
+    for channel_order in incoming:
+        order = _new_order(account, channel_order, source)
+        order_lines = [_new_line(line) for line in channel_order.lines]
+        for line in order_lines:
+            links.link(line, order.ordered_at)
+        order.has_unlinked_lines = not all(line.linked for line in order_lines)
+        orders.append(order)
+        lines.append(order_lines)
+    Order.objects.bulk_create(orders)  # the ids come back: the ledger names orders by id
+    changes = []
+    for order, order_lines in zip(orders, lines, strict=True):
+        for line in order_lines:
+            line.order = order
+        changes += effects.plan(order, [line for line in order_lines if line.linked])
+    OrderLine.objects.bulk_create([line for order_lines in lines for line in order_lines])
+    OrderEvent.objects.bulk_create(
+        OrderEvent(order=o, to_status=o.status, channel_status=o.channel_status, source=source)
+        for o in orders
     )
-    line.stock_effect = StockEffect.BASELINE if line.in_baseline else StockEffect.NONE
-    line.save(update_fields=["listing", "variant", "linked", "in_baseline", "stock_effect"])
+    stock.move_many(account.warehouse_id, changes)
+    return {order.external_id: Ingested(order, True, True) for order in orders}
+
+
+def _new_order(account: ChannelAccount, incoming: ChannelOrder, source: str) -> Order:
+    order = Order(account=account, external_id=incoming.external_id, **_fields(incoming))
+    order.stock_effect = effects.target(order.status, StockEffect.NONE)
+    if source == EventSource.POLL:
+        order.polled_at = timezone.now()
+    return order
+
+
+def _new_line(line: ChannelOrderLine) -> OrderLine:
+    return OrderLine(
+        external_product_id=line.external_product_id,
+        sku=line.sku[:255],
+        name=line.name[:512],
+        quantity=line.quantity,
+        price=line.price,
+    )

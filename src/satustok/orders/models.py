@@ -126,6 +126,7 @@ class OrderEvent(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
+    PROCESSING = "processing", _("Processing")
     PROCESSED = "processed", _("Processed")
     REJECTED = "rejected", _("Rejected (signature)")
     FAILED = "failed", _("Failed")
@@ -152,6 +153,9 @@ class WebhookDelivery(models.Model):
     outcome = models.CharField(max_length=255, blank=True)  # what processing did
     order_external_id = models.CharField(max_length=64, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When a worker took it for processing: a claim older than a few minutes is a dead worker's.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    processed_by = models.CharField(max_length=64, blank=True)  # the worker: "host:pid"
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -159,6 +163,7 @@ class WebhookDelivery(models.Model):
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "id"])]
 
     def __str__(self) -> str:
         return f"{self.channel}/{self.event} #{self.pk} ({self.status})"

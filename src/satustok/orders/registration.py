@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from satustok.channels.models import ChannelAccount
+from satustok.orders import webhooks
 from satustok.orders.models import OrderSyncState
 from satustok.orders.source import order_source
 
@@ -51,6 +52,7 @@ def register_webhooks(account: ChannelAccount) -> Registered:
     secret = _app_secret(account)
     _same_app(account).update(webhook_secret=secret)
     account.webhook_secret = secret
+    webhooks.forget_receivers()  # other web processes see the new secret within seconds
     try:
         source.register_webhooks(urls, secret)
     finally:

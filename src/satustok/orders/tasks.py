@@ -9,12 +9,21 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from satustok.orders import poller, webhooks
 
 WEBHOOK_RETRIES = 3
-WEBHOOK_RETRY_DELAY = 10  # seconds; the poller is the backstop after that
 
 
-@db_task(retries=WEBHOOK_RETRIES, retry_delay=WEBHOOK_RETRY_DELAY)
+@db_task(retries=WEBHOOK_RETRIES, retry_delay=webhooks.RETRY_DELAY)
 def process_webhook(delivery_id: int) -> None:
+    """Process a delivery, and the others waiting with it (they go as one batch)."""
     webhooks.process_delivery(delivery_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_webhooks() -> list[int]:
+    """Every minute: a delivery whose task was lost, or whose worker died, gets a new task."""
+    waiting = webhooks.waiting_too_long()
+    for delivery_id in waiting:
+        process_webhook(delivery_id)
+    return waiting
 
 
 @db_task()

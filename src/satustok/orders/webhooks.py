@@ -14,7 +14,14 @@ integration but the payload's ``shop_id`` decides which integration an event is 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -24,7 +31,8 @@ from django.views.decorators.http import require_POST
 
 from satustok.channels.http.errors import ChannelError, RetryableError
 from satustok.channels.models import ChannelAccount
-from satustok.orders.ingest import Ingested, ingest, ingest_status
+from satustok.core.bulk import update_rows
+from satustok.orders.ingest import Ingested, ingest, ingest_many, ingest_status
 from satustok.orders.models import DeliveryStatus, EventSource, WebhookDelivery
 from satustok.orders.source import OrderSource, UnknownOrderStatus, WebhookMessage, order_source
 
@@ -35,11 +43,14 @@ log = logging.getLogger(__name__)
 @require_POST
 def receive(request: HttpRequest, channel: str, account_id: int, event: str) -> HttpResponse:
     body = request.body
-    account = ChannelAccount.objects.filter(pk=account_id, channel=channel).first()
+    receiver = _receiver(channel, account_id)
     delivery = WebhookDelivery(
-        account=account, channel=channel, event=event[:40], body=body.decode("utf-8", "replace")
+        account_id=receiver.account_id if receiver else None,
+        channel=channel,
+        event=event[:40],
+        body=body.decode("utf-8", "replace"),
     )
-    refusal = _refusal(account, event, body, request)
+    refusal = _refusal(receiver, event, body, request)
     if refusal is not None:
         status, message = refusal
         delivery.status, delivery.error = DeliveryStatus.REJECTED, message
@@ -54,52 +65,240 @@ def receive(request: HttpRequest, channel: str, account_id: int, event: str) -> 
         return JsonResponse({"error": message}, status=status)
     delivery.signature_ok = True
     delivery.save()
-    transaction.on_commit(lambda: _enqueue(delivery.pk))
+    transaction.on_commit(lambda: nudge_processing(delivery.pk))
     return JsonResponse({"status": "received", "id": delivery.pk})
 
 
+@dataclass(frozen=True)
+class _Receiver:
+    """What checking a delivery for one integration needs, kept between requests: building
+    it decrypts secrets, and a busy channel posts hundreds of deliveries a second."""
+
+    account_id: int
+    channel: str
+    source: OrderSource
+    secret: str = field(repr=False)
+
+
+RECEIVER_TTL = 2.0  # seconds a receiver is used without asking the database again
+
+
+_receivers: dict[int, tuple[float, tuple[str, str], _Receiver]] = {}
+
+
+def _receiver(channel: str, account_id: int) -> _Receiver | None:
+    """The integration's receiver. A busy channel posts hundreds of deliveries a second, so it
+    is kept for :data:`RECEIVER_TTL` seconds without a query, then kept as long as the stored
+    secrets (their ciphertext) have not changed: a new webhook secret is used within seconds."""
+    now = time.monotonic()
+    cached = _receivers.get(account_id)
+    if cached is not None and now - cached[0] < RECEIVER_TTL and cached[2].channel == channel:
+        return cached[2]
+    stored = ChannelAccount.objects.filter(pk=account_id, channel=channel).values_list(
+        "client_secret", "webhook_secret"
+    )
+    found = next(iter(stored[:1]), None)  # not .first(): no ORDER BY for a primary key
+    if found is None:
+        _receivers.pop(account_id, None)
+        return None
+    ciphertexts = tuple(s.stored_ciphertext() if s is not None else "" for s in found)
+    if cached is not None and cached[1] == ciphertexts and cached[2].channel == channel:
+        receiver = cached[2]
+    else:
+        account = ChannelAccount.objects.get(pk=account_id)
+        secret = account.webhook_secret.reveal() if account.webhook_secret else ""
+        receiver = _Receiver(account_id, channel, order_source(account), secret)
+    _receivers[account_id] = (now, ciphertexts, receiver)  # type: ignore[assignment]
+    return receiver
+
+
+def forget_receivers() -> None:
+    """Drop every kept receiver (this process): a secret was changed here just now."""
+    _receivers.clear()
+
+
 def _refusal(
-    account: ChannelAccount | None, event: str, body: bytes, request: HttpRequest
+    receiver: _Receiver | None, event: str, body: bytes, request: HttpRequest
 ) -> tuple[int, str] | None:
     """Why this POST is refused (HTTP status, message), or None. Nothing here reads JSON."""
-    if account is None:
+    if receiver is None:
         return 404, "no such integration"
-    source = order_source(account)
-    if event not in source.webhook_events:
+    if event not in receiver.source.webhook_events:
         return 404, f"unknown event {event!r}"
-    secret = account.webhook_secret.reveal() if account.webhook_secret else ""
-    if not source.verify_webhook(body, request.headers, secret):
+    if not receiver.source.verify_webhook(body, request.headers, receiver.secret):
         return 401, "missing or invalid signature"
     return None
 
 
-def _enqueue(delivery_id: int) -> None:
+_last_nudge = [float("-inf")]
+_nudge_lock = threading.Lock()
+
+
+def nudge_processing(delivery_id: int) -> None:
+    """Queue processing, at most once per ``SATUSTOK_WEBHOOK_BATCH_MS`` in this process: the
+    task takes every delivery waiting and looks again one window later, so a delivery that
+    skips its own task is taken by the one queued just before it. A quiet spell's first
+    delivery is queued at once."""
     from satustok.orders.tasks import process_webhook
 
+    window = settings.SATUSTOK_WEBHOOK_BATCH_MS / 1000
+    now = time.monotonic()
+    with _nudge_lock:
+        if now - _last_nudge[0] < window:
+            return
+        _last_nudge[0] = now
     process_webhook(delivery_id)
 
 
 # --- processing -----------------------------------------------------------------------------
 
+BATCH_SIZE = 200  # deliveries one task takes at most: a burst becomes a few transactions
+CLAIM_EXPIRY = timedelta(minutes=5)  # a claim this old is a dead worker's: the sweep frees it
+LOST_TASK_AFTER = timedelta(minutes=1)  # received this long ago and untouched: its task is lost
+
 
 def process_delivery(delivery_id: int) -> WebhookDelivery:
-    """Process one stored delivery. Retryable channel failures are raised (the task retries);
-    anything else ends the delivery as *failed* with the reason."""
-    delivery = WebhookDelivery.objects.select_related("account").get(pk=delivery_id)
-    if not delivery.signature_ok or delivery.status == DeliveryStatus.PROCESSED:
-        return delivery
-    assert delivery.account is not None
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1)
+    """Process one stored delivery, and with it up to :data:`BATCH_SIZE` others waiting (their
+    own tasks then find nothing to do). Retryable channel failures of this delivery are raised
+    (the task retries); anything else ends a delivery as *failed* with the reason."""
+    window = settings.SATUSTOK_WEBHOOK_BATCH_MS / 1000
+    own: int | None = delivery_id
+    while batch := _claim(own):
+        _process_batch(batch)
+        _retry_later([d.pk for d in batch if d.pk != delivery_id and _retryable(d)])
+        own = None
+        if len(batch) < BATCH_SIZE and window:
+            time.sleep(window)  # the trailing look (see ``nudge_processing``)
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    if _retryable(delivery):
+        raise RetryLater(delivery.error)
+    return delivery
+
+
+RETRYABLE = "retryable: "
+RETRY_DELAY = 10  # seconds; the poller is the backstop after the task's retries
+
+
+def _retryable(delivery: WebhookDelivery) -> bool:
+    return delivery.status == DeliveryStatus.FAILED and delivery.error.startswith(RETRYABLE)
+
+
+def _retry_later(delivery_ids: list[int]) -> None:
+    """Others' deliveries that failed for now get a task of their own (theirs may have run)."""
+    from satustok.orders.tasks import process_webhook
+
+    for delivery_id in delivery_ids:
+        process_webhook.schedule((delivery_id,), delay=RETRY_DELAY)
+
+
+class RetryLater(Exception):
+    """The channel could not answer while processing this delivery; the task tries again."""
+
+
+def _claim(delivery_id: int | None) -> list[WebhookDelivery]:
+    """Take this delivery (unless processed or taken; a failed one is taken again: this is
+    its retry) and the oldest others waiting, marking them *processing* so that no other
+    worker takes them too (PostgreSQL skips rows another transaction holds; SQLite's
+    immediate transaction has the write lock)."""
+    now = timezone.now()
+    rows = WebhookDelivery.objects.select_for_update(skip_locked=True).filter(signature_ok=True)
+    with transaction.atomic():
+        ids = []
+        if delivery_id is not None:
+            own = rows.filter(
+                pk=delivery_id, status__in=(DeliveryStatus.RECEIVED, DeliveryStatus.FAILED)
+            )
+            ids += own.values_list("pk", flat=True)
+        waiting = rows.filter(status=DeliveryStatus.RECEIVED).exclude(pk__in=ids).order_by("id")
+        ids += waiting.values_list("pk", flat=True)[: BATCH_SIZE - len(ids)]
+        if not ids:
+            return []
+        WebhookDelivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.PROCESSING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
+    return list(WebhookDelivery.objects.filter(pk__in=ids).select_related("account").order_by("id"))
+
+
+def waiting_too_long() -> list[int]:
+    """Deliveries whose task was lost (or whose worker died holding them), freed for a new
+    task: the minute sweep queues one for each."""
+    now = timezone.now()
+    WebhookDelivery.objects.filter(
+        status=DeliveryStatus.PROCESSING, claimed_at__lt=now - CLAIM_EXPIRY
+    ).update(status=DeliveryStatus.RECEIVED)
+    waiting = WebhookDelivery.objects.filter(
+        signature_ok=True, status=DeliveryStatus.RECEIVED, received_at__lt=now - LOST_TASK_AFTER
+    )
+    return list(waiting.order_by("id").values_list("pk", flat=True)[:BATCH_SIZE])
+
+
+@dataclass
+class _Parsed:
+    delivery: WebhookDelivery
+    message: WebhookMessage
+    account: ChannelAccount | None  # the shop's integration; None if it is not connected
+
+
+def _process_batch(batch: list[WebhookDelivery]) -> None:
+    """New whole orders of one integration are ingested together (:func:`ingest_many`); every
+    other delivery, and any batch that fails as a whole, goes one by one."""
+    parsed, single = _parse_all(batch)
+    by_account: dict[int, list[_Parsed]] = {}
+    for item in parsed:
+        if item.account is not None and item.message.order is not None and item.message.order.lines:
+            by_account.setdefault(item.account.pk, []).append(item)
+        else:
+            single.append(item.delivery)
+    for items in by_account.values():
+        try:
+            _ingest_together(items)
+        except Exception:
+            log.warning("batch of %d deliveries failed; processing one by one", len(items))
+            single += [item.delivery for item in items]
+    for delivery in single:
+        _process_one(delivery)
+
+
+def _parse_all(batch: list[WebhookDelivery]) -> tuple[list[_Parsed], list[WebhookDelivery]]:
+    parsed, unparsed = [], []
+    for delivery in batch:
+        assert delivery.account is not None
+        try:
+            message = order_source(delivery.account).parse_webhook(
+                delivery.event, delivery.body.encode()
+            )
+        except (ChannelError, UnknownOrderStatus, ValueError):
+            unparsed.append(delivery)  # processed alone, to record why
+            continue
+        delivery.order_external_id = message.external_id[:64]
+        parsed.append(_Parsed(delivery, message, _routed(delivery.account, message)))
+    return parsed, unparsed
+
+
+def _ingest_together(items: list[_Parsed]) -> None:
+    account = items[0].account
+    assert account is not None
+    orders = [item.message.order for item in items if item.message.order is not None]
+    with transaction.atomic():
+        done = ingest_many(account, orders, EventSource.WEBHOOK)
+        for item, ingested in zip(items, done, strict=True):
+            item.delivery.account = account
+            _mark(item.delivery, DeliveryStatus.PROCESSED, outcome=ingested.describe())
+        _save_marks([item.delivery for item in items])
+
+
+def _process_one(delivery: WebhookDelivery) -> None:
     try:
         outcome = _process(delivery)
     except RetryableError as error:
-        _finish(delivery, DeliveryStatus.FAILED, error=str(error))
-        raise
-    except (ChannelError, UnknownOrderStatus) as error:
-        _finish(delivery, DeliveryStatus.FAILED, error=str(error))
+        _mark(delivery, DeliveryStatus.FAILED, error=RETRYABLE + str(error))
+    except (ChannelError, UnknownOrderStatus, ValueError) as error:
+        _mark(delivery, DeliveryStatus.FAILED, error=str(error))
     else:
-        _finish(delivery, DeliveryStatus.PROCESSED, outcome=outcome)
-    return delivery
+        _mark(delivery, DeliveryStatus.PROCESSED, outcome=outcome)
+    _save_marks([delivery])
 
 
 def _process(delivery: WebhookDelivery) -> str:
@@ -150,13 +349,25 @@ def _fetch_and_ingest(
     return later if later is not None and later.moved else created
 
 
-def _finish(delivery: WebhookDelivery, status: str, *, outcome: str = "", error: str = "") -> None:
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=status,
-        outcome=outcome[:255],
-        error=error,
-        account=delivery.account,
-        order_external_id=delivery.order_external_id,
-        processed_at=timezone.now(),
-    )
+WORKER = f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def _mark(delivery: WebhookDelivery, status: str, *, outcome: str = "", error: str = "") -> None:
     delivery.status, delivery.outcome, delivery.error = status, outcome[:255], error
+    delivery.processed_at, delivery.processed_by = timezone.now(), WORKER
+
+
+def _save_marks(deliveries: list[WebhookDelivery]) -> None:
+    update_rows(
+        WebhookDelivery,
+        deliveries,
+        [
+            "status",
+            "outcome",
+            "error",
+            "account",
+            "order_external_id",
+            "processed_at",
+            "processed_by",
+        ],  # fmt: skip
+    )
