@@ -23,7 +23,10 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="satustok sandbox",
-        description="Run the local Tokopedia sandbox (a simulator of the Tokopedia Open API).",
+        description=(
+            "Run the local marketplace sandboxes (simulators of the Tokopedia Open API and the "
+            "Shopee Open Platform API v2) on one server."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     parser.add_argument("--port", type=int, default=8899, help="port (0 picks a free one)")
@@ -114,8 +117,27 @@ def print_human(info: dict[str, Any]) -> None:
             ", ".join(map(str, shop["fs_ids"])) or "-",
         )
     console.print(apps, shops)
+    if "shopee" in info:
+        print_shopee(console, info["shopee"])
     console.print("Press Ctrl+C to stop.")
     sys.stdout.flush()
+
+
+def print_shopee(console: Any, shopee: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console.print(f"[bold]Shopee sandbox[/bold] API base {shopee['base_url']}")
+    for label in ("auth_partner_url", "control_url"):
+        console.print(f"  {label:<17} {shopee[label]}")
+    partners = Table("partner_id", "name", "partner_key", title="Shopee partner apps")
+    for partner in shopee["partners"]:
+        partners.add_row(str(partner["partner_id"]), partner["name"], partner["partner_key"])
+    shops = Table("shop_id", "name", "status", "locations", title="Shopee shops")
+    for shop in shopee["shops"]:
+        shops.add_row(
+            str(shop["shop_id"]), shop["shop_name"], shop["status"], ", ".join(shop["location_ids"])
+        )
+    console.print(partners, shops)
 
 
 def serve_until_stopped(sandbox: RunningSandbox) -> None:

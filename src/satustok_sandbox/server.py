@@ -1,9 +1,12 @@
 """One loopback server for every marketplace sandbox, and a handle to drive it from Python.
 
 Each marketplace object mounts its own routes (Tokopedia: ``/tokopedia/accounts``,
-``/tokopedia/fs``, ``/_sandbox/tokopedia/``); a Shopee sandbox will sit beside it the same way.
-``start_in_thread`` runs uvicorn in a daemon thread and returns once the socket is listening;
-the ``RunningSandbox`` it returns wraps the control API with small httpx helpers for tests.
+``/tokopedia/fs``, ``/_sandbox/tokopedia/``; Shopee: ``/shopee/api/v2/…``,
+``/_sandbox/shopee/``). ``start_in_thread`` runs uvicorn in a daemon thread and returns once the
+socket is listening; the ``RunningSandbox`` it returns wraps the control API with small httpx
+helpers for tests (``sb.shopee`` for the Shopee half). The info document (``--json``, and
+``GET info`` of the first marketplace's control API) is the first marketplace's at top level
+with the others by name (``info["shopee"]``).
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ from typing import Any, Protocol
 import httpx
 import uvicorn
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 
+from satustok_sandbox.shopee.handle import ShopeeControl
+from satustok_sandbox.shopee.sandbox import ShopeeSandbox
 from satustok_sandbox.tokopedia import TokopediaSandbox
 from satustok_sandbox.tokopedia.seed import Seed, load_seed, parse_seed
 
@@ -63,7 +70,19 @@ def build_app(marketplaces: Sequence[Marketplace]) -> Starlette:
         for marketplace in marketplaces:
             await marketplace.shutdown()
 
-    routes = [route for marketplace in marketplaces for route in marketplace.routes()]
+    async def info(request: Request) -> JSONResponse:
+        return JSONResponse(
+            combined_info(marketplaces, f"{request.url.scheme}://{request.url.netloc}")
+        )
+
+    # The first marketplace's ``GET info`` answers the combined document (the CLI contract:
+    # ``GET {control_url}info`` equals the ``--json`` line).
+    control = f"/_sandbox/{marketplaces[0].name}"
+    routes: list[BaseRoute] = [
+        Route(f"{control}/info", info, methods=["GET"]),
+        Route(f"{control}/", info, methods=["GET"]),
+    ]
+    routes += [route for marketplace in marketplaces for route in marketplace.routes()]
     return Starlette(routes=routes, lifespan=lifespan)
 
 
@@ -96,12 +115,14 @@ class RunningSandbox:
         base_url: str,
         tokopedia: TokopediaSandbox,
         info: dict[str, Any],
+        shopee: ShopeeSandbox | None = None,
     ) -> None:
         self.server = server
         self.thread = thread
         self.base_url = base_url
         self.tokopedia = tokopedia
         self.info = info
+        self.shopee = ShopeeControl(info["shopee"], shopee)
         self.accounts_url: str = info["accounts_url"]
         self.api_url: str = info["api_url"]
         self.control_url: str = info["control_url"]
@@ -186,6 +207,7 @@ class RunningSandbox:
 
     def stop(self) -> None:
         self._control.close()
+        self.shopee.close()
         self.server.should_exit = True
         self.thread.join(timeout=5)
 
@@ -200,8 +222,12 @@ def start_in_thread(
     """Start the sandbox server in a daemon thread; returns once it is listening.
 
     ``seed`` None is the demo seed; ``port`` 0 picks a free port."""
-    tokopedia = TokopediaSandbox(coerce_seed(seed), latency_ms=latency_ms, unlimited=unlimited)
-    marketplaces: list[Marketplace] = [tokopedia]
+    world = coerce_seed(seed)
+    tokopedia = TokopediaSandbox(world, latency_ms=latency_ms, unlimited=unlimited)
+    shopee = ShopeeSandbox(
+        world.shopee if world else None, latency_ms=latency_ms, unlimited=unlimited
+    )
+    marketplaces: list[Marketplace] = [tokopedia, shopee]
     config = uvicorn.Config(
         build_app(marketplaces),
         host=host,
@@ -217,9 +243,9 @@ def start_in_thread(
     _wait_until_listening(server, thread, host, port)
     bound_port = server.servers[0].sockets[0].getsockname()[1]
     base_url = f"http://{url_host(host)}:{bound_port}"
-    tokopedia.base_url = base_url
+    tokopedia.base_url = shopee.base_url = base_url
     return RunningSandbox(
-        server, thread, base_url, tokopedia, combined_info(marketplaces, base_url)
+        server, thread, base_url, tokopedia, combined_info(marketplaces, base_url), shopee
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from shopee_helpers import ShopeeApi
 from tokopedia_sandbox_helpers import Api, Receiver, running_receiver
 
 from satustok_sandbox.server import RunningSandbox
+from satustok_sandbox.shopee.handle import ShopeeControl
 
 
 @pytest.fixture
@@ -31,3 +33,36 @@ def receiver() -> Iterator[Receiver]:
     """A webhook receiver on loopback."""
     with running_receiver() as box:
         yield box
+
+
+# --- Shopee (the same session servers; only the Shopee half is reset) ------------------------
+
+
+@pytest.fixture
+def shopee_sandbox(tokopedia_sandbox_server: RunningSandbox) -> RunningSandbox:
+    """The session server with its Shopee sandbox restored to the demo seed."""
+    tokopedia_sandbox_server.shopee.reset()
+    return tokopedia_sandbox_server
+
+
+@pytest.fixture
+def shopee(shopee_sandbox: RunningSandbox) -> ShopeeControl:
+    """The (reset) Shopee control helpers: ``shopee.place_order(...)``, ``shopee.item(...)``…"""
+    return shopee_sandbox.shopee
+
+
+@pytest.fixture
+def shop_api(shopee_sandbox: RunningSandbox) -> Iterator[ShopeeApi]:
+    """Partner 2001887, authorized for shop 7700001, on the (reset) default-limit server."""
+    client = ShopeeApi(shopee_sandbox).authorize()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def fast_shop_api(unlimited_tokopedia_sandbox_server: RunningSandbox) -> Iterator[ShopeeApi]:
+    """The same on the unlimited server (no rate limit), reset."""
+    unlimited_tokopedia_sandbox_server.shopee.reset()
+    client = ShopeeApi(unlimited_tokopedia_sandbox_server).authorize()
+    yield client
+    client.close()

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from satustok_sandbox.shopee.seed import ShopeeSeed
 from satustok_sandbox.tokopedia.ratelimit import GROUPS, Limit
 
 SCHEMA_PATH = Path(__file__).with_name("seed.schema.json")
@@ -248,6 +249,9 @@ class Seed(_Model):
     orders: list[SeedOrder] = Field(default_factory=list)
     rate_limits: dict[str, SeedLimit] = Field(
         default_factory=dict, description=f"Per endpoint group, one of: {', '.join(GROUPS)}."
+    )
+    shopee: ShopeeSeed | None = Field(
+        None, description="The Shopee sandbox's world; without it the Shopee demo world runs."
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,824 @@
+"""The Shopee Open Platform v2 client: the only module of satustok that speaks HTTP to Shopee.
+
+It talks to the real ``partner.shopeemobile.com`` or to the local sandbox (``{sandbox}/shopee``);
+only ``api_url`` differs. Plain Python (no Django): the hub builds one client per shop from its
+database, and hands it the shop's current access token.
+
+How one call goes (each step in its own small function)::
+
+    call_with_retries(                          retry.py: backoff, jitter, idempotency
+        budget.acquire(group)                   ratelimit.py: a budget the hub may seed or share
+        sign with the clock NOW                 signing.py: a retry re-signs, never replays
+        send with explicit timeouts             httpx; transport errors → TransportError/Timeout
+        budget.observe(headers)
+        JSON body, whatever the status; error == "" is success
+        otherwise errors.RULES → raise          shopee/errors.py: one table
+    )
+    success → lenient pydantic model, or MalformedPayload naming the field
+
+The client does not refresh tokens itself: it holds no refresh token (the hub stores it, and
+each one can be spent only once, so two holders would race). A refused access token raises
+:class:`TokenExpired`; the caller refreshes with :meth:`ShopeeClient.refresh_tokens`, stores
+the new pair, calls :meth:`ShopeeClient.with_access_token` and tries again.
+
+Secrets — the partner key, access and refresh tokens, authorization codes and signatures — never
+appear in an error's message, excerpt or repr, nor in this module's logs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import random
+import re
+import ssl
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+import pydantic
+
+from satustok.channels.http.errors import (
+    ChannelError,
+    MalformedPayload,
+    PaginationLoop,
+    RateLimited,
+    Timeout,
+    TransportError,
+    ValidationError,
+    excerpt,
+    redact,
+)
+from satustok.channels.http.pagination import CursorPaginator, time_windows
+from satustok.channels.http.ratelimit import RateBudget, RateHeaders
+from satustok.channels.http.retry import RetryPolicy, call_with_retries
+from satustok.channels.shopee import errors as table
+from satustok.channels.shopee.schemas import (
+    ItemBaseInfo,
+    ItemBaseInfoList,
+    ItemListPage,
+    ItemRef,
+    ModelFailure,
+    ModelList,
+    OrderDetail,
+    OrderDetailList,
+    OrderListPage,
+    OrderRef,
+    PriceUpdateResult,
+    SearchItemPage,
+    ShopInfo,
+    StockUpdateResult,
+    TokenResponse,
+)
+from satustok.channels.shopee.signing import sign_public, sign_shop
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+REAL_API_URL = "https://partner.shopeemobile.com"
+# Explicit, always: a read may be slow on big pages; connecting or waiting for a pooled
+# connection should not be.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0, pool=10.0)
+USER_AGENT = "satustok-shopee/0.1"
+
+AUTH_PARTNER_PATH = "/api/v2/shop/auth_partner"
+ITEMS_PER_PAGE = 100  # get_item_list and search_item: page_size 1..100
+ITEM_IDS_PER_CALL = 50  # get_item_base_info: item_id_list ≤ 50
+MODELS_PER_UPDATE = 50  # update_stock / update_price: 1..50 models of one item
+ORDERS_PER_PAGE = 100  # get_order_list: page_size 1..100
+ORDER_SNS_PER_CALL = 50  # get_order_detail: order_sn_list 1..50
+# get_order_list takes at most 15 days; a second less keeps clear of an inclusive check.
+# Windows share their boundary, so nothing falls between them.
+ORDER_WINDOW = timedelta(days=15) - timedelta(seconds=1)
+ORDER_TIME_FIELDS = ("create_time", "update_time")
+ORDER_DETAIL_FIELDS = "item_list,total_amount,buyer_username,pay_time"
+DEFAULT_ITEM_STATUSES = ("NORMAL", "UNLIST", "BANNED", "REVIEWING")
+CANCEL_REASONS = ("OUT_OF_STOCK", "CUSTOMER_REQUEST", "UNDELIVERABLE_AREA", "COD_NOT_SUPPORTED")
+SEEN_SECRETS = 8  # tokens remembered for redaction: a channel may echo one just replaced
+
+# Signatures and the partner key, wherever a body we quote might echo them.
+_SIGNATURE_TEXT = re.compile(
+    r'("(?:sign|partner_key|code)"\s*:\s*")[^"]*(")|(\b(?:sign|partner_key)=)[^&\s"]+',
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class PartnerApp:
+    """One Shopee app (partner). ``partner_key`` never shows in a repr."""
+
+    partner_id: int
+    partner_key: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.partner_key:
+            raise ValueError("partner_key must not be empty")
+
+
+@dataclass(frozen=True)
+class ShopTokens:
+    """A shop's token pair. The refresh token can be spent once: store the new pair at once."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    expires_at: datetime  # of the access token, UTC
+    shop_id: int
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One Shopee API: its rate-budget group, method, path, signing and idempotency.
+
+    ``tolerated`` names error codes that, when their body carries a ``failure_list``, are
+    per-model answers rather than a refusal of the call (update_stock's "every model failed,
+    check failure_list"); without one (e.g. "multi warehouse, please input location id") they
+    raise as usual."""
+
+    group: str
+    method: str
+    path: str
+    idempotent: bool
+    public: bool = False  # partner-signed, no shop (auth, token, push config)
+    scope: str | None = None  # error-table scope
+    tolerated: frozenset[str] = frozenset()
+
+
+# The authorization code and the refresh token are single-use: once a request may have reached
+# Shopee, sending it again would meet "invalid" and lose the answer. Not idempotent.
+TOKEN_GET = Endpoint(
+    "token", "POST", "/api/v2/auth/token/get", False, public=True, scope=table.TOKEN_SCOPE
+)
+TOKEN_REFRESH = Endpoint(
+    "token", "POST", "/api/v2/auth/access_token/get", False, public=True, scope=table.TOKEN_SCOPE
+)
+PUSH_CONFIG = Endpoint("push_config", "POST", "/api/v2/push/set_app_push_config", True, public=True)
+SHOP_INFO = Endpoint("shop_info", "GET", "/api/v2/shop/get_shop_info", True)
+ITEM_LIST = Endpoint("item_list", "GET", "/api/v2/product/get_item_list", True)
+ITEM_BASE_INFO = Endpoint("item_info", "GET", "/api/v2/product/get_item_base_info", True)
+MODEL_LIST = Endpoint("model_list", "GET", "/api/v2/product/get_model_list", True)
+SEARCH_ITEM = Endpoint("search_item", "GET", "/api/v2/product/search_item", True)
+# Absolute values: sending the same stock or price twice is harmless.
+UPDATE_STOCK = Endpoint(
+    "update_stock",
+    "POST",
+    "/api/v2/product/update_stock",
+    True,
+    tolerated=frozenset({"error_busi_update_stock_failed"}),
+)
+UPDATE_PRICE = Endpoint(
+    "update_price",
+    "POST",
+    "/api/v2/product/update_price",
+    True,
+    tolerated=frozenset({"error_busi", "error_busi_update_price_failed"}),
+)
+ORDER_LIST = Endpoint("order_list", "GET", "/api/v2/order/get_order_list", True)
+ORDER_DETAIL = Endpoint("order_detail", "GET", "/api/v2/order/get_order_detail", True)
+# Repeating a cancel after a timeout would meet "not allowed": read the order instead.
+CANCEL_ORDER = Endpoint("cancel_order", "POST", "/api/v2/order/cancel_order", False)
+
+# (exception type, our error, ambiguous?) — first match wins, so subclasses come first.
+# A connect failure or pool wait never reached Shopee: safe to repeat any call.
+_TRANSPORT_FAILURES: tuple[tuple[type[httpx.TransportError], type[TransportError], bool], ...] = (
+    (httpx.ConnectTimeout, Timeout, False),
+    (httpx.PoolTimeout, Timeout, False),
+    (httpx.TimeoutException, Timeout, True),
+    (httpx.ConnectError, TransportError, False),
+    (httpx.TransportError, TransportError, True),
+)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every client of the process: building one costs ~24 ms of CPU (it
+    loads the CA bundle), and the hub builds a client per push and per import."""
+    return ssl.create_default_context()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A response Shopee called a success (or a tolerated failure), decoded."""
+
+    body: dict[str, Any]
+    status: int
+    sent_at: float  # the clock at send time, in Unix seconds
+    request_id: str | None
+    raw: bytes
+
+    @property
+    def error_code(self) -> str:
+        return str(self.body.get("error") or "")
+
+    @property
+    def message(self) -> str:
+        return str(self.body.get("message") or "")
+
+
+class ShopeeClient:
+    """A client for one Shopee app and, for shop calls, one shop.
+
+    Construction does no I/O. Public (partner-signed) calls need only the app; shop calls also
+    need ``shop_id`` and ``access_token``. ``clock`` is wall-clock Unix time: it stamps every
+    signature (at send time: a retry is re-signed), dates tokens, and paces the rate budget and
+    retries together with ``sleep``. ``budget`` may be shared between the clients of one app.
+    ``transport`` or ``http_client`` may be injected for tests; an injected client is not
+    closed by :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        app: PartnerApp,
+        *,
+        api_url: str = REAL_API_URL,
+        shop_id: int | None = None,
+        access_token: str | None = None,
+        retry_policy: RetryPolicy | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        clock: Callable[[], float] = time.time,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        budget: RateBudget | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.app = app
+        self.api_url = api_url.rstrip("/")
+        self.shop_id = shop_id
+        self._access_token = access_token
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._clock, self._sleep = clock, sleep
+        self._rng = rng or random.Random()
+        self.budget = budget or RateBudget(clock=clock, sleep=sleep)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            verify=_tls_context(),
+        )
+        self._seen_secrets: deque[str] = deque(maxlen=SEEN_SECRETS)
+        if access_token:
+            self._seen_secrets.append(access_token)
+
+    def __repr__(self) -> str:
+        return (
+            f"ShopeeClient(partner_id={self.app.partner_id}, shop_id={self.shop_id}, "
+            f"api_url={self.api_url!r})"
+        )
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> ShopeeClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- Authorization (public, partner-signed) ----------------------------------------------
+
+    def authorization_url(self, redirect_url: str) -> str:
+        """The link a seller opens to authorize the app for a shop. It expires in 5 minutes;
+        Shopee then sends the browser to ``redirect_url?code=…&shop_id=…``."""
+        timestamp = int(self._clock())
+        query = {
+            "partner_id": self.app.partner_id,
+            "timestamp": timestamp,
+            "sign": sign_public(
+                self.app.partner_key, self.app.partner_id, AUTH_PARTNER_PATH, timestamp
+            ),
+            "redirect": redirect_url,
+        }
+        return f"{self.api_url}{AUTH_PARTNER_PATH}?{urlencode(query)}"
+
+    def fetch_tokens(self, code: str, shop_id: int) -> ShopTokens:
+        """Exchange the redirect's single-use ``code`` (10 minutes) for the shop's tokens."""
+        _require(bool(code.strip()), "the authorization code must not be blank")
+        self._remember_secret(code)
+        body = {"code": code, "partner_id": self.app.partner_id, "shop_id": shop_id}
+        return self._tokens(TOKEN_GET, self._call(TOKEN_GET, body=body), shop_id)
+
+    def refresh_tokens(self, refresh_token: str, shop_id: int) -> ShopTokens:
+        """A new token pair. ``refresh_token`` is spent even if the answer is lost, so this
+        call is never repeated once it may have reached Shopee: store the result at once."""
+        _require(bool(refresh_token.strip()), "the refresh token must not be blank")
+        self._remember_secret(refresh_token)
+        body = {
+            "refresh_token": refresh_token,
+            "partner_id": self.app.partner_id,
+            "shop_id": shop_id,
+        }
+        return self._tokens(TOKEN_REFRESH, self._call(TOKEN_REFRESH, body=body), shop_id)
+
+    def _tokens(self, endpoint: Endpoint, answer: _Answer, shop_id: int) -> ShopTokens:
+        issued = self._model(endpoint, answer, answer.body, TokenResponse)
+        access = issued.access_token.get_secret_value()
+        refresh = issued.refresh_token.get_secret_value()
+        self._remember_secret(access)
+        self._remember_secret(refresh)
+        if not access or not refresh:
+            raise self._malformed(endpoint, answer, "the token answer has an empty token")
+        sent_at = datetime.fromtimestamp(answer.sent_at, UTC)
+        logger.info("obtained Shopee tokens for shop %s", shop_id)
+        return ShopTokens(access, refresh, issued.expires_at(sent_at), shop_id)
+
+    def set_push_config(
+        self, callback_url: str, codes_on: Sequence[int], codes_off: Sequence[int] = ()
+    ) -> None:
+        """Register the app's push URL and switch push codes on (and off). Shopee sends a test
+        push to the URL at once, which must answer 2xx within 3 seconds."""
+        body: dict[str, Any] = {"callback_url": callback_url, "set_push_config_on": list(codes_on)}
+        if codes_off:
+            body["set_push_config_off"] = list(codes_off)
+        self._call(PUSH_CONFIG, body=body)
+
+    # --- Shop identity -----------------------------------------------------------------------
+
+    def with_access_token(self, access_token: str) -> None:
+        """Use a new access token from now on (after :meth:`refresh_tokens`)."""
+        _require(bool(access_token.strip()), "the access token must not be blank")
+        self._remember_secret(access_token)
+        self._access_token = access_token
+
+    def get_shop_info(self) -> ShopInfo:
+        answer = self._call(SHOP_INFO)
+        return self._model(SHOP_INFO, answer, answer.body, ShopInfo)
+
+    # --- Products: reading -------------------------------------------------------------------
+
+    def get_item_page(
+        self,
+        offset: int,
+        page_size: int = ITEMS_PER_PAGE,
+        statuses: Sequence[str] = DEFAULT_ITEM_STATUSES,
+    ) -> ItemListPage:
+        """One page of the shop's items from ``offset`` (0 first); ``item_status`` repeated."""
+        _require(1 <= page_size <= ITEMS_PER_PAGE, f"page_size must be 1..{ITEMS_PER_PAGE}")
+        _require(offset >= 0, "offset must not be negative")
+        params = {"offset": offset, "page_size": page_size, "item_status": _statuses(statuses)}
+        return self._response(ITEM_LIST, self._call(ITEM_LIST, params=params), ItemListPage)
+
+    def iter_item_refs(
+        self,
+        statuses: Sequence[str] = DEFAULT_ITEM_STATUSES,
+        *,
+        page_size: int = ITEMS_PER_PAGE,
+        start_offset: int = 0,
+    ) -> Iterator[ItemRef]:
+        """Every item of the shop (id, status, update time), page after page."""
+        offset = start_offset
+        while True:
+            page = self.get_item_page(offset, page_size, statuses)
+            yield from page.item
+            if not page.has_next_page:
+                return
+            offset = _next_item_offset(offset, page)
+
+    def get_items(self, item_ids: Iterable[int]) -> list[ItemBaseInfo]:
+        """Base info of items, 50 ids a call; unknown ids are left out."""
+        ids = list(dict.fromkeys(item_ids))
+        found: list[ItemBaseInfo] = []
+        for chunk in _chunks(ids, ITEM_IDS_PER_CALL):
+            params = {"item_id_list": ",".join(str(item_id) for item_id in chunk)}
+            answer = self._call(ITEM_BASE_INFO, params=params)
+            found.extend(self._response(ITEM_BASE_INFO, answer, ItemBaseInfoList).item_list)
+        return found
+
+    def get_models(self, item_id: int) -> ModelList:
+        """The tiers and models (variants) of one item with ``has_model``."""
+        answer = self._call(MODEL_LIST, params={"item_id": item_id})
+        return self._response(MODEL_LIST, answer, ModelList)
+
+    def search_item_ids_by_sku(
+        self, sku: str, statuses: Sequence[str] = DEFAULT_ITEM_STATUSES
+    ) -> list[int]:
+        """Ids of the items whose SKU is exactly ``sku`` (Shopee does not keep SKUs unique)."""
+        _require(bool(sku.strip()), "sku must not be blank")
+        found: dict[int, None] = {}
+        paginator = CursorPaginator()
+        while not paginator.finished:
+            params: dict[str, Any] = {
+                "item_sku": sku,
+                "page_size": ITEMS_PER_PAGE,
+                "item_status": _statuses(statuses),
+            }
+            if paginator.current:
+                params["offset"] = paginator.current
+            answer = self._call(SEARCH_ITEM, params=params)
+            page = self._response(SEARCH_ITEM, answer, SearchItemPage)
+            found.update(dict.fromkeys(page.item_id_list))
+            paginator.advance(_next_search_offset(page, len(found)))
+        return list(found)
+
+    # --- Products: writing -------------------------------------------------------------------
+
+    def update_stock(
+        self, item_id: int, stocks: Sequence[tuple[int, int]], location_id: str | None = None
+    ) -> StockUpdateResult:
+        """Set the seller stock of an item's models: ``(model_id, stock)``, model 0 for an item
+        without models. Absolute values, so retried safely; 50 models a call.
+
+        Per-model refusals come back in ``failure_list`` (also when Shopee refuses every model
+        of a call, which it reports as an error); only a refusal of the call as a whole (item
+        not found, token refused, …) raises. A model listed twice is sent once, last value."""
+        rows = _last_per_model(stocks, "stock")
+        _require(all(stock >= 0 for stock in rows.values()), "stock must not be negative")
+        result = StockUpdateResult()
+        for chunk in _chunks(list(rows.items()), MODELS_PER_UPDATE):
+            body = {
+                "item_id": item_id,
+                "stock_list": [_stock_row(m, s, location_id) for m, s in chunk],
+            }
+            answer = self._call(UPDATE_STOCK, body=body)
+            chunk_result = self._response(UPDATE_STOCK, answer, StockUpdateResult)
+            result = result.merged(_every_model_answered(answer, chunk_result, chunk))
+        return result
+
+    def update_price(self, item_id: int, prices: Sequence[tuple[int, float]]) -> PriceUpdateResult:
+        """Set the original price of an item's models: ``(model_id, price)`` in the shop's
+        currency (whole rupiah in Indonesia), 50 models a call. Per-model refusals come back in
+        ``failure_list``, as for :meth:`update_stock`."""
+        rows = _last_per_model(prices, "price")
+        _require(all(price > 0 for price in rows.values()), "price must be positive")
+        result = PriceUpdateResult()
+        for chunk in _chunks(list(rows.items()), MODELS_PER_UPDATE):
+            price_list = [{"model_id": m, "original_price": p} for m, p in chunk]
+            body = {"item_id": item_id, "price_list": price_list}
+            answer = self._call(UPDATE_PRICE, body=body)
+            chunk_result = self._response(UPDATE_PRICE, answer, PriceUpdateResult)
+            result = result.merged(_every_model_answered(answer, chunk_result, chunk))
+        return result
+
+    # --- Orders ------------------------------------------------------------------------------
+
+    def iter_order_sns(
+        self,
+        time_from: datetime,
+        time_to: datetime,
+        *,
+        field: str = "update_time",
+        page_size: int = ORDERS_PER_PAGE,
+    ) -> Iterator[OrderRef]:
+        """Orders whose ``field`` (create_time or update_time) is in ``[time_from, time_to]``,
+        each once, over windows of at most 15 days, each paged by cursor.
+
+        ``time_to`` is frozen by the caller when its run starts. Windows share their boundary
+        second, so orders on it are found whatever Shopee's inclusiveness, and de-duplicated.
+        """
+        _require(field in ORDER_TIME_FIELDS, f"field must be one of {', '.join(ORDER_TIME_FIELDS)}")
+        _require(1 <= page_size <= ORDERS_PER_PAGE, f"page_size must be 1..{ORDERS_PER_PAGE}")
+        _require(_aware(time_from) <= _aware(time_to), "time_from must not be after time_to")
+        # Checked above, at the call; the windows are read lazily, as the caller iterates.
+        return self._iter_windows(time_from, time_to, field, page_size)
+
+    def _iter_windows(
+        self, time_from: datetime, time_to: datetime, field: str, page_size: int
+    ) -> Iterator[OrderRef]:
+        seen: set[str] = set()
+        for start, end in time_windows(time_from, time_to, ORDER_WINDOW):
+            for order in self._order_window(start, end, field, page_size):
+                if order.order_sn not in seen:
+                    seen.add(order.order_sn)
+                    yield order
+
+    def _order_window(
+        self, start: datetime, end: datetime, field: str, page_size: int
+    ) -> Iterator[OrderRef]:
+        window = {"time_range_field": field, "time_from": _unix(start), "time_to": _unix(end)}
+        paginator = CursorPaginator()
+        while not paginator.finished:
+            params = {
+                **window,
+                "page_size": page_size,
+                "cursor": paginator.current,
+                "response_optional_fields": "order_status",
+            }
+            page = self._response(ORDER_LIST, self._call(ORDER_LIST, params=params), OrderListPage)
+            yield from page.order_list
+            paginator.advance(page.next_cursor if page.more else None)
+
+    def get_orders(self, order_sns: Iterable[str]) -> list[OrderDetail]:
+        """Order details with their lines, total, buyer and pay time, 50 orders a call."""
+        sns = list(dict.fromkeys(order_sns))
+        found: list[OrderDetail] = []
+        for chunk in _chunks(sns, ORDER_SNS_PER_CALL):
+            params = {
+                "order_sn_list": ",".join(chunk),
+                "response_optional_fields": ORDER_DETAIL_FIELDS,
+            }
+            answer = self._call(ORDER_DETAIL, params=params)
+            found.extend(self._response(ORDER_DETAIL, answer, OrderDetailList).order_list)
+        return found
+
+    def cancel_order(
+        self, order_sn: str, reason: str, items: Sequence[tuple[int, int]] = ()
+    ) -> None:
+        """Cancel an order before it ships. ``items`` are ``(item_id, model_id)`` pairs, and
+        required for OUT_OF_STOCK. Not repeated after an ambiguous failure: read the order."""
+        _require(reason in CANCEL_REASONS, f"reason must be one of {', '.join(CANCEL_REASONS)}")
+        _require(reason != "OUT_OF_STOCK" or bool(items), "OUT_OF_STOCK needs the items")
+        body: dict[str, Any] = {"order_sn": order_sn, "cancel_reason": reason}
+        if items:
+            body["item_list"] = [{"item_id": i, "model_id": m} for i, m in items]
+        self._call(CANCEL_ORDER, body=body)
+
+    # --- The request pipeline ----------------------------------------------------------------
+
+    def _call(
+        self,
+        endpoint: Endpoint,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: object = None,
+    ) -> _Answer:
+        """Send one API call with budget, a fresh signature per attempt, and retries."""
+        if not endpoint.public:
+            self._require_shop(endpoint)
+        query = dict(params or {})
+        return call_with_retries(
+            lambda: self._attempt(endpoint, query, body),
+            policy=self.retry_policy,
+            idempotent=endpoint.idempotent,
+            rng=self._rng,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+
+    def _require_shop(self, endpoint: Endpoint) -> None:
+        if self.shop_id is None or not self._access_token:
+            raise ValidationError(
+                "this client has no shop_id and access_token for shop calls",
+                endpoint=endpoint.group,
+            )
+
+    def _attempt(self, endpoint: Endpoint, params: dict[str, Any], body: object) -> _Answer:
+        # Shopee throttles per call, not per row: a batch of 50 costs one unit.
+        self.budget.acquire(endpoint.group)
+        sent_at = self._clock()
+        query = {**params, **self._signature(endpoint, int(sent_at))}
+        response = self._send(endpoint, query, body)
+        self.budget.observe(endpoint.group, response.headers)
+        return self._read(endpoint, response, sent_at)
+
+    def _signature(self, endpoint: Endpoint, timestamp: int) -> dict[str, Any]:
+        """The common query parameters, signed for ``timestamp``."""
+        key, partner_id = self.app.partner_key, self.app.partner_id
+        common: dict[str, Any] = {"partner_id": partner_id, "timestamp": timestamp}
+        if endpoint.public:
+            common["sign"] = sign_public(key, partner_id, endpoint.path, timestamp)
+            return common
+        token, shop_id = self._access_token or "", self.shop_id or 0
+        common |= {"access_token": token, "shop_id": shop_id}
+        common["sign"] = sign_shop(key, partner_id, endpoint.path, timestamp, token, shop_id)
+        return common
+
+    def _send(self, endpoint: Endpoint, query: dict[str, Any], body: object) -> httpx.Response:
+        """One HTTP exchange; httpx's transport errors become ours (ambiguous or not).
+        Logged by group only: the URL carries the access token and signature."""
+        started = time.perf_counter()
+        try:
+            response = self._http.request(
+                endpoint.method, self.api_url + endpoint.path, params=query, json=body
+            )
+        except httpx.TransportError as failure:
+            raise _transport_error(endpoint, failure) from failure
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logger.debug(
+            "%s %s → %s in %.0f ms",
+            endpoint.method,
+            endpoint.group,
+            response.status_code,
+            elapsed_ms,
+        )
+        return response
+
+    def _read(self, endpoint: Endpoint, response: httpx.Response, sent_at: float) -> _Answer:
+        """The decoded body of a success; a failure, whatever its status, raises."""
+        body = _json_object(response.content)
+        if body is None:
+            if response.is_success:
+                raise self._malformed(endpoint, None, "the body is not a JSON object", response)
+            raise self._error(endpoint, response, None, "")
+        request_id = str(body.get("request_id") or "") or response.headers.get("x-request-id")
+        answer = _Answer(body, response.status_code, sent_at, request_id, response.content)
+        code = answer.error_code
+        # The sheet: error == "" is success whatever the status; a non-2xx without any
+        # ``error`` key is a proxy's page, not Shopee's answer.
+        if not code and (response.is_success or "error" in body):
+            return answer
+        if code and table.bare_code(code) in endpoint.tolerated and _has_failure_list(body):
+            return answer
+        raise self._error(endpoint, response, code, answer.message, request_id)
+
+    def _error(
+        self,
+        endpoint: Endpoint,
+        response: httpx.Response,
+        code: str | None,
+        message: str,
+        request_id: str | None = None,
+    ) -> ChannelError:
+        """The error to raise for a failed response, with a redacted body excerpt."""
+        rule = table.rule_for(response.status_code, code, message, endpoint.scope)
+        return rule.error(
+            self._redact(table.describe(rule, code, message)),
+            status=response.status_code,
+            error_code=code or None,
+            endpoint=endpoint.group,
+            body_excerpt=self._excerpt(response.content),
+            request_id=request_id or response.headers.get("x-request-id"),
+            retry_after=self._retry_after(rule.error, code, response),
+        )
+
+    def _retry_after(
+        self, error: type[ChannelError], code: str | None, response: httpx.Response
+    ) -> float | None:
+        """The daily quota waits for midnight UTC+8; anything else, for the headers' hint."""
+        if issubclass(error, RateLimited) and table.is_daily_quota(code):
+            return table.seconds_until_quota_reset(self._clock())
+        return RateHeaders.parse(response.headers).wait_hint()
+
+    # --- Parsing -----------------------------------------------------------------------------
+
+    def _response(self, endpoint: Endpoint, answer: _Answer, model: type[T]) -> T:
+        """The envelope's ``response`` object, validated as ``model`` (absent means empty)."""
+        payload = answer.body.get("response")
+        return self._model(endpoint, answer, payload if payload is not None else {}, model)
+
+    def _model(self, endpoint: Endpoint, answer: _Answer, payload: object, model: type[T]) -> T:
+        try:
+            parsed: T = _adapter(model).validate_python(payload)
+            return parsed
+        except pydantic.ValidationError as invalid:
+            raise self._malformed(endpoint, answer, _describe_invalid(invalid)) from None
+
+    def _malformed(
+        self,
+        endpoint: Endpoint,
+        answer: _Answer | None,
+        problem: str,
+        response: httpx.Response | None = None,
+    ) -> MalformedPayload:
+        raw = answer.raw if answer else (response.content if response else b"")
+        return MalformedPayload(
+            problem,
+            status=answer.status if answer else (response.status_code if response else None),
+            endpoint=endpoint.group,
+            body_excerpt=self._excerpt(raw),
+            request_id=answer.request_id if answer else None,
+        )
+
+    # --- Secrets -----------------------------------------------------------------------------
+
+    def _remember_secret(self, value: str) -> None:
+        if value and value not in self._seen_secrets:
+            self._seen_secrets.append(value)
+
+    def _secrets(self) -> list[str]:
+        return [self.app.partner_key, *self._seen_secrets]
+
+    def _redact(self, text: str) -> str:
+        return redact(_SIGNATURE_TEXT.sub(_mask_signature, text), self._secrets())
+
+    def _excerpt(self, body: bytes) -> str:
+        text = body.decode("utf-8", "replace")
+        return excerpt(_SIGNATURE_TEXT.sub(_mask_signature, text), self._secrets())
+
+
+# --- Helpers (pure functions) ----------------------------------------------------------------
+
+# Validators by payload type: building one costs far more than using it. A cache of immutable
+# validators, shared safely; no client state lives here.
+_ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
+
+
+def _adapter(model: Any) -> pydantic.TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS.setdefault(model, pydantic.TypeAdapter(model))
+    return adapter
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValidationError(message)
+
+
+def _statuses(statuses: Sequence[str]) -> list[str]:
+    """The ``item_status`` values to repeat in the query; a lone string is one status (not
+    its letters)."""
+    listed = [statuses] if isinstance(statuses, str) else list(statuses)
+    _require(bool(listed), "give at least one item status")
+    return listed
+
+
+def _aware(moment: datetime) -> datetime:
+    _require(moment.tzinfo is not None, "order time bounds must be timezone-aware")
+    return moment
+
+
+def _unix(moment: datetime) -> int:
+    return int(_aware(moment).astimezone(UTC).timestamp())
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _json_object(content: bytes) -> dict[str, Any] | None:
+    try:
+        parsed = json.loads(content)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _has_failure_list(body: Mapping[str, Any]) -> bool:
+    response = body.get("response")
+    return isinstance(response, dict) and "failure_list" in response
+
+
+def _mask_signature(match: re.Match[str]) -> str:
+    if match.group(1) is not None:
+        return f"{match.group(1)}[redacted]{match.group(2)}"
+    return f"{match.group(3)}[redacted]"
+
+
+def _transport_error(endpoint: Endpoint, failure: httpx.TransportError) -> ChannelError:
+    for failure_type, error_type, ambiguous in _TRANSPORT_FAILURES:
+        if isinstance(failure, failure_type):
+            return error_type(
+                f"{type(failure).__name__} calling {endpoint.method} {endpoint.path}",
+                endpoint=endpoint.group,
+                ambiguous=ambiguous,
+            )
+    raise AssertionError("unreachable: httpx.TransportError is the last row")
+
+
+def _describe_invalid(invalid: pydantic.ValidationError) -> str:
+    """``item_list[3].item_id: Input should be a valid integer`` (and how many more)."""
+    problems = invalid.errors(include_url=False)
+    first = problems[0]
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
+    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+    return f"{where.lstrip('.') or 'body'}: {first['msg']}{more}"
+
+
+def _next_item_offset(offset: int, page: ItemListPage) -> int:
+    """Where the next item page starts: Shopee's ``next_offset``, or past this page if Shopee
+    left it out; a page that would not move forward would page forever."""
+    following = page.next_offset if page.next_offset > offset else offset + len(page.item)
+    if following <= offset:
+        raise PaginationLoop(f"item list offset {offset} does not advance; paging would not end")
+    return following
+
+
+def _next_search_offset(page: SearchItemPage, found: int) -> str | None:
+    """search_item's string cursor, or None when the search is done (an empty page, no
+    cursor, "0", or every match found)."""
+    cursor = str(page.next_offset or "")
+    if not page.item_id_list or cursor in ("", "0") or 0 < page.total_count <= found:
+        return None
+    return cursor
+
+
+def _last_per_model(rows: Sequence[tuple[int, T]], what: str) -> dict[int, T]:
+    """``{model_id: value}``, the last value of a model listed twice (a set is last-write-wins)."""
+    latest: dict[int, T] = {}
+    for model_id, value in rows:
+        _require(model_id >= 0, f"model_id must not be negative (the {what} of model {model_id})")
+        latest[model_id] = value
+    return latest
+
+
+UpdateResultT = TypeVar("UpdateResultT", StockUpdateResult, PriceUpdateResult)
+
+
+def _every_model_answered(
+    answer: _Answer, result: UpdateResultT, sent: Sequence[tuple[int, object]]
+) -> UpdateResultT:
+    """After a tolerated "every model failed", give each model sent an outcome, so a caller
+    never has to guess about a model Shopee left out of both lists."""
+    if not answer.error_code:
+        return result
+    failures: list[ModelFailure] = list(result.failure_list)
+    listed = {row.model_id for row in result.success_list} | {row.model_id for row in failures}
+    reason = answer.message or answer.error_code
+    failures += [ModelFailure(model_id=m, failed_reason=reason) for m, _ in sent if m not in listed]
+    return result.model_copy(update={"failure_list": failures})
+
+
+def _stock_row(model_id: int, stock: int, location_id: str | None) -> dict[str, Any]:
+    seller_stock: dict[str, Any] = {"stock": stock}
+    if location_id:
+        seller_stock["location_id"] = location_id
+    return {"model_id": model_id, "seller_stock": [seller_stock]}

@@ -1,0 +1,481 @@
+"""Pydantic models of the Shopee Open Platform v2 payloads the hub reads (fact sheet §1-§7).
+
+Only what the hub needs is modelled; everything else Shopee sends is ignored. Unlike the
+Tokopedia models these are **lenient**, because the sheet marks much of Shopee's shape as
+uncertain and the SDKs disagree:
+
+- ids and counts may arrive as numbers or numeric strings (``"34001"``): both become ``int``;
+- a list may be missing or ``null``: it is read as empty;
+- spellings seen in the wild are all accepted (``ordersn`` and ``order_sn`` in pushes,
+  ``model_id`` and ``variation_id`` in reserved-stock pushes);
+- ``expire_in`` may be a lifetime in seconds (documented, normally 14400) or a Unix time (the
+  doc sample); :meth:`TokenResponse.expires_at` tells them apart.
+
+Money is a float in the shop's currency (whole rupiah for Indonesian shops). Unix times stay
+ints, as Shopee sends them. Models are frozen.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, TypeVar
+
+import pydantic
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    model_validator,
+)
+
+from satustok.channels.http.errors import MalformedPayload
+
+T = TypeVar("T")
+
+DEFAULT_TOKEN_LIFETIME = timedelta(hours=4)  # sheet §1.2: the access token lasts 4 hours
+# An ``expire_in`` this large cannot be a lifetime in seconds (it would be ~30 years): it is a
+# Unix time, as in the doc sample.
+TIMESTAMP_THRESHOLD = 1_000_000_000
+
+
+def _null_as_empty(value: object) -> object:
+    return [] if value is None else value
+
+
+def _null_as_blank(value: object) -> object:
+    return "" if value is None else value
+
+
+# A list Shopee may leave out or send as null.
+Items = Annotated[list[T], BeforeValidator(_null_as_empty)]
+# A string Shopee may send as null.
+Text = Annotated[str, BeforeValidator(_null_as_blank)]
+Money = float
+
+
+class Payload(BaseModel):
+    """Base of every Shopee model: lax types (``"123"`` → 123), extras ignored, frozen."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+# --- Authorization ---------------------------------------------------------------------------
+
+
+class TokenResponse(Payload):
+    """``auth/token/get`` and ``auth/access_token/get``: fields at the top level, no wrapper.
+
+    The refresh endpoint returns a NEW refresh token; the one sent is spent.
+    """
+
+    access_token: SecretStr
+    refresh_token: SecretStr
+    expire_in: float = DEFAULT_TOKEN_LIFETIME.total_seconds()
+    shop_id: int | None = None
+    shop_id_list: Items[int] = []
+    merchant_id_list: Items[int] = []
+    partner_id: int | None = None
+    request_id: Text = ""
+
+    def expires_at(self, issued_at: datetime) -> datetime:
+        """When the access token stops working, read from ``expire_in`` either way."""
+        if self.expire_in >= TIMESTAMP_THRESHOLD:
+            absolute = datetime.fromtimestamp(self.expire_in, UTC)
+            # A past (or absurd) time says nothing usable: assume the documented lifetime.
+            if issued_at < absolute <= issued_at + timedelta(days=31):
+                return absolute
+            return issued_at + DEFAULT_TOKEN_LIFETIME
+        return issued_at + timedelta(seconds=max(0.0, self.expire_in))
+
+
+# --- Shop ------------------------------------------------------------------------------------
+
+
+class ShopInfo(Payload):
+    """``shop/get_shop_info`` (top-level fields; a ``response`` wrapper is accepted too)."""
+
+    shop_name: Text = ""
+    region: Text = ""
+    status: Text = ""  # NORMAL, BANNED, FROZEN
+    auth_time: int | None = None
+    expire_time: int | None = None  # when the seller's authorization of the app ends
+    is_cb: bool | None = None
+    is_sip: bool | None = None
+    shop_id: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        # Documented at the top level; a simulator or a later API version may wrap it.
+        if isinstance(data, dict) and "shop_name" not in data:
+            wrapped = data.get("response")
+            if isinstance(wrapped, dict):
+                return wrapped
+        return data
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.upper() in ("NORMAL", "")
+
+    @property
+    def authorization_expires_at(self) -> datetime | None:
+        return datetime.fromtimestamp(self.expire_time, UTC) if self.expire_time else None
+
+
+# --- Products --------------------------------------------------------------------------------
+
+
+class ItemRef(Payload):
+    """One row of ``product/get_item_list``."""
+
+    item_id: int
+    item_status: Text = ""
+    update_time: int | None = None
+
+
+class ItemListPage(Payload):
+    """A page of ``product/get_item_list``; ``next_offset`` is where the next page starts."""
+
+    item: Items[ItemRef] = []
+    total_count: int = 0
+    has_next_page: bool = False
+    next_offset: int = 0
+
+    @property
+    def item_ids(self) -> list[int]:
+        return [row.item_id for row in self.item]
+
+
+class PriceInfo(Payload):
+    currency: Text = ""
+    original_price: Money | None = None
+    current_price: Money | None = None
+
+
+class SellerStock(Payload):
+    location_id: Text = ""
+    stock: int = 0
+    if_saleable: bool | None = None
+
+
+class ShopeeStock(Payload):
+    location_id: Text = ""
+    stock: int = 0
+
+
+class StockSummary(Payload):
+    total_reserved_stock: int = 0
+    total_available_stock: int = 0
+
+
+class StockInfoV2(Payload):
+    """Stock of an item without models, or of one model: the seller's stock per location."""
+
+    summary_info: StockSummary | None = None
+    seller_stock: Items[SellerStock] = []
+    shopee_stock: Items[ShopeeStock] = []
+
+    @property
+    def seller_total(self) -> int:
+        """The seller's stock over every location (what ``update_stock`` sets)."""
+        return sum(row.stock for row in self.seller_stock)
+
+    @property
+    def reserved(self) -> int:
+        return self.summary_info.total_reserved_stock if self.summary_info else 0
+
+
+def _first_price(prices: list[PriceInfo]) -> Money | None:
+    """Shopee lists one price per currency; a shop has one currency."""
+    for price in prices:
+        if price.current_price is not None:
+            return price.current_price
+        if price.original_price is not None:
+            return price.original_price
+    return None
+
+
+class ItemBaseInfo(Payload):
+    """One item of ``product/get_item_base_info``.
+
+    ``price_info`` is left out when ``has_model`` is true: prices then live on the models.
+    ``item_sku`` is the SKU of an item without models (``model_id`` 0), and may be empty.
+    """
+
+    item_id: int
+    item_name: Text = ""
+    item_sku: Text = ""
+    item_status: Text = ""
+    has_model: bool = False
+    category_id: int | None = None
+    create_time: int | None = None
+    update_time: int | None = None
+    price_info: Items[PriceInfo] = []
+    stock_info_v2: StockInfoV2 | None = None
+
+    @property
+    def price(self) -> Money | None:
+        return _first_price(self.price_info)
+
+    @property
+    def seller_stock(self) -> int:
+        return self.stock_info_v2.seller_total if self.stock_info_v2 else 0
+
+
+class ItemBaseInfoList(Payload):
+    item_list: Items[ItemBaseInfo] = []
+
+
+class TierOption(Payload):
+    option: Text = ""
+
+
+class TierVariation(Payload):
+    name: Text = ""
+    option_list: Items[TierOption] = []
+
+
+class Model(Payload):
+    """One model (variant) of ``product/get_model_list``."""
+
+    model_id: int
+    model_sku: Text = ""
+    model_status: Text = ""  # MODEL_NORMAL, MODEL_UNAVAILABLE
+    tier_index: Items[int] = []
+    price_info: Items[PriceInfo] = []
+    stock_info_v2: StockInfoV2 | None = None
+
+    @property
+    def price(self) -> Money | None:
+        return _first_price(self.price_info)
+
+    @property
+    def seller_stock(self) -> int:
+        return self.stock_info_v2.seller_total if self.stock_info_v2 else 0
+
+    @property
+    def is_available(self) -> bool:
+        return self.model_status in ("", "MODEL_NORMAL")
+
+    def option_names(self, tiers: list[TierVariation]) -> list[str]:
+        """``["Merah", "XL"]``: the option of each tier this model stands for."""
+        names: list[str] = []
+        for tier, index in zip(tiers, self.tier_index, strict=False):
+            if 0 <= index < len(tier.option_list):
+                names.append(tier.option_list[index].option)
+        return names
+
+
+class ModelList(Payload):
+    tier_variation: Items[TierVariation] = []
+    model: Items[Model] = []
+
+
+# --- Stock and price updates -----------------------------------------------------------------
+
+
+class StockSuccess(Payload):
+    model_id: int = 0
+    location_id: Text = ""
+    stock: int | None = None
+
+
+class ModelFailure(Payload):
+    model_id: int = 0
+    failed_reason: Text = ""
+
+
+class StockUpdateResult(Payload):
+    """``product/update_stock``: each model either applied or refused with a reason."""
+
+    success_list: Items[StockSuccess] = []
+    failure_list: Items[ModelFailure] = []
+
+    @property
+    def failed_model_ids(self) -> set[int]:
+        return {row.model_id for row in self.failure_list}
+
+    def merged(self, other: StockUpdateResult) -> StockUpdateResult:
+        return StockUpdateResult(
+            success_list=[*self.success_list, *other.success_list],
+            failure_list=[*self.failure_list, *other.failure_list],
+        )
+
+
+class PriceSuccess(Payload):
+    model_id: int = 0
+    original_price: Money | None = None
+
+
+class PriceUpdateResult(Payload):
+    """``product/update_price``: each model either applied or refused with a reason."""
+
+    success_list: Items[PriceSuccess] = []
+    failure_list: Items[ModelFailure] = []
+
+    def merged(self, other: PriceUpdateResult) -> PriceUpdateResult:
+        return PriceUpdateResult(
+            success_list=[*self.success_list, *other.success_list],
+            failure_list=[*self.failure_list, *other.failure_list],
+        )
+
+
+class SearchItemPage(Payload):
+    """``product/search_item``: ``next_offset`` is a string cursor, empty when done."""
+
+    item_id_list: Items[int] = []
+    total_count: int = 0
+    next_offset: Text | int = ""
+
+
+# --- Orders ----------------------------------------------------------------------------------
+
+
+class OrderRef(Payload):
+    """One row of ``order/get_order_list``."""
+
+    order_sn: str
+    order_status: Text = ""
+    booking_sn: Text = ""
+
+
+class OrderListPage(Payload):
+    more: bool = False
+    next_cursor: Text = ""
+    order_list: Items[OrderRef] = []
+
+
+class OrderItem(Payload):
+    """One line of an order's ``item_list``. ``model_id`` is 0 for an item without models."""
+
+    item_id: int
+    item_name: Text = ""
+    item_sku: Text = ""
+    model_id: int = 0
+    model_name: Text = ""
+    model_sku: Text = ""
+    model_quantity_purchased: int = 0
+    model_original_price: Money | None = None
+    model_discounted_price: Money | None = None
+    order_item_id: int | None = None
+
+    @property
+    def sku(self) -> str:
+        """The SKU the line was sold under: the model's, else the item's."""
+        return self.model_sku or self.item_sku
+
+
+class OrderDetail(Payload):
+    """One order of ``order/get_order_detail`` (``item_list``, ``total_amount``, ``pay_time``
+    and ``buyer_username`` only come when asked for in ``response_optional_fields``)."""
+
+    order_sn: str
+    order_status: Text = ""
+    region: Text = ""
+    currency: Text = ""
+    cod: bool | None = None
+    create_time: int | None = None
+    update_time: int | None = None
+    pay_time: int | None = None
+    ship_by_date: int | None = None
+    days_to_ship: int | None = None
+    message_to_seller: Text = ""
+    buyer_username: Text = ""
+    buyer_user_id: int | None = None
+    total_amount: Money | None = None
+    cancel_by: Text = ""
+    cancel_reason: Text = ""
+    item_list: Items[OrderItem] = []
+
+
+class OrderDetailList(Payload):
+    order_list: Items[OrderDetail] = []
+
+
+# --- Push ------------------------------------------------------------------------------------
+
+ORDER_STATUS_PUSH = 3
+RESERVED_STOCK_PUSH = 8
+
+
+class OrderStatusPushData(Payload):
+    """Code 3: an order changed status. The key is ``ordersn``; ``order_sn`` is accepted too."""
+
+    order_sn: str = Field(validation_alias=AliasChoices("ordersn", "order_sn"))
+    status: Text = ""
+    update_time: int | None = None
+
+
+class ChangedValue(Payload):
+    name: Text = ""
+    old: int | float | str | None = None
+    new: int | float | str | None = None
+
+
+class ReservedStockPushData(Payload):
+    """Code 8: reserved stock changed (an order placed or cancelled). Shape uncertain [U]."""
+
+    shop_id: int | None = None
+    item_id: int | None = None
+    model_id: int = Field(default=0, validation_alias=AliasChoices("model_id", "variation_id"))
+    action: Text = ""
+    changed_values: Items[ChangedValue] = []
+
+
+class PushMessage(Payload):
+    """A push ``{"shop_id", "code", "timestamp", "data"}``; partner-level codes have no
+    ``shop_id``. ``data`` stays a dict: use :meth:`order_status` / :meth:`reserved_stock`."""
+
+    code: int
+    shop_id: int | None = None
+    timestamp: int | None = None
+    data: dict[str, Any] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_data(cls, value: Any) -> Any:
+        # Lost pushes (get_lost_push_message) carry ``data`` as a JSON string.
+        if isinstance(value, dict) and isinstance(value.get("data"), str):
+            return {**value, "data": json.loads(value["data"] or "{}")}
+        return value
+
+    def order_status(self) -> OrderStatusPushData | None:
+        if self.code != ORDER_STATUS_PUSH:
+            return None
+        return _push_data(OrderStatusPushData, self.data)
+
+    def reserved_stock(self) -> ReservedStockPushData | None:
+        if self.code != RESERVED_STOCK_PUSH:
+            return None
+        return _push_data(ReservedStockPushData, self.data)
+
+
+def parse_push(raw_body: bytes) -> PushMessage:
+    """A push body (verified first: see ``signing.verify_push``) as a :class:`PushMessage`."""
+    try:
+        return PushMessage.model_validate_json(raw_body)
+    except pydantic.ValidationError as invalid:
+        raise _malformed_push("", invalid) from None
+
+
+PushDataT = TypeVar("PushDataT", bound=Payload)
+
+
+def _push_data(model: type[PushDataT], data: dict[str, Any]) -> PushDataT:
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as invalid:
+        raise _malformed_push("data.", invalid) from None
+
+
+def _malformed_push(prefix: str, invalid: pydantic.ValidationError) -> MalformedPayload:
+    """``push data.ordersn: Field required``: the first problem, named by its path."""
+    problem = invalid.errors(include_url=False)[0]
+    where = prefix + ".".join(str(part) for part in problem["loc"])
+    return MalformedPayload(
+        f"push {where.rstrip('.') or 'body'}: {problem['msg']}", endpoint="push"
+    )

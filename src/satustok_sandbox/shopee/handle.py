@@ -1,0 +1,216 @@
+"""``ShopeeControl``: the Shopee half of a started sandbox (``RunningSandbox.shopee``).
+
+Small httpx wrappers around the control API under ``/_sandbox/shopee/``, for tests and demos:
+``base_url`` is what the hub uses as its Shopee host (``{server}/shopee``), and signing stays
+exactly the real one (the signed path never includes ``/shopee``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from satustok_sandbox.shopee.signing import auth_partner_url, sign
+
+CONTROL_TIMEOUT_SECONDS = 10.0
+
+
+class ShopeeControlError(RuntimeError):
+    """A control API call was refused; ``status`` and ``message`` say why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class ShopeeControl:
+    def __init__(self, info: dict[str, Any], sandbox: Any = None) -> None:
+        self.info = info
+        self.sandbox = sandbox  # the in-process ShopeeSandbox (for white-box tests)
+        self.base_url: str = info["base_url"]
+        self.control_url: str = info["control_url"]
+        self.auth_partner_url: str = info["auth_partner_url"]
+        self._control = httpx.Client(
+            base_url=self.control_url, timeout=CONTROL_TIMEOUT_SECONDS, trust_env=False
+        )
+
+    def close(self) -> None:
+        self._control.close()
+
+    # --- the seed's partners and shops ---------------------------------------------------
+
+    def partner(self, partner_id: int | None = None) -> dict[str, Any]:
+        partners = self.info["partners"]
+        if partner_id is None:
+            return partners[0]
+        return next(p for p in partners if p["partner_id"] == partner_id)
+
+    @property
+    def partner_id(self) -> int:
+        return int(self.partner()["partner_id"])
+
+    @property
+    def partner_key(self) -> str:
+        return str(self.partner()["partner_key"])
+
+    def shop(self, shop_id: int) -> dict[str, Any]:
+        return next(s for s in self.info["shops"] if s["shop_id"] == shop_id)
+
+    def sign(
+        self,
+        api_path: str,
+        timestamp: int,
+        access_token: str = "",
+        shop_id: int | str = "",
+        partner_id: int | None = None,
+    ) -> str:
+        """The real ``sign`` for a call (``api_path`` like ``/api/v2/product/get_item_list``)."""
+        partner = self.partner(partner_id)
+        return sign(
+            partner["partner_key"],
+            partner["partner_id"],
+            api_path,
+            timestamp,
+            access_token,
+            shop_id,
+        )
+
+    def auth_url(
+        self, redirect: str, partner_id: int | None = None, timestamp: int | None = None
+    ) -> str:
+        """A signed authorization link (valid 5 minutes) for a browser test."""
+        partner = self.partner(partner_id)
+        return auth_partner_url(
+            self.base_url,
+            partner["partner_id"],
+            partner["partner_key"],
+            redirect,
+            int(time.time()) if timestamp is None else timestamp,
+        )
+
+    # --- the control API -----------------------------------------------------------------
+
+    def control(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """Call the control API; non-2xx answers raise ``ShopeeControlError``."""
+        response = self._control.request(method, path, json=body, params=params or None)
+        if response.is_error:
+            message = response.json().get("error", response.text) if response.content else ""
+            raise ShopeeControlError(response.status_code, message)
+        return response.json()
+
+    def reset(self) -> None:
+        self.control("POST", "reset")
+
+    def set_faults(self, **faults: Any) -> dict[str, Any]:
+        return self.control("POST", "faults", faults)
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self.control("DELETE", "faults")
+
+    def set_rate_limit(
+        self, rate: float, burst: int, partner_id: int | str = "*"
+    ) -> dict[str, Any]:
+        return self.set_faults(rate_limits={str(partner_id): {"rate": rate, "burst": burst}})
+
+    def stats(self) -> dict[str, Any]:
+        return self.control("GET", "stats")
+
+    def calls(self) -> list[dict[str, Any]]:
+        return self.control("GET", "calls")
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        return self.control("POST", "clock", {"advance_seconds": seconds})
+
+    def now(self) -> float:
+        return float(self.control("GET", "clock")["now"])
+
+    # orders
+    def place_order(
+        self, shop_id: int, lines: list[dict[str, Any]], **extra: Any
+    ) -> dict[str, Any]:
+        """``lines``: ``[{"item_id", "model_id" (0 without models), "quantity"}]`` or ``sku``."""
+        return self.control("POST", "orders", {"shop_id": shop_id, "lines": lines, **extra})
+
+    def move_order(self, order_sn: str, status: str, **extra: Any) -> dict[str, Any]:
+        return self.control("POST", f"orders/{order_sn}/status", {"status": status, **extra})
+
+    def order(self, order_sn: str) -> dict[str, Any]:
+        return self.control("GET", f"orders/{order_sn}")
+
+    # items and shops
+    def item(self, item_id: int) -> dict[str, Any]:
+        return self.control("GET", f"items/{item_id}")
+
+    def model_stock(self, item_id: int, model_id: int = 0) -> dict[str, Any]:
+        """One unit's stock view (``model_id`` 0: the item itself, when it has no models)."""
+        return self.control("GET", f"items/{item_id}/models/{model_id}")
+
+    def patch_item(self, item_id: int, **fields: Any) -> dict[str, Any]:
+        return self.control("PATCH", f"items/{item_id}", fields)
+
+    def patch_model(self, item_id: int, model_id: int, **fields: Any) -> dict[str, Any]:
+        return self.control("PATCH", f"items/{item_id}/models/{model_id}", fields)
+
+    def patch_shop(self, shop_id: int, **fields: Any) -> dict[str, Any]:
+        return self.control("PATCH", f"shops/{shop_id}", fields)
+
+    # authorization
+    def authorize(
+        self, shop_id: int, partner_id: int | None = None, *, issue_tokens: bool = False
+    ) -> dict[str, Any]:
+        """The seller approves: ``{code}`` (for ``auth/token/get``), or tokens at once."""
+        body = {"shop_id": shop_id, "partner_id": partner_id, "issue_tokens": issue_tokens}
+        return self.control("POST", "authorize", body)
+
+    def issue_tokens(self, shop_id: int, partner_id: int | None = None) -> dict[str, Any]:
+        return self.authorize(shop_id, partner_id, issue_tokens=True)
+
+    def revoke(self, shop_id: int, partner_id: int | None = None) -> dict[str, Any]:
+        return self.control("POST", "revoke", {"shop_id": shop_id, "partner_id": partner_id})
+
+    def expire_access_tokens(
+        self, shop_id: int | None = None, partner_id: int | None = None
+    ) -> dict[str, Any]:
+        return self.control(
+            "POST", "expire_access_tokens", {"shop_id": shop_id, "partner_id": partner_id}
+        )
+
+    def authorizations(self) -> list[dict[str, Any]]:
+        return self.control("GET", "authorizations")
+
+    def refresh_token_uses(self) -> dict[str, Any]:
+        """``{refresh_calls, tokens[…uses…], uses{token: n}, reused[…], max_uses}``."""
+        return self.control("GET", "refresh_tokens")
+
+    # push
+    def set_push_config(
+        self,
+        callback_url: str,
+        partner_id: int | None = None,
+        codes_on: list[int] | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"callback_url": callback_url, "partner_id": partner_id}
+        if codes_on is not None:
+            body["codes_on"] = codes_on
+        return self.control("POST", "push_config", body)
+
+    def deliveries(self, code: int | None = None) -> list[dict[str, Any]]:
+        return self.control("GET", "deliveries", **({"code": code} if code is not None else {}))
+
+    def wait_for_deliveries(
+        self, count: int, *, code: int | None = None, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
+        """Poll the delivery log until it holds at least ``count`` records (or time runs out)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.deliveries(code)
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
+
+    def lost_pushes(self, partner_id: int | None = None) -> list[dict[str, Any]]:
+        params = {"partner_id": partner_id} if partner_id is not None else {}
+        return self.control("GET", "lost_push", **params)

@@ -1,0 +1,168 @@
+"""Order life cycle shared by the API (cancel_order, handle_buyer_cancellation) and the control
+API (a buyer placing an order, the marketplace moving it).
+
+Stock: a placed order takes its quantity from the seller's stock **at placement** (also when
+UNPAID) and holds it as reserved stock while open (UNPAID, READY_TO_SHIP, PROCESSED,
+RETRY_SHIP, IN_CANCEL). Shipping (SHIPPED, TO_CONFIRM_RECEIVE, COMPLETED, TO_RETURN) releases
+the reservation; cancelling gives the stock back once and releases the reservation. Every status
+change sends push 3 to the partners authorized for the shop; every reservation change sends
+push 8 (``action`` place_order, cancel_order or ship_order), one per unit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from satustok_sandbox.shopee.state import (
+    OPEN_STATUSES,
+    Item,
+    Model,
+    Order,
+    Shop,
+    Unit,
+    order_line,
+)
+
+if TYPE_CHECKING:
+    from satustok_sandbox.shopee.sandbox import ShopeeSandbox
+
+
+def _take(unit: Unit, quantity: int) -> dict[str, int]:
+    """Take ``quantity`` from the unit's locations, in order; the caller checked the total."""
+    taken: dict[str, int] = {}
+    for location, stock in unit.stock.items():
+        part = min(stock, quantity - sum(taken.values()))
+        if part > 0:
+            unit.stock[location] = stock - part
+            taken[location] = part
+    return taken
+
+
+def place_order(
+    sim: ShopeeSandbox,
+    shop: Shop,
+    lines: list[tuple[Item, Model | None, int]],
+    *,
+    status: str = "READY_TO_SHIP",
+    cod: bool = False,
+    buyer_username: str = "budi.s",
+    recipient_city: str = "Kota Bandung",
+    message_to_seller: str = "",
+) -> Order:
+    """A buyer's order; the caller has checked statuses and stock."""
+    state = sim.state
+    with state.lock:
+        now = int(state.now())
+        order_lines = []
+        reserve_changes: list[tuple[Item, Unit, int, int]] = []
+        for item, model, quantity in lines:
+            unit: Unit = model or item
+            line = order_line(state, item, model, quantity, None)
+            line.taken = _take(unit, quantity)
+            if line.taken:
+                line.location_id = next(iter(line.taken))
+            order_lines.append(line)
+            reserve_changes.append((item, unit, unit.total_reserved, quantity))
+            unit.order_reserved += quantity
+            state.touch(item)
+        history = [("UNPAID", now)] if status == "UNPAID" else [(status, now)]
+        order = Order(
+            order_sn=state.next_order_sn(),
+            shop_id=shop.shop_id,
+            status=status,
+            create_time=now,
+            update_time=now,
+            pay_time=None if status == "UNPAID" or cod else now,
+            lines=order_lines,
+            buyer_user_id=600_000_000 + state.order_numbers,
+            buyer_username=buyer_username,
+            recipient_name="Budi Santoso",
+            recipient_city=recipient_city,
+            cod=cod,
+            shipping_carrier="SPX Standard",
+            estimated_shipping_fee=10_000,
+            message_to_seller=message_to_seller,
+            history=history,
+            stock_taken=True,
+            reserved_held=True,
+        )
+        state.orders[order.order_sn] = order
+        _push_status(sim, order)
+        for item, unit, old, quantity in reserve_changes:
+            _push_reserved(sim, item, unit, old, old + quantity, "place_order")
+    return order
+
+
+def move_order(
+    sim: ShopeeSandbox, order: Order, status: str, *, cancel_by: str = "", reason: str = ""
+) -> None:
+    """Move an order to ``status`` with its stock effects and pushes."""
+    state = sim.state
+    with state.lock:
+        now = int(state.now())
+        previous = order.status
+        if status == "IN_CANCEL" and previous != "IN_CANCEL":
+            order.status_before_cancel_request = previous
+            order.buyer_cancel_reason = reason or order.buyer_cancel_reason or "Change of mind"
+        order.status = status
+        order.update_time = now
+        order.history.append((status, now))
+        if status == "READY_TO_SHIP" and order.pay_time is None and not order.cod:
+            order.pay_time = now
+        if status in ("SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED") and not order.pickup_done_time:
+            order.pickup_done_time = now
+            order.tracking_number = order.tracking_number or f"SPXID{order.create_time % 10**9:09d}"
+        if status == "CANCELLED":
+            order.cancel_by = cancel_by or order.cancel_by or "system"
+            order.cancel_reason = reason or order.cancel_reason
+        _push_status(sim, order)
+        _release(sim, order, status)
+
+
+def _release(sim: ShopeeSandbox, order: Order, status: str) -> None:
+    state = sim.state
+    action = "cancel_order" if status == "CANCELLED" else "ship_order"
+    for line in order.lines:
+        item = state.items.get(line.item_id)
+        unit = state.unit(item, line.model_id) if item is not None else None
+        if item is None or unit is None:
+            continue
+        if order.reserved_held and status not in OPEN_STATUSES:
+            old = unit.total_reserved
+            unit.order_reserved = max(0, unit.order_reserved - line.quantity)
+            _push_reserved(sim, item, unit, old, unit.total_reserved, action)
+        if status == "CANCELLED" and order.stock_taken:
+            taken = line.taken or {line.location_id or next(iter(unit.stock)): line.quantity}
+            for location, quantity in taken.items():
+                unit.stock[location] = unit.stock.get(location, 0) + quantity
+            state.touch(item)
+    if status not in OPEN_STATUSES:
+        order.reserved_held = False
+    if status == "CANCELLED":
+        order.stock_taken = False
+
+
+def _push_status(sim: ShopeeSandbox, order: Order) -> None:
+    data: dict[str, Any] = {
+        "ordersn": order.order_sn,
+        "status": order.status,
+        "update_time": order.update_time,
+        "items": [],
+    }
+    sim.push.send_for_shop(order.shop_id, 3, data)
+
+
+def _push_reserved(
+    sim: ShopeeSandbox, item: Item, unit: Unit, old: int, new: int, action: str
+) -> None:
+    model_id = unit.model_id if isinstance(unit, Model) else 0
+    data = {
+        "shop_id": item.shop_id,
+        "item_id": item.item_id,
+        "model_id": model_id,
+        "variation_id": model_id,
+        "action": action,
+        "changed_values": [{"name": "reserved_stock", "old": old, "new": new}],
+        "update_time": int(sim.state.now()),
+    }
+    sim.push.send_for_shop(item.shop_id, 8, data)

@@ -1,0 +1,284 @@
+"""Push mechanism (fact sheet §7): signed, asynchronous delivery to each partner app's callback
+URL, a log of every attempt, and the "lost push" store.
+
+A push is a JSON POST ``{"shop_id", "code", "timestamp", "data"}`` (partner-level codes 1 and 2
+leave ``shop_id`` out of the top level), compact JSON, with ``Authorization`` = lowercase hex
+HMAC-SHA256(partner_key, callback_url + "|" + raw body), where callback_url is the registered
+string exactly. One worker task on the server's event loop sends them in order, 3 s timeout,
+three attempts (0.2 s and 0.5 s apart) on a connection error or a non-2xx answer. A push that
+never got a 2xx (or that the ``drop`` fault lost) is kept for ``get_lost_push_message`` until
+confirmed or three days old.
+
+Codes sent: 1 shop authorized, 2 shop deauthorized, 3 order status update
+(``data{ordersn, status, update_time, items: []}``), 8 reserved stock change
+(``data{shop_id, item_id, model_id, variation_id, action, changed_values[{name:
+"reserved_stock", old, new}], update_time}``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import threading
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from satustok_sandbox.shopee.signing import push_signature
+
+if TYPE_CHECKING:
+    from satustok_sandbox.shopee.faults import FaultBox
+    from satustok_sandbox.shopee.state import SandboxClock, ShopeeState
+
+EVENTS = {
+    1: "shop_authorization",
+    2: "shop_deauthorization",
+    3: "order_status_update",
+    8: "reserved_stock_change",
+}
+RETRY_DELAYS = (0.2, 0.5)
+TIMEOUT_SECONDS = 3.0
+LOST_KEEP_SECONDS = 3 * 86_400
+
+
+@dataclass
+class Outgoing:
+    code: int
+    partner_id: int
+    shop_id: int | None
+    url: str
+    body: bytes
+    signature: str
+    generation: int
+
+
+@dataclass
+class DeliveryRecord:
+    id: int
+    code: int
+    event: str
+    partner_id: int
+    shop_id: int | None
+    url: str
+    attempt: int
+    status_code: int | None
+    error: str
+    payload: Any
+    body: str
+    signature: str
+    duplicate: bool
+    dropped: bool
+    at: float
+
+
+@dataclass
+class LostMessage:
+    message_id: int
+    partner_id: int
+    shop_id: int | None
+    code: int
+    timestamp: int
+    data: str
+    confirmed: bool = False
+
+
+class PushDispatcher:
+    """Queue, worker, delivery log and lost messages. ``clear`` forgets all of them."""
+
+    def __init__(self, faults: FaultBox, clock: SandboxClock) -> None:
+        self._faults = faults
+        self._clock = clock
+        self.state: ShopeeState | None = None
+        self._lock = threading.Lock()
+        self._log: list[DeliveryRecord] = []
+        self._lost: list[LostMessage] = []
+        self._ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._generation = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[Outgoing] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue = asyncio.Queue()
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._log.clear()
+            self._lost.clear()
+
+    # --- emitting ------------------------------------------------------------------------
+
+    def send_for_shop(self, shop_id: int, code: int, data: dict[str, Any]) -> None:
+        """To every partner app currently authorized for the shop."""
+        assert self.state is not None
+        for partner_id in self.state.authorized_partner_ids(shop_id):
+            self.send_to_partner(partner_id, code, data, shop_id=shop_id)
+
+    def send_to_partner(
+        self, partner_id: int, code: int, data: dict[str, Any], *, shop_id: int | None
+    ) -> None:
+        """One push to one partner app, if it registered a URL and switched the code on."""
+        assert self.state is not None
+        partner = self.state.partners.get(partner_id)
+        if partner is None:
+            return
+        config = partner.push
+        blocked = shop_id is not None and shop_id in config.blocked_shop_ids
+        if not config.callback_url or code not in config.codes_on or blocked:
+            return
+        payload: dict[str, Any] = {} if shop_id is None else {"shop_id": shop_id}
+        payload.update({"code": code, "timestamp": int(self._clock.now()), "data": data})
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        item = Outgoing(
+            code,
+            partner_id,
+            shop_id,
+            config.callback_url,
+            body,
+            push_signature(partner.partner_key, config.callback_url, body),
+            self._generation,
+        )
+        if self._loop is not None and self._queue is not None:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def deliveries(self, code: int | None = None, event: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                asdict(r)
+                for r in self._log
+                if (code is None or r.code == code) and (event is None or r.event == event)
+            ]
+
+    def lost(self, partner_id: int, limit: int = 100) -> tuple[list[LostMessage], bool]:
+        """The earliest unconfirmed lost pushes of the last three days, and whether more wait."""
+        now = self._clock.now()
+        with self._lock:
+            waiting = [
+                m
+                for m in self._lost
+                if m.partner_id == partner_id
+                and not m.confirmed
+                and m.timestamp > now - LOST_KEEP_SECONDS
+            ]
+        return waiting[:limit], len(waiting) > limit
+
+    def confirm(self, partner_id: int, last_message_id: int) -> int:
+        with self._lock:
+            confirmed = 0
+            for message in self._lost:
+                if message.partner_id == partner_id and message.message_id <= last_message_id:
+                    confirmed += not message.confirmed
+                    message.confirmed = True
+            return confirmed
+
+    # --- delivering ----------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, trust_env=False) as client:
+            while True:
+                assert self._queue is not None
+                item = await self._queue.get()
+                if item.generation == self._generation:
+                    await self._deliver(client, item)
+
+    async def _deliver(self, client: httpx.AsyncClient, item: Outgoing) -> None:
+        decision = self._faults.push_decision()
+        if decision == "drop":
+            self._record(item, 0, None, "dropped by fault injection", False, True)
+            self._keep_lost(item)
+            return
+        delivered = await self._send_with_retries(client, item, duplicate=False)
+        if not delivered:
+            self._keep_lost(item)
+        if decision == "duplicate":
+            await self._send_with_retries(client, item, duplicate=True)
+
+    async def _send_with_retries(
+        self, client: httpx.AsyncClient, item: Outgoing, *, duplicate: bool
+    ) -> bool:
+        for attempt, delay in enumerate((*RETRY_DELAYS, None), start=1):
+            if await self._attempt(client, item, attempt, duplicate):
+                return True
+            if delay is None or item.generation != self._generation:
+                return False
+            await asyncio.sleep(delay)
+        return False
+
+    async def _attempt(
+        self, client: httpx.AsyncClient, item: Outgoing, attempt: int, duplicate: bool
+    ) -> bool:
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": item.signature,
+            "User-Agent": "Shopee-Sandbox-Push/1.0",
+        }
+        try:
+            response = await client.post(item.url, content=item.body, headers=headers)
+        except httpx.HTTPError as error:
+            self._record(item, attempt, None, f"{type(error).__name__}: {error}", duplicate, False)
+            return False
+        self._record(item, attempt, response.status_code, "", duplicate, False)
+        return response.is_success
+
+    def _keep_lost(self, item: Outgoing) -> None:
+        payload = json.loads(item.body)
+        with self._lock:
+            if item.generation != self._generation:
+                return
+            self._lost.append(
+                LostMessage(
+                    next(self._message_ids),
+                    item.partner_id,
+                    item.shop_id,
+                    item.code,
+                    payload["timestamp"],
+                    json.dumps(payload["data"], separators=(",", ":"), ensure_ascii=False),
+                )
+            )
+
+    def _record(
+        self,
+        item: Outgoing,
+        attempt: int,
+        status: int | None,
+        error: str,
+        duplicate: bool,
+        dropped: bool,
+    ) -> None:
+        with self._lock:
+            if item.generation != self._generation:
+                return
+            self._log.append(
+                DeliveryRecord(
+                    id=next(self._ids),
+                    code=item.code,
+                    event=EVENTS.get(item.code, str(item.code)),
+                    partner_id=item.partner_id,
+                    shop_id=item.shop_id,
+                    url=item.url,
+                    attempt=attempt,
+                    status_code=status,
+                    error=error,
+                    payload=json.loads(item.body),
+                    body=item.body.decode(),
+                    signature=item.signature,
+                    duplicate=duplicate,
+                    dropped=dropped,
+                    at=self._clock.now(),
+                )
+            )
