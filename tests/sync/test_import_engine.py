@@ -264,3 +264,106 @@ def test_a_channel_serving_the_same_page_forever_is_stopped(account: ChannelAcco
         imports.execute(run, RepeatingSource(MESSY))
     run.refresh_from_db()
     assert run.pages_done == 1
+
+
+# --- classify while fetching, pages stored in groups -----------------------------------------
+
+
+def test_skipped_units_are_sorted_as_their_page_is_stored_the_rest_after_the_last_page(
+    account: ChannelAccount,
+) -> None:
+    """What one page decides (empty SKU, inactive, no stock) is classified while later pages
+    are still being read; a duplicate may sit on a later page, so nothing else is decided —
+    and nothing is written to listings or the catalogue — before the whole shop is in."""
+    units = [
+        unit("1", "DUP-01"),
+        unit("2", ""),
+        unit("3", "OFF-01", active=False),
+        unit("4", "ZERO-01", stock=0),
+        unit("5", "ONE-01"),
+        unit("6", "dup-01 "),  # page 2: makes unit 1 (page 1) a conflict
+    ]
+    seen_after_page_1: dict[str, str] = {}
+
+    def progress(run) -> None:  # type: ignore[no-untyped-def]
+        if run.pages_done == 1 and not seen_after_page_1:
+            seen_after_page_1.update(run.rows.values_list("external_id", "bucket"))
+            assert not Listing.objects.exists() and not Variant.objects.exists()
+
+    run = imports.start_run(account)
+    imports.execute(run, ListSource(units, per_page=5), progress)
+    assert seen_after_page_1 == {
+        "1": "",  # could still (and will) collide
+        "2": Bucket.SKIPPED_EMPTY_SKU,
+        "3": Bucket.SKIPPED_INACTIVE,
+        "4": Bucket.SKIPPED_NO_STOCK,
+        "5": "",
+    }
+    final = dict(run.rows.values_list("external_id", "bucket"))
+    assert final["1"] == final["6"] == Bucket.CONFLICT_DUPLICATE_SKU
+    assert final["5"] == Bucket.NEW_MASTER
+    assert run.rows.get(external_id="3").detail == "Inactive"
+    assert run.rows.get(external_id="1").detail == "6"
+    assert (run.units_fetched, run.units_applied) == (6, 6)
+
+
+class FailingSource(ListSource):
+    """Pages are served at once, from threads; from ``fail_from`` on the channel errs."""
+
+    def __init__(self, units: list[ChannelUnit], per_page: int, fail_from: int) -> None:
+        super().__init__(units, per_page)
+        self.fail_from = fail_from
+
+    def page(self, number: int) -> UnitPage:
+        if number >= self.fail_from:
+            raise ConnectionError(f"page {number} failed")
+        return super().page(number)
+
+
+def test_pages_come_in_order_grouped_and_a_failure_keeps_every_page_before_it() -> None:
+    units = [unit(str(i), f"SKU-{i}") for i in range(40)]
+    source = FailingSource(units, per_page=2, fail_from=15)
+    groups = imports.page_groups(source, start=1, ahead=4, most=3)
+    seen: list[list[int]] = []
+    with pytest.raises(ConnectionError):
+        for group in groups:
+            seen.append([page.number for page in group])
+    assert [number for group in seen for number in group] == list(range(1, 15))
+    assert all(1 <= len(group) <= 3 for group in seen)
+    assert source.closed
+
+
+def test_pages_stored_together_resume_after_the_last_stored_page(account: ChannelAccount) -> None:
+    units = [unit(str(i), f"SKU-{i}", stock=i % 3) for i in range(30)]  # a third without stock
+    run = imports.start_run(account)
+    with pytest.raises(ConnectionError):
+        imports.execute(run, FailingSource(units, per_page=2, fail_from=9))
+    run.refresh_from_db()
+    assert run.pages_done == 8 and run.units_fetched == 16 == run.rows.count()
+    assert run.state == RunState.FETCHING and not run.counts
+    imports.execute(run, ListSource(units, per_page=2))
+    assert run.counts["skipped_no_stock"] == 10 and run.counts["new_master"] == 20
+    assert run.units_fetched == 30 and run.units_applied == 30
+    assert not run.rows.filter(applied=False).exists()
+
+
+def test_a_preview_stores_every_bucket_and_no_row_is_applied(account: ChannelAccount) -> None:
+    run = run_import(account, MESSY, mode=RunMode.PREVIEW)
+    assert not run.rows.filter(bucket="").exists()
+    assert not run.rows.filter(applied=True).exists() and run.units_applied == 0
+
+
+def test_a_linked_listing_is_due_a_push_and_an_unlinked_one_keeps_its_push_state(
+    account: ChannelAccount,
+) -> None:
+    run_import(account, MESSY)
+    listing = Listing.objects.get(external_id="1")
+    assert (listing.needs_push, listing.dirty_version) == (True, 1)
+    Listing.objects.filter(external_id__in=["1", "6"]).update(needs_push=False, dirty_version=5)
+    again = [unit("1", "KMJ-01"), unit("6", "DUP-01", stock=0)]  # 6 is now out of stock
+    run_import(account, again)
+    linked, unlinked = Listing.objects.get(external_id="1"), Listing.objects.get(external_id="6")
+    assert (linked.needs_push, linked.dirty_version) == (True, 6)
+    assert (unlinked.needs_push, unlinked.dirty_version) == (False, 5)
+    assert (unlinked.variant, unlinked.unlinked_reason) == (None, Bucket.SKIPPED_NO_STOCK)
+    assert unlinked.stock == 0

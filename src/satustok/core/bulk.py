@@ -3,14 +3,19 @@
 Django's ``bulk_update`` builds one ``CASE WHEN`` per field and row and resolves each as an
 expression; for the thousands of rows an import writes that costs ~20× more than the SQL
 itself. :func:`update_rows` sends one plain parameterised ``UPDATE … WHERE pk = %s`` through
-``executemany`` instead (a tight C loop on SQLite, a pipeline on psycopg 3).
+``executemany`` instead (a tight C loop on SQLite, a pipeline on psycopg 3). :func:`update_values`
+and :func:`insert_rows` do the same from plain values, with no model instances at all, and
+:func:`insert_returning` inserts plain values and hands back the new primary keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import connection, models
+
+IN_CHUNK = 500  # values per ``IN (…)``: under SQLite's oldest variable limit (999)
 
 
 def update_rows(
@@ -19,14 +24,8 @@ def update_rows(
     """Save ``fields`` of every object in ``objects`` (all of ``model``, all with a pk)."""
     if not objects:
         return
-    meta = model._meta
-    columns = [field for name in fields if isinstance(field := meta.get_field(name), models.Field)]
-    if len(columns) != len(fields):
-        raise ValueError(f"not all of {fields} are concrete fields of {meta.label}")
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(str(column.column))} = %s" for column in columns)
-    table, key = quote(meta.db_table), quote(str(meta.pk.column))  # type: ignore[union-attr]
-    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"
+    columns = _concrete(model, fields)
+    sql = _update_sql(model, columns, ())
     params = [
         [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
         + [obj.pk]
@@ -36,38 +35,165 @@ def update_rows(
         cursor.executemany(sql, params)
 
 
+def update_values(
+    model: type[models.Model],
+    fields: Sequence[str],
+    values: Sequence[Sequence[object]],
+    *,
+    increment: Sequence[str] = (),
+) -> None:
+    """``UPDATE … SET`` ``fields`` ``WHERE pk = %s`` for each row of plain values: the fields'
+    values in ``fields`` order, then the primary key. Columns named in ``increment`` go up by
+    one in the same statement (read and written by the database, so no concurrent bump is
+    lost). Values are passed as they are, except datetimes (see :func:`insert_rows`)."""
+    if not values:
+        return
+    columns = _concrete(model, fields)
+    sql = _update_sql(model, columns, _concrete(model, increment))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, _prepared(columns, values))  # type: ignore[arg-type]
+
+
 def insert_rows(
     model: type[models.Model],
     fields: Sequence[str],
     values: Sequence[Sequence[object]],
     *,
     ignore_conflicts: bool = False,
-) -> None:
+) -> int:
     """INSERT many rows of plain values (in ``fields`` order) through ``executemany``: no model
     instances, no per-row SQL compilation — for the thousands of rows an import writes, where
     ``bulk_create`` spends most of its time building objects. Every NOT NULL column must be
     given (Django's defaults are Python-side). Callers that need the new ids read them back by a
-    natural key."""
+    natural key, or use :func:`insert_returning`. Returns the number of rows inserted (rows a
+    conflict skipped do not count), or -1 if the driver cannot tell."""
     if not values:
-        return
-    meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(str(column.column)) for column in columns)  # type: ignore[union-attr]
-    holes = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({holes})"
+        return 0
+    columns = _concrete(model, fields)
+    sql = _insert_sql(model, columns, 1)
     if ignore_conflicts:  # SQLite 3.24+ and PostgreSQL 9.5+ both speak this
         sql += " ON CONFLICT DO NOTHING"
-    dates = [i for i, column in enumerate(columns) if isinstance(column, models.DateTimeField)]
-    rows = [_with_dates_prepared(row, dates) for row in values] if dates else values
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)  # type: ignore[arg-type]
+        cursor.executemany(sql, _prepared(columns, values))  # type: ignore[arg-type]
+        count = cursor.rowcount
+    return count if isinstance(count, int) and count >= 0 else -1
 
 
-def _with_dates_prepared(row: Sequence[object], dates: list[int]) -> list[object]:
-    # Only dates need the backend's own form (SQLite keeps them as text); the rest go as they are.
-    prepared = list(row)
-    for index in dates:
-        if prepared[index] is not None:
-            prepared[index] = connection.ops.adapt_datetimefield_value(prepared[index])  # type: ignore[arg-type]
-    return prepared
+def insert_returning(
+    model: type[models.Model], fields: Sequence[str], values: Sequence[Sequence[object]]
+) -> list[int]:
+    """INSERT rows of plain values and return their new primary keys, in the rows' order:
+    multi-row ``INSERT … RETURNING`` statements sized to the backend's parameter limit (what
+    ``bulk_create`` does, without building and compiling a model instance per row)."""
+    if not values:
+        return []
+    columns = _concrete(model, fields)
+    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover - old SQLite
+        objects = [model(**dict(zip(_attnames(columns), row, strict=True))) for row in values]
+        return [obj.pk for obj in model._default_manager.bulk_create(objects)]
+    rows = _prepared(columns, values)
+    size = max(1, connection.ops.bulk_batch_size(columns, rows))  # type: ignore[arg-type]
+    pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            sql = f"{_insert_sql(model, columns, len(chunk))} RETURNING {pk}"
+            params: list[Any] = [value for row in chunk for value in row]
+            cursor.execute(sql, params)
+            ids.extend(row[0] for row in cursor.fetchall())
+    if len(ids) != len(values):  # pragma: no cover - a backend that answered otherwise
+        raise RuntimeError(f"{model._meta.label}: inserted {len(values)}, got {len(ids)} ids")
+    return ids
+
+
+def select_in(
+    model: type[models.Model],
+    fields: Sequence[str],
+    field: str,
+    values: Sequence[object],
+    *,
+    equal: Mapping[str, object] | None = None,
+) -> list[tuple[Any, ...]]:
+    """``SELECT fields … WHERE field IN values`` (and ``name = value`` for each of ``equal``), as
+    plain tuples straight from the driver (no converters: for text and number columns), in
+    ``IN`` lists of at most :data:`IN_CHUNK` values. For the thousands of keys an import looks
+    up, where the ORM resolves every value of an ``__in`` lookup on its own."""
+    equal = equal or {}
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(str(column.column)) for column in _concrete(model, fields))
+    tests = [f"{quote(str(column.column))} = %s" for column in _concrete(model, list(equal))]
+    key = quote(str(_concrete(model, [field])[0].column))
+    found: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            where = " AND ".join([*tests, f"{key} IN ({', '.join(['%s'] * len(chunk))})"])
+            sql = f"SELECT {names} FROM {table} WHERE {where}"
+            params: list[Any] = [*equal.values(), *chunk]
+            cursor.execute(sql, params)
+            found.extend(cursor.fetchall())
+    return found
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _concrete(model: type[models.Model], fields: Sequence[str]) -> list[models.Field]:  # type: ignore[type-arg]
+    meta = model._meta
+    columns = [field for name in fields if isinstance(field := meta.get_field(name), models.Field)]
+    if len(columns) != len(fields):
+        raise ValueError(f"not all of {fields} are concrete fields of {meta.label}")
+    return columns
+
+
+def _attnames(columns: Sequence[models.Field]) -> list[str]:  # type: ignore[type-arg]
+    return [str(column.attname) for column in columns]
+
+
+def _update_sql(
+    model: type[models.Model],
+    columns: Sequence[models.Field],  # type: ignore[type-arg]
+    increment: Sequence[models.Field],  # type: ignore[type-arg]
+) -> str:
+    assignments = [f"{quote(str(column.column))} = %s" for column in columns]
+    assignments += [f"{(name := quote(str(column.column)))} = {name} + 1" for column in increment]
+    table, key = quote(model._meta.db_table), quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+    return f"UPDATE {table} SET {', '.join(assignments)} WHERE {key} = %s"
+
+
+def _insert_sql(
+    model: type[models.Model],
+    columns: Sequence[models.Field],  # type: ignore[type-arg]
+    rows: int,
+) -> str:
+    names = ", ".join(quote(str(column.column)) for column in columns)
+    holes = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {', '.join([holes] * rows)}"
+
+
+def _prepared(
+    columns: Sequence[models.Field],  # type: ignore[type-arg]
+    values: Sequence[Sequence[object]],
+) -> Sequence[Sequence[object]]:
+    """Only dates need the backend's own form (SQLite keeps them as text); the rest go as they
+    are."""
+    dates = [i for i, column in enumerate(columns) if isinstance(column, models.DateTimeField)]
+    if not dates:
+        return values
+    adapt = connection.ops.adapt_datetimefield_value
+    last: object = None  # the last value adapted (rows mostly share one), and its adapted form
+    last_adapted: object = None
+    rows = []
+    for row in values:
+        prepared = list(row)
+        for index in dates:
+            value = prepared[index]
+            if value is None:
+                continue
+            if value is not last:
+                last, last_adapted = value, adapt(value)  # type: ignore[arg-type]
+            prepared[index] = last_adapted
+        rows.append(prepared)
+    return rows

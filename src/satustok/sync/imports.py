@@ -2,26 +2,35 @@
 
 The run is a fixed sequence of small steps, each resumable on its own:
 
-1. **fetch** — read the channel page by page into staging rows; each page is written with the
-   run's ``pages_done`` in one transaction, so a crash resumes from the last finished page and a
-   page read twice changes nothing (rows are unique per run and external id).
-2. **classify** — sort every row into one bucket. It needs the whole shop (a duplicate SKU may
-   sit on the last page), which is why it comes after fetching and before any write.
+1. **fetch** — read the channel page by page into staging rows; pages are written with the
+   run's ``pages_done`` in one transaction (the pages that have arrived meanwhile together), so
+   a crash resumes from the last finished page and a page read twice changes nothing (rows are
+   unique per run and external id). A unit with an empty SKU, inactive or without stock is
+   skipped whatever the other pages hold: its row is stored with its bucket at once.
+2. **classify** — give every other row its bucket. It needs the whole shop (a duplicate SKU may
+   sit on the last page), which is why it comes after fetching and before any write to the
+   catalogue or the listings. Buckets and counts are written in one transaction; counts mark
+   the run as classified.
 3. **apply** (imports only, never previews) — create masters, link listings, write baseline
    stock, in batches; each row is marked applied in the same transaction as its writes.
 
 Re-running an import is safe: listings are upserted by (account, external id), masters are
 found by SKU key, and a SKU already in the catalogue links instead of being created again.
+
+Rows are read as plain values (``values_list``) and written with ``core.bulk``'s
+``executemany`` statements: building a model instance per row cost more than the SQL.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import defaultdict, deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from satustok.catalog.models import MasterProduct, Variant
@@ -29,15 +38,17 @@ from satustok.catalog.sku import sku_key
 from satustok.channels.http.errors import PaginationLoop
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.channels.protocol import CatalogSource, ChannelUnit, UnitPage
-from satustok.core.bulk import insert_rows, update_rows
+from satustok.core.bulk import IN_CHUNK, insert_returning, insert_rows, select_in, update_values
 from satustok.inventory import stock
 from satustok.inventory.models import MovementReason
 from satustok.sync.models import IMPORTED_BUCKETS, Bucket, ImportRow, ImportRun, RunMode, RunState
 
 log = logging.getLogger(__name__)
 
-APPLY_BATCH = 500
+APPLY_BATCH = 2_000  # rows per apply transaction
 PAGES_AHEAD = 4  # pages read concurrently: hides latency, the rate budget still paces calls
+PAGES_PER_WRITE = 8  # pages already read are stored together, in one transaction
+SKIPPED_BUCKETS = (Bucket.SKIPPED_EMPTY_SKU, Bucket.SKIPPED_INACTIVE, Bucket.SKIPPED_NO_STOCK)
 Progress = Callable[[ImportRun], None]
 
 
@@ -80,41 +91,118 @@ def _set_state(run: ImportRun, state: str, **fields: object) -> None:
     run.save(update_fields=["state", "updated_at", *fields])
 
 
+class _Row:
+    """One unit as the import handles it: a staging row's values, or a fetched unit's."""
+
+    __slots__ = (
+        "bucket",
+        "external_id",
+        "family_name",
+        "id",
+        "key",
+        "master_available",
+        "name",
+        "parent_external_id",
+        "price",
+        "sku",
+        "status_label",
+        "stock",
+        "variant_id",
+    )
+
+    def __init__(
+        self,
+        pk: int | None,  # the staging row's id (None for a unit not stored yet)
+        external_id: str,
+        parent_external_id: str,
+        sku: str,
+        name: str,
+        family_name: str,
+        status_label: str,
+        stock: int,
+        price: int,
+        bucket: str,
+        variant_id: int | None,
+    ) -> None:
+        self.id, self.external_id, self.parent_external_id = pk, external_id, parent_external_id
+        self.sku, self.key, self.name, self.family_name = sku, sku_key(sku), name, family_name
+        self.status_label, self.stock, self.price = status_label, stock, price
+        self.bucket, self.variant_id = bucket, variant_id
+        self.master_available: int | None = None
+
+
 # --- 1. fetch ---------------------------------------------------------------------------
 
 
 def fetch(run: ImportRun, source: CatalogSource, progress: Progress = _no_progress) -> None:
+    groups = page_groups(source, start=run.pages_done + 1)
     try:
-        for page in pages_in_order(source, start=run.pages_done + 1):
-            _store_page(run, page.number, page.units)
+        for pages in groups:
+            _store_pages(run, pages)
             progress(run)
     finally:
-        source.close()
+        groups.close()  # closes the source
 
 
-def pages_in_order(
-    source: CatalogSource, start: int, ahead: int = PAGES_AHEAD
-) -> Iterator[UnitPage]:
+def page_groups(
+    source: CatalogSource, start: int, ahead: int = PAGES_AHEAD, most: int = PAGES_PER_WRITE
+) -> Generator[list[UnitPage], None, None]:
     """Pages ``start``, ``start + 1``, … until an empty one, read ``ahead`` at a time so the
     channel's latency overlaps (the client's rate budget still paces every call), yielded in
-    order so that ``pages_done`` stays a true resume point."""
-    first = source.page(start)  # here, not in the pool: it fetches (and stores) the token
-    if not first.units:
-        return
-    yield first
-    with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="import-page") as pool:
-        pending = deque(pool.submit(source.page, n) for n in range(start + 1, start + 1 + ahead))
-        next_number, previous_ids = start + 1 + ahead, _refuse_repeated_page(first, None)
-        while pending:
-            page = pending.popleft().result()
-            if not page.units:
-                for later in pending:
-                    later.cancel()
-                return
-            previous_ids = _refuse_repeated_page(page, previous_ids)
-            yield page
-            pending.append(pool.submit(source.page, next_number))
-            next_number += 1
+    order so that ``pages_done`` stays a true resume point. Each group is the next page and
+    whichever pages after it have already arrived (``most`` at most): while one group is
+    written, the next pages are read, and the slower the writing, the fewer the writes. A page
+    that failed is never taken along: it ends a group and raises as the next one's first.
+
+    The source is closed when the generator ends, however it ends.
+    """
+    pool: ThreadPoolExecutor | None = None
+    pending: deque[Future[UnitPage]] = deque()
+    try:
+        first = source.page(start)  # here, not in the pool: it fetches (and stores) the token
+        if not first.units:
+            return
+        yield [first]
+        previous_ids = _refuse_repeated_page(first, None)
+        pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="import-page")
+        pending.extend(pool.submit(source.page, n) for n in range(start + 1, start + 1 + ahead))
+        next_number, ended = start + 1 + ahead, False
+        while not ended:
+            group: list[UnitPage] = []
+            try:
+                while len(group) < most and (not group or _arrived(pending[0])):
+                    page = pending.popleft().result()
+                    if not page.units:
+                        ended = True
+                        break
+                    previous_ids = _refuse_repeated_page(page, previous_ids)
+                    group.append(page)
+                    pending.append(pool.submit(source.page, next_number))
+                    next_number += 1
+            except Exception:
+                if group:  # the pages before the bad one are good: keep them
+                    yield group
+                raise
+            if group:
+                yield group
+    finally:
+        _close_source(source, pool, pending)
+
+
+def _arrived(future: Future[UnitPage]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+def _close_source(
+    source: CatalogSource, pool: ThreadPoolExecutor | None, reads: Iterable[Future[UnitPage]]
+) -> None:
+    """Close the source once no read is under way: reads past the end that have not started
+    are cancelled, those under way (at most ``ahead`` - 1) are waited for."""
+    for read in reads:
+        read.cancel()
+    if pool is not None:
+        pool.shutdown(wait=True)
+    source.close()
 
 
 def _refuse_repeated_page(page: UnitPage, previous_ids: frozenset[str] | None) -> frozenset[str]:
@@ -142,17 +230,23 @@ STAGING_FIELDS = [
 ]
 
 
-def _store_page(run: ImportRun, number: int, units: Sequence[ChannelUnit]) -> None:
-    rows = [_staging_values(run, number, unit) for unit in units]
+def _store_pages(run: ImportRun, pages: Sequence[UnitPage]) -> None:
+    rows = [_staging_values(run, page.number, unit) for page in pages for unit in page.units]
     with transaction.atomic():
         # ignore_conflicts: a page re-read after a crash must not duplicate its rows.
-        insert_rows(ImportRow, STAGING_FIELDS, rows, ignore_conflicts=True)
-        run.pages_done = number
-        run.units_fetched = run.rows.count()
+        inserted = insert_rows(ImportRow, STAGING_FIELDS, rows, ignore_conflicts=True)
+        run.pages_done = pages[-1].number
+        if inserted == len(rows):
+            run.units_fetched += inserted
+        else:  # a unit seen on an earlier page (the shop changed meanwhile), or a driver that
+            run.units_fetched = run.rows.count()  # could not tell: count
         run.save(update_fields=["pages_done", "units_fetched", "updated_at"])
 
 
 def _staging_values(run: ImportRun, page: int, unit: ChannelUnit) -> tuple[object, ...]:
+    # A unit with an empty SKU, inactive or without stock is skipped whatever the other pages
+    # hold: its bucket is written now, and classify only sorts the rest.
+    skip = _skip_reason(unit.sku, unit.is_active, unit.stock)
     return (
         run.pk,
         page,
@@ -165,8 +259,8 @@ def _staging_values(run: ImportRun, page: int, unit: ChannelUnit) -> tuple[objec
         unit.is_active,
         unit.stock,
         unit.price,
-        "",
-        "",
+        skip or "",
+        unit.status_label if skip == Bucket.SKIPPED_INACTIVE else "",
         False,
     )
 
@@ -177,75 +271,95 @@ def _staging_values(run: ImportRun, page: int, unit: ChannelUnit) -> tuple[objec
 def classify(run: ImportRun) -> None:
     """Give every row its bucket. Order of the tests matters and is the founding document's:
     an empty SKU, an inactive product or no stock skip a unit before duplicates are looked for,
-    so an inactive twin does not block its active sibling."""
-    rows = list(run.rows.all())
-    candidates = [row for row in rows if _skip_reason(row) is None]
-    duplicates = _duplicate_groups(candidates)
-    existing = _existing_variants({sku_key(row.sku) for row in candidates})
-    for row in rows:
-        row.bucket, row.detail = _bucket_for(row, duplicates, existing)
-        row.variant_id = existing.get(sku_key(row.sku)) if row.bucket == Bucket.LINKED else None
-    update_rows(ImportRow, rows, ["bucket", "detail", "variant"])
-    run.counts = bucket_counts(rows)
-    run.save(update_fields=["counts", "updated_at"])
+    so an inactive twin does not block its active sibling. Skipped rows got their bucket when
+    their page was stored; the others are sorted here, once the whole shop is in."""
+    open_rows = run.rows.exclude(bucket__in=SKIPPED_BUCKETS)
+    skipped: list[tuple[int, str, str]] = []  # rows stored before buckets were set on fetch
+    candidates: list[tuple[int, str, str]] = []  # (id, external id, SKU key)
+    values = open_rows.values_list("id", "external_id", "sku", "is_active", "stock", "status_label")
+    for row_id, external_id, sku, is_active, units, status_label in values.iterator(2_000):
+        skip = _skip_reason(sku, is_active, units)
+        if skip is None:
+            candidates.append((row_id, external_id, sku_key(sku)))
+        else:
+            detail = status_label if skip == Bucket.SKIPPED_INACTIVE else ""
+            skipped.append((row_id, skip, detail))
+    duplicates = _duplicate_groups((external_id, key) for _id, external_id, key in candidates)
+    existing = _existing_variants({key for _id, _eid, key in candidates if key not in duplicates})
+    changed: list[tuple[object, ...]] = [(skip, reason, None, pk) for pk, skip, reason in skipped]
+    for row_id, external_id, key in candidates:
+        if key in duplicates:
+            others = [other for other in duplicates[key] if other != external_id]
+            changed.append((Bucket.CONFLICT_DUPLICATE_SKU, ", ".join(others)[:255], None, row_id))
+        elif key in existing:
+            changed.append((Bucket.LINKED, "", existing[key], row_id))
+    with transaction.atomic():
+        # Every candidate is a new master unless said otherwise: one statement for most rows.
+        open_rows.update(bucket=Bucket.NEW_MASTER, detail="", variant=None)
+        update_values(ImportRow, ["bucket", "detail", "variant"], changed)
+        run.counts = bucket_counts(run)
+        run.save(update_fields=["counts", "updated_at"])
 
 
-def _skip_reason(row: ImportRow) -> Bucket | None:
-    if not sku_key(row.sku):
+def _skip_reason(sku: str, is_active: bool, units: int) -> Bucket | None:
+    if not sku_key(sku):
         return Bucket.SKIPPED_EMPTY_SKU
-    if not row.is_active:
+    if not is_active:
         return Bucket.SKIPPED_INACTIVE
-    if row.stock <= 0:
+    if units <= 0:
         return Bucket.SKIPPED_NO_STOCK
     return None
 
 
-def _duplicate_groups(rows: Iterable[ImportRow]) -> dict[str, list[str]]:
+def _duplicate_groups(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """SKU key → the external ids sharing it, for keys held by more than one row."""
     by_key: dict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        by_key[sku_key(row.sku)].append(row.external_id)
+    for external_id, key in rows:
+        by_key[key].append(external_id)
     return {key: ids for key, ids in by_key.items() if len(ids) > 1}
 
 
+def _chunks(items: Sequence[object], size: int = IN_CHUNK) -> Iterator[Sequence[object]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _existing_variants(keys: set[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    key_list = sorted(keys)
-    for start in range(0, len(key_list), APPLY_BATCH):  # stay under SQLite's variable limit
-        chunk = key_list[start : start + APPLY_BATCH]
-        found.update(Variant.objects.filter(sku_key__in=chunk).values_list("sku_key", "id"))
-    return found
+    return dict(select_in(Variant, ["sku_key", "id"], "sku_key", sorted(keys)))
 
 
-def _bucket_for(
-    row: ImportRow, duplicates: dict[str, list[str]], existing: dict[str, int]
-) -> tuple[Bucket, str]:
-    skip = _skip_reason(row)
-    if skip is not None:
-        return skip, row.status_label if skip == Bucket.SKIPPED_INACTIVE else ""
-    key = sku_key(row.sku)
-    if key in duplicates:
-        others = [other for other in duplicates[key] if other != row.external_id]
-        return Bucket.CONFLICT_DUPLICATE_SKU, ", ".join(others)[:255]
-    return (Bucket.LINKED if key in existing else Bucket.NEW_MASTER), ""
-
-
-def bucket_counts(rows: Iterable[ImportRow]) -> dict[str, int]:
-    counted = Counter(row.bucket for row in rows)
+def bucket_counts(run: ImportRun) -> dict[str, int]:
+    counted = dict(run.rows.values_list("bucket").annotate(n=Count("id")).order_by())
     return {bucket.value: counted.get(bucket.value, 0) for bucket in Bucket}
 
 
 # --- 3. apply ---------------------------------------------------------------------------
 
+ROW_FIELDS = (
+    "id",
+    "external_id",
+    "parent_external_id",
+    "sku",
+    "name",
+    "family_name",
+    "status_label",
+    "stock",
+    "price",
+    "bucket",
+    "variant_id",
+)
+
 
 def apply(run: ImportRun, progress: Progress = _no_progress) -> None:
     families = _known_family_products(run)
-    while batch := list(run.rows.filter(applied=False).order_by("id")[:APPLY_BATCH]):
+    pending = run.rows.filter(applied=False).order_by("id")
+    while batch := [_Row(*values) for values in pending.values_list(*ROW_FIELDS)[:APPLY_BATCH]]:
         with transaction.atomic():
             _apply_batch(run, batch, families)
         progress(run)
-    run.mismatches = sum(
-        1 for row in run.rows.filter(bucket=Bucket.LINKED) if row.has_stock_mismatch
-    )
+    run.mismatches = run.rows.filter(
+        ~Q(master_available=F("stock")), bucket=Bucket.LINKED, master_available__isnull=False
+    ).count()
     run.save(update_fields=["mismatches", "updated_at"])
 
 
@@ -259,96 +373,84 @@ def _known_family_products(run: ImportRun) -> dict[str, int]:
     return families
 
 
-def _apply_batch(run: ImportRun, rows: list[ImportRow], families: dict[str, int]) -> None:
+def _apply_batch(run: ImportRun, rows: list[_Row], families: dict[str, int]) -> None:
     warehouse_id = run.account.warehouse_id
-    _link_skus_created_meanwhile(rows)
-    _create_master_variants(run, [r for r in rows if r.bucket == Bucket.NEW_MASTER], families)
+    switched = _link_skus_created_meanwhile(rows)
+    new = [row for row in rows if row.bucket == Bucket.NEW_MASTER]
+    _create_master_variants(run, new, families)
     linked = [row for row in rows if row.bucket == Bucket.LINKED]
-    available = stock.available_many(warehouse_id, [row.variant_id for row in linked])
+    available: dict[int, int] = {}
+    for chunk in _chunks([row.variant_id for row in linked]):
+        available.update(stock.available_many(warehouse_id, chunk))  # type: ignore[arg-type]
     for row in linked:
         row.master_available = available.get(row.variant_id or 0, 0)
-    for row in rows:
-        row.applied = True
     _upsert_listings(run.account, rows)
-    update_rows(ImportRow, rows, ["bucket", "variant", "master_available", "applied"])
-    run.units_applied = run.rows.filter(applied=True).count()
+    # Only what apply learnt is written per row; "applied" is one statement for the batch
+    # (the batch is every unapplied row up to its last id).
+    update_values(ImportRow, ["variant"], [(row.variant_id, row.id) for row in new])
+    update_values(
+        ImportRow,
+        ["bucket", "variant", "master_available"],
+        [(row.bucket, row.variant_id, row.master_available, row.id) for row in linked],
+    )
+    run.rows.filter(applied=False, id__lte=rows[-1].id).update(applied=True)
+    run.units_applied += len(rows)
     run.save(update_fields=["units_applied", "updated_at"])
+    if switched:
+        log.info("import %s: %s new SKUs were created meanwhile, linked", run.pk, switched)
 
 
-def _link_skus_created_meanwhile(rows: list[ImportRow]) -> None:
+def _link_skus_created_meanwhile(rows: list[_Row]) -> int:
     """Another import (another shop) may have created one of our new SKUs since classify:
     link to it rather than fail on the unique SKU key."""
-    new = {sku_key(row.sku): row for row in rows if row.bucket == Bucket.NEW_MASTER}
-    for key, variant_id in _existing_variants(set(new)).items():
+    new = {row.key: row for row in rows if row.bucket == Bucket.NEW_MASTER}
+    found = _existing_variants(set(new))
+    for key, variant_id in found.items():
         new[key].bucket, new[key].variant_id = Bucket.LINKED, variant_id
+    return len(found)
 
 
-def _create_master_variants(
-    run: ImportRun, rows: list[ImportRow], families: dict[str, int]
-) -> None:
-    _create_family_products(rows, families)
+def _create_master_variants(run: ImportRun, rows: list[_Row], families: dict[str, int]) -> None:
+    if not rows:
+        return
     now = timezone.now()
-    insert_rows(
+    _create_family_products(rows, families, now)
+    ids = insert_returning(
         Variant,
         ["product", "sku", "sku_key", "name", "created_at"],
         [
-            (_product_for(row, families), row.sku.strip(), sku_key(row.sku), row.name[:255], now)
+            (families[_family_key(row)], row.sku.strip(), row.key, row.name[:255], now)
             for row in rows
         ],
     )
-    ids = _existing_variants({sku_key(row.sku) for row in rows})
-    for row in rows:
-        row.variant_id = ids[sku_key(row.sku)]
+    for row, variant_id in zip(rows, ids, strict=True):
+        row.variant_id = variant_id
     stock.record_baselines(
         run.account.warehouse_id,
-        [(ids[sku_key(row.sku)], row.stock) for row in rows],
+        [(variant_id, row.stock) for row, variant_id in zip(rows, ids, strict=True)],
         reason=MovementReason.IMPORT_BASELINE,
         reference=f"import:{run.pk}",
     )
 
 
-def _create_family_products(rows: list[ImportRow], families: dict[str, int]) -> None:
+def _create_family_products(rows: list[_Row], families: dict[str, int], now: datetime) -> None:
     """One master product per variant family not seen yet, and one per single product."""
-    needing = {}
+    needing: dict[str, str] = {}
     for row in rows:
         family = _family_key(row)
         if family not in families and family not in needing:
-            needing[family] = MasterProduct(name=(row.family_name or row.name)[:255])
-    MasterProduct.objects.bulk_create(list(needing.values()))
-    families.update({family: product.pk for family, product in needing.items()})
+            needing[family] = (row.family_name or row.name)[:255]
+    ids = insert_returning(
+        MasterProduct,
+        ["name", "created_at", "updated_at"],
+        [(name, now, now) for name in needing.values()],
+    )
+    families.update(zip(needing, ids, strict=True))
 
 
-def _family_key(row: ImportRow) -> str:
+def _family_key(row: _Row) -> str:
     # A unit without a family is a family of one; the prefix keeps the two id spaces apart.
     return row.parent_external_id or f"unit:{row.external_id}"
-
-
-def _product_for(row: ImportRow, families: dict[str, int]) -> int:
-    return families[_family_key(row)]
-
-
-def _upsert_listings(account: ChannelAccount, rows: list[ImportRow]) -> None:
-    existing = {
-        listing.external_id: listing
-        for listing in account.listings.filter(external_id__in=[row.external_id for row in rows])
-    }
-    now = timezone.now()
-    created: list[Listing] = []
-    updated: list[Listing] = []
-    for row in rows:
-        listing = existing.get(row.external_id) or Listing(
-            account=account, external_id=row.external_id
-        )
-        _copy_row(listing, row, now)
-        (updated if listing.pk else created).append(listing)
-    insert_rows(
-        Listing, NEW_LISTING_FIELDS, [_values(listing, NEW_LISTING_FIELDS) for listing in created]
-    )
-    update_rows(Listing, updated, LISTING_FIELDS)
-
-
-def _values(listing: Listing, fields: list[str]) -> tuple[object, ...]:
-    return tuple(getattr(listing, Listing._meta.get_field(name).attname) for name in fields)  # type: ignore[union-attr]
 
 
 # A new listing: what the import sets, and the push bookkeeping at its initial values.
@@ -362,37 +464,62 @@ NEW_LISTING_FIELDS_EXTRA = [
     "last_pushed_at",
     "push_retry_at",
 ]
-LISTING_FIELDS = [
-    "parent_external_id",
-    "sku",
-    "name",
-    "status",
-    "stock",
-    "price",
-    "variant",
-    "link_method",
-    "unlinked_reason",
-    "last_seen_at",
-    "needs_push",
-    "dirty_version",
-]
+# What the channel says: written on every import, whatever the link.
+CHANNEL_FIELDS = ["parent_external_id", "sku", "name", "status", "stock", "price", "last_seen_at"]
+LINK_FIELDS = ["variant", "link_method", "unlinked_reason"]
+LISTING_FIELDS = CHANNEL_FIELDS + LINK_FIELDS + ["needs_push", "dirty_version"]
 NEW_LISTING_FIELDS = NEW_LISTING_FIELDS_EXTRA + LISTING_FIELDS
 
 
-def _copy_row(listing: Listing, row: ImportRow, now) -> None:  # type: ignore[no-untyped-def]
-    listing.parent_external_id = row.parent_external_id
-    listing.sku, listing.name, listing.status = row.sku, row.name, row.status_label
-    listing.stock, listing.price, listing.last_seen_at = row.stock, row.price, now
-    if listing.link_method == LinkMethod.MANUAL:
-        return  # the seller's own link wins over any later import
-    if row.bucket in IMPORTED_BUCKETS:
-        listing.variant_id, listing.link_method, listing.unlinked_reason = (
-            row.variant_id,
-            LinkMethod.AUTO_SKU,
-            "",
+def _upsert_listings(account: ChannelAccount, rows: Sequence[_Row]) -> None:
+    """Upsert one listing per row. The channel's fields are always written; the link follows
+    the bucket — imported rows link by SKU and are due a push (level-triggered: a listing just
+    linked must show the master stock), others are unlinked with the bucket as the reason —
+    except that the seller's own (manual) link wins over any import."""
+    now = timezone.now()
+    existing = {
+        external_id: (pk, method)
+        for pk, external_id, method in select_in(
+            Listing,
+            ["id", "external_id", "link_method"],
+            "external_id",
+            [row.external_id for row in rows],
+            equal={"account": account.pk},
         )
-        # A listing just linked must show the master stock: level-triggered, it is due a push.
-        listing.needs_push, listing.dirty_version = True, listing.dirty_version + 1
-    else:
-        listing.variant_id, listing.link_method = None, LinkMethod.UNLINKED
-        listing.unlinked_reason = row.bucket
+    }
+    created: list[tuple[object, ...]] = []
+    linked: list[tuple[object, ...]] = []
+    unlinked: list[tuple[object, ...]] = []
+    manual: list[tuple[object, ...]] = []
+    for row in rows:
+        channel = (
+            row.parent_external_id,
+            row.sku,
+            row.name,
+            row.status_label,
+            row.stock,
+            row.price,
+            now,
+        )
+        imported = row.bucket in IMPORTED_BUCKETS
+        link = (
+            (row.variant_id, LinkMethod.AUTO_SKU, "")
+            if imported
+            else (None, LinkMethod.UNLINKED, row.bucket)
+        )
+        found = existing.get(row.external_id)
+        if found is None:
+            bookkeeping = (account.pk, row.external_id, "", False, 0, None, None, None)
+            created.append((*bookkeeping, *channel, *link, imported, 1 if imported else 0))
+        elif found[1] == LinkMethod.MANUAL:
+            manual.append((*channel, found[0]))
+        elif imported:
+            linked.append((*channel, *link, True, found[0]))
+        else:
+            unlinked.append((*channel, *link, found[0]))
+    insert_rows(Listing, NEW_LISTING_FIELDS, created)
+    update_values(Listing, CHANNEL_FIELDS, manual)
+    update_values(Listing, CHANNEL_FIELDS + LINK_FIELDS, unlinked)
+    update_values(
+        Listing, [*CHANNEL_FIELDS, *LINK_FIELDS, "needs_push"], linked, increment=["dirty_version"]
+    )

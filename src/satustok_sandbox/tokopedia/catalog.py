@@ -41,7 +41,7 @@ def linked_shop(state: SandboxState, shop_id: int, fs_id: int) -> Shop:
 
 def products_by_sku(state: SandboxState, shop_id: int, sku: str) -> list[Product]:
     """Exact, case- and space-sensitive SKU match among a shop's live products."""
-    return [p for p in state.shop_products(shop_id) if p.sku == sku]
+    return [p for p in state.listing(shop_id) if p.sku == sku]
 
 
 def live_product(state: SandboxState, product_id: int) -> Product | None:

@@ -178,9 +178,8 @@ def _page(call: Call, shop: Shop) -> list[Product]:
     if sort not in SORTS:
         raise ApiError("PRD_DLV_008", "sort must between 1 to 10")
     key, reverse = SORTS[sort]
-    products = sorted(
-        call.state.shop_products(shop.shop_id), key=lambda p: key(p, call.state), reverse=reverse
-    )
+    state = call.state
+    products = state.listing(shop.shop_id, sort, lambda p: key(p, state), reverse)
     return products[(page - 1) * per_page : page * per_page]
 
 

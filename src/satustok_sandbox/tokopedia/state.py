@@ -8,11 +8,15 @@ world; ``reset`` in the control API simply builds a new one.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import threading
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any, Self
 
 from satustok_sandbox.tokopedia.seed import (
     Seed,
@@ -26,6 +30,22 @@ from satustok_sandbox.tokopedia.seed import (
 WIB = timezone(timedelta(hours=7), "WIB")
 CANCELLED_STATUSES = frozenset({0, 3, 4, 5, 6, 10, 15})
 UNPAID_STATUSES = frozenset({100, 103, 200})
+
+# Every edit to a product (any field) or to a state's product table takes a fresh number from
+# here; a cached shop listing (``SandboxState.listing``) remembers the number it was built
+# under and is rebuilt when it has moved. One counter for every product of every state: an
+# edit elsewhere only costs a rebuild, never a stale page.
+_EDITS = itertools.count(1)
+_last_edit = [0]
+
+
+def _note_edit() -> None:
+    _last_edit[0] = next(_EDITS)
+
+
+def last_edit() -> int:
+    """The number of the latest edit to any product or product table."""
+    return _last_edit[0]
 
 
 class SandboxClock:
@@ -79,7 +99,10 @@ class Shop:
         return fs_id in self.fs_ids
 
     def default_warehouse(self) -> Warehouse:
-        return next((w for w in self.warehouses if w.is_default), self.warehouses[0])
+        for warehouse in self.warehouses:  # asked for every product shown: no generator
+            if warehouse.is_default:
+                return warehouse
+        return self.warehouses[0]
 
     def warehouse(self, warehouse_id: int) -> Warehouse | None:
         return next((w for w in self.warehouses if w.warehouse_id == warehouse_id), None)
@@ -111,6 +134,13 @@ class Product:
     options: list[str] = field(default_factory=list)
     # True when the stock-0 rule (not the seller) made it inactive; a restock reactivates it.
     auto_inactive: bool = False
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Any field may decide a listing's membership or order (status, shop, sort keys, a
+        # child's stock or price for its parent): every assignment invalidates cached listings.
+        # Lists (children_ids, …) are replaced, never edited in place.
+        object.__setattr__(self, name, value)
+        _last_edit[0] = next(_EDITS)  # _note_edit(), inlined: every field of every product
 
     @property
     def is_parent(self) -> bool:
@@ -175,6 +205,53 @@ class WebhookRegistration:
     secret: str | None
 
 
+class ProductTable(dict[int, Product]):
+    """``SandboxState.products``: a dict that counts adding, replacing and removing products as
+    edits (see ``last_edit``)."""
+
+    def __setitem__(self, key: int, value: Product) -> None:
+        super().__setitem__(key, value)
+        _note_edit()
+
+    def __delitem__(self, key: int) -> None:
+        super().__delitem__(key)
+        _note_edit()
+
+    def __ior__(self, other: Any) -> Self:  # type: ignore[misc,override]
+        result = super().__ior__(other)
+        _note_edit()
+        return result
+
+    def pop(self, key: int, *default: Any) -> Any:
+        try:
+            return super().pop(key, *default)
+        finally:
+            _note_edit()
+
+    def popitem(self) -> tuple[int, Product]:
+        try:
+            return super().popitem()
+        finally:
+            _note_edit()
+
+    def setdefault(self, key: int, default: Any = None) -> Any:
+        try:
+            return super().setdefault(key, default)
+        finally:
+            _note_edit()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        _note_edit()
+
+    def clear(self) -> None:
+        super().clear()
+        _note_edit()
+
+
+ListingKey = Callable[[Product], Any]
+
+
 @dataclass
 class SandboxState:
     """Everything a reset restores."""
@@ -182,13 +259,21 @@ class SandboxState:
     clock: SandboxClock
     apps: dict[int, App]
     shops: dict[int, Shop]
-    products: dict[int, Product]
+    products: dict[int, Product]  # a ProductTable (a plain dict given is wrapped)
     orders: dict[int, Order]
     tokens: dict[str, AccessToken] = field(default_factory=dict)
     webhooks: dict[int, WebhookRegistration] = field(default_factory=dict)
     # (fs_id, shop_id, request_id) -> the first response's data, for stock increment/decrement.
     request_ids: dict[tuple[int, int, str], object] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # (shop_id, order) -> (last_edit() when built, the shop's live products in that order).
+    _listings: dict[tuple[int, Hashable], tuple[int, list[Product]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.products, ProductTable):
+            self.products = ProductTable(self.products)
 
     def now(self) -> float:
         return self.clock.now()
@@ -198,8 +283,30 @@ class SandboxState:
 
     def shop_products(self, shop_id: int) -> list[Product]:
         """Every non-deleted product of a shop (parents and children alike), by id."""
-        found = [p for p in self.products.values() if p.shop_id == shop_id and not p.is_deleted]
-        return sorted(found, key=lambda p: p.product_id)
+        return list(self.listing(shop_id))
+
+    def listing(
+        self,
+        shop_id: int,
+        order: Hashable = None,
+        key: ListingKey | None = None,
+        reverse: bool = False,
+    ) -> list[Product]:
+        """A shop's live products by id, then stably sorted by ``key`` (``reverse`` as
+        ``sorted`` takes it) when given; ``order`` names that ordering for the cache. Built
+        once and kept until any product changes, so paging through a shop costs a slice per
+        page, not a filter and a sort of the whole shop. The list is shared: do not change it."""
+        with self.lock:
+            built_at = last_edit()  # read before building: an edit meanwhile forces a rebuild
+            cached = self._listings.get((shop_id, order))
+            if cached is not None and cached[0] == built_at:
+                return cached[1]
+            found = [p for p in self.products.values() if p.shop_id == shop_id and not p.is_deleted]
+            found.sort(key=lambda p: p.product_id)
+            if key is not None:
+                found.sort(key=key, reverse=reverse)
+            self._listings[(shop_id, order)] = (built_at, found)
+            return found
 
     def next_order_id(self) -> int:
         return max(self.orders, default=910_000_000) + 1
@@ -212,8 +319,12 @@ class SandboxState:
         return self.apps[fs_id].webhook_secret
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1024)  # every product page slugs the same few category names
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return _NOT_SLUG.sub("-", text.lower()).strip("-")
 
 
 def invoice_number(order_id: int, create_time: float) -> str:
