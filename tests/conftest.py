@@ -115,6 +115,32 @@ def sandbox(tokopedia_sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.fixture
+def hub_shopee(tokopedia_sandbox_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The Shopee half of the session sandbox, reset, with the hub's Shopee base URL pointing
+    at it. No shop is authorized until a test approves one."""
+    shopee = tokopedia_sandbox_server.shopee
+    shopee.reset()
+    monkeypatch.setattr(settings, "SHOPEE_API_URL", shopee.base_url)
+    return shopee
+
+
+@pytest.fixture(params=["tokopedia", "shopee"])
+def world(
+    request: pytest.FixtureRequest, fast_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """Each channel's world (``tests/channel_worlds.py``) on the unlimited sandbox: a test
+    taking it runs once per channel."""
+    from channel_worlds import ShopeeWorld, TokopediaWorld
+
+    if request.param == "tokopedia":
+        return TokopediaWorld(fast_sandbox)
+    shopee = fast_sandbox.shopee
+    shopee.reset()
+    monkeypatch.setattr(settings, "SHOPEE_API_URL", shopee.base_url)
+    return ShopeeWorld(shopee)
+
+
+@pytest.fixture
 def fast_sandbox(unlimited_tokopedia_sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The unlimited sandbox (no rate limit), for tests that read whole shops many times."""
     monkeypatch.setattr(

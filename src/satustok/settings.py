@@ -160,6 +160,8 @@ TOKOPEDIA_ACCOUNTS_URL = os.environ.get(
     "SATUSTOK_TOKOPEDIA_ACCOUNTS_URL", "https://accounts.tokopedia.com"
 )
 TOKOPEDIA_API_URL = os.environ.get("SATUSTOK_TOKOPEDIA_API_URL", "https://fs.tokopedia.net")
+# Shopee Open Platform v2: one host for the API and the seller's authorization page.
+SHOPEE_API_URL = os.environ.get("SATUSTOK_SHOPEE_API_URL", "https://partner.shopeemobile.com")
 
 # SATUSTOK_LOG_FORMAT=json: one JSON object per line (satustok/core/logging.py); default plain.
 # Either way, every record passes a filter that masks anything that looks like a credential.

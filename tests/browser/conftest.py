@@ -40,6 +40,9 @@ class Stack:
     control_url: str
     client_id: str
     client_secret: str
+    shopee_partner_id: str
+    shopee_partner_key: str
+    env: dict[str, str]  # the stack's data directory and addresses, for the CLI
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +62,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         control_url=field(r"control API\s+(\S+)"),
         client_id=field(r"Client ID (\S+)"),
         client_secret=field(r"Client Secret (\S+)"),
+        shopee_partner_id=field(r"Partner ID (\d+)"),
+        shopee_partner_key=field(r"Partner Key (\S+)"),
+        env={**env, "SATUSTOK_PUBLIC_URL": field(r"Open\s+(\S+)").rstrip("/")},
     )
     stop_hub(proc)
 

@@ -11,13 +11,12 @@ from urllib.parse import parse_qs
 
 import pytest
 from django.utils import timezone
-from orders_helpers import SHOP_A, master
+from orders_helpers import SHOP_A
 
 from satustok.channels.models import ChannelAccount
 from satustok.inventory.models import StockMovement
 from satustok.orders import poller, tasks
 from satustok.orders.models import Order, OrderStatus, OrderSyncState
-from satustok.orders.registration import register_webhooks
 
 pytestmark = pytest.mark.django_db
 
@@ -103,23 +102,6 @@ def test_the_upper_bound_is_frozen_and_the_next_poll_overlaps_it(
     result = poller.poll_account(shop_a.pk, force=True)
     assert result.since == too_early - poller.OVERLAP
     assert Order.objects.get(external_id=str(placed["order_id"])).status == OrderStatus.OPEN
-
-
-def test_dropped_webhooks_are_caught_by_the_poll(
-    sandbox: Any, shop_a: ChannelAccount, settings: Any
-) -> None:
-    settings.PUBLIC_URL = "http://127.0.0.1:9"
-    register_webhooks(shop_a)
-    poller.poll_account(shop_a.pk)
-    on_hand, reserved = master(shop_a, SKU)
-    sandbox.set_faults(webhooks={"drop": 1.0})
-    placed = sandbox.place_order(SHOP_A, [{"sku": SKU, "quantity": 2}])
-    dropped = sandbox.wait_for_deliveries(1, event="order_notification")
-    assert dropped and dropped[0]["dropped"]
-    assert not Order.objects.filter(external_id=str(placed["order_id"])).exists()
-    poller.poll_account(shop_a.pk, force=True)
-    order = Order.objects.get(external_id=str(placed["order_id"]))
-    assert order.status == OrderStatus.OPEN and master(shop_a, SKU) == (on_hand, reserved + 2)
 
 
 def test_orders_behind_the_window_are_read_again_one_by_one(

@@ -48,6 +48,10 @@ PROBLEM_STATUS: dict[Problem, int] = {
     Problem.RATE_LIMITED: 429,
     Problem.UNREACHABLE: 503,
     Problem.CHANNEL_ERROR: 502,
+    Problem.PARTNER_REJECTED: 400,
+    Problem.AUTHORIZATION_FAILED: 400,
+    Problem.WRONG_SHOP: 409,
+    Problem.NEEDS_RECONNECT: 409,
 }
 RETRY_AFTER_SECONDS = 60  # what the rate-limited message tells a seller: "wait a minute"
 

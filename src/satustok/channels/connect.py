@@ -12,10 +12,16 @@ from collections.abc import Mapping
 from django.db import IntegrityError, transaction
 
 from satustok.channels import registry
+from satustok.channels.http import errors
 from satustok.channels.http.errors import ChannelError
 from satustok.channels.models import ChannelAccount, Health
 from satustok.channels.problems import Problem, SellerProblem, explain, problem
-from satustok.channels.protocol import Credentials, ShopProfile
+from satustok.channels.protocol import (
+    Authorization,
+    AuthorizingConnector,
+    Credentials,
+    ShopProfile,
+)
 from satustok.inventory.models import Warehouse
 
 
@@ -83,3 +89,80 @@ def _warehouses(profile: ShopProfile) -> list[dict[str, object]]:
 
 
 __all__ = ["SellerProblem", "connect_shop", "default_warehouse"]
+
+
+# --- channels where the seller approves the hub on the channel's page (Shopee) -------------
+
+
+def authorization_url(channel: str, credentials: Credentials, redirect_url: str) -> str:
+    """Where to send the seller to approve the hub (no request is made: the link is signed)."""
+    return _authorizing(channel).authorization_url(credentials, redirect_url)
+
+
+def finish_authorization(
+    channel: str,
+    credentials: Credentials,
+    code: str,
+    shop_id: str,
+    *,
+    reconnecting: ChannelAccount | None = None,
+    warehouse: Warehouse | None = None,
+    refusal: str = "",
+) -> ChannelAccount:
+    """The seller came back with a one-time code: trade it for tokens and save the integration
+    (or, when reconnecting, give the existing one its new tokens). Nothing is saved on failure.
+    ``refusal`` is the channel's word when it sent the seller back without a code (e.g.
+    ``access_denied``: the seller pressed Cancel)."""
+    connector = _authorizing(channel)
+    context = {"channel": connector.label, "app_id": credentials.app_id, "shop_id": shop_id}
+    if reconnecting is not None and reconnecting.shop_id != shop_id:
+        raise problem(Problem.WRONG_SHOP, expected=reconnecting.shop_id, **context)
+    if not code:
+        raise problem(Problem.AUTHORIZATION_FAILED, cause=refusal or "no code", **context)
+    try:
+        granted = connector.complete_authorization(credentials, code, shop_id)
+    except ChannelError as error:
+        raise _authorization_problem(error, context) from error
+    profile = granted.profile
+    if not profile.is_open:
+        reason = f" ({profile.close_reason})" if profile.close_reason else ""
+        raise problem(Problem.SHOP_CLOSED, shop_name=profile.name, reason=reason, **context)
+    if reconnecting is not None:
+        return _store_tokens(reconnecting, granted)
+    _refuse_duplicate(channel, shop_id, context)
+    account = _save(channel, credentials, profile, warehouse or default_warehouse(), context)
+    return _store_tokens(account, granted)
+
+
+def _authorizing(channel: str) -> AuthorizingConnector:
+    connector = registry.connector(channel)
+    if not hasattr(connector, "complete_authorization"):
+        raise LookupError(f"{channel} connects with typed credentials, not an approval page")
+    return connector  # type: ignore[return-value]
+
+
+def _authorization_problem(error: ChannelError, context: Mapping[str, object]) -> SellerProblem:
+    cause = error.error_code or (f"HTTP {error.status}" if error.status else type(error).__name__)
+    if isinstance(error, errors.AuthError):
+        return problem(Problem.AUTHORIZATION_FAILED, cause=cause, **context)
+    if isinstance(error, errors.ValidationError) and "sign" in (error.error_code or ""):
+        return problem(Problem.PARTNER_REJECTED, cause=cause, **context)
+    return explain(error, **context)
+
+
+def _store_tokens(account: ChannelAccount, granted: Authorization) -> ChannelAccount:
+    """Tokens are stored encrypted; a reconnected integration is healthy again and pushes
+    whatever became due while it was paused (nothing was lost: listings stayed dirty)."""
+    account.access_token, account.token_expires_at = (
+        granted.access_token,
+        granted.access_expires_at,
+    )
+    account.refresh_token, account.refresh_expires_at = (
+        granted.refresh_token,
+        granted.refresh_expires_at,
+    )
+    account.authorization_expires_at = granted.authorization_expires_at
+    account.shop_name = granted.profile.name or account.shop_name
+    account.health, account.health_message = Health.CONNECTED, ""
+    account.save()
+    return account

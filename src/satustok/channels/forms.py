@@ -57,3 +57,33 @@ class TokopediaConnectForm(forms.Form):
 
     def shop_id_value(self) -> str:
         return str(self.cleaned_data["shop_id"]).strip()
+
+
+class ShopeeConnectForm(forms.Form):
+    """Shopee connects through its own approval page: the seller gives the app's Partner ID and
+    Partner Key here, approves the shop on Shopee, and comes back with the shop chosen there."""
+
+    partner_id = forms.RegexField(
+        label="Partner ID",
+        regex=DIGITS,
+        max_length=22,
+        help_text=_("Your app's number in the Shopee Open Platform console, e.g. 2001887."),
+        error_messages={
+            "invalid": _("Partner ID is a number, e.g. 2001887."),
+            "required": _("Fill in the Partner ID."),
+        },
+    )
+    partner_key = forms.CharField(
+        label="Partner Key",
+        max_length=255,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Stored encrypted and never shown again."),
+        error_messages={"required": _("Fill in the Partner Key.")},
+    )
+
+    def credentials(self) -> Credentials:
+        partner_id = self.cleaned_data["partner_id"].strip()
+        return Credentials(
+            app_id=partner_id, client_id=partner_id, client_secret=self.cleaned_data["partner_key"]
+        )

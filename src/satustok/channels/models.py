@@ -19,12 +19,16 @@ from satustok.inventory.models import Warehouse
 
 class Channel(models.TextChoices):
     TOKOPEDIA = "tokopedia", "Tokopedia"
+    SHOPEE = "shopee", "Shopee"
 
 
 class Health(models.TextChoices):
     CONNECTED = "connected", _("Connected")
     CREDENTIALS_INVALID = "credentials_invalid", _("Credentials invalid")
     TOKEN_EXPIRED = "token_expired", _("Token expired")
+    # The seller's approval ended (expired after a year, revoked, or the refresh token was
+    # refused): nothing reaches the shop until the seller presses Reconnect.
+    NEEDS_RECONNECT = "needs_reconnect", _("Authorization ended: reconnect")
     NOT_ASSOCIATED = "not_associated", _("Shop not linked to the app")
     SHOP_CLOSED = "shop_closed", _("Shop closed / on holiday")
     RATE_LIMITED = "rate_limited", _("Rate limited")
@@ -39,12 +43,18 @@ class ChannelAccount(models.Model):
     shop_url = models.CharField(max_length=255, blank=True)
     # The channel's own warehouses as seen when connecting: [{"id", "name", "is_default"}].
     shop_warehouses = models.JSONField(default=list, blank=True)
-    # Tokopedia's FS ID (the partner app id); other channels call it partner or app id.
+    # Tokopedia's FS ID (the partner app id); Shopee's partner_id (client_id repeats it there).
     app_id = models.CharField(_("FS ID"), max_length=64)
     client_id = models.CharField(_("Client ID"), max_length=255)
+    # Tokopedia's client secret; Shopee's partner key.
     client_secret = EncryptedTextField(_("Client Secret"))
     access_token = EncryptedTextField(null=True, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    # Channels where the seller approves the hub on the channel's own page (Shopee): the
+    # refresh token is single-use and rotates on every refresh (see channels/shopee/tokens.py).
+    refresh_token = EncryptedTextField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    authorization_expires_at = models.DateTimeField(null=True, blank=True)
     webhook_secret = EncryptedTextField(null=True, blank=True)
 
     health = models.CharField(max_length=24, choices=Health.choices, default=Health.CONNECTED)

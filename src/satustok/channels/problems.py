@@ -26,6 +26,10 @@ class Problem(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     UNREACHABLE = "unreachable"
     CHANNEL_ERROR = "channel_error"
+    PARTNER_REJECTED = "partner_rejected"
+    AUTHORIZATION_FAILED = "authorization_failed"
+    WRONG_SHOP = "wrong_shop"
+    NEEDS_RECONNECT = "needs_reconnect"
 
 
 @dataclass
@@ -68,6 +72,10 @@ EXIT_CODES = {
     Problem.RATE_LIMITED: 7,
     Problem.UNREACHABLE: 8,
     Problem.CHANNEL_ERROR: 9,
+    Problem.PARTNER_REJECTED: 10,
+    Problem.AUTHORIZATION_FAILED: 11,
+    Problem.WRONG_SHOP: 12,
+    Problem.NEEDS_RECONNECT: 13,
 }
 
 MESSAGES: dict[Problem, tuple[Promise, Promise]] = {
@@ -124,6 +132,38 @@ MESSAGES: dict[Problem, tuple[Promise, Promise]] = {
             "message to your hub operator. Nothing was saved."
         ),
     ),
+    Problem.PARTNER_REJECTED: (
+        _("%(channel)s rejected the Partner ID and Partner Key"),
+        _(
+            "The request was signed with a key %(channel)s does not accept for Partner ID "
+            "%(app_id)s (%(cause)s). Copy both again from the Open Platform console (the live "
+            "key, not the test key, for a real shop) and press Connect. Nothing was saved."
+        ),
+    ),
+    Problem.AUTHORIZATION_FAILED: (
+        _("%(channel)s did not complete the authorization"),
+        _(
+            "No valid approval came back from %(channel)s (%(cause)s). The approval code works "
+            "once and only for 10 minutes. Press the button again and approve the shop on "
+            "%(channel)s's page. Nothing was saved."
+        ),
+    ),
+    Problem.WRONG_SHOP: (
+        _("You approved another shop"),
+        _(
+            "This integration is shop %(expected)s, but shop %(shop_id)s was approved on "
+            "%(channel)s's page. Press Reconnect and choose shop %(expected)s. Nothing was "
+            "changed."
+        ),
+    ),
+    Problem.NEEDS_RECONNECT: (
+        _("%(channel)s no longer accepts this hub for shop %(shop_id)s"),
+        _(
+            "The shop's approval of the app ended (it expired, was revoked in the seller centre, "
+            "or the renewal was refused). Open the integration and press Reconnect, then approve "
+            "the shop again; stock that became due meanwhile is pushed then."
+        ),
+    ),
     Problem.INVALID_INPUT: (
         _("Some fields are missing or malformed"),
         _("Check the highlighted fields and try again."),
@@ -132,6 +172,7 @@ MESSAGES: dict[Problem, tuple[Promise, Promise]] = {
 
 # Error class → problem, most specific first (first match wins).
 ERROR_TABLE: list[tuple[type[errors.ChannelError], Problem]] = [
+    (errors.AuthorizationEnded, Problem.NEEDS_RECONNECT),
     (errors.CredentialsRejected, Problem.CREDENTIALS_REJECTED),
     (errors.AuthError, Problem.CREDENTIALS_REJECTED),
     (errors.NotAssociated, Problem.NOT_ASSOCIATED),

@@ -94,6 +94,38 @@ class Connector(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """What a seller's approval on the channel's own page gives the hub (Shopee's shop
+    authorization): the shop, and the tokens to act for it."""
+
+    profile: ShopProfile
+    access_token: str = field(repr=False)
+    access_expires_at: datetime
+    refresh_token: str = field(repr=False)
+    refresh_expires_at: datetime
+    authorization_expires_at: datetime | None = None
+
+
+class AuthorizingConnector(Connector, Protocol):
+    """A channel where the seller approves the hub on the channel's page and is sent back with
+    a one-time code (Shopee), instead of typing credentials the hub checks (Tokopedia). The
+    protocol grows by these two calls because the seller leaves the hub in between: connecting
+    is two requests, not one."""
+
+    def authorization_url(self, credentials: Credentials, redirect_url: str) -> str:
+        """Where to send the seller's browser; the channel comes back to ``redirect_url``
+        with ``code`` and ``shop_id`` added to its query."""
+        ...
+
+    def complete_authorization(
+        self, credentials: Credentials, code: str, shop_id: str
+    ) -> Authorization:
+        """Trade the one-time code for tokens and read the shop; raise the channel error tree
+        (a spent or expired code is a :class:`~satustok.channels.http.errors.AuthError`)."""
+        ...
+
+
 class ChannelAccountLike(Protocol):
     """The fields of a stored integration a connector needs (the Django model has them)."""
 

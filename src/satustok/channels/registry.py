@@ -13,6 +13,7 @@ from satustok.channels.protocol import Connector
 
 CONNECTORS = {
     "tokopedia": "satustok.channels.tokopedia.adapter:TokopediaConnector",
+    "shopee": "satustok.channels.shopee.adapter:ShopeeConnector",
 }
 
 

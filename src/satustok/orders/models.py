@@ -36,7 +36,7 @@ class Order(models.Model):
     external_id = models.CharField(_("order ID"), max_length=64)  # ids are text
     invoice = models.CharField(_("invoice"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices)
-    channel_status = models.CharField(_("channel status"), max_length=16)
+    channel_status = models.CharField(_("channel status"), max_length=32)
     status_rank = models.IntegerField(default=0)
     buyer_name = models.CharField(_("buyer"), max_length=255, blank=True)
     total = models.BigIntegerField(_("total (Rp)"), default=0)  # whole rupiah
@@ -106,7 +106,7 @@ class OrderEvent(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
-    channel_status = models.CharField(max_length=16)
+    channel_status = models.CharField(max_length=32)  # Shopee: TO_CONFIRM_RECEIVE
     source = models.CharField(max_length=10, choices=EventSource.choices)
     at = models.DateTimeField(auto_now_add=True)
 

@@ -24,8 +24,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from satustok.channels import registry
-from satustok.channels.http.errors import ChannelError
-from satustok.channels.models import ChannelAccount, Listing
+from satustok.channels.http.errors import AuthorizationEnded, ChannelError
+from satustok.channels.models import ChannelAccount, Health, Listing
 from satustok.channels.protocol import PushOutcome, StockPush
 from satustok.inventory import stock
 from satustok.sync.models import PushRecord, PushResult
@@ -98,14 +98,16 @@ def push_account(account_id: int) -> PushSummary:
     Raises :class:`PushBusy` when another worker holds the integration's lease."""
     summary = PushSummary()
     account = ChannelAccount.objects.select_related("warehouse").get(pk=account_id)
-    if not account.push_stock:
-        return summary
+    if not account.push_stock or account.health == Health.NEEDS_RECONNECT:
+        return summary  # paused: the listings stay dirty and go out after Reconnect
     if not _take_lease(account_id):
         raise PushBusy(account_id)
     try:
         for claimed in _rounds(account):
             _push_round(account, claimed, summary)
             _take_lease(account_id, renew=True)
+    except PushPaused:
+        log.warning("push to integration %s paused: reconnect needed", account_id)
     finally:
         ChannelAccount.objects.filter(pk=account_id).update(push_lease_until=None)
     return summary
@@ -177,13 +179,22 @@ def _send(
     summary.calls += -(-len(pushes) // connector.max_push_batch)
     try:
         outcomes = connector.push_stock(account, pushes)
+    except AuthorizationEnded as error:
+        raise PushPaused(account.pk) from error  # nothing recorded: the rows stay due
     except ChannelError as error:
-        # The call as a whole failed (timeout, 5xx after retries, 429): every row retries later.
-        message = f"{type(error).__name__}: {error.error_code or error.status or ''}".strip(": ")
-        return {
-            p.external_id: PushOutcome(p.external_id, ok=False, message=message) for p in pushes
-        }
+        return _all_failed(pushes, error)
     return {outcome.external_id: outcome for outcome in outcomes}
+
+
+def _all_failed(pushes: list[StockPush], error: ChannelError) -> dict[str, PushOutcome]:
+    """The call as a whole failed (timeout, 5xx after retries, 429): every row retries later."""
+    message = f"{type(error).__name__}: {error.error_code or error.status or ''}".strip(": ")
+    return {p.external_id: PushOutcome(p.external_id, ok=False, message=message) for p in pushes}
+
+
+class PushPaused(Exception):
+    """The seller's approval of the app ended (the adapter marked the integration
+    ``NEEDS_RECONNECT``): pushing pauses instead of counting failures, until Reconnect."""
 
 
 def _settle(
@@ -285,6 +296,7 @@ def accounts_due() -> list[int]:
             variant__isnull=False,
             account__push_stock=True,
         )
+        .exclude(account__health=Health.NEEDS_RECONNECT)
         .values_list("account_id", flat=True)
         .distinct()
     )

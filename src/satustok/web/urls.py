@@ -13,12 +13,20 @@ urlpatterns = [
     path(
         "integrations/add/tokopedia/", integrations.add_tokopedia, name="integration_add_tokopedia"
     ),
+    path("integrations/add/shopee/", integrations.add_shopee, name="integration_add_shopee"),
+    path(
+        "integrations/authorized/<str:channel>/",
+        integrations.authorized,
+        name="integration_authorized",
+    ),
     path("integrations/<int:pk>/", integrations.detail, name="integration"),
+    path("integrations/<int:pk>/reconnect/", integrations.reconnect, name="integration_reconnect"),
     path("integrations/<int:pk>/push/", integrations.toggle_push, name="integration_push"),
     path("catalog/", catalog.index, name="catalog"),
     path("catalog/unlinked/", catalog.unlinked, name="catalog_unlinked"),
     path("catalog/listings/<int:pk>/link/", catalog.link, name="listing_link"),
     path("catalog/sync/tokopedia/", imports.choose, name="import_choose"),
+    path("catalog/sync/<str:channel>/", imports.choose, name="import_choose_channel"),
     path("catalog/sync/runs/<int:pk>/", imports.run_page, name="import_run"),
     path("catalog/sync/runs/<int:pk>/progress/", imports.progress, name="import_progress"),
     path("catalog/sync/runs/<int:pk>/finish/", imports.finish, name="import_finish"),

@@ -1,18 +1,26 @@
-"""Clients of the Shopee sandbox for the loopback tests.
+"""Clients of the Shopee sandbox for the loopback tests, and Shopee integrations of the hub.
 
 The Shopee sandbox is served by the same loopback server as the Tokopedia one (the session's
 ``tokopedia_sandbox_server`` from ``tests/conftest.py``), under ``/shopee``; ``shopee`` resets
 its Shopee half (world, tokens, clock, faults, limits) before each test. Retries back off in
 milliseconds here (the policy is what is under test, not the defaults' patience); everything
 else — signing, clock, budget, timeouts — is the client's real behaviour.
+
+``shopee_account`` is a stored Shopee integration of the demo shop, with tokens the sandbox
+issued a moment ago (the seller approved without the page: the web connect flow is tested on
+its own), and the hub's ``SHOPEE_API_URL`` pointing at the sandbox. Tests using it need the
+hub database (``pytest.mark.django_db``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 from shopee_client_helpers import (
     DEMO_SHOP,
     FAST_RETRIES,
@@ -21,7 +29,9 @@ from shopee_client_helpers import (
     partner_app,
 )
 
+from satustok.channels.models import ChannelAccount
 from satustok.channels.shopee.client import ShopeeClient
+from satustok.inventory.models import Warehouse
 
 if TYPE_CHECKING:
     from satustok_sandbox.server import RunningSandbox
@@ -76,3 +86,53 @@ def push_receiver() -> Iterator[PushReceiver]:
     yield receiver
     receiver.server.shutdown()
     receiver.server.server_close()
+
+
+# --- Shopee integrations of the hub --------------------------------------------------------
+
+MakeAccount = Callable[..., ChannelAccount]
+
+
+@pytest.fixture
+def shopee_hub(shopee: ShopeeControl, monkeypatch: pytest.MonkeyPatch) -> ShopeeControl:
+    """The reset Shopee sandbox, with the hub's Shopee host pointing at it."""
+    monkeypatch.setattr(settings, "SHOPEE_API_URL", shopee.base_url)
+    return shopee
+
+
+@pytest.fixture
+def make_shopee_account(shopee_hub: ShopeeControl) -> MakeAccount:
+    """``make_shopee_account(shop_id=…, expires_in=timedelta(…))``: the seller approves the app
+    for the shop at the sandbox, and the hub stores the integration with the tokens issued
+    (``expires_in`` is what the hub believes of the access token: a short one is "expiring")."""
+
+    def make(
+        shop_id: int = DEMO_SHOP, expires_in: timedelta = timedelta(hours=4)
+    ) -> ChannelAccount:
+        tokens = shopee_hub.issue_tokens(shop_id)
+        now = timezone.now()
+        warehouse, _ = Warehouse.objects.get_or_create(
+            code="utama", defaults={"name": "Gudang Utama"}
+        )
+        return ChannelAccount.objects.create(
+            channel="shopee",
+            shop_id=str(shop_id),
+            shop_name=shopee_hub.shop(shop_id)["shop_name"],
+            app_id=str(shopee_hub.partner_id),
+            client_id=str(shopee_hub.partner_id),
+            client_secret=shopee_hub.partner_key,
+            access_token=tokens["access_token"],
+            token_expires_at=now + expires_in,
+            refresh_token=tokens["refresh_token"],
+            refresh_expires_at=now + timedelta(days=30),
+            authorization_expires_at=now + timedelta(days=365),
+            warehouse=warehouse,
+        )
+
+    return make
+
+
+@pytest.fixture
+def shopee_account(make_shopee_account: MakeAccount) -> ChannelAccount:
+    """The demo shop 7700001, connected with a token valid for four hours."""
+    return make_shopee_account()

@@ -12,7 +12,8 @@ health check of a channel account) can act on the class alone::
      └── FatalError                retrying the same request will not help
           ├── AuthError
           │    ├── CredentialsRejected   the token endpoint refused client id / secret
-          │    └── TokenExpired          the API refused a freshly fetched token (401 twice)
+          │    ├── TokenExpired          the API refused a freshly fetched token (401 twice)
+          │    └── AuthorizationEnded    the seller's approval of the app ended: reconnect
           ├── NotAssociated         the shop is not linked to this app (Tokopedia 403 RBAC_MDLW_*)
           ├── ValidationError       the request is malformed, or an argument was refused locally
           ├── ActionRejected        well formed, but a business rule refused it (order not eligible)
@@ -130,6 +131,12 @@ class CredentialsRejected(AuthError):
 
 class TokenExpired(AuthError):
     """The API refused the access token even after a fresh one was fetched."""
+
+
+class AuthorizationEnded(AuthError):
+    """The seller's approval of the app for this shop has ended (expired, revoked, or the
+    renewal was refused): the integration is marked ``NEEDS_RECONNECT`` and nothing reaches
+    the shop until the seller reconnects it (Shopee; any channel with an approval page)."""
 
 
 class NotAssociated(FatalError):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.linking import LinkRefused, link_by_hand
-from satustok.channels.models import LinkMethod, Listing
+from satustok.channels.models import Channel, ChannelAccount, LinkMethod, Listing
 from satustok.sync.models import Bucket
 from satustok.web.forms import ManualLinkForm
 
@@ -50,8 +50,18 @@ def index(request: HttpRequest) -> HttpResponse:
             "page": page,
             "q": query,
             "unlinked_count": Listing.objects.filter(link_method=LinkMethod.UNLINKED).count(),
+            "sync_channels": _sync_channels(),
         },
     )
+
+
+def _sync_channels() -> list[tuple[str, str]]:
+    """One "Sync Product from …" button per channel with a shop connected (Tokopedia, the
+    founding document's, when none is yet)."""
+    connected = set(ChannelAccount.objects.values_list("channel", flat=True).distinct())
+    return [(c.value, str(c.label)) for c in Channel if c.value in connected] or [
+        (Channel.TOKOPEDIA.value, str(Channel.TOKOPEDIA.label))
+    ]
 
 
 @login_required

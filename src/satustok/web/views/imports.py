@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from satustok.channels.models import Channel
 from satustok.sync import imports, report, tasks
 from satustok.sync.models import Bucket, ImportRun, RunMode
 from satustok.web.forms import ChooseIntegrationForm
@@ -18,6 +19,8 @@ ROWS_PER_PAGE = 100
 
 @login_required
 def choose(request: HttpRequest, channel: str = "tokopedia") -> HttpResponse:
+    if channel not in Channel.values:
+        raise Http404(channel)
     form = ChooseIntegrationForm(
         request.POST or None,
         channel=channel,
@@ -27,7 +30,16 @@ def choose(request: HttpRequest, channel: str = "tokopedia") -> HttpResponse:
         run = imports.start_run(form.cleaned_data["integration"], RunMode.PREVIEW, request.user)
         tasks.run_import(run.pk)
         return redirect("web:import_run", pk=run.pk)
-    return render(request, "web/imports/choose.html", {"nav": "catalog", "form": form})
+    return render(
+        request,
+        "web/imports/choose.html",
+        {"nav": "catalog", "form": form, **channel_names(channel)},
+    )
+
+
+def channel_names(channel: str) -> dict[str, str]:
+    """What the import pages say of the channel: its code (for links) and its name."""
+    return {"channel": channel, "channel_label": Channel(channel).label}
 
 
 @login_required
@@ -49,6 +61,7 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "bucket": bucket,
             "buckets": _bucket_summary(run),
+            **channel_names(run.account.channel),
         },
     )
 

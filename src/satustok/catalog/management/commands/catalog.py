@@ -35,6 +35,7 @@ def variant_document(variant: Variant) -> dict[str, Any]:
         "listings": [
             {
                 "integration": listing.account_id,
+                "channel": listing.account.channel,
                 "shop": listing.account.shop_name,
                 "external_id": listing.external_id,
                 "channel_sku": listing.sku,

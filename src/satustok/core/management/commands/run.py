@@ -95,9 +95,14 @@ class Command(BaseCommand):
 
         sandbox = start_in_thread(port=port)
         # The hub (and any process it starts) must reach the sandbox, not the real hosts.
-        for name, url in (("ACCOUNTS", sandbox.accounts_url), ("API", sandbox.api_url)):
-            os.environ[f"SATUSTOK_TOKOPEDIA_{name}_URL"] = url
-            setattr(settings, f"TOKOPEDIA_{name}_URL", url)
+        urls = {
+            "TOKOPEDIA_ACCOUNTS_URL": sandbox.accounts_url,
+            "TOKOPEDIA_API_URL": sandbox.api_url,
+            "SHOPEE_API_URL": sandbox.shopee.base_url,
+        }
+        for name, url in urls.items():
+            os.environ[f"SATUSTOK_{name}"] = url
+            setattr(settings, name, url)
         return sandbox
 
     def _serve(self, host: str, port: int, on_ready: Callable[[], None]) -> None:
@@ -144,8 +149,19 @@ class Command(BaseCommand):
         return [
             f"  Sandbox     Tokopedia API {sandbox.api_url}",
             f"              control API   {sandbox.control_url}",
+            f"              Shopee API    {sandbox.shopee.base_url}",
             "",
             "Next: connect the demo Tokopedia shop with these sandbox credentials",
             f"  FS ID {app['fs_id']} · Shop ID {shop['shop_id']} ({shop['name']})",
             f"  Client ID {app['client_id']} · Client Secret {app['client_secret']}",
+            *self._shopee_lines(sandbox),
+        ]
+
+    def _shopee_lines(self, sandbox: Any) -> list[str]:
+        partner = sandbox.shopee.partner()
+        shop = sandbox.shopee.shop(7700001)
+        return [
+            "and the demo Shopee shop (Add Integrations › Shopee › Connect, then approve",
+            f"  {shop['shop_name']} on the sandbox's page): Partner ID {partner['partner_id']}",
+            f"  · Partner Key {partner['partner_key']}",
         ]

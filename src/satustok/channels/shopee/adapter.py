@@ -1,0 +1,349 @@
+"""Shopee in the hub's words: the connector the registry hands out.
+
+Maps Shopee payloads (``schemas.py``) onto the channel-neutral records of
+``channels/protocol.py``. A Shopee shop is connected by the seller's approval on Shopee's own
+page (:meth:`ShopeeConnector.authorization_url`, then :meth:`~ShopeeConnector.
+complete_authorization` with the code Shopee sends back); after that every shop call goes
+through ``tokens.ShopSession``, which keeps the single-use refresh token safe.
+
+A sellable unit is a *model* (variant) of an item, or an item without models (model 0); its
+external id is ``"{item_id}:{model_id}"`` everywhere — listings, stock pushes and order lines —
+because a stock update names both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from satustok.channels import protocol
+from satustok.channels.http.errors import (
+    AuthError,
+    ChannelError,
+    NotAssociated,
+    NotFound,
+    RetryableError,
+    ValidationError,
+)
+from satustok.channels.http.retry import RetryPolicy
+from satustok.channels.protocol import (
+    Authorization,
+    ChannelUnit,
+    PushOutcome,
+    ShopProfile,
+    StockPush,
+    UnitPage,
+)
+from satustok.channels.shopee.client import PartnerApp, ShopeeClient
+from satustok.channels.shopee.orders import ShopeeOrders
+from satustok.channels.shopee.schemas import (
+    ItemBaseInfo,
+    Model,
+    ModelList,
+    ShopInfo,
+    StockInfoV2,
+    StockUpdateResult,
+)
+from satustok.channels.shopee.tokens import REFRESH_TOKEN_LIFETIME, ShopSession
+
+ITEMS_PER_PAGE = 100  # get_item_list's largest page
+# Every status a seller can still act on: the importer puts inactive and banned units in their
+# own buckets (so the seller sees why they are not followed) instead of missing them.
+ITEM_STATUSES = ("NORMAL", "UNLIST", "BANNED", "REVIEWING")
+ACTIVE_ITEM_STATUS = "NORMAL"
+NO_MODEL = 0  # the model id of an item without models, in stock updates and orders
+
+STATUS_LABELS = {
+    "NORMAL": gettext_noop("Active"),
+    "UNLIST": gettext_noop("Unlisted"),
+    "BANNED": gettext_noop("Banned"),
+    "REVIEWING": gettext_noop("Pending review"),
+    "SELLER_DELETE": gettext_noop("Deleted"),
+    "SHOPEE_DELETE": gettext_noop("Deleted"),
+    "DELETED": gettext_noop("Deleted"),
+}
+MODEL_UNAVAILABLE_LABEL = gettext_noop("Variant unavailable")
+CLOSED_SHOP_REASONS = {
+    "BANNED": gettext_noop("banned by Shopee"),
+    "FROZEN": gettext_noop("frozen by Shopee"),
+}
+
+# A seller waiting on a page gets an answer within seconds; background jobs keep the client's
+# patient default (they converge later anyway).
+INTERACTIVE_RETRIES = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0, max_elapsed=5.0)
+
+# Refusals of a row that no retry will change: the listing needs the seller's attention.
+PERMANENT_REASONS = ("wrong model_id", "deleted", "banned", "not found", "not belong")
+
+
+def unit_id(item_id: int, model_id: int) -> str:
+    return f"{item_id}:{model_id}"
+
+
+def parse_unit_id(external_id: str) -> tuple[int, int]:
+    """``"20000100037:90000200001"`` → ``(20000100037, 90000200001)``; ValueError otherwise."""
+    item, separator, model = external_id.partition(":")
+    if not separator or not item.isdigit() or not model.isdigit():
+        raise ValueError(f"not a Shopee unit id (item:model): {external_id!r}")
+    return int(item), int(model)
+
+
+def _app(credentials: protocol.Credentials) -> PartnerApp:
+    if not credentials.app_id.strip().isdigit():
+        raise ValidationError("the Partner ID must be a number")
+    return PartnerApp(int(credentials.app_id), credentials.client_secret)
+
+
+def _shop_number(shop_id: str) -> int:
+    if not str(shop_id).strip().isdigit():
+        raise ValidationError(f"the Shopee shop id must be a number: {shop_id!r}")
+    return int(shop_id)
+
+
+def shop_profile(info: ShopInfo, shop_id: str) -> ShopProfile:
+    status = info.status.upper()
+    return ShopProfile(
+        shop_id=str(info.shop_id or shop_id),
+        name=info.shop_name,
+        is_open=info.is_open,
+        close_reason="" if info.is_open else CLOSED_SHOP_REASONS.get(status, status.lower()),
+    )
+
+
+class ShopeeConnector:
+    channel = "shopee"
+    label = "Shopee"
+    max_push_batch = 50  # update_stock takes 50 models of one item a call
+
+    # --- connecting: the seller approves the hub on Shopee's page ------------------------------
+
+    def authorization_url(self, credentials: protocol.Credentials, redirect_url: str) -> str:
+        """A signed link to Shopee's approval page, valid 5 minutes (no request is made)."""
+        with ShopeeClient(_app(credentials), api_url=settings.SHOPEE_API_URL) as client:
+            return client.authorization_url(redirect_url)
+
+    def complete_authorization(
+        self, credentials: protocol.Credentials, code: str, shop_id: str
+    ) -> Authorization:
+        """Trade the one-time code for tokens, then read the shop with the new access token."""
+        shop = _shop_number(shop_id)
+        with ShopeeClient(
+            _app(credentials),
+            api_url=settings.SHOPEE_API_URL,
+            shop_id=shop,
+            retry_policy=INTERACTIVE_RETRIES,
+        ) as client:
+            tokens = client.fetch_tokens(code, shop)
+            client.with_access_token(tokens.access_token)
+            info = client.get_shop_info()
+        return Authorization(
+            profile=shop_profile(info, str(shop)),
+            access_token=tokens.access_token,
+            access_expires_at=tokens.expires_at,
+            refresh_token=tokens.refresh_token,
+            refresh_expires_at=timezone.now() + REFRESH_TOKEN_LIFETIME,
+            authorization_expires_at=info.authorization_expires_at,
+        )
+
+    def verify(self, credentials: protocol.Credentials, shop_id: str) -> ShopProfile:
+        """Not used for Shopee: a partner key alone cannot reach a shop."""
+        raise ValidationError(
+            "Shopee shops are connected through Shopee's authorization page: the seller "
+            "approves the hub there, and Shopee sends the hub a one-time code for the shop"
+        )
+
+    # --- a connected shop ----------------------------------------------------------------------
+
+    def catalog_source(self, account) -> ShopeeCatalog:  # type: ignore[no-untyped-def]
+        return ShopeeCatalog(ShopSession(account))
+
+    def push_stock(self, account, pushes: list[StockPush]) -> list[PushOutcome]:  # type: ignore[no-untyped-def]
+        session = ShopSession(account)
+        try:
+            return push_stock(session, pushes)
+        finally:
+            session.close()
+
+    def orders(self, account, *, interactive: bool = False) -> ShopeeOrders:  # type: ignore[no-untyped-def]
+        """The integration's orders; the session is built on first use (no I/O here)."""
+        policy = INTERACTIVE_RETRIES if interactive else None
+        return ShopeeOrders(account, lambda: ShopSession(account, retry_policy=policy))
+
+
+# --- stock push ----------------------------------------------------------------------------------
+
+
+def push_stock(session: ShopSession, pushes: list[StockPush]) -> list[PushOutcome]:
+    """Set absolute stock: one update_stock call per item (the client splits past 50 models),
+    one outcome per row. A refused authorization (``AuthorizationEnded``) or a shop no longer
+    linked raises: no other row could get through either."""
+    outcomes: list[PushOutcome] = []
+    by_item: dict[int, list[tuple[int, StockPush]]] = {}
+    for push in pushes:
+        try:
+            item_id, model_id = parse_unit_id(push.external_id)
+        except ValueError as bad:
+            outcomes.append(PushOutcome(push.external_id, False, str(bad), permanent=True))
+            continue
+        by_item.setdefault(item_id, []).append((model_id, push))
+    items = list(by_item.items())
+    for index, (item_id, rows) in enumerate(items):
+        stocks = [(model_id, push.quantity) for model_id, push in rows]
+        try:
+            result = session.call(lambda client: client.update_stock(item_id, stocks))  # noqa: B023
+        except (AuthError, NotAssociated):
+            raise
+        except RetryableError as error:
+            # Shopee is down or throttling after the client's retries: the items not sent yet
+            # would meet the same; all of them try again later.
+            left = [push for _, later in items[index:] for _, push in later]
+            outcomes += [PushOutcome(p.external_id, False, _said(error)) for p in left]
+            break
+        except ChannelError as error:
+            permanent = isinstance(error, NotFound) or _is_permanent(error.message)
+            outcomes += [
+                PushOutcome(push.external_id, False, _said(error), permanent) for _, push in rows
+            ]
+            continue
+        outcomes += _row_outcomes(rows, result)
+    return outcomes
+
+
+def _row_outcomes(
+    rows: list[tuple[int, StockPush]], result: StockUpdateResult
+) -> list[PushOutcome]:
+    failed = {row.model_id: row.failed_reason for row in result.failure_list}
+    applied = {row.model_id for row in result.success_list}
+    outcomes = []
+    for model_id, push in rows:
+        if model_id in failed:
+            reason = failed[model_id] or "refused"
+            outcomes.append(PushOutcome(push.external_id, False, reason, _is_permanent(reason)))
+        elif model_id in applied:
+            outcomes.append(PushOutcome(push.external_id, True))
+        else:
+            outcomes.append(PushOutcome(push.external_id, False, "no answer for this model"))
+    return outcomes
+
+
+def _is_permanent(reason: str) -> bool:
+    lowered = reason.lower()
+    return any(words in lowered for words in PERMANENT_REASONS)
+
+
+def _said(error: ChannelError) -> str:
+    return error.message or error.error_code or type(error).__name__
+
+
+# --- catalogue -----------------------------------------------------------------------------------
+
+
+class ShopeeCatalog:
+    """A shop's items as sellable units (one per model, or the item itself without models).
+
+    ``page(n)`` reads items ``(n-1)*100 …`` on its own, so any page can be read again after a
+    crash, and several pages at once from threads (each call gets its own client)."""
+
+    def __init__(self, session: ShopSession) -> None:
+        self.session = session
+
+    def shop_profile(self) -> ShopProfile:
+        info = self.session.call(lambda client: client.get_shop_info())
+        return shop_profile(info, str(self.session.shop_id))
+
+    def page(self, number: int) -> UnitPage:
+        return self._read(number)[0]
+
+    def unit_pages(self, start_page: int = 1) -> Iterator[UnitPage]:
+        try:
+            number = start_page
+            while True:
+                page, more = self._read(number)
+                if not page.units:
+                    return
+                yield page
+                if not more:
+                    return
+                number += 1
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _read(self, number: int) -> tuple[UnitPage, bool]:
+        """Page ``number`` and whether Shopee has more after it."""
+        if number < 1:
+            raise ValidationError(f"pages are numbered from 1, not {number}")
+        offset = (number - 1) * ITEMS_PER_PAGE
+        listed = self.session.call(
+            lambda client: client.get_item_page(offset, ITEMS_PER_PAGE, ITEM_STATUSES)
+        )
+        units = self._units(listed.item_ids) if listed.item_ids else []
+        return UnitPage(number, units), listed.has_next_page
+
+    def _units(self, item_ids: list[int]) -> list[ChannelUnit]:
+        found = {item.item_id: item for item in self.session.call(lambda c: c.get_items(item_ids))}
+        units: list[ChannelUnit] = []
+        for item_id in item_ids:  # Shopee's order, whatever order the base info came in
+            item = found.get(item_id)
+            if item is None:
+                continue  # deleted between the two calls
+            models = self._models(item) if item.has_model else ModelList()
+            if models.model:
+                units += [_model_unit(item, model, models) for model in models.model]
+            else:
+                units.append(_item_unit(item))
+        return units
+
+    def _models(self, item: ItemBaseInfo) -> ModelList:
+        return self.session.call(lambda client: client.get_models(item.item_id))
+
+
+def _item_unit(item: ItemBaseInfo) -> ChannelUnit:
+    """An item without models (or one whose models could not be listed): one unit, model 0."""
+    return ChannelUnit(
+        external_id=unit_id(item.item_id, NO_MODEL),
+        sku=item.item_sku,
+        name=item.item_name,
+        is_active=item.item_status == ACTIVE_ITEM_STATUS,
+        status_label=_item_label(item),
+        stock=_stock(item.stock_info_v2),
+        price=round(item.price or 0),
+    )
+
+
+def _model_unit(item: ItemBaseInfo, model: Model, models: ModelList) -> ChannelUnit:
+    options = ", ".join(name for name in model.option_names(models.tier_variation) if name)
+    item_active = item.item_status == ACTIVE_ITEM_STATUS
+    return ChannelUnit(
+        external_id=unit_id(item.item_id, model.model_id),
+        sku=model.model_sku,
+        name=f"{item.item_name} — {options}" if options else item.item_name,
+        is_active=item_active and model.is_available,
+        # The item's status first: an unlisted item's models are unlisted, whatever their own.
+        status_label=_item_label(item)
+        if not item_active or model.is_available
+        else MODEL_UNAVAILABLE_LABEL,
+        stock=_stock(model.stock_info_v2),
+        price=round(model.price or 0),
+        parent_external_id=str(item.item_id),
+        family_name=item.item_name,
+    )
+
+
+def _item_label(item: ItemBaseInfo) -> str:
+    return STATUS_LABELS.get(item.item_status, item.item_status)
+
+
+def _stock(info: StockInfoV2 | None) -> int:
+    """The seller's stock over every location (what update_stock sets); the summary's available
+    figure when Shopee sends no per-location rows."""
+    if info is None:
+        return 0
+    if info.seller_stock:
+        return info.seller_total
+    return info.summary_info.total_available_stock if info.summary_info else 0

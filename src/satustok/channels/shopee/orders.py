@@ -1,0 +1,282 @@
+"""Shopee orders in the hub's words: the status table, the mappers, the order source, pushes.
+
+``STATUS_TABLE`` is the one place that says what each Shopee order status means to the hub:
+its unified :class:`OrderStatus` and its *rank* in Shopee's life cycle. Ingestion moves an
+order only to a higher rank, so a late or repeated push never moves it back.
+
+Choices where the fact sheet is unsure (§6):
+
+- PENDING and INVOICE_PENDING (Brazil) are *pending payment*, like UNPAID.
+- Shopee has no accept step: a paid order (READY_TO_SHIP) is *open* until the seller arranges
+  shipment (PROCESSED, *ready to ship*); RETRY_SHIP (pickup failed) stays ready to ship.
+- IN_CANCEL (the buyer asked to cancel) keeps holding stock: it is *open*, ranked between paid
+  and processed. If the seller refuses, Shopee moves the order back to where it was; a move to
+  a lower rank is ignored, and both hold stock, so nothing is lost. Stock is released only when
+  Shopee actually cancels.
+- TO_CONFIRM_RECEIVE is *delivered*; TO_RETURN is *returned*, ranked above completed (a
+  finished order can still come back). Every cancellation is final: the highest rank.
+
+Pushes: Shopee sends every event of a partner app to ONE callback URL (``push``), signed with
+the partner key over ``callback_url + "|" + body``; code 3 is an order status change, code 8 a
+reserved-stock change (recorded only: the order's own status drives stock in the hub).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from satustok.channels.http.errors import ActionRejected, MalformedPayload, NotFound
+from satustok.channels.protocol import ChannelOrder, ChannelOrderLine
+from satustok.channels.shopee.client import ORDER_SNS_PER_CALL
+from satustok.channels.shopee.schemas import (
+    ORDER_STATUS_PUSH,
+    RESERVED_STOCK_PUSH,
+    OrderDetail,
+    OrderItem,
+    PushMessage,
+    parse_push,
+)
+from satustok.channels.shopee.signing import PUSH_SIGNATURE_HEADER, verify_push
+from satustok.channels.shopee.tokens import ShopSession
+from satustok.orders.source import (
+    Rejection,
+    RejectReason,
+    SellerActions,
+    StatusChange,
+    UnknownOrderStatus,
+    WebhookMessage,
+)
+from satustok.orders.status import OrderStatus as S
+
+log = logging.getLogger(__name__)
+
+CANCELLED_RANK = 900
+
+# status: (unified status, rank), in Shopee's life cycle.
+STATUS_TABLE: dict[str, tuple[S, int]] = {
+    "PENDING": (S.PENDING_PAYMENT, 5),  # only with request_order_status_pending
+    "UNPAID": (S.PENDING_PAYMENT, 10),
+    "INVOICE_PENDING": (S.PENDING_PAYMENT, 20),  # Brazil: waiting for the invoice
+    "READY_TO_SHIP": (S.OPEN, 100),  # paid: the seller arranges shipment
+    "IN_CANCEL": (S.OPEN, 150),  # the buyer asked to cancel: stock stays held
+    "PROCESSED": (S.READY_TO_SHIP, 200),  # shipment arranged
+    "RETRY_SHIP": (S.READY_TO_SHIP, 210),  # the pickup failed
+    "SHIPPED": (S.SHIPPED, 400),
+    "TO_CONFIRM_RECEIVE": (S.DELIVERED, 500),
+    "COMPLETED": (S.COMPLETED, 600),
+    "TO_RETURN": (S.RETURNED, 700),
+    "CANCELLED": (S.CANCELLED, CANCELLED_RANK),
+}
+
+PUSH_EVENT = "push"  # one callback URL per partner app, for every code
+PUSH_CODES = (ORDER_STATUS_PUSH, RESERVED_STOCK_PUSH)
+
+REJECTABLE = frozenset({"UNPAID", "READY_TO_SHIP", "PROCESSED"})  # cancel_order: before shipping
+OUT_OF_STOCK = 1
+# The seller's reasons, as small ints for the forms and the API, and Shopee's cancel_reason for
+# each. UNDELIVERABLE_AREA is left out: Shopee takes it from Taiwan and Malaysia shops only.
+REJECT_REASONS = (
+    RejectReason(OUT_OF_STOCK, gettext_noop("Out of stock")),
+    RejectReason(2, gettext_noop("Buyer's request")),
+    RejectReason(3, gettext_noop("Cash on delivery not supported")),
+)
+CANCEL_REASONS = {OUT_OF_STOCK: "OUT_OF_STOCK", 2: "CUSTOMER_REQUEST", 3: "COD_NOT_SUPPORTED"}
+
+PARTNER_PUSH_SUMMARIES = {
+    1: "shop authorized the app",
+    2: "shop cancelled the app's authorization",
+    12: "the shop's authorization of the app ends soon",
+}
+
+
+def unified(status: str) -> tuple[S, int]:
+    """The unified status and rank of a Shopee order status."""
+    try:
+        return STATUS_TABLE[status]
+    except KeyError:
+        raise UnknownOrderStatus(status) from None
+
+
+def status_change(order_sn: str, status: str) -> StatusChange:
+    unified_status, rank = unified(status)
+    return StatusChange(order_sn, status, unified_status.value, rank)
+
+
+# --- payload → ChannelOrder ---------------------------------------------------------------
+
+
+def _line(item: OrderItem) -> ChannelOrderLine:
+    price = item.model_discounted_price or item.model_original_price or 0
+    return ChannelOrderLine(
+        # The listing's external id: the unit is the model, or the item itself (model 0).
+        external_product_id=f"{item.item_id}:{item.model_id}",
+        sku=item.sku,
+        name=f"{item.item_name} — {item.model_name}" if item.model_name else item.item_name,
+        quantity=item.model_quantity_purchased,
+        price=round(price),
+    )
+
+
+def from_detail(order: OrderDetail) -> ChannelOrder:
+    """An order of get_order_detail (asked with its lines, total and buyer)."""
+    status, rank = unified(order.order_status)
+    created = datetime.fromtimestamp(order.create_time, UTC) if order.create_time else None
+    return ChannelOrder(
+        external_id=order.order_sn,
+        channel_status=order.order_status,
+        status=status.value,
+        status_rank=rank,
+        created_at=created or timezone.now(),
+        lines=tuple(_line(item) for item in order.item_list),
+        invoice=order.order_sn,
+        buyer_name=order.buyer_username,
+        total=round(order.total_amount or 0),
+    )
+
+
+# --- pushes -----------------------------------------------------------------------------------
+
+
+def parse(event: str, body: bytes) -> WebhookMessage:
+    """A verified push as a :class:`WebhookMessage`; ``MalformedPayload`` names a bad field."""
+    if event != PUSH_EVENT:
+        raise MalformedPayload(f"unknown webhook event {event!r}", endpoint="push")
+    push = parse_push(body)
+    shops = _shop_ids(push)
+    if push.code == ORDER_STATUS_PUSH:
+        data = push.order_status()
+        assert data is not None
+        if not data.order_sn:
+            raise MalformedPayload("push data.ordersn: empty", endpoint="push")
+        change = status_change(data.order_sn, data.status)
+        summary = f"order {data.order_sn} → {data.status}"
+        return WebhookMessage(shop_ids=shops, change=change, summary=summary)
+    if push.code == RESERVED_STOCK_PUSH:
+        stock = push.reserved_stock()
+        assert stock is not None
+        action = f" ({stock.action})" if stock.action else ""
+        summary = f"reserved stock of {stock.item_id}:{stock.model_id} changed{action}"
+        return WebhookMessage(shop_ids=shops, summary=summary)
+    summary = PARTNER_PUSH_SUMMARIES.get(push.code, f"push code {push.code} recorded")
+    return WebhookMessage(shop_ids=shops, summary=summary)
+
+
+def _shop_ids(push: PushMessage) -> tuple[str, ...]:
+    """The shop a push is about: at the top level, or in ``data`` for partner-level codes."""
+    shop: Any = push.shop_id or push.data.get("shop_id")
+    return (str(shop),) if shop else ()
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    found = headers.get(name)
+    if found is not None:
+        return found
+    return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
+
+
+# --- the order source -----------------------------------------------------------------------
+
+
+class ShopeeOrders:
+    """One integration's orders. The session is built on first use: checking a push needs no
+    connection, only the partner key and the registered URL."""
+
+    webhook_events = (PUSH_EVENT,)
+
+    def __init__(self, account: Any, build: Callable[[], ShopSession]) -> None:
+        self.account = account
+        self._build = build
+        self._session: ShopSession | None = None
+
+    def __repr__(self) -> str:
+        return f"ShopeeOrders(integration={self.account.pk}, shop_id={self.account.shop_id})"
+
+    @property
+    def session(self) -> ShopSession:
+        if self._session is None:
+            self._session = self._build()
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    def orders_between(self, since: datetime, until: datetime) -> Iterator[ChannelOrder]:
+        """Orders created in ``[since, until]``, read whole 50 at a time; one with a status the
+        table does not know is logged and left out (it must not stop the others)."""
+        refs = self.session.call(
+            lambda client: list(client.iter_order_sns(since, until, field="create_time"))
+        )
+        sns = [ref.order_sn for ref in refs]
+        for start in range(0, len(sns), ORDER_SNS_PER_CALL):
+            chunk = sns[start : start + ORDER_SNS_PER_CALL]
+            for detail in self.session.call(lambda client: client.get_orders(chunk)):  # noqa: B023
+                try:
+                    yield from_detail(detail)
+                except UnknownOrderStatus as unknown:
+                    log.warning("order %s left out: %s", detail.order_sn, unknown)
+
+    def order(self, external_id: str) -> ChannelOrder:
+        return from_detail(self._detail(external_id))
+
+    def _detail(self, order_sn: str) -> OrderDetail:
+        found = self.session.call(lambda client: client.get_orders([order_sn]))
+        if not found:
+            raise NotFound(f"order {order_sn} not found", endpoint="order_detail")
+        return found[0]
+
+    def accept(self, external_id: str) -> None:
+        # actions() never offers it; a caller that asks anyway learns why.
+        raise ActionRejected(
+            "Shopee has no accept step: a paid order is ready for shipping as it is",
+            endpoint="order_accept",
+        )
+
+    def reject(self, external_id: str, rejection: Rejection) -> None:
+        """Cancel the order with Shopee's reason; out of stock names every line of the order
+        (Shopee then sets their stock to 0)."""
+        reason = CANCEL_REASONS.get(rejection.reason_code)
+        if reason is None:
+            raise ActionRejected(
+                f"unknown reject reason {rejection.reason_code}", endpoint="cancel_order"
+            )
+        items: list[tuple[int, int]] = []
+        if reason == "OUT_OF_STOCK":
+            items = [(i.item_id, i.model_id) for i in self._detail(external_id).item_list]
+        self.session.call(lambda client: client.cancel_order(external_id, reason, items))
+
+    def actions(self, channel_status: str) -> SellerActions:
+        return SellerActions(
+            can_accept=False,
+            can_reject=channel_status in REJECTABLE,
+            reject_reasons=REJECT_REASONS,
+        )
+
+    def register_webhooks(self, urls: Mapping[str, str], secret: str) -> None:
+        """Point the partner app's ONE callback URL (for all its shops) at the hub and switch
+        on order status (3) and reserved stock (8) pushes. ``secret`` is not sent: Shopee signs
+        pushes with the partner key."""
+        self.session.client().set_push_config(urls[PUSH_EVENT], PUSH_CODES)
+
+    def verify_webhook(self, body: bytes, headers: Mapping[str, str], secret: str) -> bool:
+        """Shopee signs ``callback_url + "|" + body`` with the partner key; ``secret`` (the
+        hub's per-app webhook secret, which Tokopedia signs with) plays no part. The URL must be
+        the one registered, byte for byte: the hub registers its own ``webhook_url`` for this
+        integration, so changing ``PUBLIC_URL`` needs the webhooks registered again."""
+        from satustok.orders.registration import webhook_url
+
+        return verify_push(
+            self.account.client_secret.reveal(),
+            webhook_url(self.account, PUSH_EVENT),
+            body,
+            _header(headers, PUSH_SIGNATURE_HEADER),
+        )
+
+    def parse_webhook(self, event: str, body: bytes) -> WebhookMessage:
+        return parse(event, body)

@@ -1,0 +1,137 @@
+"""One small *world* per channel, so the sync engine's reliability tests run on every channel
+from one file (``tests/hub/test_pusher.py``, ``tests/orders/test_orders_across_channels.py``).
+
+A world connects and imports a shop of its channel the way a seller would (Tokopedia: typed
+credentials; Shopee: an approval code traded for tokens), and plays the marketplace around the
+hub through its sandbox's control API: what a listing shows, a failing stock endpoint, a buyer's
+order, lost or doubled webhooks. Adding a channel means adding a world here; every
+parametrised test then runs on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from satustok.channels.connect import connect_shop, finish_authorization
+from satustok.channels.models import ChannelAccount, Listing
+from satustok.channels.protocol import Credentials
+from satustok.sync import imports, tasks
+
+TOKOPEDIA_FS_ID = 15001
+MASTER_SHOP = 480001  # Tokopedia: imported first, its stock is the master's
+
+
+class World(Protocol):
+    channel: str
+    shop_id: int  # the shop of this channel the tests push to
+    gone_external_id: str  # an id the channel refuses for good ("no such product")
+
+    def connect(self, shop_id: int | None = None, *, imported: bool = True) -> ChannelAccount: ...
+
+    def shown_stock(self, listing: Listing) -> int: ...
+
+    def stock_update_calls(self) -> int: ...
+
+    def calls_per_round(self, units: int) -> int:
+        """Stock-update calls one push of ``units`` changed units (one item each) takes."""
+        ...
+
+    def fail_stock_updates(self) -> None: ...
+
+    def heal(self) -> None: ...
+
+    def place_order(self, sku: str, quantity: int) -> str: ...
+
+    def webhooks(self, *, drop: bool = False, duplicate: bool = False) -> None: ...
+
+
+def import_now(account: ChannelAccount) -> ChannelAccount:
+    tasks.run_import_now(imports.start_run(account).pk)
+    account.refresh_from_db()
+    return account
+
+
+class TokopediaWorld:
+    channel = "tokopedia"
+    shop_id = 480002
+    gone_external_id = "999999999"
+
+    def __init__(self, sandbox: Any) -> None:
+        self.sandbox = sandbox
+
+    def connect(self, shop_id: int | None = None, *, imported: bool = True) -> ChannelAccount:
+        app = self.sandbox.app(fs_id=TOKOPEDIA_FS_ID)
+        credentials = Credentials(str(app["fs_id"]), app["client_id"], app["client_secret"])
+        account = connect_shop("tokopedia", credentials, str(shop_id or self.shop_id))
+        return import_now(account) if imported else account
+
+    def shown_stock(self, listing: Listing) -> int:
+        return int(self.sandbox.product(int(listing.external_id))["stock"])
+
+    def stock_update_calls(self) -> int:
+        return int(self.sandbox.stats()["groups"]["stock_update"]["calls"])
+
+    def calls_per_round(self, units: int) -> int:
+        return -(-units // 100)  # 100 rows a call
+
+    def fail_stock_updates(self) -> None:
+        self.sandbox.set_faults(error_rate=1.0, only_groups=["stock_update"])
+
+    def heal(self) -> None:
+        self.sandbox.clear_faults()
+
+    def place_order(self, sku: str, quantity: int) -> str:
+        placed = self.sandbox.place_order(self.shop_id, [{"sku": sku, "quantity": quantity}])
+        return str(placed["order_id"])
+
+    def webhooks(self, *, drop: bool = False, duplicate: bool = False) -> None:
+        self.sandbox.set_faults(
+            webhooks={"drop": 1.0 if drop else 0.0, "duplicate": 1.0 if duplicate else 0.0}
+        )
+
+
+class ShopeeWorld:
+    channel = "shopee"
+    shop_id = 7700001
+    gone_external_id = "999999999:0"
+
+    def __init__(self, shopee: Any) -> None:
+        self.shopee = shopee
+
+    def connect(self, shop_id: int | None = None, *, imported: bool = True) -> ChannelAccount:
+        """As after the seller approved the hub on Shopee's page: the code goes through the
+        hub's own ``finish_authorization`` (the page itself is the browser test's)."""
+        partner = self.shopee.partner()
+        shop = shop_id or self.shop_id
+        code = self.shopee.authorize(shop_id=shop)["code"]
+        credentials = Credentials(
+            str(partner["partner_id"]), str(partner["partner_id"]), partner["partner_key"]
+        )
+        account = finish_authorization("shopee", credentials, code, str(shop))
+        return import_now(account) if imported else account
+
+    def shown_stock(self, listing: Listing) -> int:
+        item_id, model_id = listing.external_id.split(":")
+        return int(self.shopee.model_stock(int(item_id), int(model_id))["stock"])
+
+    def stock_update_calls(self) -> int:
+        api = self.shopee.stats()["apis"].get("product/update_stock") or {}
+        return int(api.get("calls", 0))
+
+    def calls_per_round(self, units: int) -> int:
+        return units  # one item a call
+
+    def fail_stock_updates(self) -> None:
+        self.shopee.set_faults(forced={"product/update_stock": {"error": "error_server"}})
+
+    def heal(self) -> None:
+        self.shopee.clear_faults()
+
+    def place_order(self, sku: str, quantity: int) -> str:
+        placed = self.shopee.place_order(self.shop_id, [{"sku": sku, "quantity": quantity}])
+        return str(placed["order_sn"])
+
+    def webhooks(self, *, drop: bool = False, duplicate: bool = False) -> None:
+        self.shopee.set_faults(
+            push={"drop": 1.0 if drop else 0.0, "duplicate": 1.0 if duplicate else 0.0}
+        )
