@@ -53,12 +53,19 @@ class PushSummary:
 
 def mark_dirty(warehouse_id: int, variant_ids: Sequence[int]) -> set[int]:
     """Mark the listings fed by these levels for a push; returns the integrations to nudge."""
+    fed = set(ChannelAccount.objects.filter(warehouse_id=warehouse_id).values_list("pk", flat=True))
     accounts: set[int] = set()
     for start in range(0, len(variant_ids), MARK_CHUNK):
         chunk = list(variant_ids[start : start + MARK_CHUNK])
-        listings = Listing.objects.filter(variant_id__in=chunk, account__warehouse_id=warehouse_id)
-        listings.update(needs_push=True, dirty_version=F("dirty_version") + 1)
-        accounts.update(listings.values_list("account_id", flat=True).distinct())
+        # Found by variant, then kept by integration in Python: filtering both in SQL let SQLite
+        # (without statistics) walk every listing of the integration through its (account, sku)
+        # index for each chunk — half of a 10,000-unit import's apply time.
+        found = Listing.objects.filter(variant_id__in=chunk).values_list("pk", "account_id")
+        marked = [(pk, account) for pk, account in found if account in fed]
+        Listing.objects.filter(pk__in=[pk for pk, _ in marked]).update(
+            needs_push=True, dirty_version=F("dirty_version") + 1
+        )
+        accounts.update(account for _, account in marked)
     return accounts
 
 
