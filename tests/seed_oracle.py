@@ -19,7 +19,7 @@ def sellable_units(shop_id: int) -> list[dict[str, Any]]:
             {
                 "product_id": str(row.product_id),
                 "sku": row.sku,
-                "status": row.status,
+                "active": row.status in (1, 2),  # active, featured
                 "stock": row.stock,
             }
             for row in rows
@@ -28,11 +28,45 @@ def sellable_units(shop_id: int) -> list[dict[str, Any]]:
     return units
 
 
-def expected_buckets(shop_id: int, known_skus: set[str] = frozenset()) -> dict[str, str]:  # type: ignore[assignment]
-    """Product id → bucket, by the founding document's rules, written out plainly."""
+SHOPEE_LISTED = {"NORMAL", "UNLIST", "BANNED", "REVIEWING"}  # what the import asks Shopee for
+
+
+def shopee_units(shop_id: int) -> list[dict[str, Any]]:
+    """The Shopee demo seed's sellable units of one shop: each model of an item with
+    variations, or the item itself ("item:model" ids, model 0 for an item without models)."""
+    from satustok_sandbox.shopee.demo import shopee_demo_seed
+
+    units = []
+    for item in shopee_demo_seed().items:
+        if item.shop_id != shop_id or item.item_status not in SHOPEE_LISTED:
+            continue
+        rows = item.models or [item]
+        for row in rows:
+            model_id = getattr(row, "model_id", 0)
+            units.append(
+                {
+                    "product_id": f"{item.item_id}:{model_id}",
+                    "sku": getattr(row, "model_sku", None) if item.models else item.item_sku,
+                    "active": item.item_status == "NORMAL"
+                    and getattr(row, "model_status", "MODEL_NORMAL") == "MODEL_NORMAL",
+                    "stock": sum(r.stock for r in row.seller_stock)
+                    if row.seller_stock
+                    else row.stock,
+                }
+            )
+    return units
+
+
+def expected_buckets(
+    shop_id: int,
+    known_skus: set[str] = frozenset(),  # type: ignore[assignment]
+    units: list[dict[str, Any]] | None = None,
+) -> dict[str, str]:
+    """Unit id → bucket, by the founding document's rules, written out plainly (the Tokopedia
+    demo shop's units unless ``units`` are given)."""
     key = lambda sku: sku.strip().lower()  # noqa: E731
-    units = sellable_units(shop_id)
-    candidates = [u for u in units if key(u["sku"]) and u["status"] in (1, 2) and u["stock"] > 0]
+    units = sellable_units(shop_id) if units is None else units
+    candidates = [u for u in units if key(u["sku"]) and u["active"] and u["stock"] > 0]
     seen: dict[str, int] = {}
     for unit in candidates:
         seen[key(unit["sku"])] = seen.get(key(unit["sku"]), 0) + 1
@@ -40,7 +74,7 @@ def expected_buckets(shop_id: int, known_skus: set[str] = frozenset()) -> dict[s
     for unit in units:
         if not key(unit["sku"]):
             buckets[unit["product_id"]] = "skipped_empty_sku"
-        elif unit["status"] not in (1, 2):
+        elif not unit["active"]:
             buckets[unit["product_id"]] = "skipped_inactive"
         elif unit["stock"] <= 0:
             buckets[unit["product_id"]] = "skipped_no_stock"

@@ -301,3 +301,42 @@ def test_an_ended_authorization_pauses_pushes_and_reconnect_sends_what_is_due(
     finish_authorization("shopee", credentials, code, str(world.shop_id), reconnecting=shop_b)
     pusher.push_account(shop_b.pk)
     assert world.shown_stock(listing) == stock.available(shop_b.warehouse_id, variant.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nudges_within_the_coalescing_window_queue_one_push_that_sees_them_all(
+    fast_sandbox: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five sales in a burst queue one push task, not five; the pusher it runs looks again
+    one window after finding nothing, so a change committed meanwhile is not left behind."""
+    import threading
+    import time
+
+    world = TokopediaWorld(fast_sandbox)
+    shop_a = world.connect(SHOP_A)
+    shop_b = world.connect(SHOP_B)
+    pusher.set_push_stock(shop_b, True)
+    pusher.push_account(shop_b.pk)
+    variant = shared_variant(shop_a, shop_b)
+    settings.SATUSTOK_PUSH_COALESCE_MS = 300
+    queued: list[int] = []
+    monkeypatch.setattr(tasks, "push_stock", queued.append)
+    monkeypatch.setattr(tasks, "_last_nudge", {})
+    for n in range(5):
+        stock.reserve(shop_a.warehouse_id, variant.pk, 1, reference=f"burst {n}")
+    assert queued.count(shop_b.pk) == 1
+
+    # The queued pusher runs before the next sale commits: it finds what is due, and its
+    # look one window later finds the sale whose nudge was skipped.
+    pusher.push_account(shop_b.pk)
+    later = threading.Thread(
+        target=lambda: (
+            time.sleep(0.1),
+            stock.reserve(shop_a.warehouse_id, variant.pk, 1, reference="meanwhile"),
+        )
+    )
+    later.start()
+    pusher.push_account(shop_b.pk)  # nothing due at its first look
+    later.join()
+    listing = variant.listings.get(account=shop_b)
+    assert world.shown_stock(listing) == stock.available(shop_b.warehouse_id, variant.pk)

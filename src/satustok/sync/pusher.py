@@ -123,18 +123,20 @@ def push_account(account_id: int) -> PushSummary:
 def _rounds(account: ChannelAccount) -> Iterator[list[Listing]]:
     """The claims to push, one round at a time. The first round goes at once (a lone sale
     reaches the other shops without delay); later rounds start at least ``coalesce`` seconds
-    apart, and the pusher looks again ``TRAILING_LOOKS`` times before letting go, so a burst of
-    sales becomes a few large calls instead of one call per sale."""
+    apart, and after pushing the pusher looks again ``TRAILING_LOOKS`` times before letting go,
+    so a burst of sales becomes a few large calls instead of one call per sale. A pusher that
+    found nothing looks once more, ``coalesce`` later: a nudge skipped because this one was
+    queued just before it (``tasks.nudge_after_commit``) is seen by that look."""
     coalesce = settings.SATUSTOK_PUSH_COALESCE_MS / 1000
-    last_start, idle_looks = float("-inf"), 0
-    while idle_looks <= (TRAILING_LOOKS if coalesce else 0):
+    last_start, idle_looks, pushed = float("-inf"), 0, False
+    while idle_looks <= (0 if not coalesce else TRAILING_LOOKS if pushed else 1):
         time.sleep(max(0.0, last_start + coalesce - time.monotonic()))
         claimed = _claim(account)
+        last_start = time.monotonic()
         if not claimed:
             idle_looks += 1
-            last_start = time.monotonic()
             continue
-        idle_looks, last_start = 0, time.monotonic()
+        idle_looks, pushed = 0, True
         yield claimed
 
 
