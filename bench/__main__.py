@@ -79,9 +79,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "what": "signed order_notification posts on loopback (C connections), then drain",
         "target": "≥ 500 accepted/s; none lost; each processed once",
         "full": {
-            "posts": 5_000, "max_seconds": 20, "concurrency": 4, "skus": 200,
+            "posts": 5_000,
+            "max_seconds": 20,
+            "concurrency": 4,
+            "skus": 200,
             "worker_processes": 1,
-        },  # fmt: skip
+        },
         "quick": {"posts": 150, "max_seconds": 10, "concurrency": 2, "skus": 20},
         "figures": [
             fig("accepted_per_second", "accepted", 500, "higher", "posts/s"),

@@ -6,6 +6,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 BANNER_END = "Stop with Ctrl+C"
@@ -56,3 +58,13 @@ def read_banner(proc: subprocess.Popen[str]) -> str:
 def stop_hub(proc: subprocess.Popen[str]) -> None:
     proc.terminate()
     proc.wait(timeout=15)
+
+
+def eventually(check: Callable[[], bool], seconds: float = 20) -> float:
+    """Poll ``check`` until it holds; how long that took, in seconds (fails after ``seconds``)."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if check():
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"not reached within {seconds}s")

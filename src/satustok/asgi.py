@@ -14,4 +14,7 @@ from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satustok.settings")
-application = WSGIMiddleware(get_wsgi_application(), workers=settings.SATUSTOK_WEB_THREADS)
+application = WSGIMiddleware(
+    get_wsgi_application(),  # type: ignore[arg-type]  # Django's handler is a WSGI app (PEP 3333)
+    workers=settings.SATUSTOK_WEB_THREADS,
+)

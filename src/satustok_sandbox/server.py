@@ -18,20 +18,20 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from satustok_sandbox.common.handle import ControlHandle, wait_for_records
+from satustok_sandbox.common.handle import SandboxControlError as SandboxControlError
 from satustok_sandbox.shopee.handle import ShopeeControl
 from satustok_sandbox.shopee.sandbox import ShopeeSandbox
 from satustok_sandbox.tokopedia import TokopediaSandbox
 from satustok_sandbox.tokopedia.seed import Seed, load_seed, parse_seed
 
 STARTUP_TIMEOUT_SECONDS = 15.0
-CONTROL_TIMEOUT_SECONDS = 10.0
 
 
 class Marketplace(Protocol):
@@ -50,15 +50,6 @@ class Marketplace(Protocol):
 
 class SandboxStartError(RuntimeError):
     """The server could not start listening (port taken, address not available…)."""
-
-
-class SandboxControlError(RuntimeError):
-    """A control API call was refused; ``status`` and ``message`` say why."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"{status}: {message}")
-        self.status = status
-        self.message = message
 
 
 def build_app(marketplaces: Sequence[Marketplace]) -> Starlette:
@@ -105,8 +96,9 @@ def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-class RunningSandbox:
-    """A started sandbox server: its URLs, its ``--json`` info document and control helpers."""
+class RunningSandbox(ControlHandle):
+    """A started sandbox server: its URLs, its ``--json`` info document and control helpers
+    (the Tokopedia control API; ``shopee`` is the Shopee one)."""
 
     def __init__(
         self,
@@ -117,6 +109,7 @@ class RunningSandbox:
         info: dict[str, Any],
         shopee: ShopeeSandbox | None = None,
     ) -> None:
+        super().__init__(info["control_url"])
         self.server = server
         self.thread = thread
         self.base_url = base_url
@@ -125,10 +118,6 @@ class RunningSandbox:
         self.shopee = ShopeeControl(info["shopee"], shopee)
         self.accounts_url: str = info["accounts_url"]
         self.api_url: str = info["api_url"]
-        self.control_url: str = info["control_url"]
-        self._control = httpx.Client(
-            base_url=self.control_url, timeout=CONTROL_TIMEOUT_SECONDS, trust_env=False
-        )
 
     def __enter__(self) -> RunningSandbox:
         return self
@@ -142,29 +131,6 @@ class RunningSandbox:
     def shop(self, shop_id: int) -> dict[str, Any]:
         return next(shop for shop in self.info["shops"] if shop["shop_id"] == shop_id)
 
-    def control(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
-        """Call the control API; non-2xx answers raise ``SandboxControlError``."""
-        response = self._control.request(method, path, json=body, params=params or None)
-        if response.is_error:
-            message = response.json().get("error", response.text) if response.content else ""
-            raise SandboxControlError(response.status_code, message)
-        return response.json()
-
-    def reset(self) -> None:
-        self.control("POST", "reset")
-
-    def set_faults(self, **faults: Any) -> dict[str, Any]:
-        return self.control("POST", "faults", faults)
-
-    def clear_faults(self) -> dict[str, Any]:
-        return self.control("DELETE", "faults")
-
-    def stats(self) -> dict[str, Any]:
-        return self.control("GET", "stats")
-
-    def calls(self) -> list[dict[str, Any]]:
-        return self.control("GET", "calls")
-
     def deliveries(self, event: str | None = None) -> list[dict[str, Any]]:
         return self.control("GET", "webhooks/deliveries", **({"event": event} if event else {}))
 
@@ -172,12 +138,7 @@ class RunningSandbox:
         self, count: int, *, event: str | None = None, timeout: float = 5.0
     ) -> list[dict[str, Any]]:
         """Poll the delivery log until it holds at least ``count`` records (or time runs out)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.deliveries(event)
-            if len(found) >= count or time.monotonic() > deadline:
-                return found
-            time.sleep(0.02)
+        return wait_for_records(lambda: self.deliveries(event), count, timeout)
 
     def place_order(
         self, shop_id: int, items: list[dict[str, Any]], **extra: Any
@@ -202,11 +163,8 @@ class RunningSandbox:
     def link_shop(self, shop_id: int, fs_id: int, *, replace: bool = False) -> dict[str, Any]:
         return self.control("POST", f"shops/{shop_id}/link", {"fs_id": fs_id, "replace": replace})
 
-    def advance_clock(self, seconds: float) -> dict[str, Any]:
-        return self.control("POST", "clock", {"advance_seconds": seconds})
-
     def stop(self) -> None:
-        self._control.close()
+        self.close()
         self.shopee.close()
         self.server.should_exit = True
         self.thread.join(timeout=5)

@@ -29,7 +29,7 @@ def shop(fast_sandbox: Any, demo_credentials: Callable[..., Any]) -> ChannelAcco
 @pytest.fixture
 def buy(fast_sandbox: Any, shop: ChannelAccount) -> Callable[..., Order]:
     """A buyer orders on the sandbox; the hub reads the order in (as the poller would)."""
-    in_stock = [u for u in sellable_units(SHOP_A) if u["stock"] > 2 and u["status"] == 1]
+    in_stock = [u for u in sellable_units(SHOP_A) if u["stock"] > 2 and u["active"]]
 
     def order(quantity: int = 1) -> Order:
         product = int(in_stock[0]["product_id"])

@@ -12,11 +12,11 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import PASSWORD, USER, Stack
 
 from running_hub import hub_environment, start_hub, stop_hub
 
@@ -30,19 +30,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-USER, PASSWORD = "penjual", "rahasia-demo-123"
-SCREENSHOTS = os.environ.get("SATUSTOK_SCREENSHOTS")  # e.g. docs/screenshots
-
-
-@dataclass
-class Stack:
-    url: str
-    control_url: str
-    client_id: str
-    client_secret: str
-    shopee_partner_id: str
-    shopee_partner_key: str
-    env: dict[str, str]  # the stack's data directory and addresses, for the CLI
 
 
 @pytest.fixture(scope="session")
@@ -92,21 +79,3 @@ def page(browser: Any, stack: Stack) -> Iterator[Any]:
     tab = context.new_page()
     yield tab
     context.close()
-
-
-def log_in(page: Any, stack: Stack, language: str = "en") -> None:
-    page.goto(stack.url + "/login/")
-    page.fill("#id_username", USER)
-    page.fill("#id_password", PASSWORD)
-    page.click("form button.btn")
-    page.wait_for_url(stack.url + "/")
-    if language == "en":
-        page.click("button[data-lang=en]")
-        page.wait_for_selector("html[lang=en]")
-
-
-def screenshot(page: Any, name: str) -> None:
-    """Saved for the README when SATUSTOK_SCREENSHOTS names a folder."""
-    if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from browser_support import Stack, log_in, screenshot
 from test_founding_flow import fill_credentials, open_tokopedia_form
-
-from conftest import Stack, log_in, screenshot
 
 SHOP_B, REGULAR, HOLIDAY, OTHER_APP = 480002, 480003, 480004, 480005
 

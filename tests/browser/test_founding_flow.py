@@ -9,7 +9,8 @@ import io
 from pathlib import Path
 from typing import Any
 
-from conftest import Stack, log_in, screenshot
+from browser_support import Stack, log_in, screenshot
+
 from seed_oracle import bucket_counts, expected_buckets
 
 SHOP_A = 480001

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
+from browser_support import Stack, log_in, screenshot
 from test_founding_flow import fill_credentials, menu, open_tokopedia_form
 
-from conftest import Stack, log_in, screenshot
-from running_hub import satustok
+from running_hub import eventually, satustok
 
 TOKOPEDIA_SHOP, SHOPEE_SHOP = 480002, 7700001
+SECONDS = 30  # a browser round trip: longer than the CLI's wait
 
 
 def open_shopee_form(page: Any) -> None:
@@ -68,15 +67,6 @@ def catalog(stack: Stack) -> list[dict[str, Any]]:
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def eventually(check: Callable[[], bool], seconds: float = 30) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if check():
-            return time.monotonic() - started
-        time.sleep(0.05)
-    raise AssertionError(f"not reached within {seconds}s")
-
-
 def test_a_sale_on_either_marketplace_lowers_the_stock_on_the_other(
     page: Any, stack: Stack
 ) -> None:
@@ -110,13 +100,13 @@ def test_a_sale_on_either_marketplace_lowers_the_stock_on_the_other(
         "tokopedia": lambda: _tokopedia_stock(stack, tokopedia_id),
         "shopee": lambda: _shopee_stock(stack, shopee_id),
     }
-    eventually(lambda: shown["tokopedia"]() == shown["shopee"]() > 2)  # both show the master
+    eventually(lambda: shown["tokopedia"]() == shown["shopee"]() > 2, SECONDS)  # both: master
     before = shown["tokopedia"]()
 
     _buy_on_shopee(stack, shared["sku"])
-    to_tokopedia = eventually(lambda: shown["tokopedia"]() == before - 1)
+    to_tokopedia = eventually(lambda: shown["tokopedia"]() == before - 1, SECONDS)
     _buy_on_tokopedia(stack, tokopedia_id)
-    to_shopee = eventually(lambda: shown["shopee"]() == before - 2)
+    to_shopee = eventually(lambda: shown["shopee"]() == before - 2, SECONDS)
     assert shown["tokopedia"]() == before - 2
     print(
         f"\nShopee sale → Tokopedia {to_tokopedia:.2f}s; Tokopedia sale → Shopee {to_shopee:.2f}s"

@@ -9,13 +9,13 @@ import json
 import re
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from running_hub import hub_environment, satustok, start_hub, stop_hub
+from running_hub import eventually, hub_environment, satustok, start_hub, stop_hub
 
 pytestmark = pytest.mark.dbless  # the stack has its own SQLite data directory
 
@@ -90,15 +90,6 @@ def shared(stack: Stack) -> dict[str, str]:
         "b": by_shop[ids[SHOP_B]],
         "a_id": ids[SHOP_A],
     }
-
-
-def eventually(check: Callable[[], bool], seconds: float = 20) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if check():
-            return time.monotonic() - started
-        time.sleep(0.05)
-    raise AssertionError(f"not reached within {seconds}s")
 
 
 def available(stack: Stack, sku: str) -> int:

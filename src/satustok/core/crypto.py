@@ -24,7 +24,7 @@ class Secret:
     One read from the database keeps its ciphertext and decrypts on first use: loading an
     integration (every webhook, every push) must not pay for secrets nobody reads."""
 
-    __slots__ = ("_value", "_ciphertext")
+    __slots__ = ("_ciphertext", "_value")
 
     def __init__(self, value: str) -> None:
         self._value: str | None = value

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST
 from satustok.channels.http.errors import ChannelError, RetryableError
 from satustok.channels.models import ChannelAccount
 from satustok.core.bulk import update_rows
+from satustok.core.crypto import Secret
 from satustok.orders.ingest import Ingested, ingest, ingest_many, ingest_status
 from satustok.orders.models import DeliveryStatus, EventSource, WebhookDelivery
 from satustok.orders.source import OrderSource, UnknownOrderStatus, WebhookMessage, order_source
@@ -101,7 +102,7 @@ def _receiver(channel: str, account_id: int) -> _Receiver | None:
     if found is None:
         _receivers.pop(account_id, None)
         return None
-    ciphertexts = tuple(s.stored_ciphertext() if s is not None else "" for s in found)
+    ciphertexts = tuple(_ciphertext(secret) for secret in found)
     if cached is not None and cached[1] == ciphertexts and cached[2].channel == channel:
         receiver = cached[2]
     else:
@@ -110,6 +111,11 @@ def _receiver(channel: str, account_id: int) -> _Receiver | None:
         receiver = _Receiver(account_id, channel, order_source(account), secret)
     _receivers[account_id] = (now, ciphertexts, receiver)  # type: ignore[assignment]
     return receiver
+
+
+def _ciphertext(secret: object) -> str:
+    """How a secret is stored (values_list hands out the field's Secret, or None)."""
+    return secret.stored_ciphertext() if isinstance(secret, Secret) else ""
 
 
 def forget_receivers() -> None:
@@ -203,7 +209,7 @@ def _claim(delivery_id: int | None) -> list[WebhookDelivery]:
     now = timezone.now()
     rows = WebhookDelivery.objects.select_for_update(skip_locked=True).filter(signature_ok=True)
     with transaction.atomic():
-        ids = []
+        ids: list[int] = []
         if delivery_id is not None:
             own = rows.filter(
                 pk=delivery_id, status__in=(DeliveryStatus.RECEIVED, DeliveryStatus.FAILED)
@@ -369,5 +375,5 @@ def _save_marks(deliveries: list[WebhookDelivery]) -> None:
             "order_external_id",
             "processed_at",
             "processed_by",
-        ],  # fmt: skip
+        ],
     )

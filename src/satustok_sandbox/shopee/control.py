@@ -5,20 +5,33 @@ the push log and the refresh-token ledger.
 
 Plain JSON in and out (never the Shopee envelope); errors are ``{"error": message}`` with 400
 (bad input), 404 (unknown id) or 409 (refused by the world's rules). ``partner_id`` defaults
-to the seed's first partner app (2001887 in the demo).
+to the seed's first partner app (2001887 in the demo). The plumbing (bodies, errors, routes)
+and the reset, call log and clock handlers are shared with Tokopedia's (``common/control.py``).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
+from satustok_sandbox.common import control as common
+from satustok_sandbox.common.control import (
+    ControlError,
+    Handler,
+    base_url,
+    found,
+    get_calls,
+    get_clock,
+    parse_body,
+    path_int,
+    post_clock,
+    post_reset,
+)
+from satustok_sandbox.common.control import StrictBody as _Body
 from satustok_sandbox.shopee import auth
 from satustok_sandbox.shopee.catalog import item_view, unit_view
 from satustok_sandbox.shopee.envelope import ShopeeError
@@ -31,20 +44,6 @@ from satustok_sandbox.shopee.state import ACCESS_TOKEN_TTL, Item, Model, Order, 
 
 if TYPE_CHECKING:
     from satustok_sandbox.shopee.sandbox import ShopeeSandbox
-
-Body = TypeVar("Body", bound=BaseModel)
-Handler = Callable[["ShopeeSandbox", Request], Awaitable[Any]]
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class OrderLineBody(_Body):
@@ -100,10 +99,6 @@ class ShopPatch(_Body):
     shop_name: str | None = Field(None, min_length=1)
 
 
-class ClockBody(_Body):
-    advance_seconds: float = Field(ge=0)
-
-
 class AuthorizeBody(_Body):
     shop_id: int
     partner_id: int | None = None
@@ -123,7 +118,7 @@ class PushConfigBody(_Body):
 
 
 def routes(sim: ShopeeSandbox) -> list[BaseRoute]:
-    table: list[tuple[str, str, Handler]] = [
+    table: list[tuple[str, str, Handler[ShopeeSandbox]]] = [
         ("GET", "/", get_info),
         ("GET", "/info", get_info),
         ("POST", "/reset", post_reset),
@@ -153,39 +148,7 @@ def routes(sim: ShopeeSandbox) -> list[BaseRoute]:
         ("GET", "/deliveries", get_deliveries),
         ("GET", "/lost_push", get_lost_push),
     ]
-    return [
-        Route(path, _endpoint(sim, handler), methods=[method]) for method, path, handler in table
-    ]
-
-
-def _endpoint(sim: ShopeeSandbox, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        try:
-            result = await handler(sim, request)
-        except ControlError as error:
-            return JSONResponse({"error": error.message}, status_code=error.status)
-        return result if isinstance(result, Response) else JSONResponse(result)
-
-    return endpoint
-
-
-async def parse_body(request: Request, model: type[Body]) -> Body:
-    try:
-        return model.model_validate(json.loads(await request.body() or b"{}"))
-    except json.JSONDecodeError as error:
-        raise ControlError(400, f"body is not valid JSON: {error.msg}") from None
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()
-        )
-        raise ControlError(400, problems) from None
-
-
-def path_int(request: Request, name: str) -> int:
-    raw = str(request.path_params[name])
-    if not raw.isdigit():
-        raise ControlError(400, f"{name} must be a number, got {raw!r}")
-    return int(raw)
+    return common.routes(sim, table)
 
 
 def _partner_id(sim: ShopeeSandbox, given: int | None) -> int:
@@ -199,36 +162,22 @@ def _partner_id(sim: ShopeeSandbox, given: int | None) -> int:
 
 
 def _shop(sim: ShopeeSandbox, shop_id: int) -> Shop:
-    shop = sim.state.shops.get(shop_id)
-    if shop is None:
-        raise ControlError(404, f"no shop {shop_id}")
-    return shop
+    return found(sim.state.shops, shop_id, "shop")
 
 
 def _item(sim: ShopeeSandbox, item_id: int) -> Item:
-    item = sim.state.items.get(item_id)
-    if item is None:
-        raise ControlError(404, f"no item {item_id}")
-    return item
+    return found(sim.state.items, item_id, "item")
 
 
 def _order(sim: ShopeeSandbox, order_sn: str) -> Order:
-    order = sim.state.orders.get(order_sn)
-    if order is None:
-        raise ControlError(404, f"no order {order_sn}")
-    return order
+    return found(sim.state.orders, order_sn, "order")
 
 
-# --- info, reset, stats, faults, clock -------------------------------------------------------
+# --- info, stats, faults (reset, calls and the clock: common/control.py) -------------------
 
 
 async def get_info(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
-    return sim.info(f"{request.url.scheme}://{request.url.netloc}")
-
-
-async def post_reset(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
-    sim.reset()
-    return {"reset": True}
+    return sim.info(base_url(request))
 
 
 async def get_stats(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
@@ -242,10 +191,6 @@ async def get_stats(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
         "refresh": refresh,
         "push_deliveries": len(sim.push.deliveries()),
     }
-
-
-async def get_calls(sim: ShopeeSandbox, request: Request) -> list[dict[str, Any]]:
-    return list(sim.calls)
 
 
 async def get_faults(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
@@ -271,16 +216,6 @@ async def delete_faults(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
     sim.faults.clear()
     sim.limiter.restore()
     return await get_faults(sim, request)
-
-
-async def get_clock(sim: ShopeeSandbox, request: Request) -> dict[str, float]:
-    return {"now": sim.clock.now(), "offset_seconds": sim.clock.offset}
-
-
-async def post_clock(sim: ShopeeSandbox, request: Request) -> dict[str, float]:
-    body = await parse_body(request, ClockBody)
-    sim.clock.offset += body.advance_seconds
-    return await get_clock(sim, request)
 
 
 # --- orders ----------------------------------------------------------------------------------

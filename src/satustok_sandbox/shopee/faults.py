@@ -9,15 +9,16 @@ Counted faults are deterministic; fractional ones draw from one ``random.Random`
 
 from __future__ import annotations
 
-import random
-import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
+
+from satustok_sandbox.common.control import StrictBody
+from satustok_sandbox.common.faults import DeliveryDecision, FaultBoxBase, LimitPatch
 
 Outcome = tuple[Literal["rate_limit", "server_error", "forced", "hang"], "ForcedError | None"]
-PushDecision = Literal["send", "drop", "duplicate"]
+PushDecision = DeliveryDecision
 SERVER_ERRORS = ("error_server", "error_inner", "error_system_busy")
 
 
@@ -27,37 +28,21 @@ def api_name(raw: str) -> str:
     return name.replace(".", "/")
 
 
-class _Patch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ForcedErrorPatch(_Patch):
+class ForcedErrorPatch(StrictBody):
     error: str = Field("error_server", min_length=1)
     message: str = "Injected by the sandbox."
     status: int | None = Field(None, ge=200, le=599, description="Default: from the error.")
     count: int | None = Field(None, ge=1, description="How many calls; null: until cleared.")
 
 
-class PushFaultsPatch(_Patch):
+class PushFaultsPatch(StrictBody):
     drop: float | None = Field(None, ge=0, le=1)
     duplicate: float | None = Field(None, ge=0, le=1)
     drop_next: int | None = Field(None, ge=0)
     duplicate_next: int | None = Field(None, ge=0)
 
 
-class RateLimitPatch(_Patch):
-    rate: float | None = Field(None, gt=0)
-    burst: int | None = Field(None, gt=0)
-    unlimited: bool = False
-
-    @model_validator(mode="after")
-    def _complete(self) -> RateLimitPatch:
-        if not self.unlimited and (self.rate is None or self.burst is None):
-            raise ValueError("give rate and burst, or unlimited: true")
-        return self
-
-
-class FaultsPatch(_Patch):
+class FaultsPatch(StrictBody):
     """The body of ``POST faults``; every field is optional and merges into the current set."""
 
     latency_ms: int | None = Field(None, ge=0, le=60_000)
@@ -80,7 +65,7 @@ class FaultsPatch(_Patch):
     expire_tokens: bool = False
     push: PushFaultsPatch | None = None
     random_seed: int | None = None
-    rate_limits: dict[str, RateLimitPatch] | None = Field(
+    rate_limits: dict[str, LimitPatch] | None = Field(
         None, description="Per partner_id, or '*' for every partner."
     )
 
@@ -118,25 +103,18 @@ class Faults:
     push: PushFaults = field(default_factory=PushFaults)
 
 
-class FaultBox:
+class FaultBox(FaultBoxBase[Faults]):
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.faults = Faults()
-        self._rng = random.Random(0)
-
-    def clear(self) -> None:
-        with self._lock:
-            self.faults = Faults()
-            self._rng = random.Random(0)
+        super().__init__(Faults)
 
     def merge(self, patch: FaultsPatch) -> None:
         plain = patch.model_dump(
             exclude_none=True,
             exclude={"push", "forced", "rate_limits", "expire_tokens", "only_apis"},
         )
+        push = patch.push.model_dump(exclude_none=True) if patch.push else {}
         with self._lock:
-            for name, value in plain.items():
-                setattr(self.faults, name, value)
+            self._set_fields(self.faults, plain)
             if patch.only_apis is not None:
                 self.faults.only_apis = [api_name(a) for a in patch.only_apis] or None
             for raw, forced in (patch.forced or {}).items():
@@ -144,19 +122,8 @@ class FaultBox:
                     self.faults.forced.pop(api_name(raw), None)
                 else:
                     self.faults.forced[api_name(raw)] = ForcedError(**forced.model_dump())
-            for name, value in (
-                patch.push.model_dump(exclude_none=True) if patch.push else {}
-            ).items():
-                setattr(self.faults.push, name, value)
-            if patch.random_seed is not None:
-                self._rng = random.Random(patch.random_seed)
-
-    def snapshot(self) -> dict[str, object]:
-        with self._lock:
-            return asdict(self.faults)
-
-    def latency_seconds(self) -> float:
-        return self.faults.latency_ms / 1000
+            self._set_fields(self.faults.push, push)
+            self._reseed(patch.random_seed)
 
     def outcome(self, api: str) -> Outcome | None:
         """Consume a counted fault or roll the dice for one call of ``api``."""
@@ -185,16 +152,4 @@ class FaultBox:
             return None
 
     def push_decision(self) -> PushDecision:
-        with self._lock:
-            push = self.faults.push
-            if push.drop_next > 0:
-                push.drop_next -= 1
-                return "drop"
-            if push.duplicate_next > 0:
-                push.duplicate_next -= 1
-                return "duplicate"
-            if push.drop and self._rng.random() < push.drop:
-                return "drop"
-            if push.duplicate and self._rng.random() < push.duplicate:
-                return "duplicate"
-            return "send"
+        return self._delivery_decision(lambda faults: faults.push)

@@ -2,7 +2,8 @@
 
 Small httpx wrappers around the control API under ``/_sandbox/shopee/``, for tests and demos:
 ``base_url`` is what the hub uses as its Shopee host (``{server}/shopee``), and signing stays
-exactly the real one (the signed path never includes ``/shopee``).
+exactly the real one (the signed path never includes ``/shopee``). The calls every sandbox
+answers alike (``control``, reset, faults, stats, calls, clock) are ``common/handle.py``'s.
 """
 
 from __future__ import annotations
@@ -10,35 +11,23 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
-
+from satustok_sandbox.common.handle import ControlHandle, SandboxControlError, wait_for_records
 from satustok_sandbox.shopee.signing import auth_partner_url, sign
 
-CONTROL_TIMEOUT_SECONDS = 10.0
+
+class ShopeeControlError(SandboxControlError):
+    """A Shopee control API call was refused; ``status`` and ``message`` say why."""
 
 
-class ShopeeControlError(RuntimeError):
-    """A control API call was refused; ``status`` and ``message`` say why."""
+class ShopeeControl(ControlHandle):
+    error = ShopeeControlError
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"{status}: {message}")
-        self.status = status
-        self.message = message
-
-
-class ShopeeControl:
     def __init__(self, info: dict[str, Any], sandbox: Any = None) -> None:
+        super().__init__(info["control_url"])
         self.info = info
         self.sandbox = sandbox  # the in-process ShopeeSandbox (for white-box tests)
         self.base_url: str = info["base_url"]
-        self.control_url: str = info["control_url"]
         self.auth_partner_url: str = info["auth_partner_url"]
-        self._control = httpx.Client(
-            base_url=self.control_url, timeout=CONTROL_TIMEOUT_SECONDS, trust_env=False
-        )
-
-    def close(self) -> None:
-        self._control.close()
 
     # --- the seed's partners and shops ---------------------------------------------------
 
@@ -91,38 +80,12 @@ class ShopeeControl:
             int(time.time()) if timestamp is None else timestamp,
         )
 
-    # --- the control API -----------------------------------------------------------------
-
-    def control(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
-        """Call the control API; non-2xx answers raise ``ShopeeControlError``."""
-        response = self._control.request(method, path, json=body, params=params or None)
-        if response.is_error:
-            message = response.json().get("error", response.text) if response.content else ""
-            raise ShopeeControlError(response.status_code, message)
-        return response.json()
-
-    def reset(self) -> None:
-        self.control("POST", "reset")
-
-    def set_faults(self, **faults: Any) -> dict[str, Any]:
-        return self.control("POST", "faults", faults)
-
-    def clear_faults(self) -> dict[str, Any]:
-        return self.control("DELETE", "faults")
+    # --- the control API (``control()``, reset, faults, stats, calls, clock: ControlHandle) ---
 
     def set_rate_limit(
         self, rate: float, burst: int, partner_id: int | str = "*"
     ) -> dict[str, Any]:
         return self.set_faults(rate_limits={str(partner_id): {"rate": rate, "burst": burst}})
-
-    def stats(self) -> dict[str, Any]:
-        return self.control("GET", "stats")
-
-    def calls(self) -> list[dict[str, Any]]:
-        return self.control("GET", "calls")
-
-    def advance_clock(self, seconds: float) -> dict[str, Any]:
-        return self.control("POST", "clock", {"advance_seconds": seconds})
 
     def now(self) -> float:
         return float(self.control("GET", "clock")["now"])
@@ -204,12 +167,7 @@ class ShopeeControl:
         self, count: int, *, code: int | None = None, timeout: float = 5.0
     ) -> list[dict[str, Any]]:
         """Poll the delivery log until it holds at least ``count`` records (or time runs out)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.deliveries(code)
-            if len(found) >= count or time.monotonic() > deadline:
-                return found
-            time.sleep(0.02)
+        return wait_for_records(lambda: self.deliveries(code), count, timeout)
 
     def lost_pushes(self, partner_id: int | None = None) -> list[dict[str, Any]]:
         params = {"partner_id": partner_id} if partner_id is not None else {}

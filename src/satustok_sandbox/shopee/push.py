@@ -17,21 +17,20 @@ Codes sent: 1 shop authorized, 2 shop deauthorized, 3 order status update
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import json
-import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from satustok_sandbox.common.delivery import DeliveryWorker
 from satustok_sandbox.shopee.signing import push_signature
 
 if TYPE_CHECKING:
+    from satustok_sandbox.common.clock import SandboxClock
     from satustok_sandbox.shopee.faults import FaultBox
-    from satustok_sandbox.shopee.state import SandboxClock, ShopeeState
+    from satustok_sandbox.shopee.state import ShopeeState
 
 EVENTS = {
     1: "shop_authorization",
@@ -85,39 +84,24 @@ class LostMessage:
     confirmed: bool = False
 
 
-class PushDispatcher:
-    """Queue, worker, delivery log and lost messages. ``clear`` forgets all of them."""
+class PushDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
+    """Queue, worker and delivery log (``common/delivery.py``), and the lost messages.
+    ``clear`` forgets all of them."""
+
+    signature_header = "Authorization"
+    user_agent = "Shopee-Sandbox-Push/1.0"
+    timeout_seconds = TIMEOUT_SECONDS
+    retry_delays = RETRY_DELAYS
 
     def __init__(self, faults: FaultBox, clock: SandboxClock) -> None:
+        super().__init__(clock)
         self._faults = faults
-        self._clock = clock
         self.state: ShopeeState | None = None
-        self._lock = threading.Lock()
-        self._log: list[DeliveryRecord] = []
         self._lost: list[LostMessage] = []
-        self._ids = itertools.count(1)
         self._message_ids = itertools.count(1)
-        self._generation = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue[Outgoing] | None = None
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._queue = asyncio.Queue()
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    def clear(self) -> None:
-        with self._lock:
-            self._generation += 1
-            self._log.clear()
-            self._lost.clear()
+    def _forget(self) -> None:
+        self._lost.clear()
 
     # --- emitting ------------------------------------------------------------------------
 
@@ -151,18 +135,14 @@ class PushDispatcher:
             push_signature(partner.partner_key, config.callback_url, body),
             self._generation,
         )
-        if self._loop is not None and self._queue is not None:
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+        self._enqueue(item)
 
     # --- reading -------------------------------------------------------------------------
 
     def deliveries(self, code: int | None = None, event: str | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            return [
-                asdict(r)
-                for r in self._log
-                if (code is None or r.code == code) and (event is None or r.event == event)
-            ]
+        return self._logged(
+            lambda r: (code is None or r.code == code) and (event is None or r.event == event)
+        )
 
     def lost(self, partner_id: int, limit: int = 100) -> tuple[list[LostMessage], bool]:
         """The earliest unconfirmed lost pushes of the last three days, and whether more wait."""
@@ -188,14 +168,6 @@ class PushDispatcher:
 
     # --- delivering ----------------------------------------------------------------------
 
-    async def _run(self) -> None:
-        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, trust_env=False) as client:
-            while True:
-                assert self._queue is not None
-                item = await self._queue.get()
-                if item.generation == self._generation:
-                    await self._deliver(client, item)
-
     async def _deliver(self, client: httpx.AsyncClient, item: Outgoing) -> None:
         decision = self._faults.push_decision()
         if decision == "drop":
@@ -207,33 +179,6 @@ class PushDispatcher:
             self._keep_lost(item)
         if decision == "duplicate":
             await self._send_with_retries(client, item, duplicate=True)
-
-    async def _send_with_retries(
-        self, client: httpx.AsyncClient, item: Outgoing, *, duplicate: bool
-    ) -> bool:
-        for attempt, delay in enumerate((*RETRY_DELAYS, None), start=1):
-            if await self._attempt(client, item, attempt, duplicate):
-                return True
-            if delay is None or item.generation != self._generation:
-                return False
-            await asyncio.sleep(delay)
-        return False
-
-    async def _attempt(
-        self, client: httpx.AsyncClient, item: Outgoing, attempt: int, duplicate: bool
-    ) -> bool:
-        headers = {
-            "Content-Type": "application/json",
-            "Authorization": item.signature,
-            "User-Agent": "Shopee-Sandbox-Push/1.0",
-        }
-        try:
-            response = await client.post(item.url, content=item.body, headers=headers)
-        except httpx.HTTPError as error:
-            self._record(item, attempt, None, f"{type(error).__name__}: {error}", duplicate, False)
-            return False
-        self._record(item, attempt, response.status_code, "", duplicate, False)
-        return response.is_success
 
     def _keep_lost(self, item: Outgoing) -> None:
         payload = json.loads(item.body)
@@ -251,34 +196,15 @@ class PushDispatcher:
                 )
             )
 
-    def _record(
-        self,
-        item: Outgoing,
-        attempt: int,
-        status: int | None,
-        error: str,
-        duplicate: bool,
-        dropped: bool,
-    ) -> None:
-        with self._lock:
-            if item.generation != self._generation:
-                return
-            self._log.append(
-                DeliveryRecord(
-                    id=next(self._ids),
-                    code=item.code,
-                    event=EVENTS.get(item.code, str(item.code)),
-                    partner_id=item.partner_id,
-                    shop_id=item.shop_id,
-                    url=item.url,
-                    attempt=attempt,
-                    status_code=status,
-                    error=error,
-                    payload=json.loads(item.body),
-                    body=item.body.decode(),
-                    signature=item.signature,
-                    duplicate=duplicate,
-                    dropped=dropped,
-                    at=self._clock.now(),
-                )
-            )
+    def _record_of(self, item: Outgoing, attempt_facts: dict[str, Any]) -> DeliveryRecord:
+        return DeliveryRecord(
+            code=item.code,
+            event=EVENTS.get(item.code, str(item.code)),
+            partner_id=item.partner_id,
+            shop_id=item.shop_id,
+            url=item.url,
+            payload=json.loads(item.body),
+            body=item.body.decode(),
+            signature=item.signature,
+            **attempt_facts,
+        )

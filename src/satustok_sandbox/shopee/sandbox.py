@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
+from satustok_sandbox.common.clock import SandboxClock
 from satustok_sandbox.shopee import app, control
 from satustok_sandbox.shopee.demo import shopee_demo_seed
 from satustok_sandbox.shopee.faults import FaultBox
@@ -23,7 +24,7 @@ from satustok_sandbox.shopee.push import PushDispatcher
 from satustok_sandbox.shopee.ratelimit import DEFAULT, UNLIMITED, PartnerRateLimiter, RateLimit
 from satustok_sandbox.shopee.seed import ShopeeSeed
 from satustok_sandbox.shopee.signing import AUTH_PARTNER_PATH
-from satustok_sandbox.shopee.state import SandboxClock, ShopeeState, build_state
+from satustok_sandbox.shopee.state import ShopeeState, build_state
 
 CALL_LOG_SIZE = 1000
 MOUNT = "/shopee"

@@ -13,13 +13,15 @@ item, a location that is not the shop's…) are reported with the field's path, 
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from satustok_sandbox.common.seed import PositiveId, RateLimitEntry, duplicates
+from satustok_sandbox.common.seed import SeedModel as _Model
+from satustok_sandbox.common.seed import schema_text as _schema_text
 
 SCHEMA_PATH = Path(__file__).with_name("seed.schema.json")
 
@@ -42,7 +44,6 @@ ORDER_STATUSES: tuple[str, ...] = OrderStatus.__args__  # type: ignore[attr-defi
 PUSH_CODES = frozenset({1, 2, 3, 8})
 SN_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # order_sn characters (no I, O)
 
-PositiveId = Annotated[int, Field(gt=0)]
 Price = Annotated[
     int, Field(ge=100, le=1_000_000_000, description="Rupiah, whole numbers (ID region).")
 ]
@@ -50,22 +51,8 @@ Sku = Annotated[str, Field(max_length=100, description="As the seller typed it; 
 Stock = Annotated[int, Field(ge=0, le=999_999)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class ShopeeRateLimit(_Model):
+class ShopeeRateLimit(RateLimitEntry):
     """Requests per second (steady ``rate``, bucket ``burst``) for one partner, or unlimited."""
-
-    rate: float | None = Field(None, gt=0)
-    burst: PositiveId | None = None
-    unlimited: bool = False
-
-    @model_validator(mode="after")
-    def _complete(self) -> ShopeeRateLimit:
-        if not self.unlimited and (self.rate is None or self.burst is None):
-            raise ValueError("give rate and burst, or unlimited: true")
-        return self
 
 
 class ShopeePartner(_Model):
@@ -229,21 +216,17 @@ def shop_location_ids(shop: ShopeeShop) -> list[str]:
     return [loc.location_id for loc in shop.locations] or [default_location_id(shop.shop_id)]
 
 
-def _duplicates(values: list[Any]) -> list[Any]:
-    return [value for value, count in Counter(values).items() if count > 1]
-
-
 def _problems(seed: ShopeeSeed) -> Iterator[str]:
-    for value in _duplicates([p.partner_id for p in seed.partners]):
+    for value in duplicates([p.partner_id for p in seed.partners]):
         yield f"partners: partner_id {value} appears more than once"
     for index, partner in enumerate(seed.partners):
         unknown = sorted(set(partner.push_codes) - PUSH_CODES)
         if unknown:
             yield f"partners[{index}].push_codes: {unknown} are not sent (only 1, 2, 3, 8)"
-    for value in _duplicates([s.shop_id for s in seed.shops]):
+    for value in duplicates([s.shop_id for s in seed.shops]):
         yield f"shops: shop_id {value} appears more than once"
     for index, shop in enumerate(seed.shops):
-        for value in _duplicates([loc.location_id for loc in shop.locations]):
+        for value in duplicates([loc.location_id for loc in shop.locations]):
             yield f"shops[{index}].locations: location_id {value!r} appears more than once"
     yield from _item_problems(seed)
     yield from _order_problems(seed)
@@ -257,10 +240,10 @@ def _stock_problems(where: str, rows: list[StockRow] | None, locations: list[str
 
 def _item_problems(seed: ShopeeSeed) -> Iterator[str]:
     shops = {shop.shop_id: shop for shop in seed.shops}
-    for value in _duplicates([item.item_id for item in seed.items]):
+    for value in duplicates([item.item_id for item in seed.items]):
         yield f"items: item_id {value} appears more than once"
     model_ids = [m.model_id for item in seed.items for m in item.models]
-    for value in _duplicates(model_ids):
+    for value in duplicates(model_ids):
         yield f"items: model_id {value} appears more than once"
     for index, item in enumerate(seed.items):
         shop = shops.get(item.shop_id)
@@ -277,7 +260,7 @@ def _item_problems(seed: ShopeeSeed) -> Iterator[str]:
 def _order_problems(seed: ShopeeSeed) -> Iterator[str]:
     shop_ids = {shop.shop_id for shop in seed.shops}
     items = {item.item_id: item for item in seed.items}
-    for value in _duplicates([order.order_sn for order in seed.orders]):
+    for value in duplicates([order.order_sn for order in seed.orders]):
         yield f"orders: order_sn {value} appears more than once"
     for index, order in enumerate(seed.orders):
         if order.shop_id not in shop_ids:
@@ -296,10 +279,11 @@ def _order_problems(seed: ShopeeSeed) -> Iterator[str]:
 
 def schema_text() -> str:
     """The JSON Schema of the ``shopee`` section, as committed in ``seed.schema.json``."""
-    schema = ShopeeSeed.model_json_schema(by_alias=True)
-    schema["$id"] = "https://satustok.dev/schemas/shopee-sandbox-seed.json"
-    schema["title"] = "satustok Shopee sandbox seed (the 'shopee' section)"
-    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return _schema_text(
+        ShopeeSeed,
+        "https://satustok.dev/schemas/shopee-sandbox-seed.json",
+        "satustok Shopee sandbox seed (the 'shopee' section)",
+    )
 
 
 def write_schema(path: Path = SCHEMA_PATH) -> None:

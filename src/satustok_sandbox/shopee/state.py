@@ -18,11 +18,11 @@ from __future__ import annotations
 import bisect
 import heapq
 import threading
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
+from satustok_sandbox.common.clock import WIB, SandboxClock
 from satustok_sandbox.shopee.seed import (
     SN_ALPHABET,
     ShopeeItem,
@@ -34,7 +34,6 @@ from satustok_sandbox.shopee.seed import (
     default_location_id,
 )
 
-WIB = timezone(timedelta(hours=7), "WIB")
 ACCESS_TOKEN_TTL = 4 * 3600
 REFRESH_TOKEN_TTL = 30 * 86_400
 AUTH_CODE_TTL = 600
@@ -43,16 +42,6 @@ DELETED_STATUSES = frozenset({"SELLER_DELETE", "SHOPEE_DELETE"})
 # Orders in these statuses hold their quantity as reserved stock.
 OPEN_STATUSES = frozenset({"UNPAID", "READY_TO_SHIP", "PROCESSED", "RETRY_SHIP", "IN_CANCEL"})
 CANCELLABLE_STATUSES = frozenset({"UNPAID", "READY_TO_SHIP", "PROCESSED"})
-
-
-class SandboxClock:
-    """Real time plus an offset that the control API moves forward."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def now(self) -> float:
-        return time.time() + self.offset
 
 
 @dataclass

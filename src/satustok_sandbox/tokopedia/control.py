@@ -3,20 +3,34 @@ that a seller's app cannot — buyers placing orders, the marketplace moving the
 editing on the dashboard, the clock, faults, links, reset, stats and the webhook log.
 
 Plain JSON in and out (no Tokopedia envelope); errors are ``{"error": message}`` with 400
-(bad input), 404 (unknown id) or 409 (refused by the world's rules).
+(bad input), 404 (unknown id) or 409 (refused by the world's rules). The plumbing (bodies,
+errors, routes) and the reset, call log and clock handlers are shared with Shopee's
+(``common/control.py``).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
+from satustok_sandbox.common import control as common
+from satustok_sandbox.common.control import (
+    ControlError,
+    Handler,
+    base_url,
+    found,
+    get_calls,
+    get_clock,
+    parse_body,
+    path_int,
+    post_clock,
+    post_reset,
+)
+from satustok_sandbox.common.control import StrictBody as _Body
 from satustok_sandbox.tokopedia.catalog import (
     ProductChange,
     apply_changes,
@@ -35,20 +49,6 @@ from satustok_sandbox.tokopedia.state import CANCELLED_STATUSES, Order, Product,
 
 if TYPE_CHECKING:
     from satustok_sandbox.tokopedia.sandbox import TokopediaSandbox
-
-Model = TypeVar("Model", bound=BaseModel)
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class OrderItemBody(_Body):
@@ -82,10 +82,6 @@ class ProductPatch(_Body):
     name: str | None = Field(None, min_length=1, max_length=70)
 
 
-class ClockBody(_Body):
-    advance_seconds: float = Field(ge=0)
-
-
 class LinkBody(_Body):
     fs_id: int
     replace: bool = Field(False, description="Move the shop from another app to this one.")
@@ -98,7 +94,7 @@ class ShopPatch(_Body):
 
 
 def routes(sim: TokopediaSandbox) -> list[BaseRoute]:
-    table: list[tuple[str, str, Callable[[TokopediaSandbox, Request], Awaitable[Any]]]] = [
+    table: list[tuple[str, str, Handler[TokopediaSandbox]]] = [
         ("GET", "/", get_info),
         ("GET", "/info", get_info),
         ("POST", "/reset", post_reset),
@@ -121,62 +117,15 @@ def routes(sim: TokopediaSandbox) -> list[BaseRoute]:
         ("POST", "/shops/{shop_id}/link", post_link),
         ("POST", "/shops/{shop_id}/unlink", post_unlink),
     ]
-    return [
-        Route(path, _endpoint(sim, handler), methods=[method]) for method, path, handler in table
-    ]
-
-
-def _endpoint(
-    sim: TokopediaSandbox, handler: Callable[[TokopediaSandbox, Request], Awaitable[Any]]
-) -> Endpoint:
-    async def endpoint(request: Request) -> Response:
-        try:
-            result = await handler(sim, request)
-        except ControlError as error:
-            return JSONResponse({"error": error.message}, status_code=error.status)
-        return result if isinstance(result, Response) else JSONResponse(result)
-
-    return endpoint
-
-
-async def parse_body(request: Request, model: type[Model]) -> Model:
-    try:
-        return model.model_validate(json.loads(await request.body() or b"{}"))
-    except json.JSONDecodeError as error:
-        raise ControlError(400, f"body is not valid JSON: {error.msg}") from None
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()
-        )
-        raise ControlError(400, problems) from None
-
-
-def path_int(request: Request, name: str) -> int:
-    raw = str(request.path_params[name])
-    if not raw.isdigit():
-        raise ControlError(400, f"{name} must be a number, got {raw!r}")
-    return int(raw)
-
-
-def base_url(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}"
+    return common.routes(sim, table)
 
 
 async def get_info(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
     return sim.info(base_url(request))
 
 
-async def post_reset(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
-    sim.reset()
-    return {"reset": True}
-
-
 async def get_stats(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
     return {**sim.stats.snapshot(), "webhook_deliveries": len(sim.webhooks.deliveries())}
-
-
-async def get_calls(sim: TokopediaSandbox, request: Request) -> list[dict[str, Any]]:
-    return list(sim.calls)
 
 
 async def get_faults(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
@@ -214,24 +163,15 @@ async def delete_faults(sim: TokopediaSandbox, request: Request) -> dict[str, An
 
 
 def _shop(sim: TokopediaSandbox, shop_id: int) -> Shop:
-    shop = sim.state.shops.get(shop_id)
-    if shop is None:
-        raise ControlError(404, f"no shop {shop_id}")
-    return shop
+    return found(sim.state.shops, shop_id, "shop")
 
 
 def _order(sim: TokopediaSandbox, order_id: int) -> Order:
-    order = sim.state.orders.get(order_id)
-    if order is None:
-        raise ControlError(404, f"no order {order_id}")
-    return order
+    return found(sim.state.orders, order_id, "order")
 
 
 def _product(sim: TokopediaSandbox, product_id: int) -> Product:
-    product = sim.state.products.get(product_id)
-    if product is None:
-        raise ControlError(404, f"no product {product_id}")
-    return product
+    return found(sim.state.products, product_id, "product")
 
 
 def order_summary(order: Order) -> dict[str, Any]:
@@ -388,16 +328,6 @@ async def get_webhooks(sim: TokopediaSandbox, request: Request) -> dict[str, Any
 
 async def get_deliveries(sim: TokopediaSandbox, request: Request) -> list[dict[str, Any]]:
     return sim.webhooks.deliveries(request.query_params.get("event"))
-
-
-async def get_clock(sim: TokopediaSandbox, request: Request) -> dict[str, float]:
-    return {"now": sim.clock.now(), "offset_seconds": sim.clock.offset}
-
-
-async def post_clock(sim: TokopediaSandbox, request: Request) -> dict[str, float]:
-    body = await parse_body(request, ClockBody)
-    sim.clock.offset += body.advance_seconds
-    return await get_clock(sim, request)
 
 
 def shop_view(shop: Shop) -> dict[str, Any]:

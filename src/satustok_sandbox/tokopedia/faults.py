@@ -8,13 +8,13 @@ over. Counted faults (``fail_next``, ``rate_limit_next``, ``malformed_next``, ``
 
 from __future__ import annotations
 
-import random
-import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from satustok_sandbox.common.control import StrictBody
+from satustok_sandbox.common.faults import DeliveryDecision, FaultBoxBase, LimitPatch
 from satustok_sandbox.tokopedia.ratelimit import GROUPS
 
 # Groups whose answers ``malformed_next`` corrupts ("product-info/order responses").
@@ -23,14 +23,10 @@ MALFORMABLE_GROUPS = frozenset({"product_info", "order_list", "order_single"})
 API_GROUPS = frozenset(GROUPS) - {"token"}
 
 Outcome = Literal["rate_limit", "server_error"]
-WebhookDecision = Literal["send", "drop", "duplicate"]
+WebhookDecision = DeliveryDecision
 
 
-class _Patch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class WebhookFaultsPatch(_Patch):
+class WebhookFaultsPatch(StrictBody):
     drop: float | None = Field(None, ge=0, le=1)
     duplicate: float | None = Field(None, ge=0, le=1)
     reorder: bool | None = None
@@ -38,19 +34,7 @@ class WebhookFaultsPatch(_Patch):
     duplicate_next: int | None = Field(None, ge=0)
 
 
-class LimitPatch(_Patch):
-    rate: float | None = Field(None, gt=0)
-    burst: int | None = Field(None, gt=0)
-    unlimited: bool = False
-
-    @model_validator(mode="after")
-    def _complete(self) -> LimitPatch:
-        if not self.unlimited and (self.rate is None or self.burst is None):
-            raise ValueError("give rate and burst, or unlimited: true")
-        return self
-
-
-class FaultsPatch(_Patch):
+class FaultsPatch(StrictBody):
     """The body of ``POST faults``; every field is optional and merges into the current set."""
 
     latency_ms: int | None = Field(None, ge=0, le=60_000)
@@ -102,38 +86,20 @@ class Faults:
     webhooks: WebhookFaults = field(default_factory=WebhookFaults)
 
 
-class FaultBox:
+class FaultBox(FaultBoxBase[Faults]):
     """The current faults and their random source, safe to consult from any handler."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.faults = Faults()
-        self._rng = random.Random(0)
-
-    def clear(self) -> None:
-        with self._lock:
-            self.faults = Faults()
-            self._rng = random.Random(0)
+        super().__init__(Faults)
 
     def merge(self, patch: FaultsPatch) -> None:
         """Apply the plain fields of a patch (tokens and limits are the sandbox's business)."""
         plain = patch.model_dump(exclude_none=True, exclude={"webhooks", "limits", "expire_tokens"})
+        hooks = patch.webhooks.model_dump(exclude_none=True) if patch.webhooks else {}
         with self._lock:
-            for name, value in plain.items():
-                setattr(self.faults, name, value)
-            for name, value in (
-                patch.webhooks.model_dump(exclude_none=True) if patch.webhooks else {}
-            ).items():
-                setattr(self.faults.webhooks, name, value)
-            if patch.random_seed is not None:
-                self._rng = random.Random(patch.random_seed)
-
-    def snapshot(self) -> dict[str, object]:
-        with self._lock:
-            return asdict(self.faults)
-
-    def latency_seconds(self) -> float:
-        return self.faults.latency_ms / 1000
+            self._set_fields(self.faults, plain)
+            self._set_fields(self.faults.webhooks, hooks)
+            self._reseed(patch.random_seed)
 
     def _applies_to(self, group: str) -> bool:
         only = self.faults.only_groups
@@ -165,19 +131,7 @@ class FaultBox:
             return True
 
     def webhook_decision(self) -> WebhookDecision:
-        with self._lock:
-            hooks = self.faults.webhooks
-            if hooks.drop_next > 0:
-                hooks.drop_next -= 1
-                return "drop"
-            if hooks.duplicate_next > 0:
-                hooks.duplicate_next -= 1
-                return "duplicate"
-            if hooks.drop and self._rng.random() < hooks.drop:
-                return "drop"
-            if hooks.duplicate and self._rng.random() < hooks.duplicate:
-                return "duplicate"
-            return "send"
+        return self._delivery_decision(lambda faults: faults.webhooks)
 
     def reorder_webhooks(self) -> bool:
         return self.faults.webhooks.reorder

@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from satustok_sandbox.common.clock import WIB
 from satustok_sandbox.tokopedia.catalog import apply_changes, linked_shop, live_product, set_stock
 from satustok_sandbox.tokopedia.envelope import ApiError, envelope_response, rbac_error
 from satustok_sandbox.tokopedia.order_json import (
@@ -22,7 +23,7 @@ from satustok_sandbox.tokopedia.order_json import (
 )
 from satustok_sandbox.tokopedia.order_ops import move_order
 from satustok_sandbox.tokopedia.pipeline import Call
-from satustok_sandbox.tokopedia.state import WIB, Order, SandboxState, Shop
+from satustok_sandbox.tokopedia.state import Order, SandboxState, Shop
 
 MAX_RANGE_DAYS = 3
 MAX_PER_PAGE = 100

@@ -14,12 +14,13 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
+from satustok_sandbox.common.clock import SandboxClock
 from satustok_sandbox.tokopedia import accounts, app, control
 from satustok_sandbox.tokopedia.demo import demo_seed
 from satustok_sandbox.tokopedia.faults import FaultBox
 from satustok_sandbox.tokopedia.ratelimit import GROUPS, RateLimiter, configured_limits
 from satustok_sandbox.tokopedia.seed import Seed
-from satustok_sandbox.tokopedia.state import SandboxClock, SandboxState, Shop, build_state
+from satustok_sandbox.tokopedia.state import SandboxState, Shop, build_state
 from satustok_sandbox.tokopedia.webhooks import EVENT_URL_FIELDS, WebhookDispatcher
 
 CALL_LOG_SIZE = 1000

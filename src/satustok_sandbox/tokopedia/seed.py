@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from satustok_sandbox.common.seed import PositiveId, RateLimitEntry, duplicates
+from satustok_sandbox.common.seed import SeedModel as _Model
+from satustok_sandbox.common.seed import schema_text as _schema_text
 from satustok_sandbox.shopee.seed import ShopeeSeed
 from satustok_sandbox.tokopedia.ratelimit import GROUPS, Limit
 
@@ -26,7 +28,6 @@ SCHEMA_PATH = Path(__file__).with_name("seed.schema.json")
 Tier = Literal["official_store", "power_merchant", "regular_merchant"]
 ELIGIBLE_TIERS = frozenset({"official_store", "power_merchant"})
 ProductStatus = Literal[-2, -1, 0, 1, 3]
-PositiveId = Annotated[int, Field(gt=0)]
 Price = Annotated[int, Field(ge=100, le=100_000_000, description="Rupiah, 100..100,000,000.")]
 Sku = Annotated[str, Field(max_length=50, description="As the seller typed it; may be empty.")]
 
@@ -71,10 +72,6 @@ ORDER_STATUSES = frozenset(
 
 class SeedError(Exception):
     """A seed that cannot be used; the message is meant for a human and names the field."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class SeedApp(_Model):
@@ -219,18 +216,8 @@ class SeedOrder(_Model):
         return self
 
 
-class SeedLimit(_Model):
+class SeedLimit(RateLimitEntry):
     """A rate limit for one endpoint group: ``rate`` per second and ``burst``, or unlimited."""
-
-    rate: float | None = Field(None, gt=0)
-    burst: PositiveId | None = None
-    unlimited: bool = False
-
-    @model_validator(mode="after")
-    def _complete(self) -> SeedLimit:
-        if not self.unlimited and (self.rate is None or self.burst is None):
-            raise ValueError("give rate and burst, or unlimited: true")
-        return self
 
     def to_limit(self) -> Limit:
         if self.unlimited:
@@ -274,22 +261,18 @@ def _cross_reference_problems(seed: Seed) -> Iterator[str]:
             yield f"rate_limits.{group}: unknown endpoint group (known: {', '.join(GROUPS)})"
 
 
-def _duplicates(values: list[Any]) -> list[Any]:
-    return [value for value, count in Counter(values).items() if count > 1]
-
-
 def _app_problems(seed: Seed) -> Iterator[str]:
     for field_name in ("fs_id", "client_id"):
-        for value in _duplicates([getattr(app, field_name) for app in seed.apps]):
+        for value in duplicates([getattr(app, field_name) for app in seed.apps]):
             yield f"apps: {field_name} {value!r} appears more than once"
 
 
 def _shop_problems(seed: Seed) -> Iterator[str]:
     fs_ids = {app.fs_id for app in seed.apps}
-    for value in _duplicates([shop.shop_id for shop in seed.shops]):
+    for value in duplicates([shop.shop_id for shop in seed.shops]):
         yield f"shops: shop_id {value} appears more than once"
     warehouse_ids = [w.warehouse_id for shop in seed.shops for w in shop.warehouses]
-    for value in _duplicates(warehouse_ids):
+    for value in duplicates(warehouse_ids):
         yield f"shops: warehouse_id {value} appears more than once"
     for index, shop in enumerate(seed.shops):
         for fs_id in shop.fs_ids:
@@ -308,7 +291,7 @@ def _product_problems(seed: Seed) -> Iterator[str]:
     shops = {shop.shop_id: shop for shop in seed.shops}
     ids = [p.product_id for p in seed.products]
     ids += [c.product_id for p in seed.products if p.variant for c in p.variant.children]
-    for value in _duplicates(ids):
+    for value in duplicates(ids):
         yield f"products: product_id {value} appears more than once (children included)"
     for index, product in enumerate(seed.products):
         shop = shops.get(product.shop_id)
@@ -338,7 +321,7 @@ def _sellable_by_shop(seed: Seed) -> dict[int, list[tuple[int, str]]]:
 def _order_problems(seed: Seed) -> Iterator[str]:
     shop_ids = {shop.shop_id for shop in seed.shops}
     units = _sellable_by_shop(seed)
-    for value in _duplicates([order.order_id for order in seed.orders]):
+    for value in duplicates([order.order_id for order in seed.orders]):
         yield f"orders: order_id {value} appears more than once"
     for index, order in enumerate(seed.orders):
         if order.shop_id not in shop_ids:
@@ -413,10 +396,11 @@ def load_seed(path: str | Path) -> Seed:
 
 def schema_text() -> str:
     """The JSON Schema of the seed format, as committed in ``seed.schema.json``."""
-    schema = Seed.model_json_schema(by_alias=True)
-    schema["$id"] = "https://satustok.dev/schemas/tokopedia-sandbox-seed.json"
-    schema["title"] = "satustok Tokopedia sandbox seed"
-    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return _schema_text(
+        Seed,
+        "https://satustok.dev/schemas/tokopedia-sandbox-seed.json",
+        "satustok Tokopedia sandbox seed",
+    )
 
 
 def write_schema(path: Path = SCHEMA_PATH) -> None:

@@ -12,12 +12,12 @@ import functools
 import itertools
 import re
 import threading
-import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Self
 
+from satustok_sandbox.common.clock import WIB, SandboxClock
 from satustok_sandbox.tokopedia.seed import (
     Seed,
     SeedOrder,
@@ -27,7 +27,6 @@ from satustok_sandbox.tokopedia.seed import (
     resolve_order_item,
 )
 
-WIB = timezone(timedelta(hours=7), "WIB")
 CANCELLED_STATUSES = frozenset({0, 3, 4, 5, 6, 10, 15})
 UNPAID_STATUSES = frozenset({100, 103, 200})
 
@@ -46,16 +45,6 @@ def _note_edit() -> None:
 def last_edit() -> int:
     """The number of the latest edit to any product or product table."""
     return _last_edit[0]
-
-
-class SandboxClock:
-    """Real time plus an offset that ``POST clock`` moves forward."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def now(self) -> float:
-        return time.time() + self.offset
 
 
 @dataclass

@@ -10,17 +10,16 @@ the receiver fails or answers non-2xx. Faults can drop, duplicate or reorder del
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
-import itertools
 import json
-import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from satustok_sandbox.common.clock import SandboxClock
+from satustok_sandbox.common.delivery import DeliveryWorker
 from satustok_sandbox.tokopedia.faults import FaultBox
 
 EVENT_URL_FIELDS = {
@@ -77,55 +76,28 @@ class DeliveryRecord:
     at: float
 
 
-class WebhookDispatcher:
-    """Queue, worker and delivery log. ``clear`` forgets everything queued or logged."""
+class WebhookDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
+    """Queue, worker and delivery log (``common/delivery.py``), with the reorder fault.
+    ``clear`` forgets everything queued or logged."""
 
-    def __init__(self, faults: FaultBox, clock: Any) -> None:
+    signature_header = "Authorization-Hmac"
+    user_agent = "Tokopedia-Sandbox-Webhook/1.0"
+    timeout_seconds = TIMEOUT_SECONDS
+    retry_delays = RETRY_DELAYS
+
+    def __init__(self, faults: FaultBox, clock: SandboxClock) -> None:
+        super().__init__(clock)
         self._faults = faults
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._log: list[DeliveryRecord] = []
-        self._ids = itertools.count(1)
-        self._generation = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue[Outgoing] | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._queue = asyncio.Queue()
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     def emit(self, event: str, fs_id: int, url: str, secret: str, payload: Any) -> None:
         """Queue one delivery; callable from the event loop or any other thread."""
         if not url or self._loop is None or self._queue is None:
             return
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        item = Outgoing(event, fs_id, url, body, sign(secret, body), self._generation)
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
-
-    def clear(self) -> None:
-        """Drop queued items (the worker skips older generations) and the log."""
-        with self._lock:
-            self._generation += 1
-            self._log.clear()
+        self._enqueue(Outgoing(event, fs_id, url, body, sign(secret, body), self._generation))
 
     def deliveries(self, event: str | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            return [asdict(r) for r in self._log if event is None or r.event == event]
-
-    async def _run(self) -> None:
-        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, trust_env=False) as client:
-            while True:
-                for item in await self._next_batch():
-                    if item.generation == self._generation:
-                        await self._deliver(client, item)
+        return self._logged(None if event is None else (lambda r: r.event == event))
 
     async def _next_batch(self) -> list[Outgoing]:
         """One item; with the reorder fault, everything arriving within a short window,
@@ -152,57 +124,12 @@ class WebhookDispatcher:
         if decision == "duplicate":
             await self._send_with_retries(client, item, duplicate=True)
 
-    async def _send_with_retries(
-        self, client: httpx.AsyncClient, item: Outgoing, *, duplicate: bool
-    ) -> None:
-        for attempt, delay in enumerate((*RETRY_DELAYS, None), start=1):
-            if await self._attempt(client, item, attempt, duplicate) or delay is None:
-                return
-            await asyncio.sleep(delay)
-            if item.generation != self._generation:
-                return  # a reset happened meanwhile: this delivery belongs to a world gone by
-
-    async def _attempt(
-        self, client: httpx.AsyncClient, item: Outgoing, attempt: int, duplicate: bool
-    ) -> bool:
-        headers = {
-            "Content-Type": "application/json",
-            "Authorization-Hmac": item.signature,
-            "User-Agent": "Tokopedia-Sandbox-Webhook/1.0",
-        }
-        try:
-            response = await client.post(item.url, content=item.body, headers=headers)
-        except httpx.HTTPError as error:
-            self._record(item, attempt, None, f"{type(error).__name__}: {error}", duplicate, False)
-            return False
-        self._record(item, attempt, response.status_code, "", duplicate, False)
-        return response.is_success
-
-    def _record(
-        self,
-        item: Outgoing,
-        attempt: int,
-        status: int | None,
-        error: str,
-        duplicate: bool,
-        dropped: bool,
-    ) -> None:
-        with self._lock:
-            if item.generation != self._generation:
-                return
-            self._log.append(
-                DeliveryRecord(
-                    id=next(self._ids),
-                    event=item.event,
-                    fs_id=item.fs_id,
-                    url=item.url,
-                    attempt=attempt,
-                    status_code=status,
-                    error=error,
-                    payload=json.loads(item.body),
-                    signature=item.signature,
-                    duplicate=duplicate,
-                    dropped=dropped,
-                    at=self._clock.now(),
-                )
-            )
+    def _record_of(self, item: Outgoing, attempt_facts: dict[str, Any]) -> DeliveryRecord:
+        return DeliveryRecord(
+            event=item.event,
+            fs_id=item.fs_id,
+            url=item.url,
+            payload=json.loads(item.body),
+            signature=item.signature,
+            **attempt_facts,
+        )

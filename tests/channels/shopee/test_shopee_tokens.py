@@ -174,7 +174,8 @@ def test_a_revoked_authorization_ends_and_the_mark_is_committed(
     assert isinstance(ended.value, AuthError)
     stored = ChannelAccount.objects.get(pk=account.pk)  # autocommit: what other workers see
     assert stored.health == Health.NEEDS_RECONNECT
-    assert "Reconnect" in stored.health_message and "error_auth" in stored.health_message
+    # Written in the hub's language (Indonesian unless configured otherwise), with the cause.
+    assert "Hubungkan ulang" in stored.health_message and "error_auth" in stored.health_message
     assert stored.health_checked_at is not None
     assert account.health == Health.NEEDS_RECONNECT  # the caller's object knows too
     # The refresh token is dead: it is not presented again, whoever asks.

@@ -3,7 +3,11 @@
 - :mod:`.errors` — the one error tree (retryable vs fatal) and the rule-table vocabulary;
 - :mod:`.ratelimit` — per-endpoint token buckets learned from ``X-Ratelimit-*`` headers;
 - :mod:`.retry` — bounded, jittered retries that honour the channel's hints;
-- :mod:`.pagination` — paginators that refuse to loop, and time windows.
+- :mod:`.pagination` — paginators that refuse to loop, and time windows;
+- :mod:`.transport` — one HTTP exchange: timeouts, the shared TLS context, httpx's transport
+  failures mapped onto the error tree;
+- :mod:`.payloads` — cached pydantic validators and the description of a payload that does
+  not match.
 
 Nothing here knows a channel's URLs, codes or payloads; nothing here holds process-global
 state (a hub serves many shops at once, each with its own client and budget).

@@ -27,12 +27,10 @@ appear in an error's message, excerpt or repr, nor in this module's logs.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import random
 import re
-import ssl
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -49,15 +47,15 @@ from satustok.channels.http.errors import (
     MalformedPayload,
     PaginationLoop,
     RateLimited,
-    Timeout,
-    TransportError,
     ValidationError,
     excerpt,
     redact,
 )
 from satustok.channels.http.pagination import CursorPaginator, time_windows
+from satustok.channels.http.payloads import adapter, describe_invalid
 from satustok.channels.http.ratelimit import RateBudget, RateHeaders
 from satustok.channels.http.retry import RetryPolicy, call_with_retries
+from satustok.channels.http.transport import DEFAULT_TIMEOUT, connection_pool, send
 from satustok.channels.shopee import errors as table
 from satustok.channels.shopee.schemas import (
     ItemBaseInfo,
@@ -83,9 +81,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 REAL_API_URL = "https://partner.shopeemobile.com"
-# Explicit, always: a read may be slow on big pages; connecting or waiting for a pooled
-# connection should not be.
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0, pool=10.0)
 USER_AGENT = "satustok-shopee/0.1"
 
 AUTH_PARTNER_PATH = "/api/v2/shop/auth_partner"
@@ -184,23 +179,6 @@ ORDER_DETAIL = Endpoint("order_detail", "GET", "/api/v2/order/get_order_detail",
 # Repeating a cancel after a timeout would meet "not allowed": read the order instead.
 CANCEL_ORDER = Endpoint("cancel_order", "POST", "/api/v2/order/cancel_order", False)
 
-# (exception type, our error, ambiguous?) — first match wins, so subclasses come first.
-# A connect failure or pool wait never reached Shopee: safe to repeat any call.
-_TRANSPORT_FAILURES: tuple[tuple[type[httpx.TransportError], type[TransportError], bool], ...] = (
-    (httpx.ConnectTimeout, Timeout, False),
-    (httpx.PoolTimeout, Timeout, False),
-    (httpx.TimeoutException, Timeout, True),
-    (httpx.ConnectError, TransportError, False),
-    (httpx.TransportError, TransportError, True),
-)
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every client of the process: building one costs ~24 ms of CPU (it
-    loads the CA bundle), and the hub builds a client per push and per import."""
-    return ssl.create_default_context()
-
 
 @dataclass(frozen=True)
 class _Answer:
@@ -257,11 +235,8 @@ class ShopeeClient:
         self._rng = rng or random.Random()
         self.budget = budget or RateBudget(clock=clock, sleep=sleep)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            transport=transport,
-            timeout=timeout,
-            headers={"User-Agent": USER_AGENT},
-            verify=_tls_context(),
+        self._http = http_client or connection_pool(
+            USER_AGENT, timeout=timeout, transport=transport
         )
         self._seen_secrets: deque[str] = deque(maxlen=SEEN_SECRETS)
         if access_token:
@@ -581,24 +556,10 @@ class ShopeeClient:
         return common
 
     def _send(self, endpoint: Endpoint, query: dict[str, Any], body: object) -> httpx.Response:
-        """One HTTP exchange; httpx's transport errors become ours (ambiguous or not).
-        Logged by group only: the URL carries the access token and signature."""
-        started = time.perf_counter()
-        try:
-            response = self._http.request(
-                endpoint.method, self.api_url + endpoint.path, params=query, json=body
-            )
-        except httpx.TransportError as failure:
-            raise _transport_error(endpoint, failure) from failure
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        logger.debug(
-            "%s %s → %s in %.0f ms",
-            endpoint.method,
-            endpoint.group,
-            response.status_code,
-            elapsed_ms,
-        )
-        return response
+        """One HTTP exchange (transport.py). Logged by group only: the URL carries the access
+        token and signature."""
+        url = self.api_url + endpoint.path
+        return send(self._http, endpoint, url, logger, params=query, json=body)
 
     def _read(self, endpoint: Endpoint, response: httpx.Response, sent_at: float) -> _Answer:
         """The decoded body of a success; a failure, whatever its status, raises."""
@@ -655,10 +616,10 @@ class ShopeeClient:
 
     def _model(self, endpoint: Endpoint, answer: _Answer, payload: object, model: type[T]) -> T:
         try:
-            parsed: T = _adapter(model).validate_python(payload)
+            parsed: T = adapter(model).validate_python(payload)
             return parsed
         except pydantic.ValidationError as invalid:
-            raise self._malformed(endpoint, answer, _describe_invalid(invalid)) from None
+            raise self._malformed(endpoint, answer, describe_invalid(invalid)) from None
 
     def _malformed(
         self,
@@ -694,17 +655,6 @@ class ShopeeClient:
 
 
 # --- Helpers (pure functions) ----------------------------------------------------------------
-
-# Validators by payload type: building one costs far more than using it. A cache of immutable
-# validators, shared safely; no client state lives here.
-_ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
-
-
-def _adapter(model: Any) -> pydantic.TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(model)
-    if adapter is None:
-        adapter = _ADAPTERS.setdefault(model, pydantic.TypeAdapter(model))
-    return adapter
 
 
 def _require(condition: bool, message: str) -> None:
@@ -751,26 +701,6 @@ def _mask_signature(match: re.Match[str]) -> str:
     if match.group(1) is not None:
         return f"{match.group(1)}[redacted]{match.group(2)}"
     return f"{match.group(3)}[redacted]"
-
-
-def _transport_error(endpoint: Endpoint, failure: httpx.TransportError) -> ChannelError:
-    for failure_type, error_type, ambiguous in _TRANSPORT_FAILURES:
-        if isinstance(failure, failure_type):
-            return error_type(
-                f"{type(failure).__name__} calling {endpoint.method} {endpoint.path}",
-                endpoint=endpoint.group,
-                ambiguous=ambiguous,
-            )
-    raise AssertionError("unreachable: httpx.TransportError is the last row")
-
-
-def _describe_invalid(invalid: pydantic.ValidationError) -> str:
-    """``item_list[3].item_id: Input should be a valid integer`` (and how many more)."""
-    problems = invalid.errors(include_url=False)
-    first = problems[0]
-    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-    return f"{where.lstrip('.') or 'body'}: {first['msg']}{more}"
 
 
 def _next_item_offset(offset: int, page: ItemListPage) -> int:

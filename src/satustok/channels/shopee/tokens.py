@@ -22,9 +22,7 @@ bound to the token current at that moment, sharing one connection pool and one r
 
 from __future__ import annotations
 
-import functools
 import logging
-import ssl
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -33,7 +31,7 @@ from typing import Any, TypeVar
 import httpx
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from satustok.channels.http.errors import (
@@ -44,9 +42,9 @@ from satustok.channels.http.errors import (
 )
 from satustok.channels.http.ratelimit import RateBudget
 from satustok.channels.http.retry import RetryPolicy
+from satustok.channels.http.transport import connection_pool
 from satustok.channels.models import ChannelAccount, Health
 from satustok.channels.shopee.client import (
-    DEFAULT_TIMEOUT,
     USER_AGENT,
     PartnerApp,
     ShopeeClient,
@@ -162,11 +160,13 @@ def _store(row: ChannelAccount, tokens: ShopTokens) -> None:
 
 def _mark_needs_reconnect(row: ChannelAccount, cause: str) -> None:
     row.health = Health.NEEDS_RECONNECT
-    row.health_message = gettext(
-        "Shopee no longer accepts this hub for the shop (%(cause)s): the approval was "
-        "cancelled, expired or must be renewed. Press Reconnect and approve the shop again on "
-        "Shopee's page; stock and orders wait until then."
-    ) % {"cause": cause}
+    # Stored in the hub's language, whichever page or worker found out (a worker has no seller).
+    with translation.override(settings.LANGUAGE_CODE):
+        row.health_message = gettext(
+            "Shopee no longer accepts this hub for the shop (%(cause)s): the approval was "
+            "cancelled, expired or must be renewed. Press Reconnect and approve the shop again "
+            "on Shopee's page; stock and orders wait until then."
+        ) % {"cause": cause}
     row.health_checked_at = timezone.now()
     row.save(update_fields=["health", "health_message", "health_checked_at"])
     log.warning(
@@ -207,13 +207,6 @@ def _release_thread_connection() -> None:
 # --- calling Shopee for one integration --------------------------------------------------------
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context for the process: loading the CA bundle costs ~24 ms, and the pusher
-    opens a session per round."""
-    return ssl.create_default_context()
-
-
 class ShopSession:
     """One integration's calls to Shopee: a client per call, built with the token current at
     that moment (so no thread ever changes another's token), over one shared connection pool
@@ -224,9 +217,8 @@ class ShopSession:
         self.app = partner_app(account)
         self.shop_id = int(account.shop_id)
         self.retry_policy = retry_policy
-        self._http = httpx.Client(
-            timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT}, verify=_tls_context()
-        )
+        # One TLS context for the process (transport.py): the pusher opens a session per round.
+        self._http = connection_pool(USER_AGENT)
         self._budget = RateBudget()
 
     def __repr__(self) -> str:

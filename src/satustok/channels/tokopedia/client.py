@@ -25,12 +25,10 @@ lists are split into windows of at most three days.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import random
 import re
-import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,16 +42,16 @@ from satustok.channels.http.errors import (
     Action,
     ChannelError,
     MalformedPayload,
-    Timeout,
     TokenExpired,
-    TransportError,
     ValidationError,
     excerpt,
     redact,
 )
 from satustok.channels.http.pagination import PageNumberPaginator, time_windows
+from satustok.channels.http.payloads import adapter, describe_invalid
 from satustok.channels.http.ratelimit import RateBudget, RateHeaders
 from satustok.channels.http.retry import RetryPolicy, call_with_retries
+from satustok.channels.http.transport import DEFAULT_TIMEOUT, connection_pool, send
 from satustok.channels.tokopedia import errors as table
 from satustok.channels.tokopedia.auth import AccessToken, Credentials, TokenCache, TokenHook
 from satustok.channels.tokopedia.schemas import (
@@ -87,9 +85,6 @@ RowT = TypeVar("RowT")
 
 REAL_ACCOUNTS_URL = "https://accounts.tokopedia.com"
 REAL_API_URL = "https://fs.tokopedia.net"
-# Explicit, always: a read may be slow on big pages; connecting or waiting for a pooled
-# connection should not be.
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0, pool=10.0)
 USER_AGENT = "satustok-tokopedia/0.1"
 
 PRODUCTS_PER_PAGE = 50  # Get Product Info's maximum per_page
@@ -142,16 +137,6 @@ ORDER_CONFIRM = Endpoint("order_action", "POST", "/v1/order/{order_id}/fs/{fs_id
 WEBHOOK_REGISTER = Endpoint("webhook", "POST", "/v1/fs/{fs_id}/register", True)
 WEBHOOK_LIST = Endpoint("webhook", "GET", "/v1/fs/{fs_id}", True)
 
-# (exception type, our error, ambiguous?) — first match wins, so subclasses come first.
-# A connect failure or pool wait never reached Tokopedia: safe to repeat any call.
-_TRANSPORT_FAILURES: tuple[tuple[type[httpx.TransportError], type[TransportError], bool], ...] = (
-    (httpx.ConnectTimeout, Timeout, False),
-    (httpx.PoolTimeout, Timeout, False),
-    (httpx.TimeoutException, Timeout, True),
-    (httpx.ConnectError, TransportError, False),
-    (httpx.TransportError, TransportError, True),
-)
-
 
 @dataclass(frozen=True)
 class _RowOutcome:
@@ -163,13 +148,6 @@ class _RowOutcome:
 # Not sent, because a later row of the same call sets the same product: its intent is met.
 SUPERSEDED = _RowOutcome(True, "superseded by a later row for the same product; not sent")
 UNKNOWN_OUTCOME = _RowOutcome(False, "outcome unknown: the channel reported an unmatched failure")
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every client of the process: building one costs ~24 ms of CPU (it
-    loads the CA bundle), and the hub builds a client per push and per import."""
-    return ssl.create_default_context()
 
 
 class TokopediaClient:
@@ -204,11 +182,8 @@ class TokopediaClient:
         self.accounts_url = accounts_url.rstrip("/")
         self.api_url = api_url.rstrip("/")
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            transport=transport,
-            timeout=timeout,
-            headers={"User-Agent": USER_AGENT},
-            verify=_tls_context(),
+        self._http = http_client or connection_pool(
+            USER_AGENT, timeout=timeout, transport=transport
         )
         self.budget = budget or RateBudget(clock=clock, sleep=sleep)
         self.retry_policy = retry_policy or RetryPolicy()
@@ -320,31 +295,8 @@ class TokopediaClient:
         return token, response
 
     def _send(self, endpoint: Endpoint, url: str, **options: Any) -> httpx.Response:
-        """One HTTP exchange; httpx's transport errors become ours (ambiguous or not)."""
-        started = time.perf_counter()
-        try:
-            response = self._http.request(endpoint.method, url, **options)
-        except httpx.TransportError as failure:
-            raise self._transport_error(endpoint, failure) from failure
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        logger.debug(
-            "%s %s → %s in %.0f ms",
-            endpoint.method,
-            endpoint.group,
-            response.status_code,
-            elapsed_ms,
-        )
-        return response
-
-    def _transport_error(self, endpoint: Endpoint, failure: httpx.TransportError) -> ChannelError:
-        for failure_type, error_type, ambiguous in _TRANSPORT_FAILURES:
-            if isinstance(failure, failure_type):
-                return error_type(
-                    f"{type(failure).__name__} calling {endpoint.method} {endpoint.path}",
-                    endpoint=endpoint.group,
-                    ambiguous=ambiguous,
-                )
-        raise AssertionError("unreachable: httpx.TransportError is the last row")
+        """One HTTP exchange (transport.py): transport errors become ours."""
+        return send(self._http, endpoint, url, logger, **options)
 
     def _rule(self, response: httpx.Response) -> table.Rule | None:
         """The error-table rule of a failed response; None on success."""
@@ -378,11 +330,11 @@ class TokopediaClient:
     def _parse(self, endpoint: Endpoint, response: httpx.Response, model: type[T]) -> T:
         """Validate a 2xx body strictly; a mismatch names the first offending field."""
         try:
-            parsed: T = _adapter(model).validate_json(response.content)
+            parsed: T = adapter(model).validate_json(response.content)
             return parsed
         except pydantic.ValidationError as invalid:
             raise MalformedPayload(
-                _describe_invalid(invalid),
+                describe_invalid(invalid),
                 status=response.status_code,
                 endpoint=endpoint.group,
                 body_excerpt=excerpt(response.content, self._secrets()),
@@ -801,18 +753,6 @@ class _Request:
 # --- Helpers (pure functions) ----------------------------------------------------------------
 
 
-# Validators by payload type (a class or ``list[…]``): building one costs far more than using
-# it. A cache of immutable validators, shared safely; no client state lives here.
-_ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
-
-
-def _adapter(model: Any) -> pydantic.TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(model)
-    if adapter is None:
-        adapter = _ADAPTERS.setdefault(model, pydantic.TypeAdapter(model))
-    return adapter
-
-
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ValidationError(message)
@@ -839,15 +779,6 @@ def _request_id(response: httpx.Response) -> str | None:
         if name in response.headers:
             return response.headers[name]
     return None
-
-
-def _describe_invalid(invalid: pydantic.ValidationError) -> str:
-    """``data[3].basic.productID: Input should be a valid integer`` (and how many more)."""
-    problems = invalid.errors(include_url=False)
-    first = problems[0]
-    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-    return f"{where.lstrip('.') or 'body'}: {first['msg']}{more}"
 
 
 def _check_request_id(request_id: str, row_count: int) -> None:

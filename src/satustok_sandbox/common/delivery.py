@@ -1,0 +1,181 @@
+"""Signed, asynchronous callbacks to the seller's app, with retries and a log of every attempt.
+
+Tokopedia's webhooks and Shopee's pushes are delivered the same way: handlers queue an
+already-serialised, already-signed item, and one worker task on the server's event loop sends
+the items in order, so an API answer never waits for a receiver. An attempt that fails (no
+connection, or a non-2xx answer) is tried again after each of ``retry_delays``; every attempt
+is logged. A reset (``clear``) starts a new *generation*: whatever was queued, being retried or
+about to be logged belongs to a world gone by and is dropped.
+
+What differs per marketplace is a subclass's: the item and log record (their fields are the
+control API's JSON), the signature header, timeout and user agent, and what a delivery does
+with the fault decision (Shopee keeps undelivered pushes as "lost"; Tokopedia may reorder).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+import httpx
+
+from satustok_sandbox.common.clock import SandboxClock
+
+
+class Outgoing(Protocol):
+    """One queued delivery: where to, what (the raw body), its signature, and its generation."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+    @property
+    def signature(self) -> str: ...
+
+    @property
+    def generation(self) -> int: ...
+
+
+class Record(Protocol):
+    """One logged attempt (a dataclass: the control API shows it with ``asdict``)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+ItemT = TypeVar("ItemT", bound=Outgoing)
+RecordT = TypeVar("RecordT", bound=Record)
+
+
+class DeliveryWorker(Generic[ItemT, RecordT]):
+    """Queue, worker, retries and the delivery log. ``clear`` forgets everything queued or
+    logged."""
+
+    signature_header: ClassVar[str]
+    user_agent: ClassVar[str]
+    timeout_seconds: ClassVar[float]
+    retry_delays: ClassVar[tuple[float, ...]] = (0.2, 0.5)
+
+    def __init__(self, clock: SandboxClock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._log: list[RecordT] = []
+        self._ids = itertools.count(1)
+        self._generation = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[ItemT] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue = asyncio.Queue()
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def clear(self) -> None:
+        """Drop queued items (the worker skips older generations) and the log."""
+        with self._lock:
+            self._generation += 1
+            self._log.clear()
+            self._forget()
+
+    def _forget(self) -> None:
+        """Whatever else a subclass keeps per world (called by ``clear``, under the lock)."""
+
+    def _enqueue(self, item: ItemT) -> None:
+        """Queue one item; callable from the event loop or any other thread."""
+        if self._loop is not None and self._queue is not None:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+
+    def _logged(self, matches: Callable[[RecordT], bool] | None = None) -> list[dict[str, Any]]:
+        """The log as plain dicts, only the records ``matches`` accepts when given."""
+        with self._lock:
+            return [asdict(r) for r in self._log if matches is None or matches(r)]
+
+    # --- the worker --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        async with httpx.AsyncClient(timeout=self.timeout_seconds, trust_env=False) as client:
+            while True:
+                for item in await self._next_batch():
+                    if item.generation == self._generation:
+                        await self._deliver(client, item)
+
+    async def _next_batch(self) -> list[ItemT]:
+        """The next items to deliver, in order: one, unless a subclass gathers more."""
+        assert self._queue is not None
+        return [await self._queue.get()]
+
+    async def _deliver(self, client: httpx.AsyncClient, item: ItemT) -> None:
+        raise NotImplementedError
+
+    async def _send_with_retries(
+        self, client: httpx.AsyncClient, item: ItemT, *, duplicate: bool
+    ) -> bool:
+        """Whether a 2xx came back within the attempts. A reset meanwhile ends the retries:
+        the delivery belongs to a world gone by."""
+        for attempt, delay in enumerate((*self.retry_delays, None), start=1):
+            if await self._attempt(client, item, attempt, duplicate):
+                return True
+            if delay is None or item.generation != self._generation:
+                return False
+            await asyncio.sleep(delay)
+            if item.generation != self._generation:
+                return False
+        return False
+
+    async def _attempt(
+        self, client: httpx.AsyncClient, item: ItemT, attempt: int, duplicate: bool
+    ) -> bool:
+        headers = {
+            "Content-Type": "application/json",
+            self.signature_header: item.signature,
+            "User-Agent": self.user_agent,
+        }
+        try:
+            response = await client.post(item.url, content=item.body, headers=headers)
+        except httpx.HTTPError as error:
+            self._record(item, attempt, None, f"{type(error).__name__}: {error}", duplicate, False)
+            return False
+        self._record(item, attempt, response.status_code, "", duplicate, False)
+        return response.is_success
+
+    def _record(
+        self,
+        item: ItemT,
+        attempt: int,
+        status: int | None,
+        error: str,
+        duplicate: bool,
+        dropped: bool,
+    ) -> None:
+        with self._lock:
+            if item.generation != self._generation:
+                return
+            attempt_facts = {
+                "id": next(self._ids),
+                "attempt": attempt,
+                "status_code": status,
+                "error": error,
+                "duplicate": duplicate,
+                "dropped": dropped,
+                "at": self._clock.now(),
+            }
+            self._log.append(self._record_of(item, attempt_facts))
+
+    def _record_of(self, item: ItemT, attempt_facts: dict[str, Any]) -> RecordT:
+        """The log record of one attempt: the item's fields in the marketplace's record, with
+        ``attempt_facts`` (``id``, ``attempt``, ``status_code``, ``error``, ``duplicate``,
+        ``dropped``, ``at``) as keywords."""
+        raise NotImplementedError
