@@ -105,6 +105,9 @@ def _stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float
 # --- the sandbox ----------------------------------------------------------------------------
 
 
+WEBHOOK_SENDERS = 8
+
+
 class Sandbox:
     """``satustok sandbox`` in its own process, on a free port, seeded from a generated world."""
 
@@ -130,8 +133,10 @@ class Sandbox:
             str(latency_ms),
             *(["--unlimited"] if unlimited else []),
         ]
+        # Like a marketplace under load, the sandbox sends several webhooks at once.
+        env = {**os.environ, "SATUSTOK_SANDBOX_WEBHOOK_SENDERS": str(WEBHOOK_SENDERS)}
         self.proc = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
         )
         lines = _read_until(self.proc, lambda line: line.startswith("{"), "the sandbox")
         self.info: dict[str, Any] = json.loads(lines[-1])

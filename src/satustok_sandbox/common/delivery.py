@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import asdict
@@ -63,6 +64,10 @@ class DeliveryWorker(Generic[ItemT, RecordT]):
     retry_delays: ClassVar[tuple[float, ...]] = (0.2, 0.5)
 
     def __init__(self, clock: SandboxClock) -> None:
+        # One sender keeps deliveries in order (what the tests rely on); a marketplace under
+        # load sends many at once, out of order: ``SATUSTOK_SANDBOX_WEBHOOK_SENDERS`` (the
+        # benchmarks use 8) lets the sandbox do the same.
+        self._senders = max(1, int(os.environ.get("SATUSTOK_SANDBOX_WEBHOOK_SENDERS", "1")))
         self._clock = clock
         self._lock = threading.Lock()
         self._log: list[RecordT] = []
@@ -70,18 +75,18 @@ class DeliveryWorker(Generic[ItemT, RecordT]):
         self._generation = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[ItemT] | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue()
-        self._task = asyncio.create_task(self._run())
+        self._tasks = [asyncio.create_task(self._run()) for _ in range(self._senders)]
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     def clear(self) -> None:
         """Drop queued items (the worker skips older generations) and the log."""

@@ -1,0 +1,61 @@
+"""The sandbox's webhook senders: one by default (deliveries in order), several when
+``SATUSTOK_SANDBOX_WEBHOOK_SENDERS`` says so (as a marketplace under load sends them)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from satustok_sandbox.common.clock import SandboxClock
+from satustok_sandbox.common.delivery import DeliveryWorker
+
+
+@dataclass
+class Item:
+    number: int
+    generation: int = 0
+
+
+class SlowReceiver(DeliveryWorker[Any, Any]):
+    """Each delivery takes 50 ms; records how many were under way at once, and the order."""
+
+    signature_header = "X-Test"
+    user_agent = "test"
+    timeout_seconds = 1.0
+
+    def __init__(self) -> None:
+        super().__init__(SandboxClock())
+        self.busy = self.most = 0
+        self.order: list[int] = []
+
+    async def _deliver(self, client: Any, item: Item) -> None:
+        self.busy += 1
+        self.most = max(self.most, self.busy)
+        await asyncio.sleep(0.05)
+        self.order.append(item.number)
+        self.busy -= 1
+
+
+async def deliver_six(worker: SlowReceiver) -> None:
+    await worker.start()
+    for number in range(6):
+        worker._enqueue(Item(number))
+    while len(worker.order) < 6:
+        await asyncio.sleep(0.01)
+    await worker.stop()
+
+
+def test_one_sender_delivers_in_order_one_at_a_time() -> None:
+    worker = SlowReceiver()
+    asyncio.run(deliver_six(worker))
+    assert worker.most == 1 and worker.order == list(range(6))
+
+
+def test_several_senders_deliver_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SATUSTOK_SANDBOX_WEBHOOK_SENDERS", "3")
+    worker = SlowReceiver()
+    asyncio.run(deliver_six(worker))
+    assert worker.most == 3 and sorted(worker.order) == list(range(6))
