@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,14 +49,22 @@ async def deliver_six(worker: SlowReceiver) -> None:
     await worker.stop()
 
 
+def run_in_own_loop(worker: SlowReceiver) -> None:
+    """On a thread of its own: the browser tests' Playwright leaves an event loop running on
+    the main thread, where ``asyncio.run`` refuses to start another."""
+    thread = threading.Thread(target=lambda: asyncio.run(deliver_six(worker)))
+    thread.start()
+    thread.join(timeout=10)
+
+
 def test_one_sender_delivers_in_order_one_at_a_time() -> None:
     worker = SlowReceiver()
-    asyncio.run(deliver_six(worker))
+    run_in_own_loop(worker)
     assert worker.most == 1 and worker.order == list(range(6))
 
 
 def test_several_senders_deliver_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SATUSTOK_SANDBOX_WEBHOOK_SENDERS", "3")
     worker = SlowReceiver()
-    asyncio.run(deliver_six(worker))
+    run_in_own_loop(worker)
     assert worker.most == 3 and sorted(worker.order) == list(range(6))
