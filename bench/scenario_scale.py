@@ -169,9 +169,12 @@ def sweep_once(accounts: list[int]) -> dict[str, Any]:
 def converge(
     sandbox: stack.Sandbox, accounts: list[int], variants: list[int], rounds: int
 ) -> list[dict[str, Any]]:
+    from django.conf import settings
     from huey.contrib.djhuey import HUEY
 
-    consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=False)
+    consumer = HUEY.create_consumer(
+        workers=settings.SATUSTOK_WORKER_THREADS, worker_type="thread", periodic=False
+    )
     consumer.start()
     try:
         return [_converge_round(sandbox, accounts, variants, r + 1) for r in range(rounds)]

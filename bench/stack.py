@@ -4,7 +4,7 @@
   FILE --json``), so the marketplace does not share a GIL with the hub or the load generator;
   driven through its control API.
 - :class:`Hub` — the hub as separate processes, as in production: ``satustok run --no-sandbox``
-  (uvicorn + Huey consumer with two worker threads in one process, the embedded default), or a
+  (uvicorn + the in-process Huey consumer, the embedded default), or a
   web process (``uvicorn satustok.asgi:application``) plus N ``satustok worker`` processes.
   The hub processes share the benchmark's data directory (keys, SQLite database and queue) or
   its ``DATABASE_URL`` / ``SATUSTOK_QUEUE_URL``.
@@ -187,7 +187,7 @@ class Sandbox:
 
 @dataclass(frozen=True)
 class Topology:
-    """How the hub runs. ``workers`` 0: ``satustok run --no-sandbox`` (web and a two-thread
+    """How the hub runs. ``workers`` 0: ``satustok run --no-sandbox`` (web and the in-process
     Huey consumer in one process, the embedded default). N > 0: a web-only process plus N
     ``satustok worker --workers threads`` processes."""
 
@@ -196,7 +196,7 @@ class Topology:
 
     def describe(self) -> str:
         if not self.workers:
-            return "satustok run --no-sandbox (uvicorn + Huey consumer, 2 threads, one process)"
+            return "satustok run --no-sandbox (uvicorn + in-process Huey consumer, one process)"
         return (
             f"web-only process + {self.workers} × satustok worker --workers {self.threads} "
             "(separate processes)"

@@ -144,6 +144,11 @@ HUEY = _queue()
 # Stock push: rounds of one integration start at least this far apart, so a burst of sales is
 # coalesced into a few calls (the first sale of a quiet spell is pushed at once).
 SATUSTOK_PUSH_COALESCE_MS = int(os.environ.get("SATUSTOK_PUSH_COALESCE_MS", "100"))
+# Queue worker threads per process (`satustok run`'s in-process consumer and `satustok worker`).
+# Most of a task's time is spent waiting on a marketplace (latency, rate limits), and a pusher
+# keeps its thread while a burst lasts: with fewer threads than integrations, one shop's pushes
+# waited for another's burst to end.
+SATUSTOK_WORKER_THREADS = int(os.environ.get("SATUSTOK_WORKER_THREADS", "4"))
 # Requests one web process serves at once (threads, each with its own database connection).
 SATUSTOK_WEB_THREADS = int(os.environ.get("SATUSTOK_WEB_THREADS", "8"))
 # Webhook processing: each web process queues a processing task at most this often, and a task

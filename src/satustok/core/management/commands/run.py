@@ -84,7 +84,10 @@ class Command(BaseCommand):
         trace_tasks(HUEY)  # task and integration/run ids on every record a task logs
 
         consumer = HUEY.create_consumer(
-            workers=2, worker_type="thread", periodic=True, **IDLE_POLLING
+            workers=settings.SATUSTOK_WORKER_THREADS,
+            worker_type="thread",
+            periodic=True,
+            **IDLE_POLLING,
         )
         consumer.start()
         resume_unfinished()

@@ -1,6 +1,6 @@
 """``satustok worker``: queue workers on their own (for several processes or machines).
 
-``satustok run`` already runs two worker threads in-process; start ``satustok worker`` on
+``satustok run`` already runs worker threads in-process; start ``satustok worker`` on
 other machines with the same ``DATABASE_URL`` and ``SATUSTOK_QUEUE_URL=redis://…`` to share
 the work. Every task is safe to run twice and on any worker. ``--log-tasks`` logs each task
 run (name, id, arguments, outcome, seconds) with the process id, to see who did what.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from satustok.core.management.commands.run import IDLE_POLLING
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     help = "Run queue workers (imports, stock pushes, order polling) until stopped."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--workers", type=int, default=settings.SATUSTOK_WORKER_THREADS)
         parser.add_argument(
             "--no-periodic",
             action="store_true",
