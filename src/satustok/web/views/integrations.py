@@ -73,7 +73,7 @@ def add_tokopedia(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/integrations/tokopedia.html",
-        {"nav": "integrations", "form": form, "failure": failure},
+        {"nav": "integrations", "form": form, "failure": failure, "channel_name": "Tokopedia"},
     )
 
 
@@ -128,7 +128,7 @@ def _shopee_page(
     return render(
         request,
         "web/integrations/shopee.html",
-        {"nav": "integrations", "form": form, "failure": failure},
+        {"nav": "integrations", "form": form, "failure": failure, "channel_name": "Shopee"},
     )
 
 
