@@ -94,11 +94,16 @@ def _queue_runs_tasks_inline() -> Iterator[None]:
 def _no_batching_pauses(settings: Any) -> None:
     """Pushers and webhook processing in tests act and stop at once; test_pusher.py and
     tests/orders/test_batches.py switch the pauses on to test them. Webhook receivers kept
-    by an earlier test (same integration id, other secret) are forgotten."""
+    by an earlier test (same integration id, other secret) are forgotten, and so are the
+    nudges an earlier test sent (a comeback it scheduled would hold this test's back)."""
     settings.SATUSTOK_PUSH_COALESCE_MS = 0
     settings.SATUSTOK_WEBHOOK_BATCH_MS = 0
     if "satustok.orders.webhooks" in sys.modules:
         sys.modules["satustok.orders.webhooks"].forget_receivers()
+        sys.modules["satustok.orders.webhooks"]._nudges.forget()
+    if "satustok.sync.tasks" in sys.modules:
+        sys.modules["satustok.sync.tasks"]._nudges.forget()
+        sys.modules["satustok.sync.tasks"]._comebacks.forget()
 
 
 # --- the hub pointed at a sandbox (only the base URLs differ from the real marketplace) -----

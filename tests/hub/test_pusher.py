@@ -208,6 +208,33 @@ def test_a_worker_killed_mid_push_holds_nothing_for_long(world: World, shops: An
     assert ChannelAccount.objects.get(pk=shop_b.pk).push_lease_until is None
 
 
+def test_nudges_finding_the_lease_taken_come_back_once_per_second(
+    shops: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every nudge that finds another worker pushing would be lost if none came back; one
+    comeback a second is enough (it runs after all of them), so a burst's many nudges do not
+    keep the queue busy long after the push converged."""
+    from datetime import timedelta
+
+    _, shop_b = shops
+    pusher.set_push_stock(shop_b, True)
+    pusher.push_account(shop_b.pk)
+    busy_until = timezone.now() + timedelta(seconds=30)
+    ChannelAccount.objects.filter(pk=shop_b.pk).update(push_lease_until=busy_until)
+    comebacks: list[tuple[Any, int]] = []
+    monkeypatch.setattr(
+        tasks.push_stock, "schedule", lambda args, delay: comebacks.append((args, delay))
+    )
+    tasks._comebacks.forget()
+    for _ in range(5):
+        tasks.push_stock.call_local(shop_b.pk)
+    assert comebacks == [((shop_b.pk,), tasks.PUSH_LOCK_RETRY_SECONDS)]
+
+    tasks._comebacks.forget()  # a second later (the window passed): the next busy nudge
+    tasks.push_stock.call_local(shop_b.pk)  # schedules a comeback of its own
+    assert len(comebacks) == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_sales_becomes_a_few_calls(
     fast_sandbox: Any, world: World, settings: Any
@@ -321,7 +348,7 @@ def test_nudges_within_the_coalescing_window_queue_one_push_that_sees_them_all(
     settings.SATUSTOK_PUSH_COALESCE_MS = 300
     queued: list[int] = []
     monkeypatch.setattr(tasks, "push_stock", queued.append)
-    monkeypatch.setattr(tasks, "_last_nudge", {})
+    tasks._nudges.forget()
     for n in range(5):
         stock.reserve(shop_a.warehouse_id, variant.pk, 1, reference=f"burst {n}")
     assert queued.count(shop_b.pk) == 1

@@ -183,7 +183,7 @@ def test_a_burst_queues_one_task_whose_trailing_look_takes_the_rest(
     from satustok.orders import tasks
 
     settings.SATUSTOK_WEBHOOK_BATCH_MS = 300
-    webhooks._last_nudge[0] = float("-inf")
+    webhooks._nudges.forget()
     queued = []
     real = tasks.process_webhook
     monkeypatch.setattr(tasks, "process_webhook", lambda pk: (queued.append(pk), real(pk)))

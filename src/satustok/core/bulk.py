@@ -25,7 +25,7 @@ def update_rows(
     if not objects:
         return
     columns = _concrete(model, fields)
-    sql = _update_sql(model, columns, ())
+    sql = _update_sql(model, columns, (), ())
     params = [
         [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
         + [obj.pk]
@@ -41,15 +41,18 @@ def update_values(
     values: Sequence[Sequence[object]],
     *,
     increment: Sequence[str] = (),
+    match: Sequence[str] = (),
 ) -> None:
     """``UPDATE … SET`` ``fields`` ``WHERE pk = %s`` for each row of plain values: the fields'
-    values in ``fields`` order, then the primary key. Columns named in ``increment`` go up by
-    one in the same statement (read and written by the database, so no concurrent bump is
-    lost). Values are passed as they are, except datetimes (see :func:`insert_rows`)."""
+    values in ``fields`` order, then the primary key, then a value for each column named in
+    ``match`` (the row is updated only if those still hold: a version check). Columns named in
+    ``increment`` go up by one in the same statement (read and written by the database, so no
+    concurrent bump is lost). Values are passed as they are, except datetimes (see
+    :func:`insert_rows`)."""
     if not values:
         return
     columns = _concrete(model, fields)
-    sql = _update_sql(model, columns, _concrete(model, increment))
+    sql = _update_sql(model, columns, _concrete(model, increment), _concrete(model, match))
     with connection.cursor() as cursor:
         cursor.executemany(sql, _prepared(columns, values))  # type: ignore[arg-type]
 
@@ -156,11 +159,13 @@ def _update_sql(
     model: type[models.Model],
     columns: Sequence[models.Field],  # type: ignore[type-arg]
     increment: Sequence[models.Field],  # type: ignore[type-arg]
+    match: Sequence[models.Field],  # type: ignore[type-arg]
 ) -> str:
     assignments = [f"{quote(str(column.column))} = %s" for column in columns]
     assignments += [f"{(name := quote(str(column.column)))} = {name} + 1" for column in increment]
     table, key = quote(model._meta.db_table), quote(str(model._meta.pk.column))  # type: ignore[union-attr]
-    return f"UPDATE {table} SET {', '.join(assignments)} WHERE {key} = %s"
+    where = " AND ".join([f"{key} = %s", *(f"{quote(str(c.column))} = %s" for c in match)])
+    return f"UPDATE {table} SET {', '.join(assignments)} WHERE {where}"
 
 
 def _insert_sql(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,6 +32,7 @@ from satustok.channels.http.errors import ChannelError, RetryableError
 from satustok.channels.models import ChannelAccount
 from satustok.core.bulk import update_rows
 from satustok.core.crypto import Secret
+from satustok.core.debounce import Debounce
 from satustok.orders.ingest import Ingested, ingest, ingest_many, ingest_status
 from satustok.orders.models import DeliveryStatus, EventSource, WebhookDelivery
 from satustok.orders.source import OrderSource, UnknownOrderStatus, WebhookMessage, order_source
@@ -136,8 +136,7 @@ def _refusal(
     return None
 
 
-_last_nudge = [float("-inf")]
-_nudge_lock = threading.Lock()
+_nudges = Debounce()
 
 
 def nudge_processing(delivery_id: int) -> None:
@@ -147,13 +146,8 @@ def nudge_processing(delivery_id: int) -> None:
     delivery is queued at once."""
     from satustok.orders.tasks import process_webhook
 
-    window = settings.SATUSTOK_WEBHOOK_BATCH_MS / 1000
-    now = time.monotonic()
-    with _nudge_lock:
-        if now - _last_nudge[0] < window:
-            return
-        _last_nudge[0] = now
-    process_webhook(delivery_id)
+    if _nudges.allow("process", settings.SATUSTOK_WEBHOOK_BATCH_MS / 1000):
+        process_webhook(delivery_id)
 
 
 # --- processing -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from satustok.channels import registry
 from satustok.channels.http.errors import AuthorizationEnded, ChannelError
 from satustok.channels.models import ChannelAccount, Health, Listing
 from satustok.channels.protocol import PushOutcome, StockPush
+from satustok.core.bulk import update_values
 from satustok.inventory import stock
 from satustok.sync.models import PushRecord, PushResult
 
@@ -171,7 +172,8 @@ def desired_quantities(account: ChannelAccount, listings: Iterable[Listing]) -> 
 def _push_round(account: ChannelAccount, claimed: list[Listing], summary: PushSummary) -> None:
     desired = desired_quantities(account, claimed)
     unchanged = [lst for lst in claimed if lst.last_pushed_qty == desired[lst.pk]]
-    _clear(unchanged)
+    with transaction.atomic():  # one commit for the lot (see :func:`_settle`)
+        _clear(unchanged)
     summary.unchanged += len(unchanged)
     to_send = [lst for lst in claimed if lst.last_pushed_qty != desired[lst.pk]]
     if to_send:
@@ -213,85 +215,108 @@ def _settle(
     outcomes: dict[str, PushOutcome],
     summary: PushSummary,
 ) -> None:
+    """Write what the channel answered for a round: one transaction, a few statements. On
+    SQLite a round of single-row commits queued each one behind every concurrent stock move
+    for the write lock, and a pusher sat idle for seconds while a burst was still arriving."""
     batch = uuid.uuid4().hex[:12]
     summary.batches.append(batch)
-    records = []
+    settled = Settled()
     for listing in listings:
         outcome = outcomes.get(listing.external_id) or PushOutcome(
             listing.external_id, ok=False, message="no answer for this row"
         )
-        records.append(_settle_one(account, listing, desired[listing.pk], outcome, batch, summary))
-    PushRecord.objects.bulk_create(records)
+        settled.add(account, listing, desired[listing.pk], outcome, batch)
+    with transaction.atomic():
+        settled.write()
+    summary.ok += len(settled.ok)
+    summary.failed += len(settled.blocked)
+    summary.retrying += len(settled.retrying)
 
 
-def _settle_one(
-    account: ChannelAccount,
-    listing: Listing,
-    quantity: int,
-    outcome: PushOutcome,
-    batch: str,
-    summary: PushSummary,
-) -> PushRecord:
-    if outcome.ok:
-        summary.ok += 1
-        _pushed(listing, quantity)
-        result = PushResult.OK
-    elif outcome.permanent:
-        summary.failed += 1
-        Listing.objects.filter(pk=listing.pk).update(
-            push_blocked=True, push_error=outcome.message[:255]
+@dataclass
+class Settled:
+    """A round's outcomes sorted by what they do to their listings, then written at once."""
+
+    ok: list[tuple[Listing, int]] = field(default_factory=list)
+    blocked: list[tuple[Listing, str]] = field(default_factory=list)
+    retrying: list[tuple[Listing, str]] = field(default_factory=list)
+    records: list[PushRecord] = field(default_factory=list)
+
+    def add(
+        self,
+        account: ChannelAccount,
+        listing: Listing,
+        quantity: int,
+        outcome: PushOutcome,
+        batch: str,
+    ) -> None:
+        if outcome.ok:
+            self.ok.append((listing, quantity))
+            result = PushResult.OK
+        elif outcome.permanent:
+            self.blocked.append((listing, outcome.message))
+            log.warning(
+                "listing %s blocked: %s",
+                listing.pk,
+                outcome.message,
+                extra={"integration": account.pk, "listing": listing.pk},
+            )
+            result = PushResult.FAILED
+        else:
+            self.retrying.append((listing, outcome.message))
+            result = PushResult.RETRY
+        self.records.append(
+            PushRecord(
+                account=account,
+                listing_id=listing.pk,
+                quantity=quantity,
+                result=result,
+                message=outcome.message[:255],
+                batch=batch,
+            )
         )
-        log.warning(
-            "listing %s blocked: %s",
-            listing.pk,
-            outcome.message,
-            extra={"integration": account.pk, "listing": listing.pk},
+
+    def write(self) -> None:
+        _pushed(self.ok)
+        update_values(
+            Listing,
+            ["push_blocked", "push_error"],
+            [(True, message[:255], listing.pk) for listing, message in self.blocked],
         )
-        result = PushResult.FAILED
-    else:
-        summary.retrying += 1
-        _retry_later(listing, outcome.message)
-        result = PushResult.RETRY
-    return PushRecord(
-        account=account,
-        listing_id=listing.pk,
-        quantity=quantity,
-        result=result,
-        message=outcome.message[:255],
-        batch=batch,
-    )
+        _retry_later(self.retrying)
+        PushRecord.objects.bulk_create(self.records)
 
 
-def _pushed(listing: Listing, quantity: int) -> None:
+PUSHED_FIELDS = (
+    "last_pushed_qty", "last_pushed_at", "push_error", "push_failures", "push_retry_at",
+)  # fmt: skip
+
+
+def _pushed(pushed: list[tuple[Listing, int]]) -> None:
     """Remember what the channel now shows; stay dirty if the stock moved while we pushed."""
     now = timezone.now()
-    Listing.objects.filter(pk=listing.pk).update(
-        last_pushed_qty=quantity,
-        last_pushed_at=now,
-        push_error="",
-        push_failures=0,
-        push_retry_at=None,
-    )
-    Listing.objects.filter(pk=listing.pk, dirty_version=listing.dirty_version).update(
-        needs_push=False
-    )
+    update_values(Listing, PUSHED_FIELDS, [(qty, now, "", 0, None, lst.pk) for lst, qty in pushed])
+    _clear([listing for listing, _ in pushed])
 
 
 def _clear(listings: list[Listing]) -> None:
-    for listing in listings:
-        Listing.objects.filter(pk=listing.pk, dirty_version=listing.dirty_version).update(
-            needs_push=False
-        )
-
-
-def _retry_later(listing: Listing, message: str) -> None:
-    failures = listing.push_failures + 1
-    delay = RETRY_BACKOFF[min(failures, len(RETRY_BACKOFF)) - 1]
-    Listing.objects.filter(pk=listing.pk).update(
-        push_failures=failures,
-        push_retry_at=timezone.now() + timedelta(seconds=delay),
-        push_error=message[:255],
+    """Clear the mark of each listing whose ``dirty_version`` is still the one claimed."""
+    update_values(
+        Listing,
+        ["needs_push"],
+        [(False, lst.pk, lst.dirty_version) for lst in listings],
+        match=["dirty_version"],
     )
+
+
+def _retry_later(retrying: list[tuple[Listing, str]]) -> None:
+    now = timezone.now()
+    rows = []
+    for listing, message in retrying:
+        failures = listing.push_failures + 1
+        delay = RETRY_BACKOFF[min(failures, len(RETRY_BACKOFF)) - 1]
+        rows.append((failures, now + timedelta(seconds=delay), message[:255], listing.pk))
+    update_values(Listing, ["push_failures", "push_retry_at", "push_error"], rows)
 
 
 def accounts_due() -> list[int]:

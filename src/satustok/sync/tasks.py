@@ -4,8 +4,6 @@ twice, or on any worker, does no harm (a finished run is left alone)."""
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from functools import partial
 
 from django.conf import settings
@@ -18,6 +16,7 @@ from satustok.channels import registry
 from satustok.channels.http.errors import ChannelError
 from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import explain
+from satustok.core.debounce import Debounce
 from satustok.sync import imports, pusher
 from satustok.sync.models import ImportRun, RunState
 
@@ -95,7 +94,11 @@ def push_stock(account_id: int) -> None:
     try:
         pusher.push_account(account_id)
     except pusher.PushBusy:
-        push_stock.schedule((account_id,), delay=PUSH_LOCK_RETRY_SECONDS)
+        # One comeback per integration per second is enough: it runs after every nudge that
+        # found the lease taken meanwhile. Each rescheduling its own kept a thousand-move
+        # burst's nudges bouncing for half a minute after the push had converged.
+        if _comebacks.allow(account_id, PUSH_LOCK_RETRY_SECONDS):
+            push_stock.schedule((account_id,), delay=PUSH_LOCK_RETRY_SECONDS)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -114,8 +117,8 @@ def nudge_after_commit(account_ids: set[int]) -> None:
         transaction.on_commit(partial(_nudge, account_id))
 
 
-_last_nudge: dict[int, float] = {}
-_nudge_lock = threading.Lock()
+_nudges = Debounce()
+_comebacks = Debounce()
 
 
 def _nudge(account_id: int) -> None:
@@ -123,10 +126,5 @@ def _nudge(account_id: int) -> None:
     process queued for the integration: that pusher looks again at least that much later
     (``pusher._rounds``), so it sees this change too. A thousand stock moves made three
     thousand push tasks before, nearly all of them finding nothing to do."""
-    window = settings.SATUSTOK_PUSH_COALESCE_MS / 1000
-    now = time.monotonic()
-    with _nudge_lock:
-        if now - _last_nudge.get(account_id, float("-inf")) < window:
-            return
-        _last_nudge[account_id] = now
-    push_stock(account_id)
+    if _nudges.allow(account_id, settings.SATUSTOK_PUSH_COALESCE_MS / 1000):
+        push_stock(account_id)
