@@ -83,7 +83,9 @@ def _database() -> dict[str, Any]:
     if url:
         return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite backend, with the writers of a process taking turns in order
+        # (satustok/core/sqlite/base.py says why).
+        "ENGINE": "satustok.core.sqlite",
         "NAME": DATA_DIR / "satustok.sqlite3",
         # Keep connections between requests and tasks: reconnecting (and re-running the
         # PRAGMAs) was half the cost of a small task.
