@@ -105,11 +105,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         ],
     },
     "workers": {
-        "what": "PostgreSQL + Redis; web process + 1 or 2 `satustok worker` processes",
+        "what": "PostgreSQL + Redis; a backlog stored by the web process, drained by 1 or 2 "
+        "`satustok worker` processes",
         "target": "throughput with 2 workers ≥ 1.6 × with 1 (propagation and webhooks)",
         "full": {
-            "propagation": {"skus": 500, "orders": 200, "threads": 4},
-            "webhooks": {"posts": 600, "concurrency": 4, "skus": 200},
+            "propagation": {"skus": 1_000, "orders": 1_000, "threads": 4},
+            "webhooks": {"posts": 3_000, "concurrency": 4, "skus": 200},
             "latency_ms": 20,
         },
         "quick": {
@@ -117,7 +118,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "webhooks": {"posts": 60, "concurrency": 2, "skus": 20},
             "latency_ms": 5,
         },
-        "max_repeat": 1,  # each run already measures 1 and 2 workers on two workloads
+        "max_repeat": 3,  # each run measures 1 and 2 workers on two workloads (~40 s)
         "figures": [
             fig("propagation_ratio", "propagation 2w/1w", 1.6, "higher", "×"),
             fig("webhooks_ratio", "webhooks 2w/1w", 1.6, "higher", "×"),

@@ -39,7 +39,7 @@ def measure(shops: world.TwoShops, orders: int, threads: int) -> dict[str, Any]:
     per_sku: dict[int, int] = {}
     for order in placed:
         per_sku[order["index"]] = per_sku.get(order["index"], 0) + 1
-    converged_at, waited = _wait_converged(shops, per_sku, first)
+    converged_at, waited = wait_converged(shops, per_sku, first)
     time.sleep(1.0)  # a trailing push after convergence still counts
     after = shops.sandbox.stats()
     cpu = stack.cpu_delta(cpu_before, shops.hub.cpu_seconds())
@@ -107,7 +107,7 @@ def place_burst(shops: world.TwoShops, orders: int, threads: int) -> list[dict[s
     return placed
 
 
-def _wait_converged(
+def wait_converged(
     shops: world.TwoShops, per_sku: dict[int, int], first: float
 ) -> tuple[float | None, float]:
     started = time.perf_counter()

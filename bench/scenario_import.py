@@ -18,9 +18,11 @@ def run(units: int, latency_ms: int) -> dict[str, Any]:
     try:
         stack.point_hub_at(sandbox)
         account = _connect()
+        cpu = _cpu_now(sandbox)
         started = time.perf_counter()
         run = _import(account)
         elapsed = time.perf_counter() - started
+        used = {role: round(seconds - cpu[role], 2) for role, seconds in _cpu_now(sandbox).items()}
     finally:
         sandbox.stop()
     return {
@@ -29,7 +31,19 @@ def run(units: int, latency_ms: int) -> dict[str, Any]:
         "units_per_second": round(run.units_fetched / elapsed, 1),
         "pages": run.pages_done,
         "counts": run.counts,
+        # CPU seconds used during the import by the importing process, the sandbox process and
+        # (on PostgreSQL) the database server: what shared the machine's cores.
+        "cpu_seconds": used,
     }
+
+
+def _cpu_now(sandbox: stack.Sandbox) -> dict[str, float]:
+    from django.db import connection
+
+    cpu = {"hub": time.process_time(), "sandbox": sandbox.cpu_seconds()}
+    if connection.vendor == "postgresql":
+        cpu["postgres"] = stack.postgres_cpu_seconds()
+    return cpu
 
 
 def _connect() -> Any:

@@ -62,17 +62,17 @@ def measure(
     drain_timeout: float = DRAIN_TIMEOUT,
 ) -> dict[str, Any]:
     secret = stack.register_webhooks(account, hub.url)
-    template = _template(sandbox, account)
-    bodies = _bodies(template, posts, skus)
+    template = template_body(sandbox, account)
+    bodies = generated_bodies(template, posts, skus)
     url = hub.webhook_url(account.pk, "order_notification")
     cpu_start = hub.cpu_seconds()
-    answers, started, ended = _post_all(url, bodies, secret, concurrency, max_seconds)
+    answers, started, ended = post_all(url, bodies, secret, concurrency, max_seconds)
     cpu_posted = hub.cpu_seconds()
     accepted_ids = [oid for oid, status, _ in answers if status == 200]
     post_seconds = ended - started
-    drained, drain_seconds = _drain(len(accepted_ids), drain_timeout)
+    drained, drain_seconds = wait_drained(len(accepted_ids), drain_timeout)
     cpu_drained = hub.cpu_seconds()
-    checks = _checks(account, accepted_ids, {oid: n for oid, n in bodies_lines(bodies)})
+    checks = check_orders(account, accepted_ids, {oid: n for oid, n in bodies_lines(bodies)})
     latencies = [seconds for _, status, seconds in answers if status == 200]
     return {
         "posted": len(answers),
@@ -100,7 +100,7 @@ def _per_order(before: dict[str, float], after: dict[str, float], orders: int) -
     return {role: round(s * 1000 / orders, 2) for role, s in stack.cpu_delta(before, after).items()}
 
 
-def _template(sandbox: stack.Sandbox, account: Any) -> dict[str, Any]:
+def template_body(sandbox: stack.Sandbox, account: Any) -> dict[str, Any]:
     """A real ``order_notification`` body from the sandbox, and the hub done with it."""
     from satustok.orders.models import DeliveryStatus, WebhookDelivery
 
@@ -127,7 +127,9 @@ def _template(sandbox: stack.Sandbox, account: Any) -> dict[str, Any]:
     return found[0]
 
 
-def _bodies(template: dict[str, Any], count: int, skus: int) -> list[tuple[str, bytes, int]]:
+def generated_bodies(
+    template: dict[str, Any], count: int, skus: int
+) -> list[tuple[str, bytes, int]]:
     """(order id, raw body, lines) for each generated order."""
     rng = random.Random(5)
     line = template["products"][0]
@@ -167,7 +169,7 @@ def bodies_lines(bodies: list[tuple[str, bytes, int]]) -> list[tuple[str, int]]:
     return [(oid, lines) for oid, _, lines in bodies]
 
 
-def _post_all(
+def post_all(
     url: str,
     bodies: list[tuple[str, bytes, int]],
     secret: str,
@@ -218,7 +220,7 @@ def _post_all(
     return answers, started, last[0]
 
 
-def _drain(accepted: int, timeout: float) -> tuple[bool, float]:
+def wait_drained(accepted: int, timeout: float, interval: float = 0.5) -> tuple[bool, float]:
     """Wait until every accepted generated delivery is processed (or failed), bounded."""
     from satustok.orders.models import DeliveryStatus, WebhookDelivery
 
@@ -228,13 +230,13 @@ def _drain(accepted: int, timeout: float) -> tuple[bool, float]:
     )
     done = rows.filter(status__in=[DeliveryStatus.PROCESSED, DeliveryStatus.FAILED])
     try:
-        stack.wait_until(lambda: done.count() >= accepted, timeout=timeout, interval=0.5)
+        stack.wait_until(lambda: done.count() >= accepted, timeout=timeout, interval=interval)
     except TimeoutError:
         return False, time.perf_counter() - started
     return True, time.perf_counter() - started
 
 
-def _checks(account: Any, accepted_ids: list[str], lines: dict[str, int]) -> dict[str, Any]:
+def check_orders(account: Any, accepted_ids: list[str], lines: dict[str, int]) -> dict[str, Any]:
     from django.db.models import Count, Max, Min
 
     from satustok.inventory.models import MovementReason, StockMovement

@@ -1,6 +1,12 @@
 """``workers``: the multi-process deployment — PostgreSQL + Redis, one web process and 1 or 2
-``satustok worker`` processes (two threads each) — on two workloads; figure: throughput with 2
-workers ÷ throughput with 1.
+``satustok worker`` processes (two threads each) — on two workloads; figure: the workers'
+throughput with 2 ÷ with 1.
+
+What is measured is what workers do: a backlog is stored by the web process while the workers
+are stopped (their tasks wait in Redis), then the workers start and drain it. Measured live
+instead — orders arriving while the workers run — the figure is the single web process's
+receiving rate and the sandbox's sending rate, which a second worker cannot change (the first
+version of this scenario did that and read 0.94× and 0.87×).
 
 Runs on a temporary PostgreSQL database (created and dropped here, ``BENCH_PG_ADMIN_URL``,
 default ``postgresql://postgres@127.0.0.1:5432/test``) and an empty Redis database number
@@ -9,12 +15,17 @@ runs in a child process (``python -m bench.workers_child``) with ``DATABASE_URL`
 ``SATUSTOK_QUEUE_URL`` set, on a flushed database and queue. The web process is ``satustok run
 --no-sandbox --web-only`` if that flag exists, else ``uvicorn satustok.asgi:application``.
 
-- **propagation**: the two-shop world (``bench/world.py``), push on for B; M one-unit orders
-  over distinct SKUs placed on A by T threads as fast as the sandbox takes them; throughput =
-  M ÷ (first order placed → every SKU's new value on B), both on the sandbox's clock.
-- **webhooks**: the ``webhooks`` load (signed order notifications on loopback, C connections);
-  throughput = deliveries processed ÷ (first received → last processed), from the hub's
-  records — the workers' rate, not the web's (accepted/s is reported beside it).
+- **propagation**: the two-shop world (``bench/world.py``, no rate limit: the channel's would
+  pace B's pushes whatever the workers do), push on for B; M one-unit orders over distinct
+  SKUs placed on A by T threads while the workers are stopped, their ``order_notification``
+  deliveries stored; throughput = M ÷ (workers running → every SKU's new value on B, on the
+  sandbox's clock).
+- **webhooks**: the ``webhooks`` load (signed order notifications, C connections) posted
+  while the workers are stopped; throughput = deliveries ÷ (workers running → the last one
+  processed, the hub's record); lost and doubled orders are counted as in ``webhooks``.
+
+Each measurement also records the CPU time of the hub's processes and of the PostgreSQL server
+(all its processes on this machine), which share the machine's cores.
 """
 
 from __future__ import annotations

@@ -287,6 +287,11 @@ class Hub:
             web = self._spawn(command)
             wait_for_http(self.url + "/", web)
         self.drains.append(_Drain(web.stdout))
+        self.start_workers()
+
+    def start_workers(self) -> None:
+        """Start the topology's ``satustok worker`` processes; returns once each has said it
+        is running."""
         for index in range(self.topology.workers):
             periodic = () if index == 0 else ("--no-periodic",)
             worker = self._spawn(
@@ -294,6 +299,13 @@ class Hub:
             )
             _read_until(worker, lambda line: "satustok worker" in line, "satustok worker")
             self.drains.append(_Drain(worker.stdout))
+
+    def stop_workers(self) -> None:
+        """Stop the worker processes (gracefully): the web process goes on storing deliveries
+        and queueing their tasks, which wait for :meth:`start_workers`."""
+        while len(self.procs) > 1:
+            _stop(self.procs.pop(), signal.SIGINT)
+            self.drains.pop()
 
     def __enter__(self) -> Hub:
         return self
@@ -328,6 +340,20 @@ def process_cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time all PostgreSQL server processes on this machine have used so far (the server
+    shares the two cores with the hub: its share is part of the evidence)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        if "(postgres)" in text.split(" ", 2)[1]:
+            total += process_cpu_seconds(int(stat.parent.name))
+    return round(total, 2)
 
 
 def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

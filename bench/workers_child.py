@@ -8,7 +8,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from collections import Counter
 from typing import Any
+
+BACKLOG_TIMEOUT = 240.0
 
 
 def main(argv: list[str]) -> int:
@@ -25,21 +29,53 @@ def main(argv: list[str]) -> int:
 
 
 def measure(workers: int, params: dict[str, Any]) -> dict[str, Any]:
-    from bench import scenario_burst, scenario_webhooks, seeds, stack, world
+    from bench import stack
 
     topology = stack.Topology(workers=workers)
     result: dict[str, Any] = {"hub": topology.describe(), "queue": stack.queue_name()}
-
     fresh()
+    result["propagation"] = propagation_backlog(topology, params)
+    result["propagation_per_second"] = result["propagation"]["orders_per_second"]
+    fresh()
+    result["webhooks"] = webhooks_backlog(topology, params)
+    result["webhooks_per_second"] = result["webhooks"]["deliveries_per_second"]
+    return result
+
+
+def propagation_backlog(topology: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Orders on A over distinct SKUs, stored by the web process while the workers are stopped;
+    then the workers start: orders ÷ (workers running → B shows every SKU's new value)."""
+    from bench import scenario_burst, stack, world
+
     prop = params["propagation"]
-    with world.two_shops(prop["skus"], params["latency_ms"], topology) as shops:
-        burst = scenario_burst.measure(shops, prop["orders"], prop["threads"])
-        result["web"] = shops.hub.web_command
-    seconds = burst["converged_seconds"]
-    result["propagation"] = burst
-    result["propagation_per_second"] = round(burst["orders"] / seconds, 1) if seconds else None
+    # The channel's rate limit would pace B's pushes whatever the workers do: none here.
+    with world.two_shops(prop["skus"], params["latency_ms"], topology, unlimited=True) as shops:
+        shops.hub.stop_workers()
+        placed = scenario_burst.place_burst(shops, prop["orders"], prop["threads"])
+        _wait_stored(shops.sandbox, len(placed))
+        per_sku = Counter(o["index"] for o in placed)
+        cpu_before, pg_before = shops.hub.cpu_seconds(), stack.postgres_cpu_seconds()
+        shops.hub.start_workers()
+        started = time.time()  # the sandbox's clock is the machine's (no offset here)
+        converged_at, _ = scenario_burst.wait_converged(shops, dict(per_sku), started)
+        seconds = None if converged_at is None else converged_at - started
+        return {
+            "orders": len(placed),
+            "skus": len(per_sku),
+            "seconds": None if seconds is None else round(seconds, 3),
+            "orders_per_second": round(len(placed) / seconds, 1) if seconds else None,
+            "hub_cpu_seconds": stack.cpu_delta(cpu_before, shops.hub.cpu_seconds()),
+            "postgres_cpu_seconds": round(stack.postgres_cpu_seconds() - pg_before, 2),
+            "web": shops.hub.web_command,
+        }
 
-    fresh()
+
+def webhooks_backlog(topology: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Signed order notifications posted while the workers are stopped; then the workers start:
+    deliveries ÷ (workers running → the last one processed), and none lost or doubled."""
+    from bench import scenario_webhooks as hooks_scenario
+    from bench import seeds, stack
+
     hooks = params["webhooks"]
     sandbox = stack.Sandbox(seeds.shared_shops(hooks["skus"]), latency_ms=0, unlimited=True)
     try:
@@ -47,20 +83,58 @@ def measure(workers: int, params: dict[str, Any]) -> dict[str, Any]:
         account = stack.connect(seeds.SHOP_A)
         stack.import_now(account)
         with stack.Hub(sandbox, topology) as hub:
-            measured = scenario_webhooks.measure(
-                sandbox,
-                hub,
-                account,
-                hooks["posts"],
-                max_seconds=30,
-                concurrency=hooks["concurrency"],
-                skus=hooks["skus"],
+            secret = stack.register_webhooks(account, hub.url)
+            template = hooks_scenario.template_body(sandbox, account)  # processed by a worker
+            hub.stop_workers()
+            bodies = hooks_scenario.generated_bodies(template, hooks["posts"], hooks["skus"])
+            url = hub.webhook_url(account.pk, "order_notification")
+            answers, _, _ = hooks_scenario.post_all(
+                url, bodies, secret, hooks["concurrency"], max_seconds=120
             )
+            accepted = [oid for oid, status, _ in answers if status == 200]
+            cpu_before, pg_before = hub.cpu_seconds(), stack.postgres_cpu_seconds()
+            hub.start_workers()
+            started = time.time()
+            drained, _ = hooks_scenario.wait_drained(len(accepted), BACKLOG_TIMEOUT, interval=0.05)
+            seconds = _last_processed(started) if drained else None
+            lines = dict(hooks_scenario.bodies_lines(bodies))
+            checks = hooks_scenario.check_orders(account, accepted, lines)
+            checks.pop("processed_per_second")  # that one counts from the first post
+            return {
+                "deliveries": len(accepted),
+                "seconds": None if seconds is None else round(seconds, 3),
+                "deliveries_per_second": round(len(accepted) / seconds, 1) if seconds else None,
+                **checks,
+                "hub_cpu_seconds": stack.cpu_delta(cpu_before, hub.cpu_seconds()),
+                "postgres_cpu_seconds": round(stack.postgres_cpu_seconds() - pg_before, 2),
+            }
     finally:
         sandbox.stop()
-    result["webhooks"] = measured
-    result["webhooks_per_second"] = measured["processed_per_second"]
-    return result
+
+
+def _wait_stored(sandbox: Any, orders: int) -> None:
+    """Until the sandbox has sent what the orders caused and the web process has stored an
+    ``order_notification`` delivery for each (unprocessed: no worker runs)."""
+    from bench import stack, world
+    from satustok.orders.models import DeliveryStatus, WebhookDelivery
+
+    world.settle_deliveries(sandbox)
+    waiting = WebhookDelivery.objects.filter(
+        event="order_notification", status=DeliveryStatus.RECEIVED
+    )
+    stack.wait_until(lambda: waiting.count() >= orders, timeout=60, interval=0.2)
+
+
+def _last_processed(started: float) -> float:
+    """Seconds from ``started`` (epoch) to the last generated delivery processed (the hub's
+    own record)."""
+    from django.db.models import Max
+
+    from satustok.orders.models import WebhookDelivery
+
+    generated = WebhookDelivery.objects.filter(body__contains="INV/BENCH/")
+    last = generated.aggregate(last=Max("processed_at"))["last"]
+    return float(last.timestamp() - started)
 
 
 def fresh() -> None:

@@ -44,11 +44,15 @@ class TwoShops:
 
 @contextlib.contextmanager
 def two_shops(
-    skus: int, latency_ms: int, topology: stack.Topology | None = None
+    skus: int,
+    latency_ms: int,
+    topology: stack.Topology | None = None,
+    *,
+    unlimited: bool = False,
 ) -> Iterator[TwoShops]:
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    sandbox = stack.Sandbox(seeds.shared_shops(skus), latency_ms=latency_ms)
+    sandbox = stack.Sandbox(seeds.shared_shops(skus), latency_ms=latency_ms, unlimited=unlimited)
     try:
         stack.point_hub_at(sandbox)
         a = stack.connect(seeds.SHOP_A)
@@ -66,7 +70,7 @@ def two_shops(
             stack.wait_until(lambda: stack.pending_pushes([b.pk]) == 0, timeout=180, interval=0.2)
             timings["push_on_converged"] = time.perf_counter() - mark
             b0 = int(sandbox.product(seeds.FIRST_ID_B)["stock"])
-            _settle_deliveries(sandbox)
+            settle_deliveries(sandbox)
             rounded = {k: round(v, 2) for k, v in timings.items()}
             yield TwoShops(sandbox, hub, a, b, skus, b0, rounded)
         finally:
@@ -75,7 +79,7 @@ def two_shops(
         sandbox.stop()
 
 
-def _settle_deliveries(sandbox: stack.Sandbox, quiet: float = 0.5, timeout: float = 60) -> None:
+def settle_deliveries(sandbox: stack.Sandbox, quiet: float = 0.5, timeout: float = 60) -> None:
     """Wait until the sandbox has sent what the set-up caused (its delivery log stops growing)."""
     deadline = time.monotonic() + timeout
     last = -1

@@ -1,9 +1,11 @@
 """The bulk writers the import and the pusher rely on."""
 
 import pytest
+from django.utils import timezone
 
-from satustok.catalog.models import MasterProduct
-from satustok.core.bulk import update_values
+from satustok.catalog.models import MasterProduct, Variant
+from satustok.catalog.sku import sku_key
+from satustok.core.bulk import COPY_UPDATE_FROM, insert_rows, update_values
 
 
 @pytest.mark.django_db
@@ -31,3 +33,38 @@ def test_update_values_with_match_skips_rows_whose_column_changed_meanwhile() ->
     )
     names = dict(MasterProduct.objects.values_list("pk", "name"))
     assert names == {kept.pk: "done", changed.pk: "v2"}
+
+
+def _variants(count: int) -> list[Variant]:
+    product = MasterProduct.objects.create(name="Kaos")
+    return Variant.objects.bulk_create(
+        [Variant(product=product, sku=f"KAOS-{n}", sku_key=f"KAOS-{n}") for n in range(count)]
+    )
+
+
+@pytest.mark.django_db
+def test_many_rows_update_by_key_with_the_version_check() -> None:
+    """Enough rows for PostgreSQL's COPY path (``COPY_UPDATE_FROM``): each row found by its
+    key, and left alone where the matched column changed meanwhile, as with a few rows."""
+    variants = _variants(COPY_UPDATE_FROM + 100)
+    moved_on = {v.pk for v in variants[::2]}
+    Variant.objects.filter(pk__in=moved_on).update(sku="MOVED")
+    update_values(
+        Variant, ["name"], [(f"done {v.sku}", v.pk, v.sku) for v in variants], match=["sku"]
+    )
+    names = dict(Variant.objects.values_list("pk", "name"))
+    assert all(names[v.pk] == ("" if v.pk in moved_on else f"done {v.sku}") for v in variants)
+
+
+@pytest.mark.django_db
+def test_insert_rows_counts_only_what_a_conflict_did_not_skip() -> None:
+    product = MasterProduct.objects.create(name="Topi")
+    Variant.objects.create(product=product, sku="TOPI-0", sku_key=sku_key("TOPI-0"))
+    now = timezone.now()
+    rows = [(product.pk, f"TOPI-{n}", sku_key(f"TOPI-{n}"), "", now) for n in range(700)]
+    fields = ["product", "sku", "sku_key", "name", "created_at"]
+    assert insert_rows(Variant, fields, rows, ignore_conflicts=True) == 699  # TOPI-0 was there
+    assert Variant.objects.filter(product=product).count() == 700
+    more = [(product.pk, f"TOPI-{n}", sku_key(f"TOPI-{n}"), "", now) for n in range(700, 1_300)]
+    assert insert_rows(Variant, fields, more) == 600
+    assert Variant.objects.filter(product=product).count() == 1_300

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from django.db import OperationalError
@@ -105,16 +106,19 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
             raise
 
     def _commit(self) -> Any:
-        try:
-            return super()._commit()  # type: ignore[misc]
-        finally:
-            self._give_back_unless_open()
+        return self._ending(super()._commit)  # type: ignore[misc]
 
     def _rollback(self) -> Any:
+        return self._ending(super()._rollback)  # type: ignore[misc]
+
+    def _ending(self, end: Callable[[], Any]) -> Any:
+        """COMMIT or ROLLBACK, then the turn goes to the next writer — unless the transaction
+        is still open (a failed COMMIT; the rollback that follows gives it back)."""
         try:
-            return super()._rollback()  # type: ignore[misc]
+            return end()
         finally:
-            self._give_back_unless_open()
+            if self.connection is None or not self.connection.in_transaction:
+                self.give_back_turn()
 
     def _close(self) -> Any:
         try:
@@ -122,32 +126,24 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
         finally:
             self.give_back_turn()
 
-    def _give_back_unless_open(self) -> None:
-        # A failed COMMIT leaves the transaction open (the rollback that follows gives it back).
-        if self.connection is None or not self.connection.in_transaction:
-            self.give_back_turn()
-
 
 class TurnTakingCursor(sqlite3_base.SQLiteCursorWrapper):
     wrapper: DatabaseWrapper
 
     def execute(self, query: str, params: Any = None) -> Any:
-        if self._needs_turn(query):
-            self.wrapper.take_turn()
-            try:
-                return super().execute(query, params)
-            finally:
-                self.wrapper.give_back_turn()
-        return super().execute(query, params)
+        return self._in_turn(query, super().execute, params)
 
     def executemany(self, query: str, param_list: Any) -> Any:
-        if self._needs_turn(query):
-            self.wrapper.take_turn()
-            try:
-                return super().executemany(query, param_list)
-            finally:
-                self.wrapper.give_back_turn()
-        return super().executemany(query, param_list)
+        return self._in_turn(query, super().executemany, param_list)
+
+    def _in_turn(self, query: str, run: Callable[[str, Any], Any], params: Any) -> Any:
+        if not self._needs_turn(query):
+            return run(query, params)
+        self.wrapper.take_turn()
+        try:
+            return run(query, params)
+        finally:
+            self.wrapper.give_back_turn()
 
     def _needs_turn(self, query: str) -> bool:
         """A write outside a transaction this connection already holds the turn for."""
