@@ -290,15 +290,22 @@ class Hub:
         self.start_workers()
 
     def start_workers(self) -> None:
-        """Start the topology's ``satustok worker`` processes; returns once each has said it
-        is running."""
-        for index in range(self.topology.workers):
-            periodic = () if index == 0 else ("--no-periodic",)
-            worker = self._spawn(
-                satustok("worker", "--workers", str(self.topology.threads), *periodic)
-            )
+        """Start the topology's ``satustok worker`` processes, all at once (so that none has a
+        head start on work waiting); returns once each has said it is running."""
+        workers = [
+            self._spawn(satustok("worker", "--workers", str(self.topology.threads), *periodic))
+            for periodic in [()] + [("--no-periodic",)] * (self.topology.workers - 1)
+        ]
+        for worker in workers:
             _read_until(worker, lambda line: "satustok worker" in line, "satustok worker")
             self.drains.append(_Drain(worker.stdout))
+
+    def start_workers_idle(self, settle: float = 1.0) -> None:
+        """Drop what the queue holds (the backlog's deliveries stay stored), start the workers
+        and let them settle: the caller then queues the work itself."""
+        flush_queue()
+        self.start_workers()
+        time.sleep(settle)
 
     def stop_workers(self) -> None:
         """Stop the worker processes (gracefully): the web process goes on storing deliveries
