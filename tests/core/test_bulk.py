@@ -68,3 +68,29 @@ def test_insert_rows_counts_only_what_a_conflict_did_not_skip() -> None:
     more = [(product.pk, f"TOPI-{n}", sku_key(f"TOPI-{n}"), "", now) for n in range(700, 1_300)]
     assert insert_rows(Variant, fields, more) == 600
     assert Variant.objects.filter(product=product).count() == 1_300
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [3, COPY_UPDATE_FROM + 10])
+def test_update_values_adds_to_the_columns_named_in_add_and_sets_the_others(count: int) -> None:
+    """How a batch of orders moves its stock levels in one statement: the database adds each
+    delta to what the row holds (few rows: one statement per row; many on PostgreSQL: COPY)."""
+    from satustok.channels.connect import default_warehouse
+    from satustok.inventory.models import StockLevel
+
+    warehouse = default_warehouse()
+    levels = StockLevel.objects.bulk_create(
+        [StockLevel(warehouse=warehouse, variant=v, on_hand=10) for v in _variants(count)]
+    )
+    deltas = {level.pk: n % 5 - 2 for n, level in enumerate(levels)}
+    update_values(
+        StockLevel,
+        ["on_hand", "reserved"],
+        [(d, 1, pk) for pk, d in deltas.items()],
+        add=["on_hand"],
+    )
+    stored = {
+        pk: (on_hand, reserved)
+        for pk, on_hand, reserved in StockLevel.objects.values_list("pk", "on_hand", "reserved")
+    }
+    assert stored == {pk: (10 + d, 1) for pk, d in deltas.items()}

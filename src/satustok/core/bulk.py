@@ -33,7 +33,7 @@ def update_rows(
     if not objects:
         return
     columns = _concrete(model, fields)
-    sql = _update_sql(model, columns, (), ())
+    sql = _update_sql(model, columns, (), (), set())
     params = [
         [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
         + [obj.pk]
@@ -50,21 +50,23 @@ def update_values(
     *,
     increment: Sequence[str] = (),
     match: Sequence[str] = (),
+    add: Sequence[str] = (),
 ) -> None:
     """``UPDATE … SET`` ``fields`` ``WHERE pk = %s`` for each row of plain values: the fields'
     values in ``fields`` order, then the primary key, then a value for each column named in
     ``match`` (the row is updated only if those still hold: a version check). Columns named in
-    ``increment`` go up by one in the same statement (read and written by the database, so no
-    concurrent bump is lost). Values are passed as they are, except datetimes (see
-    :func:`insert_rows`)."""
+    ``increment`` go up by one, and fields named in ``add`` by their value, in the same
+    statement (read and written by the database, so no concurrent change is lost). Values are
+    passed as they are, except datetimes (see :func:`insert_rows`)."""
     if not values:
         return
     columns = _concrete(model, fields)
     increments, matches = _concrete(model, increment), _concrete(model, match)
+    adding = {str(column.column) for column in _concrete(model, add)}
     if connection.vendor == "postgresql" and len(values) >= COPY_UPDATE_FROM:
-        _copy_update(model, columns, increments, matches, _prepared(columns, values))
+        _copy_update(model, columns, increments, matches, adding, _prepared(columns, values))
         return
-    sql = _update_sql(model, columns, increments, matches)
+    sql = _update_sql(model, columns, increments, matches, adding)
     with connection.cursor() as cursor:
         cursor.executemany(sql, _prepared(columns, values))  # type: ignore[arg-type]
 
@@ -74,6 +76,7 @@ def _copy_update(
     columns: Sequence[models.Field],  # type: ignore[type-arg]
     increment: Sequence[models.Field],  # type: ignore[type-arg]
     match: Sequence[models.Field],  # type: ignore[type-arg]
+    adding: set[str],
     rows: Sequence[Sequence[object]],
 ) -> None:
     """PostgreSQL, many rows: COPY the new values into a temporary table, then one
@@ -82,7 +85,7 @@ def _copy_update(
     assert pk is not None
     given = [*columns, pk, *match]
     names = ", ".join(quote(str(column.column)) for column in given)
-    assignments = [f"{(n := quote(str(c.column)))} = s.{n}" for c in columns]
+    assignments = [_assignment(c, adding, f"s.{quote(str(c.column))}", "t.") for c in columns]
     assignments += [f"{(n := quote(str(c.column)))} = t.{n} + 1" for c in increment]
     where = " AND ".join(f"t.{(n := quote(str(c.column)))} = s.{n}" for c in [pk, *match])
     with _staging_table(model, names, rows) as (table, staging), connection.cursor() as cursor:
@@ -242,12 +245,24 @@ def _update_sql(
     columns: Sequence[models.Field],  # type: ignore[type-arg]
     increment: Sequence[models.Field],  # type: ignore[type-arg]
     match: Sequence[models.Field],  # type: ignore[type-arg]
+    adding: set[str],
 ) -> str:
-    assignments = [f"{quote(str(column.column))} = %s" for column in columns]
+    assignments = [_assignment(column, adding, "%s") for column in columns]
     assignments += [f"{(name := quote(str(column.column)))} = {name} + 1" for column in increment]
     table, key = quote(model._meta.db_table), quote(str(model._meta.pk.column))  # type: ignore[union-attr]
     where = " AND ".join([f"{key} = %s", *(f"{quote(str(c.column))} = %s" for c in match)])
     return f"UPDATE {table} SET {', '.join(assignments)} WHERE {where}"
+
+
+def _assignment(
+    column: models.Field,  # type: ignore[type-arg]
+    adding: set[str],
+    value: str,
+    table: str = "",
+) -> str:
+    """``column = value``, or ``column = column + value`` for a column named in ``adding``."""
+    name = quote(str(column.column))
+    return f"{name} = {table}{name} + {value}" if column.column in adding else f"{name} = {value}"
 
 
 def _insert_sql(
