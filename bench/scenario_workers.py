@@ -24,8 +24,10 @@ runs in a child process (``python -m bench.workers_child``) with ``DATABASE_URL`
   while the workers are stopped; throughput = deliveries ÷ (workers running → the last one
   processed, the hub's record); lost and doubled orders are counted as in ``webhooks``.
 
-Each measurement also records the CPU time of the hub's processes and of the PostgreSQL server
-(all its processes on this machine), which share the machine's cores.
+Each measurement also records the CPU time of the hub's processes, the sandbox and the
+PostgreSQL server (all its processes on this machine), which share the machine's cores, and how
+many cores that kept busy on average; the machine's cores divided by what one worker's run kept
+busy is the most any number of workers could give here (``*_cpu_ceiling``).
 """
 
 from __future__ import annotations
@@ -59,10 +61,18 @@ def run(propagation: dict[str, Any], webhooks: dict[str, Any], latency_ms: int) 
     return {
         "propagation_ratio": _ratio(two["propagation_per_second"], one["propagation_per_second"]),
         "webhooks_ratio": _ratio(two["webhooks_per_second"], one["webhooks_per_second"]),
+        # The most more workers could give on this machine: its cores ÷ the cores one worker's
+        # measurement kept busy (worker, web, sandbox and PostgreSQL together).
+        "propagation_cpu_ceiling": _ceiling(one["propagation"]["cores_busy"]),
+        "webhooks_cpu_ceiling": _ceiling(one["webhooks"]["cores_busy"]),
         "by_workers": measured,
         "database": "PostgreSQL (temporary database)",
         "queue": "Redis (empty database number)",
     }
+
+
+def _ceiling(cores_busy: float | None) -> float | None:
+    return round((os.cpu_count() or 1) / cores_busy, 2) if cores_busy else None
 
 
 def _ratio(two: float | None, one: float | None) -> float | None:

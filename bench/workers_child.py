@@ -57,17 +57,18 @@ def propagation_backlog(topology: Any, params: dict[str, Any]) -> dict[str, Any]
         _wait_stored(shops.sandbox, len(placed))
         per_sku = Counter(o["index"] for o in placed)
         shops.hub.start_workers_idle()
-        cpu_before, pg_before = shops.hub.cpu_seconds(), stack.postgres_cpu_seconds()
+        cpu_before = _cpu(shops.hub, shops.sandbox)
         started = _release_backlog(before)  # the sandbox's clock is the machine's here
         converged_at, _ = scenario_burst.wait_converged(shops, dict(per_sku), started)
         seconds = None if converged_at is None else converged_at - started
+        cpu = stack.cpu_delta(cpu_before, _cpu(shops.hub, shops.sandbox))
         return {
             "orders": len(placed),
             "skus": len(per_sku),
             "seconds": None if seconds is None else round(seconds, 3),
             "orders_per_second": round(len(placed) / seconds, 1) if seconds else None,
-            "hub_cpu_seconds": stack.cpu_delta(cpu_before, shops.hub.cpu_seconds()),
-            "postgres_cpu_seconds": round(stack.postgres_cpu_seconds() - pg_before, 2),
+            "cpu_seconds": cpu,
+            "cores_busy": _cores_busy(cpu, seconds),
             "web": shops.hub.web_command,
         }
 
@@ -96,10 +97,11 @@ def webhooks_backlog(topology: Any, params: dict[str, Any]) -> dict[str, Any]:
             )
             accepted = [oid for oid, status, _ in answers if status == 200]
             hub.start_workers_idle()
-            cpu_before, pg_before = hub.cpu_seconds(), stack.postgres_cpu_seconds()
+            cpu_before = _cpu(hub, sandbox)
             started = _release_backlog(before)
             drained, _ = hooks_scenario.wait_drained(len(accepted), BACKLOG_TIMEOUT, interval=0.05)
             seconds = _last_processed() - started if drained else None
+            cpu = stack.cpu_delta(cpu_before, _cpu(hub, sandbox))
             lines = dict(hooks_scenario.bodies_lines(bodies))
             checks = hooks_scenario.check_orders(account, accepted, lines)
             checks.pop("processed_per_second")  # that one counts from the first post
@@ -108,8 +110,8 @@ def webhooks_backlog(topology: Any, params: dict[str, Any]) -> dict[str, Any]:
                 "seconds": None if seconds is None else round(seconds, 3),
                 "deliveries_per_second": round(len(accepted) / seconds, 1) if seconds else None,
                 **checks,
-                "hub_cpu_seconds": stack.cpu_delta(cpu_before, hub.cpu_seconds()),
-                "postgres_cpu_seconds": round(stack.postgres_cpu_seconds() - pg_before, 2),
+                "cpu_seconds": cpu,
+                "cores_busy": _cores_busy(cpu, seconds),
             }
     finally:
         sandbox.stop()
@@ -132,6 +134,24 @@ def _last_delivery_id() -> int:
     from satustok.orders.models import WebhookDelivery
 
     return WebhookDelivery.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _cpu(hub: Any, sandbox: Any) -> dict[str, float]:
+    """CPU seconds so far of everything on the machine that takes part: the hub's processes,
+    the sandbox and the PostgreSQL server."""
+    from bench import stack
+
+    return {
+        **hub.cpu_seconds(),
+        "sandbox": sandbox.cpu_seconds(),
+        "postgres": stack.postgres_cpu_seconds(),
+    }
+
+
+def _cores_busy(cpu: dict[str, float], seconds: float | None) -> float | None:
+    """How many cores the measurement kept busy on average. With one worker, the cores of the
+    machine divided by this is the most any number of workers could speed it up."""
+    return round(sum(cpu.values()) / seconds, 2) if seconds else None
 
 
 def _release_backlog(after_id: int) -> float:
