@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -33,7 +34,7 @@ def update_rows(
     if not objects:
         return
     columns = _concrete(model, fields)
-    sql = _update_sql(model, columns, (), (), set())
+    sql = _update_sql(model, _Update(columns))
     params = [
         [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
         + [obj.pk]
@@ -61,33 +62,44 @@ def update_values(
     if not values:
         return
     columns = _concrete(model, fields)
-    increments, matches = _concrete(model, increment), _concrete(model, match)
-    adding = {str(column.column) for column in _concrete(model, add)}
+    update = _Update(
+        columns,
+        _concrete(model, increment),
+        _concrete(model, match),
+        {str(column.column) for column in _concrete(model, add)},
+    )
     if connection.vendor == "postgresql" and len(values) >= COPY_UPDATE_FROM:
-        _copy_update(model, columns, increments, matches, adding, _prepared(columns, values))
+        _copy_update(model, update, _prepared(columns, values))
         return
-    sql = _update_sql(model, columns, increments, matches, adding)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, _prepared(columns, values))  # type: ignore[arg-type]
+        cursor.executemany(_update_sql(model, update), _prepared(columns, values))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Update:
+    """What an ``UPDATE`` of :func:`update_values` sets (``columns``, adding to those named in
+    ``adding``), bumps (``increment``) and checks (``match``)."""
+
+    columns: Sequence[models.Field]  # type: ignore[type-arg]
+    increment: Sequence[models.Field] = ()  # type: ignore[type-arg]
+    match: Sequence[models.Field] = ()  # type: ignore[type-arg]
+    adding: frozenset[str] | set[str] = frozenset()
 
 
 def _copy_update(
-    model: type[models.Model],
-    columns: Sequence[models.Field],  # type: ignore[type-arg]
-    increment: Sequence[models.Field],  # type: ignore[type-arg]
-    match: Sequence[models.Field],  # type: ignore[type-arg]
-    adding: set[str],
-    rows: Sequence[Sequence[object]],
+    model: type[models.Model], update: _Update, rows: Sequence[Sequence[object]]
 ) -> None:
     """PostgreSQL, many rows: COPY the new values into a temporary table, then one
     ``UPDATE … FROM`` it (one statement per row costs the server a parse and plan each)."""
     pk = model._meta.pk
     assert pk is not None
-    given = [*columns, pk, *match]
+    given = [*update.columns, pk, *update.match]
     names = ", ".join(quote(str(column.column)) for column in given)
-    assignments = [_assignment(c, adding, f"s.{quote(str(c.column))}", "t.") for c in columns]
-    assignments += [f"{(n := quote(str(c.column)))} = t.{n} + 1" for c in increment]
-    where = " AND ".join(f"t.{(n := quote(str(c.column)))} = s.{n}" for c in [pk, *match])
+    assignments = [
+        _assignment(c, update.adding, f"s.{quote(str(c.column))}", "t.") for c in update.columns
+    ]
+    assignments += [f"{(n := quote(str(c.column)))} = t.{n} + 1" for c in update.increment]
+    where = " AND ".join(f"t.{(n := quote(str(c.column)))} = s.{n}" for c in [pk, *update.match])
     with _staging_table(model, names, rows) as (table, staging), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS t SET {', '.join(assignments)} FROM {staging} AS s WHERE {where}"
@@ -240,23 +252,17 @@ def _attnames(columns: Sequence[models.Field]) -> list[str]:  # type: ignore[typ
     return [str(column.attname) for column in columns]
 
 
-def _update_sql(
-    model: type[models.Model],
-    columns: Sequence[models.Field],  # type: ignore[type-arg]
-    increment: Sequence[models.Field],  # type: ignore[type-arg]
-    match: Sequence[models.Field],  # type: ignore[type-arg]
-    adding: set[str],
-) -> str:
-    assignments = [_assignment(column, adding, "%s") for column in columns]
-    assignments += [f"{(name := quote(str(column.column)))} = {name} + 1" for column in increment]
+def _update_sql(model: type[models.Model], update: _Update) -> str:
+    assignments = [_assignment(column, update.adding, "%s") for column in update.columns]
+    assignments += [f"{(name := quote(str(c.column)))} = {name} + 1" for c in update.increment]
     table, key = quote(model._meta.db_table), quote(str(model._meta.pk.column))  # type: ignore[union-attr]
-    where = " AND ".join([f"{key} = %s", *(f"{quote(str(c.column))} = %s" for c in match)])
+    where = " AND ".join([f"{key} = %s", *(f"{quote(str(c.column))} = %s" for c in update.match)])
     return f"UPDATE {table} SET {', '.join(assignments)} WHERE {where}"
 
 
 def _assignment(
     column: models.Field,  # type: ignore[type-arg]
-    adding: set[str],
+    adding: frozenset[str] | set[str],
     value: str,
     table: str = "",
 ) -> str:
