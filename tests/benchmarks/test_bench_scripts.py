@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bench.__main__ import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bench.__main__ import SCENARIOS  # noqa: E402
 
 # What each scenario's run must report besides its figures (the script measured something).
 EVIDENCE: dict[str, tuple[str, ...]] = {
