@@ -66,6 +66,8 @@ def propagation_backlog(topology: Any, params: dict[str, Any]) -> dict[str, Any]
             "orders": len(placed),
             "skus": len(per_sku),
             "seconds": None if seconds is None else round(seconds, 3),
+            # ingesting vs pushing: the rest of ``seconds`` is B's pushes catching up
+            "ingested_seconds": round(_last_processed("order_notification") - started, 3),
             "orders_per_second": round(len(placed) / seconds, 1) if seconds else None,
             "cpu_seconds": cpu,
             "cores_busy": _cores_busy(cpu, seconds),
@@ -170,13 +172,17 @@ def _release_backlog(after_id: int) -> float:
     return started
 
 
-def _last_processed() -> float:
-    """When the last generated delivery was processed (epoch seconds, the hub's record)."""
+def _last_processed(event: str | None = None) -> float:
+    """When the last generated delivery (or the last of ``event``) was processed (epoch
+    seconds, the hub's record)."""
     from django.db.models import Max
 
     from satustok.orders.models import WebhookDelivery
 
-    generated = WebhookDelivery.objects.filter(body__contains="INV/BENCH/")
+    deliveries = WebhookDelivery.objects
+    generated = (
+        deliveries.filter(event=event) if event else deliveries.filter(body__contains="INV/BENCH/")
+    )
     return float(generated.aggregate(last=Max("processed_at"))["last"].timestamp())
 
 

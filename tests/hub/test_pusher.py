@@ -104,6 +104,34 @@ def test_a_change_during_the_push_keeps_the_listing_dirty(
     assert listing.needs_push is False and listing.last_pushed_qty == world.shown_stock(listing)
 
 
+def test_a_push_round_costs_the_same_queries_for_one_listing_or_all(
+    world: World, shops: Any
+) -> None:
+    """Claiming, settling and clearing are a few statements per round, never one per listing
+    (a deferred field read per claimed row once cost a query each)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, shop_b = shops
+    pusher.set_push_stock(shop_b, True)
+    pusher.push_account(shop_b.pk)
+    linked = shop_b.listings.filter(variant__isnull=False).order_by("id")
+    assert linked.count() >= 10
+
+    def queries_pushing(listings: Any) -> int:
+        Listing.objects.filter(pk__in=[lst.pk for lst in listings]).update(
+            needs_push=True, last_pushed_qty=-1  # each differs from what the channel shows
+        )
+        with CaptureQueriesContext(connection) as captured:
+            summary = pusher.push_account(shop_b.pk)
+        assert summary.ok == len(listings)
+        return len(captured.captured_queries)
+
+    one = queries_pushing(list(linked[:1]))
+    everything = list(linked)
+    assert queries_pushing(everything) <= one + world.calls_per_round(len(everything))
+
+
 def test_an_oversold_sku_shows_zero_everywhere(fast_sandbox: Any, world: World, shops: Any) -> None:
     shop_a, shop_b = shops
     variant = shared_variant(shop_a, shop_b)
