@@ -112,7 +112,7 @@ def wait_converged(
 ) -> tuple[float | None, float]:
     started = time.perf_counter()
     while True:
-        changes = world.b_changes(shops.sandbox)
+        changes = shops.b_changes()
         reached = [
             world.first_reaching(
                 changes.get(world.seeds.FIRST_ID_B + index, []), first, shops.b0 - count

@@ -81,7 +81,7 @@ def measure(shops: world.TwoShops, rate: float, seconds: float, seed: int = 3) -
 def idle_probe(shops: world.TwoShops, idle_seconds: float) -> dict[str, Any]:
     """One order on the least-ordered SKU after ``idle_seconds`` of quiet; its latency to B."""
     time.sleep(idle_seconds)
-    changes = world.b_changes(shops.sandbox)
+    changes = shops.b_changes()
     index = shops.skus - 1
     current = min((v for _, v in changes.get(world.seeds.FIRST_ID_B + index, [])), default=shops.b0)
     answer = shops.sandbox.place_order(
@@ -93,7 +93,7 @@ def idle_probe(shops: world.TwoShops, idle_seconds: float) -> dict[str, Any]:
     while reached is None and time.monotonic() < deadline:
         time.sleep(0.1)
         product_b = world.seeds.FIRST_ID_B + index
-        changes = world.b_changes(shops.sandbox)
+        changes = shops.b_changes()
         reached = world.first_reaching(changes.get(product_b, []), placed, current - 1)
     return {
         "idle_seconds": idle_seconds,
@@ -136,7 +136,7 @@ def _wait_for_b(
     """Each order's latency (None if B never showed it within DRAIN_TIMEOUT)."""
     started = time.perf_counter()
     while True:
-        changes = world.b_changes(shops.sandbox)
+        changes = shops.b_changes()
         latencies: list[float | None] = []
         for order in orders:
             product_b = order["index"] + world.seeds.FIRST_ID_B

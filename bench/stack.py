@@ -164,8 +164,12 @@ class Sandbox:
     def calls(self) -> list[dict[str, Any]]:
         return self.control("GET", "calls")
 
-    def deliveries(self, event: str | None = None) -> list[dict[str, Any]]:
-        return self.control("GET", "webhooks/deliveries", **({"event": event} if event else {}))
+    def deliveries(self, event: str | None = None, after: int = 0) -> list[dict[str, Any]]:
+        """The delivery log (of ``event``), only records with an id above ``after``."""
+        params: dict[str, Any] = {"event": event} if event else {}
+        return self.control(
+            "GET", "webhooks/deliveries", **params, **({"after": after} if after else {})
+        )
 
     def product(self, product_id: int) -> dict[str, Any]:
         return self.control("GET", f"products/{product_id}")

@@ -9,7 +9,7 @@ started as separate processes (:class:`bench.stack.Hub`); webhooks registered to
 Observation: the sandbox announces every stock change with a ``product_changes`` webhook whose
 rows carry the product, the new value and ``update_time`` — the sandbox's own clock at the
 moment the change was applied (nanoseconds). A placed order carries the same clock's time of
-its 220 in its history. :func:`b_changes` reads those rows for shop B from the sandbox's
+its 220 in its history. :class:`BChanges` reads those rows for shop B from the sandbox's
 delivery log, so "placed → B shows it" is measured on one clock, by the marketplace itself,
 without polling.
 """
@@ -34,12 +34,19 @@ class TwoShops:
     skus: int
     b0: int  # shop B's stock of every SKU once converged (the master available)
     setup_seconds: dict[str, float] = field(default_factory=dict)
+    _b_changes: BChanges | None = field(default=None, repr=False)
 
     def product_a(self, index: int) -> int:
         return seeds.FIRST_ID_A + index
 
     def index_of_b(self, product_id: int) -> int:
         return product_id - seeds.FIRST_ID_B
+
+    def b_changes(self) -> dict[int, list[tuple[float, int]]]:
+        """Shop B's stock changes so far (:class:`BChanges`)."""
+        if self._b_changes is None:
+            self._b_changes = BChanges(self.sandbox)
+        return self._b_changes.read()
 
 
 @contextlib.contextmanager
@@ -91,20 +98,29 @@ def settle_deliveries(sandbox: stack.Sandbox, quiet: float = 0.5, timeout: float
         time.sleep(quiet)
 
 
-def b_changes(sandbox: stack.Sandbox) -> dict[int, list[tuple[float, int]]]:
-    """Shop B's stock changes as the sandbox announced them: {product id: [(time s, value)]},
-    sorted by time (a delivery attempted twice is counted once)."""
-    seen: dict[int, set[tuple[float, int]]] = {}
-    for delivery in sandbox.deliveries("product_changes"):
-        for row in (delivery.get("payload") or {}).get("product_changes_data", []):
-            if row.get("shop_id") != seeds.SHOP_B or not str(row.get("action", "")).startswith(
-                "stock"
-            ):
-                continue
-            seen.setdefault(int(row["product_id"]), set()).add(
-                (int(row["update_time"]) / 1e9, int(row["value"]))
-            )
-    return {product: sorted(values) for product, values in seen.items()}
+class BChanges:
+    """Shop B's stock changes as the sandbox announced them, read as they come: each ``read()``
+    asks the sandbox only for deliveries after the last one seen (the whole log every quarter
+    second cost the sandbox — on the cores being measured — more with every order)."""
+
+    def __init__(self, sandbox: stack.Sandbox) -> None:
+        self.sandbox = sandbox
+        self._after = 0
+        self._seen: dict[int, set[tuple[float, int]]] = {}
+
+    def read(self) -> dict[int, list[tuple[float, int]]]:
+        """{product id: [(time s, value)]}, sorted by time (a delivery attempted twice is
+        counted once)."""
+        for delivery in self.sandbox.deliveries("product_changes", after=self._after):
+            self._after = max(self._after, int(delivery["id"]))
+            for row in (delivery.get("payload") or {}).get("product_changes_data", []):
+                if row.get("shop_id") == seeds.SHOP_B and str(row.get("action", "")).startswith(
+                    "stock"
+                ):
+                    self._seen.setdefault(int(row["product_id"]), set()).add(
+                        (int(row["update_time"]) / 1e9, int(row["value"]))
+                    )
+        return {product: sorted(values) for product, values in self._seen.items()}
 
 
 def first_reaching(changes: list[tuple[float, int]], since: float, at_most: int) -> float | None:

@@ -131,8 +131,12 @@ class RunningSandbox(ControlHandle):
     def shop(self, shop_id: int) -> dict[str, Any]:
         return next(shop for shop in self.info["shops"] if shop["shop_id"] == shop_id)
 
-    def deliveries(self, event: str | None = None) -> list[dict[str, Any]]:
-        return self.control("GET", "webhooks/deliveries", **({"event": event} if event else {}))
+    def deliveries(self, event: str | None = None, after: int = 0) -> list[dict[str, Any]]:
+        """The delivery log (of ``event``), only records with an id above ``after``."""
+        params: dict[str, Any] = {"event": event} if event else {}
+        return self.control(
+            "GET", "webhooks/deliveries", **params, **({"after": after} if after else {})
+        )
 
     def wait_for_deliveries(
         self, count: int, *, event: str | None = None, timeout: float = 5.0

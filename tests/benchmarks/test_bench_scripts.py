@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from bench.__main__ import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[2]

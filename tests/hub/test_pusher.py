@@ -120,7 +120,8 @@ def test_a_push_round_costs_the_same_queries_for_one_listing_or_all(
 
     def queries_pushing(listings: Any) -> int:
         Listing.objects.filter(pk__in=[lst.pk for lst in listings]).update(
-            needs_push=True, last_pushed_qty=-1  # each differs from what the channel shows
+            needs_push=True,
+            last_pushed_qty=-1,  # each differs from what the channel shows
         )
         with CaptureQueriesContext(connection) as captured:
             summary = pusher.push_account(shop_b.pk)

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import time
 
+import pytest
 from tokopedia_sandbox_helpers import SARI, Api, Receiver, register_all
 
 from satustok_sandbox.server import RunningSandbox
@@ -109,6 +110,22 @@ def test_every_attempt_is_logged_and_failures_are_retried(
     assert [(d["attempt"], d["status_code"]) for d in log] == [(1, 500), (2, 500), (3, 500)]
     assert {d["event"] for d in log} == {"product_changes"}
     assert log[0]["payload"]["product_changes_data"][0]["value"] == "1"
+
+
+def test_a_reader_of_the_log_can_ask_for_only_what_is_new(
+    tokopedia_sandbox: RunningSandbox, api: Api, receiver: Receiver
+) -> None:
+    register_all(api, receiver)
+    tokopedia_sandbox.patch_product(IN_STOCK, stock=1)
+    first = tokopedia_sandbox.wait_for_deliveries(1)
+    tokopedia_sandbox.patch_product(IN_STOCK, stock=2)
+    tokopedia_sandbox.wait_for_deliveries(2)
+    newer = tokopedia_sandbox.deliveries("product_changes", after=first[-1]["id"])
+    assert [d["payload"]["product_changes_data"][0]["value"] for d in newer] == ["2"]
+    assert tokopedia_sandbox.deliveries(after=newer[-1]["id"]) == []
+    assert tokopedia_sandbox.stats()["webhook_deliveries"] == 2
+    with pytest.raises(tokopedia_sandbox.error, match="after"):
+        tokopedia_sandbox.control("GET", "webhooks/deliveries", after="last")
 
 
 def test_drop_next_and_duplicate_next(

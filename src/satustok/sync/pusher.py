@@ -168,7 +168,6 @@ def _claim(account: ChannelAccount) -> list[Listing]:
     )
 
 
-
 def desired_quantities(account: ChannelAccount, listings: Iterable[Listing]) -> dict[int, int]:
     """What each listing should show: available in the integration's warehouse, never below 0
     (an oversold SKU shows 0 everywhere)."""

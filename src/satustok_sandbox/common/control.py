@@ -95,6 +95,14 @@ def path_int(request: Request, name: str) -> int:
     return int(raw)
 
 
+def after_param(request: Request) -> int:
+    """``?after=<id>``: only log records after the one with that id (0, the default: all)."""
+    raw = request.query_params.get("after", "0")
+    if not raw.isdigit():
+        raise ControlError(400, "after must be a record id (a whole number)")
+    return int(raw)
+
+
 def found(table: Mapping[Key, Value], key: Key, what: str) -> Value:
     """``table[key]``, or a 404 "no {what} {key}"."""
     value = table.get(key)

@@ -15,6 +15,7 @@ with the fault decision (Shopee keeps undelivered pushes as "lost"; Tokopedia ma
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import itertools
 import os
@@ -48,6 +49,9 @@ class Record(Protocol):
     """One logged attempt (a dataclass: the control API shows it with ``asdict``)."""
 
     __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def id(self) -> int: ...
 
 
 ItemT = TypeVar("ItemT", bound=Outgoing)
@@ -103,10 +107,20 @@ class DeliveryWorker(Generic[ItemT, RecordT]):
         if self._loop is not None and self._queue is not None:
             self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
 
-    def _logged(self, matches: Callable[[RecordT], bool] | None = None) -> list[dict[str, Any]]:
-        """The log as plain dicts, only the records ``matches`` accepts when given."""
+    def _logged(
+        self, matches: Callable[[RecordT], bool] | None = None, after: int = 0
+    ) -> list[dict[str, Any]]:
+        """The log as plain dicts, only the records ``matches`` accepts when given, and only
+        those with an ``id`` above ``after`` (ids grow in log order: a reader that keeps the
+        last id it saw reads each record once, instead of the whole log every time)."""
         with self._lock:
-            return [asdict(r) for r in self._log if matches is None or matches(r)]
+            start = bisect.bisect_right(self._log, after, key=lambda r: r.id)
+            return [asdict(r) for r in self._log[start:] if matches is None or matches(r)]
+
+    def count(self) -> int:
+        """How many attempts the log holds."""
+        with self._lock:
+            return len(self._log)
 
     # --- the worker --------------------------------------------------------------------------
 

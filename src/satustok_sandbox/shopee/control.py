@@ -22,6 +22,7 @@ from satustok_sandbox.common import control as common
 from satustok_sandbox.common.control import (
     ControlError,
     Handler,
+    after_param,
     base_url,
     found,
     get_calls,
@@ -189,7 +190,7 @@ async def get_stats(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
     return {
         **sim.stats.snapshot(),
         "refresh": refresh,
-        "push_deliveries": len(sim.push.deliveries()),
+        "push_deliveries": sim.push.count(),
     }
 
 
@@ -568,7 +569,9 @@ async def get_deliveries(sim: ShopeeSandbox, request: Request) -> list[dict[str,
     raw = request.query_params.get("code")
     if raw is not None and not raw.isdigit():
         raise ControlError(400, "code must be a number")
-    return sim.push.deliveries(int(raw) if raw else None, request.query_params.get("event"))
+    return sim.push.deliveries(
+        int(raw) if raw else None, request.query_params.get("event"), after_param(request)
+    )
 
 
 async def get_lost_push(sim: ShopeeSandbox, request: Request) -> list[dict[str, Any]]:

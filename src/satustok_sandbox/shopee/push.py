@@ -139,9 +139,12 @@ class PushDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
 
     # --- reading -------------------------------------------------------------------------
 
-    def deliveries(self, code: int | None = None, event: str | None = None) -> list[dict[str, Any]]:
+    def deliveries(
+        self, code: int | None = None, event: str | None = None, after: int = 0
+    ) -> list[dict[str, Any]]:
         return self._logged(
-            lambda r: (code is None or r.code == code) and (event is None or r.event == event)
+            lambda r: (code is None or r.code == code) and (event is None or r.event == event),
+            after,
         )
 
     def lost(self, partner_id: int, limit: int = 100) -> tuple[list[LostMessage], bool]:

@@ -21,6 +21,7 @@ from satustok_sandbox.common import control as common
 from satustok_sandbox.common.control import (
     ControlError,
     Handler,
+    after_param,
     base_url,
     found,
     get_calls,
@@ -125,7 +126,7 @@ async def get_info(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
 
 
 async def get_stats(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
-    return {**sim.stats.snapshot(), "webhook_deliveries": len(sim.webhooks.deliveries())}
+    return {**sim.stats.snapshot(), "webhook_deliveries": sim.webhooks.count()}
 
 
 async def get_faults(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
@@ -327,7 +328,7 @@ async def get_webhooks(sim: TokopediaSandbox, request: Request) -> dict[str, Any
 
 
 async def get_deliveries(sim: TokopediaSandbox, request: Request) -> list[dict[str, Any]]:
-    return sim.webhooks.deliveries(request.query_params.get("event"))
+    return sim.webhooks.deliveries(request.query_params.get("event"), after_param(request))
 
 
 def shop_view(shop: Shop) -> dict[str, Any]:

@@ -96,8 +96,8 @@ class WebhookDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         self._enqueue(Outgoing(event, fs_id, url, body, sign(secret, body), self._generation))
 
-    def deliveries(self, event: str | None = None) -> list[dict[str, Any]]:
-        return self._logged(None if event is None else (lambda r: r.event == event))
+    def deliveries(self, event: str | None = None, after: int = 0) -> list[dict[str, Any]]:
+        return self._logged(None if event is None else (lambda r: r.event == event), after)
 
     async def _next_batch(self) -> list[Outgoing]:
         """One item; with the reorder fault, everything arriving within a short window,
