@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from orders_helpers import Catalog, channel_order, ledger, sign
+from orders_helpers import SHOP_A, Catalog, channel_order, ledger, sign
 from test_webhooks import notification
 
 from satustok.inventory import stock
@@ -107,7 +107,9 @@ def test_a_release_in_a_batch_goes_no_further_than_what_is_reserved(catalog: Cat
 # --- webhook deliveries ----------------------------------------------------------------------
 
 
-def _store(catalog: Catalog, payloads: list[dict[str, Any]]) -> list[int]:
+def _store(
+    catalog: Catalog, payloads: list[dict[str, Any]], event: str = "order_notification"
+) -> list[int]:
     """Deliveries as the receiver stores them, with their tasks not yet run."""
     import json
 
@@ -115,7 +117,7 @@ def _store(catalog: Catalog, payloads: list[dict[str, Any]]) -> list[int]:
     for payload in payloads:
         body = json.dumps(payload)
         delivery = WebhookDelivery.objects.create(
-            account=catalog.account, channel="tokopedia", event="order_notification",
+            account=catalog.account, channel="tokopedia", event=event,
             body=body, signature_ok=True,
         )  # fmt: skip
         assert sign(body.encode())  # signed like the channel does; the receiver checked it
@@ -133,6 +135,38 @@ def test_one_task_processes_the_deliveries_waiting_with_it(catalog: Catalog) -> 
         webhooks.process_delivery(delivery_id)
     assert catalog.level(catalog.shirt) == (10, 24)
     assert set(WebhookDelivery.objects.values_list("attempts", flat=True)) == {1}
+
+
+def product_change(product_id: int, shop_id: int = SHOP_A) -> dict[str, Any]:
+    return {
+        "fs_id": 15001,
+        "product_changes_data": [
+            {"action": "stock_overwrite", "product_id": product_id, "shop_id": shop_id,
+             "value": "3", "previous_value": "4", "update_time": 1_700_000_000_000_000_000}
+        ],
+    }  # fmt: skip
+
+
+def test_events_only_recorded_are_marked_together(catalog: Catalog) -> None:
+    """A marketplace follows each sale with a ``product_changes`` for its stock: a batch marks
+    all of those in one statement (one by one they were a third of a backlog's time), with the
+    outcome each would have alone — including one for a shop that is not connected."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids = _store(catalog, [product_change(1000 + n) for n in range(20)], "product_changes")
+    (elsewhere,) = _store(catalog, [product_change(1, shop_id=480009)], "product_changes")
+    movements = StockMovement.objects.count()
+    with CaptureQueriesContext(connection) as captured:
+        webhooks.process_delivery(ids[0])
+    marks = [q for q in captured.captured_queries if "UPDATE" in q["sql"]]
+    assert len(marks) == 2, [q["sql"][:60] for q in marks]  # the claim, then all the marks
+    done = WebhookDelivery.objects.filter(pk__in=ids)
+    assert set(done.values_list("status", flat=True)) == {DeliveryStatus.PROCESSED}
+    assert all("stock_overwrite" in outcome for outcome in done.values_list("outcome", flat=True))
+    ignored = WebhookDelivery.objects.get(pk=elsewhere)
+    assert ignored.status == DeliveryStatus.PROCESSED and "not connected" in ignored.outcome
+    assert StockMovement.objects.count() == movements and Order.objects.count() == 0
 
 
 def test_when_the_batch_path_fails_each_delivery_is_processed_alone(

@@ -48,6 +48,10 @@ class WebhookMessage:
     summary: str = ""
 
     @property
+    def record_only(self) -> bool:
+        return self.order is None and self.change is None
+
+    @property
     def external_id(self) -> str:
         if self.order is not None:
             return self.order.external_id
