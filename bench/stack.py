@@ -460,7 +460,9 @@ def flush_queue() -> None:
 def queue_name() -> str:
     from huey.contrib.djhuey import HUEY
 
-    return type(HUEY.storage).__name__.replace("Storage", "")
+    from satustok.core.queue import backend_name
+
+    return {"redis": "Redis", "sqlite": "SQLite"}.get(backend_name(HUEY.storage), "memory")
 
 
 # --- figures --------------------------------------------------------------------------------

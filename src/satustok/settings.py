@@ -13,6 +13,7 @@ from typing import Any
 import dj_database_url
 
 from satustok.core.datadir import data_dir, django_secret_key, encryption_keys
+from satustok.core.queue import huey_settings
 
 DATA_DIR = data_dir()
 SECRET_KEY = django_secret_key(DATA_DIR)
@@ -132,16 +133,7 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
 
-def _queue() -> dict[str, Any]:
-    """Huey: a SQLite file in the data directory by default, Redis for several machines."""
-    url = os.environ.get("SATUSTOK_QUEUE_URL", "")
-    common = {"name": "satustok", "immediate": False, "results": False, "utc": True}
-    if url.startswith("redis://"):
-        return {**common, "huey_class": "huey.RedisHuey", "url": url}
-    return {**common, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue.sqlite3")}
-
-
-HUEY = _queue()
+HUEY = huey_settings(os.environ.get("SATUSTOK_QUEUE_URL", ""), DATA_DIR)
 
 # Stock push: rounds of one integration start at least this far apart, so a burst of sales is
 # coalesced into a few calls (the first sale of a quiet spell is pushed at once).

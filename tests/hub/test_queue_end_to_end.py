@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from huey.contrib.djhuey import HUEY
-from huey.storage import RedisStorage, SqliteStorage
+from huey.storage import PriorityRedisStorage, SqliteStorage
 
 from satustok.catalog.models import Variant
 from satustok.channels.connect import connect_shop
@@ -45,7 +45,7 @@ def queue_storage(kind: str, tmp_path: Path) -> Any:
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail("Redis is not reachable at 127.0.0.1:6379 (CI=true requires it)")
         pytest.skip("Redis is not running at 127.0.0.1:6379")
-    return RedisStorage(name, url="redis://127.0.0.1:6379/15")
+    return PriorityRedisStorage(name, url="redis://127.0.0.1:6379/15")  # as settings.HUEY
 
 
 @pytest.fixture(params=["sqlite", "redis"])

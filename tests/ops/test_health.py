@@ -13,7 +13,7 @@ import pytest
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 from huey.contrib.djhuey import HUEY
-from huey.storage import RedisStorage, SqliteStorage
+from huey.storage import PriorityRedisStorage, RedisStorage, SqliteStorage
 from ops_helpers import redis_or_skip
 
 from satustok.core import health
@@ -69,7 +69,7 @@ def test_readyz_is_200_when_database_migrations_and_sqlite_queue_answer(
 @pytest.mark.django_db
 def test_readyz_is_200_on_redis(queue_storage: Callable[[Any], None]) -> None:
     redis_or_skip()
-    storage = RedisStorage(
+    storage = PriorityRedisStorage(
         f"satustok-ready-{uuid.uuid4().hex[:8]}", url="redis://127.0.0.1:6379/15"
     )
     queue_storage(storage)

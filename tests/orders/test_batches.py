@@ -169,6 +169,30 @@ def test_events_only_recorded_are_marked_together(catalog: Catalog) -> None:
     assert StockMovement.objects.count() == movements and Order.objects.count() == 0
 
 
+def test_after_a_full_batch_the_rest_waits_in_the_queue_behind_other_work(
+    catalog: Catalog, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task takes one full batch, then queues the rest as a new task (a push queued meanwhile
+    runs in between) instead of draining the whole backlog itself."""
+    from satustok.orders import tasks
+
+    settings.SATUSTOK_WEBHOOK_BATCH_MS = 0
+    monkeypatch.setattr(webhooks, "BATCH_SIZE", 5)
+    handed_over = []
+    monkeypatch.setattr(tasks, "process_webhooks_waiting", lambda: handed_over.append(1))
+    ids = _store(catalog, [notification(order_id=9500 + n) for n in range(12)])
+    waiting = WebhookDelivery.objects.filter(status=DeliveryStatus.RECEIVED)
+
+    webhooks.process_delivery(ids[7])
+    assert (waiting.count(), len(handed_over)) == (7, 1)
+    assert ids[7] not in waiting.values_list("pk", flat=True)  # its own delivery went first
+    webhooks.process_waiting()  # the queued task
+    assert (waiting.count(), len(handed_over)) == (2, 2)
+    webhooks.process_waiting()
+    assert (waiting.count(), len(handed_over)) == (0, 2)  # a partial batch: nothing left over
+    assert Order.objects.count() == 12
+
+
 def test_when_the_batch_path_fails_each_delivery_is_processed_alone(
     catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:

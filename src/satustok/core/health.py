@@ -92,8 +92,10 @@ def check_queue() -> dict[str, Any]:
     not hang the probe), then the number of waiting tasks is read (any storage)."""
     from huey.contrib.djhuey import HUEY
 
+    from satustok.core.queue import backend_name
+
     storage = HUEY.storage
-    backend = type(storage).__name__.removesuffix("Storage").lower()
+    backend = backend_name(storage)
     client = getattr(storage, "conn", None)
     if client is not None and hasattr(client, "ping") and hasattr(client, "connection_pool"):
         _ping_redis(client)

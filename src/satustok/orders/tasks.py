@@ -17,6 +17,12 @@ def process_webhook(delivery_id: int) -> None:
     webhooks.process_delivery(delivery_id)
 
 
+@db_task()
+def process_webhooks_waiting() -> None:
+    """The rest of a backlog, after a task's full batch (see ``webhooks.process_waiting``)."""
+    webhooks.process_waiting()
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep_webhooks() -> list[int]:
     """Every minute: a delivery whose task was lost, or whose worker died, gets a new task."""

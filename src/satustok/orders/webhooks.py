@@ -161,18 +161,35 @@ def process_delivery(delivery_id: int) -> WebhookDelivery:
     """Process one stored delivery, and with it up to :data:`BATCH_SIZE` others waiting (their
     own tasks then find nothing to do). Retryable channel failures of this delivery are raised
     (the task retries); anything else ends a delivery as *failed* with the reason."""
-    window = settings.SATUSTOK_WEBHOOK_BATCH_MS / 1000
-    own: int | None = delivery_id
-    while batch := _claim(own):
-        _process_batch(batch)
-        _retry_later([d.pk for d in batch if d.pk != delivery_id and _retryable(d)])
-        own = None
-        if len(batch) < BATCH_SIZE and window:
-            time.sleep(window)  # the trailing look (see ``nudge_processing``)
+    process_waiting(delivery_id)
     delivery = WebhookDelivery.objects.get(pk=delivery_id)
     if _retryable(delivery):
         raise RetryLater(delivery.error)
     return delivery
+
+
+def process_waiting(delivery_id: int | None = None) -> None:
+    """Take batches (the first with ``delivery_id`` in it) until a look finds none. After a
+    full batch the rest goes to a new task at the back of the queue instead of this loop, so
+    that a stock push queued meanwhile runs between batches: a backlog held every worker
+    thread until it was drained, and the other shops saw its sales only after."""
+    window = settings.SATUSTOK_WEBHOOK_BATCH_MS / 1000
+    own = delivery_id
+    while batch := _claim(own):
+        _process_batch(batch)
+        _retry_later([d.pk for d in batch if d.pk != delivery_id and _retryable(d)])
+        own = None
+        if len(batch) == BATCH_SIZE:
+            _hand_over()
+            return
+        if window:
+            time.sleep(window)  # the trailing look (see ``nudge_processing``)
+
+
+def _hand_over() -> None:
+    from satustok.orders.tasks import process_webhooks_waiting
+
+    process_webhooks_waiting()
 
 
 RETRYABLE = "retryable: "

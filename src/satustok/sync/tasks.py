@@ -16,6 +16,7 @@ from satustok.channels import registry
 from satustok.channels.http.errors import ChannelError
 from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import explain
+from satustok.core import queue
 from satustok.core.debounce import Debounce
 from satustok.sync import imports, pusher
 from satustok.sync.models import ImportRun, RunState
@@ -86,7 +87,7 @@ def retry(run: ImportRun) -> None:
 PUSH_LOCK_RETRY_SECONDS = 1
 
 
-@db_task()
+@db_task(priority=queue.PUSH_PRIORITY)  # ahead of waiting webhook batches (core/queue.py)
 def push_stock(account_id: int) -> None:
     """Converge one integration. One pusher per integration at a time (a lease in the database,
     so it holds across workers and machines and expires if a worker dies); a nudge that finds

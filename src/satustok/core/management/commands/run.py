@@ -79,6 +79,7 @@ class Command(BaseCommand):
         from huey.contrib.djhuey import HUEY
 
         from satustok.core.logging import trace_tasks
+        from satustok.core.queue import adopt_list_queue
         from satustok.sync.tasks import resume_unfinished
 
         trace_tasks(HUEY)  # task and integration/run ids on every record a task logs
@@ -90,6 +91,7 @@ class Command(BaseCommand):
             **IDLE_POLLING,
         )
         consumer.start()
+        adopt_list_queue(HUEY.storage)
         resume_unfinished()
         return consumer
 

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         from huey.contrib.djhuey import HUEY
 
         from satustok.core.logging import trace_tasks
+        from satustok.core.queue import adopt_list_queue, backend_name
         from satustok.sync.tasks import resume_unfinished
 
         trace_tasks(HUEY, log_each=options["log_tasks"])
@@ -45,7 +46,8 @@ class Command(BaseCommand):
             worker_type="thread",
             periodic=not options["no_periodic"],
         )
+        adopt_list_queue(HUEY.storage)
         resume_unfinished()
-        queue = type(HUEY.storage).__name__.replace("Storage", "")
+        queue = backend_name(HUEY.storage)
         self.stdout.write(f"satustok worker: {options['workers']} threads on the {queue} queue")
         consumer.run()
