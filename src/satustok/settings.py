@@ -138,6 +138,10 @@ HUEY = huey_settings(os.environ.get("SATUSTOK_QUEUE_URL", ""), DATA_DIR)
 # Stock push: rounds of one integration start at least this far apart, so a burst of sales is
 # coalesced into a few calls (the first sale of a quiet spell is pushed at once).
 SATUSTOK_PUSH_COALESCE_MS = int(os.environ.get("SATUSTOK_PUSH_COALESCE_MS", "100"))
+# ... and while changes pour in (a round of 20 listings or more), the next round waits for a
+# pause of that long in the changes, at most this long: a flash sale becomes about one call a
+# second instead of ten, and its last values go out as soon as it stops.
+SATUSTOK_PUSH_FLOOD_WAIT_MS = int(os.environ.get("SATUSTOK_PUSH_FLOOD_WAIT_MS", "1000"))
 # Queue worker threads per process (`satustok run`'s in-process consumer and `satustok worker`).
 # Most of a task's time is spent waiting on a marketplace (latency, rate limits), and a pusher
 # keeps its thread while a burst lasts: with fewer threads than integrations, one shop's pushes

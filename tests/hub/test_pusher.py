@@ -314,6 +314,79 @@ def test_a_burst_of_sales_becomes_a_few_calls(
         assert world.shown_stock(listing) == stock.available(shop_b.warehouse_id, variant.pk)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_flood_of_sales_waits_for_a_pause_between_rounds(
+    fast_sandbox: Any, world: World, settings: Any
+) -> None:
+    """While listings change faster than ``FLOOD_ROWS_PER_SECOND``, each round waits until the
+    changes pause (or ``SATUSTOK_PUSH_FLOOD_WAIT_MS``): a flash sale is a call or so per wait,
+    not per coalescing window, and still ends at the latest values."""
+    import contextlib
+    import threading
+    import time
+
+    shop_a = TokopediaWorld(fast_sandbox).connect(SHOP_A)
+    shop_b = world.connect()
+    pusher.set_push_stock(shop_b, True)
+    pusher.push_account(shop_b.pk)
+    variants = list(
+        Variant.objects.filter(listings__account=shop_b)
+        .filter(listings__account=shop_a)
+        .order_by("sku_key")[:25]
+    )
+    assert len(variants) == 25
+    settings.SATUSTOK_PUSH_COALESCE_MS = 50
+    settings.SATUSTOK_PUSH_FLOOD_WAIT_MS = 300
+    last_before = PushRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    selling = threading.Event()
+    selling.set()
+
+    def nudged_pusher() -> None:
+        while selling.is_set():
+            with contextlib.suppress(pusher.PushBusy):
+                pusher.push_account(shop_b.pk)
+
+    pushing = threading.Thread(target=nudged_pusher)
+    started = time.monotonic()
+    pushing.start()
+    for n in range(300):  # a sale every 5 ms over 25 SKUs for a second and a half or more
+        stock.reserve(shop_a.warehouse_id, variants[n % len(variants)].pk, 1, reference=f"f{n}")
+        time.sleep(0.005)
+    selling.clear()
+    pushing.join()
+    elapsed = time.monotonic() - started
+    during = PushRecord.objects.filter(id__gt=last_before).order_by()
+    rounds = during.values("batch").distinct().count()
+    # Every 50 ms this would be elapsed / 0.05 rounds (over 30); waiting for a pause of 50 ms
+    # that never comes while selling: about one round per 0.3 s, plus the first few and the last.
+    assert 1 <= rounds <= int(elapsed / 0.3) + 4, (rounds, elapsed)
+    pusher.push_account(shop_b.pk)
+    for variant in variants:
+        listing = variant.listings.get(account=shop_b)
+        shown = max(stock.available(shop_b.warehouse_id, variant.pk), 0)  # oversold shows 0
+        assert world.shown_stock(listing) == shown
+
+
+@pytest.mark.parametrize(
+    ("round_sizes", "waits"),
+    [([30, 1, 1, 1], 0), ([1, 30, 1, 1], 1), ([1, 30, 30, 30, 1], 3)],
+)
+def test_only_listings_changing_at_flood_rate_make_the_next_round_wait_for_a_pause(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, round_sizes: list[int], waits: int
+) -> None:
+    """Rounds 100 ms apart: one listing a round (10 a second, a busy shop's ordinary day) keeps
+    them ``coalesce`` apart, so an ordinary sale's latency does not grow; 30 a round (300 a
+    second) makes the next wait for a pause. A first round, however large, has no rate."""
+    settings.SATUSTOK_PUSH_COALESCE_MS = 100
+    claims = iter([[Listing()] * size for size in round_sizes])
+    monkeypatch.setattr(pusher, "_claim", lambda account: next(claims, []))
+    waited: list[float] = []
+    monkeypatch.setattr(pusher, "_wait_for_pause", lambda *a, until: waited.append(until))
+    rounds = list(pusher._rounds(ChannelAccount()))
+    assert [len(r) for r in rounds] == round_sizes
+    assert len(waited) == waits
+
+
 def test_an_ended_authorization_pauses_pushes_and_reconnect_sends_what_is_due(
     fast_sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
