@@ -72,6 +72,7 @@ def test_quick_scenario_writes_its_figures(scenario: str, tmp_path: Path) -> Non
         require_servers()
     document = quick(scenario, tmp_path / "result.json")
     assert document["database"] == "sqlite" and document["machine"]["cpus"]
+    assert document["machine"]["python_speed_ms"] > 0  # how fast this machine is, to compare runs
     assert document["queue"] and document["quick"] is True
     result = document["scenarios"][scenario]
     assert "error" not in result, result.get("error")
