@@ -136,20 +136,27 @@ def _rounds(account: ChannelAccount) -> Iterator[list[Listing]]:
     while idle_looks <= (0 if not coalesce else TRAILING_LOOKS if pushed else 1):
         time.sleep(max(0.0, last_start + coalesce - time.monotonic()))
         if flood:
-            _wait_for_pause(account, coalesce, until=last_start + longest)
+            _wait_for_pause(account, max(coalesce, FLOOD_PAUSE), until=last_start + longest)
         claimed = _claim(account)
         since_last, last_start = time.monotonic() - last_start, time.monotonic()
         if not claimed:
-            idle_looks += 1
+            idle_looks, flood = idle_looks + 1, False
             continue
         idle_looks, pushed = 0, True
-        flood = bool(coalesce) and len(claimed) >= FLOOD_ROWS_PER_SECOND * since_last
+        threshold = FLOOD_ENDS_BELOW if flood else FLOOD_ROWS_PER_SECOND
+        flood = bool(coalesce) and len(claimed) >= threshold * since_last
         yield claimed
 
 
-# Listings changed per second above which a flood is pouring in (a flash sale): 10 orders a
-# second over a thousand products (36,000 an hour) still go out every ``coalesce``.
+# Listings changed per second from which a flood is pouring in (a flash sale): 10 orders a
+# second over a thousand products (36,000 an hour) still go out every ``coalesce``. A flood
+# ends below a lower rate: a round after a wait holds at most every product once, and 50
+# products a second over a one-second wait flipped in and out of flood (22–29 calls, not 20).
 FLOOD_ROWS_PER_SECOND = 50
+FLOOD_ENDS_BELOW = 10
+# The pause that ends a wait: longer than the gaps between the commits of webhook batches while
+# a flood lasts (100–200 ms under load; a 100 ms pause took a round per batch, 22 calls not 15).
+FLOOD_PAUSE = 0.3
 
 
 def _wait_for_pause(account: ChannelAccount, quiet: float, until: float) -> None:
