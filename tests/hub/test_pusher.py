@@ -264,23 +264,20 @@ def test_nudges_finding_the_lease_taken_come_back_once_per_second(
     assert len(comebacks) == 2
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_burst_of_sales_becomes_a_few_calls(
-    fast_sandbox: Any, world: World, settings: Any
-) -> None:
+def sell_while_pushing(
+    shop_a: ChannelAccount,
+    shop_b: ChannelAccount,
+    variants: list[Variant],
+    sales: int,
+    pause: float,
+) -> tuple[int, float]:
+    """``sales`` one-unit sales on shop A over ``variants`` in turn, ``pause`` seconds apart,
+    while a stream of push nudges for B runs; returns the push rounds it took (a batch of
+    records is one round) and the seconds the selling lasted."""
     import contextlib
     import threading
     import time
 
-    shop_a = TokopediaWorld(fast_sandbox).connect(SHOP_A)
-    shop_b = world.connect()
-    pusher.set_push_stock(shop_b, True)
-    pusher.push_account(shop_b.pk)
-    variants = list(
-        Variant.objects.filter(listings__account=shop_b).filter(listings__account=shop_a)[:10]
-    )
-    settings.SATUSTOK_PUSH_COALESCE_MS = 100
-    calls_before = world.stock_update_calls()
     last_before = PushRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
     selling = threading.Event()
     selling.set()
@@ -293,25 +290,56 @@ def test_a_burst_of_sales_becomes_a_few_calls(
     pushing = threading.Thread(target=nudged_pusher)
     started = time.monotonic()
     pushing.start()
-    for n in range(30):  # a burst: 30 sales over 10 SKUs, 10 ms apart
-        stock.reserve(shop_a.warehouse_id, variants[n % 10].pk, 1, reference=f"burst {n}")
-        time.sleep(0.01)
+    for n in range(sales):
+        stock.reserve(shop_a.warehouse_id, variants[n % len(variants)].pk, 1, reference=f"s{n}")
+        time.sleep(pause)
     selling.clear()
     pushing.join()
-    elapsed = time.monotonic() - started
-    # Not one push per sale: a few rounds (a batch of records is one round), each sending every
-    # SKU changed since the last in as few calls as the channel allows (Tokopedia: 100 rows a
-    # call, so one call a round; Shopee: one item a call).
     during = PushRecord.objects.filter(id__gt=last_before).order_by()
-    rounds = during.values("batch").distinct().count()
-    # Rounds start at least 100 ms apart (plus the first at once and the trailing looks), however
-    # slow the machine: a loaded one stretches the burst, not the number of rounds per second.
-    assert 1 <= rounds <= min(29, int(elapsed / 0.1) + 3), (rounds, elapsed)
-    assert world.stock_update_calls() - calls_before <= rounds * world.calls_per_round(10)
+    return during.values("batch").distinct().count(), time.monotonic() - started
+
+
+def pushing_shops(fast_sandbox: Any, world: World, shared: int) -> tuple[Any, Any, list[Variant]]:
+    """Shop A and the world's shop B with push on and converged, and ``shared`` SKUs of both."""
+    shop_a = TokopediaWorld(fast_sandbox).connect(SHOP_A)
+    shop_b = world.connect()
+    pusher.set_push_stock(shop_b, True)
+    pusher.push_account(shop_b.pk)
+    variants = list(
+        Variant.objects.filter(listings__account=shop_b)
+        .filter(listings__account=shop_a)
+        .order_by("sku_key")[:shared]
+    )
+    assert len(variants) == shared
+    return shop_a, shop_b, variants
+
+
+def assert_b_shows_the_master(
+    world: World, shop_b: ChannelAccount, variants: list[Variant]
+) -> None:
     pusher.push_account(shop_b.pk)  # anything after the pusher let go
     for variant in variants:
         listing = variant.listings.get(account=shop_b)
-        assert world.shown_stock(listing) == stock.available(shop_b.warehouse_id, variant.pk)
+        shown = max(stock.available(shop_b.warehouse_id, variant.pk), 0)  # oversold shows 0
+        assert world.shown_stock(listing) == shown
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_sales_becomes_a_few_calls(
+    fast_sandbox: Any, world: World, settings: Any
+) -> None:
+    shop_a, shop_b, variants = pushing_shops(fast_sandbox, world, 10)
+    settings.SATUSTOK_PUSH_COALESCE_MS = 100
+    calls_before = world.stock_update_calls()
+    rounds, elapsed = sell_while_pushing(shop_a, shop_b, variants, 30, 0.01)  # 30 sales, 10 SKUs
+    # Not one push per sale: a few rounds, each sending every SKU changed since the last in as
+    # few calls as the channel allows (Tokopedia: 100 rows a call, so one call a round; Shopee:
+    # one item a call). Rounds start at least 100 ms apart (plus the first at once and the
+    # trailing looks), however slow the machine: a loaded one stretches the burst, not the
+    # number of rounds per second.
+    assert 1 <= rounds <= min(29, int(elapsed / 0.1) + 3), (rounds, elapsed)
+    assert world.stock_update_calls() - calls_before <= rounds * world.calls_per_round(10)
+    assert_b_shows_the_master(world, shop_b, variants)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -321,50 +349,14 @@ def test_a_flood_of_sales_waits_for_a_pause_between_rounds(
     """While listings change faster than ``FLOOD_ROWS_PER_SECOND``, each round waits until the
     changes pause (or ``SATUSTOK_PUSH_FLOOD_WAIT_MS``): a flash sale is a call or so per wait,
     not per coalescing window, and still ends at the latest values."""
-    import contextlib
-    import threading
-    import time
-
-    shop_a = TokopediaWorld(fast_sandbox).connect(SHOP_A)
-    shop_b = world.connect()
-    pusher.set_push_stock(shop_b, True)
-    pusher.push_account(shop_b.pk)
-    variants = list(
-        Variant.objects.filter(listings__account=shop_b)
-        .filter(listings__account=shop_a)
-        .order_by("sku_key")[:25]
-    )
-    assert len(variants) == 25
+    shop_a, shop_b, variants = pushing_shops(fast_sandbox, world, 25)
     settings.SATUSTOK_PUSH_COALESCE_MS = 50
     settings.SATUSTOK_PUSH_FLOOD_WAIT_MS = 600
-    last_before = PushRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    selling = threading.Event()
-    selling.set()
-
-    def nudged_pusher() -> None:
-        while selling.is_set():
-            with contextlib.suppress(pusher.PushBusy):
-                pusher.push_account(shop_b.pk)
-
-    pushing = threading.Thread(target=nudged_pusher)
-    started = time.monotonic()
-    pushing.start()
-    for n in range(300):  # a sale every 5 ms over 25 SKUs for a second and a half or more
-        stock.reserve(shop_a.warehouse_id, variants[n % len(variants)].pk, 1, reference=f"f{n}")
-        time.sleep(0.005)
-    selling.clear()
-    pushing.join()
-    elapsed = time.monotonic() - started
-    during = PushRecord.objects.filter(id__gt=last_before).order_by()
-    rounds = during.values("batch").distinct().count()
+    rounds, elapsed = sell_while_pushing(shop_a, shop_b, variants, 300, 0.005)
     # Every 50 ms this would be elapsed / 0.05 rounds (over 30); waiting for a pause that never
     # comes while selling: about one round per 0.6 s, plus the first few and the last.
     assert 1 <= rounds <= int(elapsed / 0.6) + 4, (rounds, elapsed)
-    pusher.push_account(shop_b.pk)
-    for variant in variants:
-        listing = variant.listings.get(account=shop_b)
-        shown = max(stock.available(shop_b.warehouse_id, variant.pk), 0)  # oversold shows 0
-        assert world.shown_stock(listing) == shown
+    assert_b_shows_the_master(world, shop_b, variants)
 
 
 @pytest.mark.parametrize(
