@@ -36,6 +36,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/ruff format --check src tests scripts bench
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_channel_names.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -12,6 +12,7 @@ from typing import Any
 
 import dj_database_url
 
+from satustok.channels import registry as channel_registry
 from satustok.core.datadir import data_dir, django_secret_key, encryption_keys
 from satustok.core.queue import huey_settings
 
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "satustok.orders",
     "satustok.api",
     "satustok.web",
+    "satustok.cli",
     "huey.contrib.djhuey",
     "django_htmx",
 ]
@@ -65,7 +67,8 @@ ASGI_APPLICATION = "satustok.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Each channel package keeps its own templates (its connect page) in its folder.
+        "DIRS": [description.templates_dir for description in channel_registry.descriptions()],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -158,13 +161,9 @@ SATUSTOK_WEBHOOK_BATCH_MS = int(os.environ.get("SATUSTOK_WEBHOOK_BATCH_MS", "50"
 SATUSTOK_ORDER_POLL_SECONDS = int(os.environ.get("SATUSTOK_ORDER_POLL_SECONDS", "60"))
 SATUSTOK_ORDER_REPOLL_LIMIT = int(os.environ.get("SATUSTOK_ORDER_REPOLL_LIMIT", "50"))
 
-# Tokopedia: only these base URLs differ between the real marketplace and the sandbox.
-TOKOPEDIA_ACCOUNTS_URL = os.environ.get(
-    "SATUSTOK_TOKOPEDIA_ACCOUNTS_URL", "https://accounts.tokopedia.com"
-)
-TOKOPEDIA_API_URL = os.environ.get("SATUSTOK_TOKOPEDIA_API_URL", "https://fs.tokopedia.net")
-# Shopee Open Platform v2: one host for the API and the seller's authorization page.
-SHOPEE_API_URL = os.environ.get("SATUSTOK_SHOPEE_API_URL", "https://partner.shopeemobile.com")
+# Each channel's base URLs (the only thing that differs between the real marketplace and its
+# sandbox), as the channel describes them to the registry: SATUSTOK_<NAME> overrides each.
+globals().update(channel_registry.base_url_settings())
 
 # SATUSTOK_LOG_FORMAT=json: one JSON object per line (satustok/core/logging.py); default plain.
 # Either way, every record passes a filter that masks anything that looks like a credential.

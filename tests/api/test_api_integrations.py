@@ -38,8 +38,8 @@ def test_connecting_a_good_shop_answers_201_with_the_secret_masked(
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["shop_name"] == sandbox.shop(SHOP_A)["name"]
-    assert (body["fs_id"], body["shop_id"], body["health"]) == ("15001", "480001", "connected")
-    assert (body["push_stock"], body["push_price"]) == (False, False)
+    assert (body["app_id"], body["shop_id"], body["health"]) == ("15001", "480001", "connected")
+    assert body["push_stock"] is False
     assert body["client_secret"].endswith(secret[-4:]) and secret not in response.content.decode()
     assert body["shop_warehouses"] and body["warehouse"]["code"] == "utama"
     assert ChannelAccount.objects.get().client_secret.reveal() == secret
@@ -185,10 +185,10 @@ def test_switching_push_stock_on_marks_every_linked_listing_for_a_push(api: ApiC
     linked.refresh_from_db()
     unlinked.refresh_from_db()
     assert (linked.needs_push, unlinked.needs_push) == (True, False)
-    off = api.patch(f"/integrations/{account.pk}", {"push_stock": False, "push_price": True})
-    assert (off.json()["push_stock"], off.json()["push_price"]) == (False, True)
+    off = api.patch(f"/integrations/{account.pk}", {"push_stock": False})
+    assert off.json()["push_stock"] is False
     account.refresh_from_db()
-    assert (account.push_stock, account.push_price) == (False, True)
+    assert account.push_stock is False
 
 
 def test_bad_settings_are_422_and_change_nothing(api: ApiClient) -> None:

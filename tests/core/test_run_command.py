@@ -53,7 +53,7 @@ def test_run_starts_the_sandbox_with_demo_credentials(
     running: tuple[str, subprocess.Popen[str]],
 ) -> None:
     banner, _ = running
-    accounts = re.search(r"Tokopedia API (\S+)", banner).group(1)  # type: ignore[union-attr]
+    accounts = re.search(r"SATUSTOK_TOKOPEDIA_API_URL=(\S+)", banner).group(1)  # type: ignore[union-attr]
     client_id = re.search(r"Client ID (\S+)", banner).group(1)  # type: ignore[union-attr]
     secret = re.search(r"Client Secret (\S+)", banner).group(1)  # type: ignore[union-attr]
     token_url = accounts.replace("/tokopedia/fs", "/tokopedia/accounts") + "/token"

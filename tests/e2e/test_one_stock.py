@@ -46,7 +46,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = hub_environment(tmp_path_factory.mktemp("one-stock"))
     proc, banner = start_hub(env)
     hub_url = re.search(r"Open\s+(\S+)", banner).group(1).rstrip("/")  # type: ignore[union-attr]
-    api_url = re.search(r"Tokopedia API (\S+)", banner).group(1)  # type: ignore[union-attr]
+    api_url = re.search(r"SATUSTOK_TOKOPEDIA_API_URL=(\S+)", banner).group(1)  # type: ignore[union-attr]
     control = re.search(r"control API\s+(\S+)", banner).group(1)  # type: ignore[union-attr]
     # CLI processes talk to the stack's sandbox and know the hub's address for webhook URLs.
     env = {

@@ -45,7 +45,7 @@ def test_a_good_shop_connects_with_its_name_and_warehouses(sandbox: Any, connect
     assert account.shop_name == sandbox.shop(int(SHOP_A))["name"]
     assert account.shop_warehouses and account.shop_warehouses[0]["name"]
     assert account.health == Health.CONNECTED
-    assert (account.push_stock, account.push_price) == (False, False)  # off until reviewed
+    assert account.push_stock is False  # off until reviewed
 
 
 def test_the_secret_is_stored_encrypted(sandbox: Any, connect) -> None:  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ def start(seller: Client, shopee: Any, key: str | None = None) -> str:
     """Submit the form; return the approval page's address the hub redirected to."""
     partner = shopee.partner()
     response = seller.post(
-        reverse("web:integration_add_shopee"),
+        reverse("web:integration_add_channel", args=["shopee"]),
         {"partner_id": partner["partner_id"], "partner_key": key or partner["partner_key"]},
     )
     assert response.status_code == 302, response.content[:500]

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from orders_helpers import Catalog, channel_order, ledger
 
+from satustok.channels.protocol import StatusChange
 from satustok.inventory.models import MovementReason as R
 from satustok.inventory.models import StockLevel, StockMovement
 from satustok.orders.ingest import NotRestockable, ingest, ingest_status, relink, restock
 from satustok.orders.models import EventSource, Order, OrderEvent, OrderStatus, StockEffect
-from satustok.orders.source import StatusChange
 from satustok.sync.models import ImportRun
 
 WEBHOOK, POLL = EventSource.WEBHOOK, EventSource.POLL

@@ -8,6 +8,7 @@ import pytest
 from orders_helpers import sign
 
 from satustok.channels.http.errors import MalformedPayload
+from satustok.channels.protocol import UnknownOrderStatus
 from satustok.channels.tokopedia import webhooks
 from satustok.channels.tokopedia.orders import (
     CANCELLED_RANK,
@@ -18,7 +19,6 @@ from satustok.channels.tokopedia.orders import (
     unified,
 )
 from satustok.channels.tokopedia.schemas import OrderRow, SingleOrder
-from satustok.orders.source import UnknownOrderStatus
 from satustok.orders.status import OrderStatus as S
 
 # Every code of the fact sheet's table (§7).

@@ -14,7 +14,8 @@ MENU = [
     "web:home",
     "web:integrations",
     "web:integration_add",
-    "web:integration_add_tokopedia",
+    "web:integration_add_channel:tokopedia",
+    "web:integration_add_channel:shopee",
     "web:catalog",
     "web:catalog_unlinked",
     "web:import_choose",
@@ -36,16 +37,22 @@ def english(client: Client) -> Client:
     return client
 
 
+def page_url(name: str) -> str:
+    """``web:view`` or ``web:view:argument``."""
+    app, view, *args = name.split(":")
+    return reverse(f"{app}:{view}", args=args)
+
+
 @pytest.mark.parametrize("name", MENU)
 def test_every_page_needs_a_login(client: Client, name: str) -> None:
-    response = client.get(reverse(name))
+    response = client.get(page_url(name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
 
 
 @pytest.mark.parametrize("name", MENU)
 def test_every_page_renders_for_a_seller(seller: Client, name: str) -> None:
-    assert seller.get(reverse(name)).status_code == 200
+    assert seller.get(page_url(name)).status_code == 200
 
 
 def test_indonesian_is_the_default(seller: Client) -> None:
@@ -59,7 +66,7 @@ def test_english_shows_the_founding_documents_labels(seller: Client) -> None:
     add = seller.get(reverse("web:integration_add")).content.decode()
     for label in ("Integrations", "Add Integrations", "View", "Product Catalog"):
         assert label in add
-    form = seller.get(reverse("web:integration_add_tokopedia")).content.decode()
+    form = seller.get(reverse("web:integration_add_channel", args=["tokopedia"])).content.decode()
     for label in ("FS ID", "Shop ID", "Client ID", "Client Secret"):
         assert f">{label}</label>" in form
     choose = seller.get(reverse("web:import_choose")).content.decode()
@@ -68,7 +75,7 @@ def test_english_shows_the_founding_documents_labels(seller: Client) -> None:
 
 def test_the_requirements_checklist_is_shown_before_the_form(seller: Client) -> None:
     english(seller)
-    page = seller.get(reverse("web:integration_add_tokopedia")).content.decode()
+    page = seller.get(reverse("web:integration_add_channel", args=["tokopedia"])).content.decode()
     for requirement in (
         "Official Store or a Power Merchant",
         "another system",
@@ -83,7 +90,7 @@ def test_missing_fields_are_named_and_nothing_is_saved(seller: Client) -> None:
 
     english(seller)
     page = seller.post(
-        reverse("web:integration_add_tokopedia"),
+        reverse("web:integration_add_channel", args=["tokopedia"]),
         {"fs_id": "abc", "shop_id": "", "client_id": "x", "client_secret": ""},
     )
     text = page.content.decode()

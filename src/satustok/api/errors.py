@@ -11,6 +11,7 @@ Seller problems (``channels/problems.py``) keep their words and get an HTTP stat
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -145,9 +146,14 @@ def invalid(field: str, message: str, location: str = "body") -> ApiError:
 
 def errors_for_form(form: Any) -> ApiError:
     """A Django form's errors (the UI's own rules and words) as an ``invalid_input`` answer."""
+    return field_errors(form.errors)
+
+
+def field_errors(errors: Mapping[str, Sequence[object]]) -> ApiError:
+    """Messages per body field as an ``invalid_input`` answer."""
     fields = [
         {"field": name, "location": "body", "message": " ".join(str(e) for e in messages)}
-        for name, messages in form.errors.items()
+        for name, messages in errors.items()
     ]
     summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
     detail = _("Some fields are missing or malformed: %(fields)s") % {"fields": summary}

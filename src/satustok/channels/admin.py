@@ -5,7 +5,7 @@ from satustok.channels.models import ChannelAccount, Listing
 
 @admin.register(ChannelAccount)
 class ChannelAccountAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "channel", "shop_id", "health", "push_stock", "push_price"]
+    list_display = ["__str__", "channel", "shop_id", "health", "push_stock"]
     list_filter = ["channel", "health"]
     # Secrets are never shown: not in lists, not in the form (they are set through the
     # integration flow, which encrypts them).

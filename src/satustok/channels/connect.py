@@ -18,7 +18,6 @@ from satustok.channels.models import ChannelAccount, Health
 from satustok.channels.problems import Problem, SellerProblem, explain, problem
 from satustok.channels.protocol import (
     Authorization,
-    AuthorizingConnector,
     Credentials,
     ShopProfile,
 )
@@ -91,12 +90,14 @@ def _warehouses(profile: ShopProfile) -> list[dict[str, object]]:
 __all__ = ["SellerProblem", "connect_shop", "default_warehouse"]
 
 
-# --- channels where the seller approves the hub on the channel's page (Shopee) -------------
+# --- channels where the seller approves the hub on the channel's page ----------------------
 
 
-def authorization_url(channel: str, credentials: Credentials, redirect_url: str) -> str:
+def authorization_url(channel: str, credentials: Credentials, redirect_url: str, state: str) -> str:
     """Where to send the seller to approve the hub (no request is made: the link is signed)."""
-    return _authorizing(channel).authorization_url(credentials, redirect_url)
+    return registry.authorizing_connector(channel).authorization_url(
+        credentials, redirect_url, state
+    )
 
 
 def finish_authorization(
@@ -113,32 +114,28 @@ def finish_authorization(
     (or, when reconnecting, give the existing one its new tokens). Nothing is saved on failure.
     ``refusal`` is the channel's word when it sent the seller back without a code (e.g.
     ``access_denied``: the seller pressed Cancel)."""
-    connector = _authorizing(channel)
+    connector = registry.authorizing_connector(channel)
     context = {"channel": connector.label, "app_id": credentials.app_id, "shop_id": shop_id}
-    if reconnecting is not None and reconnecting.shop_id != shop_id:
-        raise problem(Problem.WRONG_SHOP, expected=reconnecting.shop_id, **context)
     if not code:
         raise problem(Problem.AUTHORIZATION_FAILED, cause=refusal or "no code", **context)
+    if reconnecting is not None:
+        shop_id = shop_id or reconnecting.shop_id  # a channel whose return names no shop
     try:
         granted = connector.complete_authorization(credentials, code, shop_id)
     except ChannelError as error:
         raise _authorization_problem(error, context) from error
     profile = granted.profile
+    context["shop_id"] = profile.shop_id
+    if reconnecting is not None and reconnecting.shop_id != profile.shop_id:
+        raise problem(Problem.WRONG_SHOP, expected=reconnecting.shop_id, **context)
     if not profile.is_open:
         reason = f" ({profile.close_reason})" if profile.close_reason else ""
         raise problem(Problem.SHOP_CLOSED, shop_name=profile.name, reason=reason, **context)
     if reconnecting is not None:
         return _store_tokens(reconnecting, granted)
-    _refuse_duplicate(channel, shop_id, context)
+    _refuse_duplicate(channel, profile.shop_id, context)
     account = _save(channel, credentials, profile, warehouse or default_warehouse(), context)
     return _store_tokens(account, granted)
-
-
-def _authorizing(channel: str) -> AuthorizingConnector:
-    connector = registry.connector(channel)
-    if not hasattr(connector, "complete_authorization"):
-        raise LookupError(f"{channel} connects with typed credentials, not an approval page")
-    return connector  # type: ignore[return-value]
 
 
 def _authorization_problem(error: ChannelError, context: Mapping[str, object]) -> SellerProblem:

@@ -1,89 +1,22 @@
-"""Validating what a seller types to connect a shop; used by the web UI and the CLI alike.
-Labels the founding document names (FS ID, Shop ID, Client ID, Client Secret) are kept exactly."""
+"""What every channel's connect form shares; each channel's own form lives in its package
+(``channels/<name>/forms.py``) and is named in its registry description."""
 
 from __future__ import annotations
 
-from django import forms
-from django.utils.translation import gettext_lazy as _
+from typing import Protocol
 
 from satustok.channels.protocol import Credentials
 
 DIGITS = r"^\s*\d{1,20}\s*$"
 
 
-class TokopediaConnectForm(forms.Form):
-    fs_id = forms.RegexField(
-        label="FS ID",
-        regex=DIGITS,
-        max_length=22,
-        help_text=_("The Fulfillment Service ID (App ID): a number, e.g. 15001."),
-        error_messages={
-            "invalid": _("FS ID is a number, e.g. 15001."),
-            "required": _("Fill in the FS ID."),
-        },
-    )
-    shop_id = forms.RegexField(
-        label="Shop ID",
-        regex=DIGITS,
-        max_length=22,
-        help_text=_("Your shop's number on Tokopedia, e.g. 480001."),
-        error_messages={
-            "invalid": _("Shop ID is a number, e.g. 480001."),
-            "required": _("Fill in the Shop ID."),
-        },
-    )
-    client_id = forms.CharField(
-        label="Client ID",
-        max_length=255,
-        strip=True,
-        error_messages={"required": _("Fill in the Client ID.")},
-    )
-    client_secret = forms.CharField(
-        label="Client Secret",
-        max_length=255,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_("Stored encrypted and never shown again."),
-        error_messages={"required": _("Fill in the Client Secret.")},
-    )
+class ConnectForm(Protocol):
+    """A bound Django form a seller fills in to connect a shop (web UI, REST API and CLI)."""
 
-    def credentials(self) -> Credentials:
-        data = self.cleaned_data
-        return Credentials(
-            app_id=data["fs_id"].strip(),
-            client_id=data["client_id"],
-            client_secret=data["client_secret"],
-        )
+    def is_valid(self) -> bool: ...
+
+    def credentials(self) -> Credentials: ...
 
     def shop_id_value(self) -> str:
-        return str(self.cleaned_data["shop_id"]).strip()
-
-
-class ShopeeConnectForm(forms.Form):
-    """Shopee connects through its own approval page: the seller gives the app's Partner ID and
-    Partner Key here, approves the shop on Shopee, and comes back with the shop chosen there."""
-
-    partner_id = forms.RegexField(
-        label="Partner ID",
-        regex=DIGITS,
-        max_length=22,
-        help_text=_("Your app's number in the Shopee Open Platform console, e.g. 2001887."),
-        error_messages={
-            "invalid": _("Partner ID is a number, e.g. 2001887."),
-            "required": _("Fill in the Partner ID."),
-        },
-    )
-    partner_key = forms.CharField(
-        label="Partner Key",
-        max_length=255,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_("Stored encrypted and never shown again."),
-        error_messages={"required": _("Fill in the Partner Key.")},
-    )
-
-    def credentials(self) -> Credentials:
-        partner_id = self.cleaned_data["partner_id"].strip()
-        return Credentials(
-            app_id=partner_id, client_id=partner_id, client_secret=self.cleaned_data["partner_key"]
-        )
+        """The shop the seller names, or ``""`` where the channel's approval page chooses it."""
+        ...

@@ -13,19 +13,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from satustok.catalog.models import Variant
+from satustok.channels import registry
 from satustok.core.crypto import EncryptedTextField
 from satustok.inventory.models import Warehouse
-
-
-class Channel(models.TextChoices):
-    TOKOPEDIA = "tokopedia", "Tokopedia"
-    SHOPEE = "shopee", "Shopee"
 
 
 class Health(models.TextChoices):
     CONNECTED = "connected", _("Connected")
     CREDENTIALS_INVALID = "credentials_invalid", _("Credentials invalid")
-    TOKEN_EXPIRED = "token_expired", _("Token expired")
     # The seller's approval ended (expired after a year, revoked, or the refresh token was
     # refused): nothing reaches the shop until the seller presses Reconnect.
     NEEDS_RECONNECT = "needs_reconnect", _("Authorization ended: reconnect")
@@ -37,21 +32,20 @@ class Health(models.TextChoices):
 class ChannelAccount(models.Model):
     """One shop on one channel, with its credentials (encrypted) and its sync settings."""
 
-    channel = models.CharField(max_length=20, choices=Channel.choices)
+    channel = models.CharField(max_length=20, choices=registry.choices)
     shop_id = models.CharField(_("Shop ID"), max_length=64)
     shop_name = models.CharField(_("shop name"), max_length=255, blank=True)
     shop_url = models.CharField(max_length=255, blank=True)
     # The channel's own warehouses as seen when connecting: [{"id", "name", "is_default"}].
     shop_warehouses = models.JSONField(default=list, blank=True)
-    # Tokopedia's FS ID (the partner app id); Shopee's partner_id (client_id repeats it there).
+    # The channel's app id and second id (the registry's CredentialLabels name them per channel).
     app_id = models.CharField(_("FS ID"), max_length=64)
     client_id = models.CharField(_("Client ID"), max_length=255)
-    # Tokopedia's client secret; Shopee's partner key.
     client_secret = EncryptedTextField(_("Client Secret"))
     access_token = EncryptedTextField(null=True, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
-    # Channels where the seller approves the hub on the channel's own page (Shopee): the
-    # refresh token is single-use and rotates on every refresh (see channels/shopee/tokens.py).
+    # Channels where the seller approves the hub on the channel's own page: the refresh token
+    # may be single-use and rotate on every refresh (each channel renews under the row lock).
     refresh_token = EncryptedTextField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
     authorization_expires_at = models.DateTimeField(null=True, blank=True)
@@ -63,7 +57,6 @@ class ChannelAccount(models.Model):
 
     # Off after connecting until the seller has reviewed the import (as Forstok does).
     push_stock = models.BooleanField(_("push stock"), default=False)
-    push_price = models.BooleanField(_("push price"), default=False)
     # One pusher per integration: a lease, not a lock, so a worker killed mid-push holds it
     # only until it runs out (the sweep then picks the work up).
     push_lease_until = models.DateTimeField(null=True, blank=True, editable=False)

@@ -1,16 +1,23 @@
-"""What the hub needs from any channel, in the hub's own words.
+"""The whole channel protocol: what the hub needs from any channel, in the hub's own words.
 
-Each channel package (``tokopedia/``, later ``shopee/``…) provides an adapter that turns its
-payloads into these plain records; the import and sync engines only ever see these. That is
-what lets a new channel be added without touching domain code.
+Each channel package provides a connector (the registry hands it out) that turns its payloads
+into these plain records: the catalogue (:class:`CatalogSource`, :class:`ChannelUnit`), the
+stock push (:class:`StockPush`, :class:`PushOutcome`), orders and webhooks
+(:class:`OrderSource`, :class:`ChannelOrder`, :class:`WebhookMessage`, :class:`OrderStatus`),
+and authorization (:class:`AuthorizingConnector`, :class:`Authorization`). The import engine,
+the pusher and order ingestion only ever see these, which is what lets a channel be added
+without touching them. Nothing here imports a layer above ``channels``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +60,8 @@ class ShopProfile:
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """What a seller types to connect a shop. ``app_id`` is Tokopedia's FS ID."""
+    """What a seller types to connect a shop: the app's id, a second id where the channel has
+    one, and the secret (each channel's registry description names the three)."""
 
     app_id: str
     client_id: str
@@ -66,13 +74,17 @@ class CatalogSource(Protocol):
     ``page(n)`` must be safe to call from several threads at once (the import reads a few
     pages ahead to hide the channel's latency); a page past the end has no units."""
 
-    def shop_profile(self) -> ShopProfile: ...
-
     def page(self, number: int) -> UnitPage: ...
 
-    def unit_pages(self, start_page: int = 1) -> Iterator[UnitPage]: ...
-
     def close(self) -> None: ...
+
+
+def unit_pages(source: CatalogSource, start_page: int = 1) -> Iterator[UnitPage]:
+    """Every page from ``start_page`` until the first empty one."""
+    number = start_page
+    while (page := source.page(number)).units:
+        yield page
+        number += 1
 
 
 class Connector(Protocol):
@@ -91,6 +103,11 @@ class Connector(Protocol):
 
     def push_stock(self, account: ChannelAccountLike, pushes: list[StockPush]) -> list[PushOutcome]:
         """Set absolute stock per listing; one outcome per row, in any order."""
+        ...
+
+    def orders(self, account: ChannelAccountLike, *, interactive: bool = False) -> OrderSource:
+        """The integration's orders. ``interactive`` shortens retries: a seller waiting on a
+        page wants an answer within seconds. Building one does no I/O."""
         ...
 
 
@@ -113,16 +130,19 @@ class AuthorizingConnector(Connector, Protocol):
     protocol grows by these two calls because the seller leaves the hub in between: connecting
     is two requests, not one."""
 
-    def authorization_url(self, credentials: Credentials, redirect_url: str) -> str:
-        """Where to send the seller's browser; the channel comes back to ``redirect_url``
-        with ``code`` and ``shop_id`` added to its query."""
+    def authorization_url(self, credentials: Credentials, redirect_url: str, state: str) -> str:
+        """Where to send the seller's browser. The channel comes back with ``code``, ``state``
+        and, where it says which shop was chosen, ``shop_id`` in the query: to ``redirect_url``,
+        or where the channel's app is registered to send sellers (then the operator registers
+        ``redirect_url`` there)."""
         ...
 
     def complete_authorization(
         self, credentials: Credentials, code: str, shop_id: str
     ) -> Authorization:
-        """Trade the one-time code for tokens and read the shop; raise the channel error tree
-        (a spent or expired code is a :class:`~satustok.channels.http.errors.AuthError`)."""
+        """Trade the one-time code for tokens and read the shop (``shop_id`` may be empty
+        where the channel's return does not name it); raise the channel error tree (a spent or
+        expired code is a :class:`~satustok.channels.http.errors.AuthError`)."""
         ...
 
 
@@ -157,6 +177,22 @@ class PushOutcome:
 # --- Orders ------------------------------------------------------------------------------
 
 
+class OrderStatus(models.TextChoices):
+    """The hub's words for where an order is, shared by every channel. Each channel maps its
+    own status codes onto these in one table and gives every code a *rank*, its place in the
+    channel's status order: an order's status only ever moves to a higher rank."""
+
+    PENDING_PAYMENT = "pending_payment", _("Pending payment")
+    OPEN = "open", _("New (paid)")
+    ACCEPTED = "accepted", _("Accepted")
+    READY_TO_SHIP = "ready_to_ship", _("Ready to ship")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    RETURNED = "returned", _("Returned")
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelOrderLine:
     external_product_id: str
@@ -172,10 +208,108 @@ class ChannelOrder:
 
     external_id: str
     channel_status: str  # the channel's own status code, as text ("220")
-    status: str  # one of satustok.orders.models.OrderStatus
+    status: str  # an OrderStatus value
     status_rank: int  # position in the channel's status order: status only moves forward
     created_at: datetime
     lines: tuple[ChannelOrderLine, ...]
     invoice: str = ""
     buyer_name: str = ""
     total: int = 0
+
+
+class UnknownOrderStatus(ValueError):
+    """The channel sent a status code its table does not know: nothing is guessed."""
+
+    def __init__(self, code: object) -> None:
+        super().__init__(f"unknown order status code {code!r}")
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """An event that only says an order moved, without the whole order."""
+
+    external_id: str
+    channel_status: str
+    status: str  # an OrderStatus value
+    status_rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookMessage:
+    """A verified webhook, parsed: which shop it is about and what it says.
+
+    ``order`` is a whole order, ``change`` a status move; both empty means "record only" (a
+    product change, an authorization notice…: stored for the seller to read)."""
+
+    shop_ids: tuple[str, ...]
+    order: ChannelOrder | None = None
+    change: StatusChange | None = None
+    summary: str = ""
+
+    @property
+    def record_only(self) -> bool:
+        return self.order is None and self.change is None
+
+    @property
+    def external_id(self) -> str:
+        if self.order is not None:
+            return self.order.external_id
+        return self.change.external_id if self.change is not None else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why the seller rejects an order (the channel's reason codes)."""
+
+    reason_code: int
+    reason: str = ""
+    shop_close_end_date: date | None = None
+    shop_close_note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RejectReason:
+    code: int
+    label: str
+    needs_reason: bool = False
+    needs_shop_close: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SellerActions:
+    """What the seller may do to an order at a channel status."""
+
+    can_accept: bool = False
+    can_reject: bool = False
+    reject_reasons: tuple[RejectReason, ...] = field(default_factory=tuple)
+
+
+class OrderSource(Protocol):
+    """One integration's orders on its channel. Building one does no I/O."""
+
+    webhook_events: tuple[str, ...]
+
+    def orders_between(self, since: datetime, until: datetime) -> Iterator[ChannelOrder]: ...
+
+    def order(self, external_id: str) -> ChannelOrder: ...
+
+    def accept(self, external_id: str) -> None: ...
+
+    def reject(self, external_id: str, rejection: Rejection) -> None: ...
+
+    def actions(self, channel_status: str) -> SellerActions: ...
+
+    def register_webhooks(self, urls: Mapping[str, str], secret: str) -> None: ...
+
+    def verify_webhook(
+        self, body: bytes, headers: Mapping[str, str], *, secret: str, url: str
+    ) -> bool:
+        """Check the signature on the raw body before anything reads it. ``secret`` is the
+        webhook secret the hub registered (channels that sign with the app's key ignore it);
+        ``url`` is the address the delivery was posted to, as the channel knows it."""
+        ...
+
+    def parse_webhook(self, event: str, body: bytes) -> WebhookMessage: ...
+
+    def close(self) -> None: ...

@@ -12,9 +12,10 @@ import logging
 
 from satustok.channels.http.errors import ChannelError
 from satustok.channels.problems import SellerProblem, explain
+from satustok.channels.protocol import OrderSource, Rejection
 from satustok.orders.ingest import ingest, restock
 from satustok.orders.models import EventSource, Order
-from satustok.orders.source import OrderSource, Rejection, order_source
+from satustok.orders.source import order_source
 
 log = logging.getLogger(__name__)
 

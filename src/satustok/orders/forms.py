@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from satustok.orders.source import Rejection, RejectReason
+from satustok.channels.protocol import Rejection, RejectReason
 
 MAX_REASON_LENGTH = 490
 

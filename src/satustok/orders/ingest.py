@@ -27,11 +27,10 @@ from django.utils import timezone
 from satustok.catalog.models import Variant
 from satustok.catalog.sku import sku_key
 from satustok.channels.models import ChannelAccount, Listing
-from satustok.channels.protocol import ChannelOrder, ChannelOrderLine
+from satustok.channels.protocol import ChannelOrder, ChannelOrderLine, StatusChange
 from satustok.inventory import stock
 from satustok.orders import effects
 from satustok.orders.models import EventSource, Order, OrderEvent, OrderLine
-from satustok.orders.source import StatusChange
 from satustok.orders.status import OrderStatus, StockEffect
 
 

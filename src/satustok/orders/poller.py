@@ -32,9 +32,10 @@ from django.utils import timezone
 from satustok.channels.http.errors import ChannelError, NotFound
 from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import explain
+from satustok.channels.protocol import OrderSource, UnknownOrderStatus
 from satustok.orders.ingest import ingest, relink
 from satustok.orders.models import EventSource, Order, OrderSyncState
-from satustok.orders.source import OrderSource, UnknownOrderStatus, order_source
+from satustok.orders.source import order_source
 from satustok.orders.status import FINAL
 
 log = logging.getLogger(__name__)

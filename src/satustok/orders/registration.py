@@ -1,9 +1,9 @@
 """Registering the hub's webhook URLs with a channel.
 
 The URLs are built from ``settings.PUBLIC_URL`` (``SATUSTOK_PUBLIC_URL``): the address the
-marketplace can reach the hub at. Tokopedia registers URLs and one secret *per app* (FS ID),
-not per shop, and registering replaces all of them; so every integration of one app shares
-one webhook secret (generated once, stored encrypted on each), and registering for any of them
+marketplace can reach the hub at. Some channels register URLs and one secret *per app*, not
+per shop, and registering replaces all of them; so every integration of one app shares one
+webhook secret (generated once, stored encrypted on each), and registering for any of them
 points the app's URLs at that integration — the receiver routes each event by its shop id.
 """
 
@@ -12,9 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from satustok.channels.models import ChannelAccount
@@ -32,8 +30,7 @@ class Registered:
 
 
 def webhook_url(account: ChannelAccount, event: str) -> str:
-    path = reverse("orders:webhook", args=[account.channel, account.pk, event])
-    return settings.PUBLIC_URL.rstrip("/") + path
+    return webhooks.webhook_url_of(account.channel, account.pk, event)
 
 
 def webhook_base(account: ChannelAccount) -> str:

@@ -1,27 +1,12 @@
-"""The hub's words for where an order is, shared by every channel.
-
-Each channel maps its own status codes onto :class:`OrderStatus` in one table (Tokopedia:
-``channels/tokopedia/orders.py``) and gives every code a *rank*, its place in the channel's
-status order: an order's status only ever moves to a higher rank.
-"""
+"""What the hub makes of an order's status: which statuses hold stock, which have left the
+shelf, which are final. :class:`OrderStatus` itself is part of the channel protocol."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class OrderStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", _("Pending payment")
-    OPEN = "open", _("New (paid)")
-    ACCEPTED = "accepted", _("Accepted")
-    READY_TO_SHIP = "ready_to_ship", _("Ready to ship")
-    SHIPPED = "shipped", _("Shipped")
-    DELIVERED = "delivered", _("Delivered")
-    COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
-    RETURNED = "returned", _("Returned")
-
+from satustok.channels.protocol import OrderStatus
 
 # The seller still has to send these: they hold stock (reserved).
 HOLDING = frozenset({OrderStatus.OPEN, OrderStatus.ACCEPTED, OrderStatus.READY_TO_SHIP})
@@ -50,3 +35,6 @@ class EventSource(models.TextChoices):
     WEBHOOK = "webhook", _("Webhook")
     POLL = "poll", _("Polling")
     ACTION = "action", _("Seller action")
+
+
+__all__ = ["FINAL", "HOLDING", "LEFT_SHELF", "EventSource", "OrderStatus", "StockEffect"]

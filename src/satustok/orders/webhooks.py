@@ -24,18 +24,20 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from satustok.channels.http.errors import ChannelError, RetryableError
 from satustok.channels.models import ChannelAccount
+from satustok.channels.protocol import OrderSource, UnknownOrderStatus, WebhookMessage
 from satustok.core.bulk import update_rows
 from satustok.core.crypto import Secret
 from satustok.core.debounce import Debounce
 from satustok.orders.ingest import Ingested, ingest, ingest_many, ingest_status
 from satustok.orders.models import DeliveryStatus, EventSource, WebhookDelivery
-from satustok.orders.source import OrderSource, UnknownOrderStatus, WebhookMessage, order_source
+from satustok.orders.source import order_source
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,12 @@ def receive(request: HttpRequest, channel: str, account_id: int, event: str) -> 
     delivery.save()
     transaction.on_commit(lambda: nudge_processing(delivery.pk))
     return JsonResponse({"status": "received", "id": delivery.pk})
+
+
+def webhook_url_of(channel: str, account_id: int, event: str) -> str:
+    """The address the hub registers for an integration's ``event`` (from ``PUBLIC_URL``)."""
+    path = reverse("orders:webhook", args=[channel, account_id, event])
+    return str(settings.PUBLIC_URL).rstrip("/") + path
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,8 @@ def _refusal(
         return 404, "no such integration"
     if event not in receiver.source.webhook_events:
         return 404, f"unknown event {event!r}"
-    if not receiver.source.verify_webhook(body, request.headers, receiver.secret):
+    url = webhook_url_of(receiver.channel, receiver.account_id, event)
+    if not receiver.source.verify_webhook(body, request.headers, secret=receiver.secret, url=url):
         return 401, "missing or invalid signature"
     return None
 

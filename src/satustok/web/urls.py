@@ -11,9 +11,8 @@ urlpatterns = [
     path("integrations/", integrations.index, name="integrations"),
     path("integrations/add/", integrations.add, name="integration_add"),
     path(
-        "integrations/add/tokopedia/", integrations.add_tokopedia, name="integration_add_tokopedia"
+        "integrations/add/<slug:channel>/", integrations.add_channel, name="integration_add_channel"
     ),
-    path("integrations/add/shopee/", integrations.add_shopee, name="integration_add_shopee"),
     path(
         "integrations/authorized/<str:channel>/",
         integrations.authorized,
@@ -25,7 +24,7 @@ urlpatterns = [
     path("catalog/", catalog.index, name="catalog"),
     path("catalog/unlinked/", catalog.unlinked, name="catalog_unlinked"),
     path("catalog/listings/<int:pk>/link/", catalog.link, name="listing_link"),
-    path("catalog/sync/tokopedia/", imports.choose, name="import_choose"),
+    path("catalog/sync/", imports.choose, name="import_choose"),
     path("catalog/sync/<str:channel>/", imports.choose, name="import_choose_channel"),
     path("catalog/sync/runs/<int:pk>/", imports.run_page, name="import_run"),
     path("catalog/sync/runs/<int:pk>/progress/", imports.progress, name="import_progress"),

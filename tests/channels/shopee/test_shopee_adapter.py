@@ -59,9 +59,12 @@ def test_the_registry_hands_out_the_shopee_connector() -> None:
 
 
 def test_the_authorization_link_opens_the_sandbox_approval_page(shopee_hub: ShopeeControl) -> None:
-    url = ShopeeConnector().authorization_url(credentials(shopee_hub), "http://hub.test/back")
+    url = ShopeeConnector().authorization_url(
+        credentials(shopee_hub), "http://hub.test/back", "nonce-1"
+    )
     assert url.startswith(shopee_hub.auth_partner_url + "?")
     assert shopee_hub.partner_key not in url
+    assert httpx.URL(url).params["redirect"] == "http://hub.test/back?state=nonce-1"
     page = httpx.get(url, trust_env=False)
     assert page.status_code == 200
     assert "Confirm Authorization" in page.text  # the signature was accepted

@@ -15,6 +15,7 @@ from django.urls import reverse
 from shopee_client_helpers import DEMO_SHOP
 
 from satustok.channels.http.errors import ActionRejected, MalformedPayload, NotFound
+from satustok.channels.protocol import OrderStatus, Rejection, UnknownOrderStatus
 from satustok.channels.shopee.adapter import ShopeeConnector
 from satustok.channels.shopee.orders import (
     REJECT_REASONS,
@@ -24,8 +25,8 @@ from satustok.channels.shopee.orders import (
 )
 from satustok.orders.models import DeliveryStatus, Order, WebhookDelivery
 from satustok.orders.registration import webhook_url
-from satustok.orders.source import Rejection, UnknownOrderStatus, order_source
-from satustok.orders.status import HOLDING, OrderStatus
+from satustok.orders.source import order_source
+from satustok.orders.status import HOLDING
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -248,10 +249,11 @@ def test_a_real_push_is_verified_with_the_partner_key_and_the_registered_url(
     placed = place(shopee_hub)
     received = push_receiver.wait_for(1)
     headers, body = next((h, b) for h, b in received if json.loads(b)["code"] == 3)
-    assert orders.verify_webhook(body, headers, secret="ignored")
-    assert orders.verify_webhook(body, {"authorization": headers["Authorization"]}, "")
-    assert not orders.verify_webhook(body + b" ", headers, "ignored")
-    assert not orders.verify_webhook(body, {}, "ignored")
+    assert orders.verify_webhook(body, headers, secret="ignored", url=registered)
+    lower = {"authorization": headers["Authorization"]}
+    assert orders.verify_webhook(body, lower, secret="", url=registered)
+    assert not orders.verify_webhook(body + b" ", headers, secret="ignored", url=registered)
+    assert not orders.verify_webhook(body, {}, secret="ignored", url=registered)
     message = orders.parse_webhook("push", body)
     assert message.shop_ids == (str(DEMO_SHOP),)
     assert message.change is not None and message.external_id == placed["order_sn"]
@@ -260,8 +262,8 @@ def test_a_real_push_is_verified_with_the_partner_key_and_the_registered_url(
         OrderStatus.OPEN,
     )
     # Signed for the URL as registered: once the hub's address changes, it no longer matches.
-    monkeypatch.setattr(settings, "PUBLIC_URL", "https://elsewhere.example.id")
-    assert not orders.verify_webhook(body, headers, "ignored")
+    elsewhere = registered.replace(registered.split("/webhooks/")[0], "https://elsewhere.id")
+    assert not orders.verify_webhook(body, headers, secret="ignored", url=elsewhere)
 
 
 @pytest.mark.django_db
@@ -277,7 +279,10 @@ def test_status_and_reserved_stock_pushes_parse(
     received = push_receiver.wait_for(4)
     assert len(received) >= 4
     parsed = [orders.parse_webhook("push", body) for _, body in received]
-    assert all(orders.verify_webhook(body, headers, "") for headers, body in received)
+    assert all(
+        orders.verify_webhook(body, headers, secret="", url=registered)
+        for headers, body in received
+    )
     changes = [m.change for m in parsed if m.change is not None]
     assert [(c.external_id, c.channel_status) for c in changes] == [
         (placed["order_sn"], "READY_TO_SHIP"),

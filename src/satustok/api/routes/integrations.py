@@ -1,18 +1,21 @@
 """Integrations: list, show, connect a shop (*Add Integrations*), switch pushing on and off."""
 
+import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, cast
 
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from satustok.api.errors import errors_for_form, not_found
+from satustok.api.errors import errors_for_form, field_errors, not_found
 from satustok.api.pagination import Page
 from satustok.api.schemas import Input, errors
+from satustok.channels import registry
 from satustok.channels.connect import connect_shop
-from satustok.channels.forms import DIGITS, TokopediaConnectForm
+from satustok.channels.forms import ConnectForm
 from satustok.channels.models import ChannelAccount
 from satustok.sync import pusher
 
@@ -31,22 +34,17 @@ class IntegrationOut(Schema):
     shop_id: str
     shop_name: str
     shop_url: str
-    fs_id: str = Field(description="Tokopedia's FS ID (the app id)")
+    app_id: str = Field(description="the channel's app id (FS ID, Partner ID, App Key…)")
     client_id: str
     client_secret: str = Field(description="masked: never more than the last four characters")
     health: str
     health_message: str
     health_checked_at: datetime | None
     push_stock: bool
-    push_price: bool
     warehouse: WarehouseOut = Field(description="the master warehouse feeding this channel")
     shop_warehouses: list[dict[str, Any]] = Field(description="the shop's own warehouses")
     listings: int
     created_at: datetime
-
-    @staticmethod
-    def resolve_fs_id(account: ChannelAccount) -> str:
-        return account.app_id
 
     @staticmethod
     def resolve_client_secret(account: ChannelAccount) -> str:
@@ -57,27 +55,69 @@ class IntegrationOut(Schema):
         return account.listing_count  # type: ignore[attr-defined]
 
 
-def _digits(example: str) -> Any:
-    # The pattern is documented here and checked by the connect form, whose message ("FS ID is
-    # a number, e.g. 15001.") is the UI's, rather than pydantic's, which quotes the regex.
-    return Field(max_length=22, examples=[example], json_schema_extra={"pattern": DIGITS})
+def _connect_fields() -> str:
+    lines = []
+    for description in registry.descriptions():
+        if description.by_approval_page:
+            lines.append(f"- `{description.code}`: connects on its approval page (web UI or CLI)")
+        else:
+            form = registry.connect_form(description.code)
+            lines.append(
+                f"- `{description.code}`: " + ", ".join(f"`{f}`" for f in form.base_fields)
+            )
+    return "\n".join(lines)
 
 
-class ConnectIn(Input):
-    channel: Literal["tokopedia"] = "tokopedia"
-    fs_id: str = _digits("15001")
-    shop_id: str = _digits("480001")
-    client_id: str = Field(min_length=1, max_length=255)
-    client_secret: str = Field(
-        min_length=1, max_length=255, description="stored encrypted, never returned"
-    )
+ConnectBody = dict[str, Any]
+CONNECT_BODY = Body(
+    ...,
+    examples=[
+        {
+            "channel": "tokopedia",
+            "fs_id": "15001",
+            "shop_id": "480001",
+            "client_id": "…",
+            "client_secret": "…",
+        }
+    ],
+)
+
+
+def _text(value: object) -> str:
+    """Numbers are accepted for ids (as the UI's text fields would read them)."""
+    return value if isinstance(value, str) else json.dumps(value).strip('"')
+
+
+def _credential_channels() -> list[str]:
+    return [d.code for d in registry.descriptions() if not d.by_approval_page]
+
+
+def _connect_form(channel: str, fields: dict[str, str]) -> ConnectForm:
+    """The channel's form, bound to the payload; a channel or field it does not know is a 422."""
+    if channel not in _credential_channels():
+        raise field_errors({"channel": [_channel_refusal(channel)]})
+    form = registry.connect_form(channel)(fields)
+    unknown = sorted(set(fields) - set(form.fields))
+    if unknown:
+        raise field_errors({name: [_("Unknown field.")] for name in unknown})
+    if not form.is_valid():
+        raise errors_for_form(form)
+    return cast(ConnectForm, form)
+
+
+def _channel_refusal(code: str) -> str:
+    if code in registry.codes():
+        return _(
+            "%(channel)s connects on its own approval page: use the web UI or "
+            "`satustok integrations authorize %(code)s`."
+        ) % {"channel": registry.label(code), "code": code}
+    return _("Unknown channel. Known: %(codes)s.") % {"codes": ", ".join(registry.codes())}
 
 
 class SettingsIn(Input):
     push_stock: bool | None = Field(
         None, description="switching on pushes every linked listing's stock once"
     )
-    push_price: bool | None = None
 
 
 def accounts() -> QuerySet[ChannelAccount]:
@@ -110,14 +150,17 @@ def get_integration(request: HttpRequest, integration_id: int) -> ChannelAccount
     "",
     response={201: IntegrationOut, **errors(400, 409, 422, 429, 502, 503)},
     summary="Connect a shop",
+    description="Fields per channel:\n" + _connect_fields(),
 )
-def connect(request: HttpRequest, payload: ConnectIn) -> Status[ChannelAccount]:
-    """Checks the credentials with the channel before saving anything; each way this can fail
-    has its own ``code`` (see docs/api.md). *Push stock* starts off."""
-    form = TokopediaConnectForm(payload.model_dump(exclude={"channel"}))
-    if not form.is_valid():
-        raise errors_for_form(form)
-    account = connect_shop(payload.channel, form.credentials(), form.shop_id_value())
+def connect(request: HttpRequest, payload: ConnectBody = CONNECT_BODY) -> Status[ChannelAccount]:
+    """``channel`` (by default the first channel that connects with typed credentials) and its
+    connect fields, checked by the same form as the web UI, then with the channel before
+    anything is saved; each way this can fail has its own ``code`` (see docs/api.md). *Push
+    stock* starts off."""
+    fields = {name: _text(value) for name, value in payload.items()}
+    channel = fields.pop("channel", "") or _credential_channels()[0]
+    form = _connect_form(channel, fields)
+    account = connect_shop(channel, form.credentials(), form.shop_id_value())
     return Status(201, get_account(account.pk))
 
 
@@ -128,6 +171,4 @@ def change_settings(request: HttpRequest, integration_id: int, payload: Settings
     account = get_account(integration_id)
     if payload.push_stock is not None and payload.push_stock != account.push_stock:
         pusher.set_push_stock(account, payload.push_stock)
-    if payload.push_price is not None and payload.push_price != account.push_price:
-        ChannelAccount.objects.filter(pk=account.pk).update(push_price=payload.push_price)
     return get_account(integration_id)

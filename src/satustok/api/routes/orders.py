@@ -13,12 +13,13 @@ from ninja.pagination import paginate
 from satustok.api.errors import ApiError, errors_for_form, not_found
 from satustok.api.pagination import Page
 from satustok.api.schemas import Input, MovementBase, errors
+from satustok.channels.protocol import SellerActions
 from satustok.inventory.models import StockMovement
 from satustok.orders import actions
 from satustok.orders.forms import RejectForm
 from satustok.orders.ingest import NotRestockable, can_restock, relink
 from satustok.orders.models import Order, OrderLine, OrderStatus
-from satustok.orders.source import SellerActions, order_source
+from satustok.orders.source import order_source
 
 router = Router(tags=["orders"])
 

@@ -14,12 +14,12 @@ because a stock update names both.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from satustok.channels import protocol
+from satustok.channels import protocol, registry
 from satustok.channels.http.errors import (
     AuthError,
     ChannelError,
@@ -120,10 +120,14 @@ class ShopeeConnector:
 
     # --- connecting: the seller approves the hub on Shopee's page ------------------------------
 
-    def authorization_url(self, credentials: protocol.Credentials, redirect_url: str) -> str:
-        """A signed link to Shopee's approval page, valid 5 minutes (no request is made)."""
-        with ShopeeClient(_app(credentials), api_url=settings.SHOPEE_API_URL) as client:
-            return client.authorization_url(redirect_url)
+    def authorization_url(
+        self, credentials: protocol.Credentials, redirect_url: str, state: str
+    ) -> str:
+        """A signed link to Shopee's approval page, valid 5 minutes (no request is made).
+        Shopee returns to the redirect given here, so ``state`` rides in its query."""
+        back = f"{redirect_url}{'&' if '?' in redirect_url else '?'}{urlencode({'state': state})}"
+        with ShopeeClient(_app(credentials), api_url=registry.setting("SHOPEE_API_URL")) as client:
+            return client.authorization_url(back)
 
     def complete_authorization(
         self, credentials: protocol.Credentials, code: str, shop_id: str
@@ -132,7 +136,7 @@ class ShopeeConnector:
         shop = _shop_number(shop_id)
         with ShopeeClient(
             _app(credentials),
-            api_url=settings.SHOPEE_API_URL,
+            api_url=registry.setting("SHOPEE_API_URL"),
             shop_id=shop,
             retry_policy=INTERACTIVE_RETRIES,
         ) as client:

@@ -32,7 +32,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from satustok.channels.http.errors import ActionRejected, MalformedPayload, NotFound
-from satustok.channels.protocol import ChannelOrder, ChannelOrderLine
+from satustok.channels.protocol import (
+    ChannelOrder,
+    ChannelOrderLine,
+    Rejection,
+    RejectReason,
+    SellerActions,
+    StatusChange,
+    UnknownOrderStatus,
+    WebhookMessage,
+)
+from satustok.channels.protocol import OrderStatus as S
 from satustok.channels.shopee.client import ORDER_SNS_PER_CALL
 from satustok.channels.shopee.schemas import (
     ORDER_STATUS_PUSH,
@@ -44,15 +54,6 @@ from satustok.channels.shopee.schemas import (
 )
 from satustok.channels.shopee.signing import PUSH_SIGNATURE_HEADER, verify_push
 from satustok.channels.shopee.tokens import ShopSession
-from satustok.orders.source import (
-    Rejection,
-    RejectReason,
-    SellerActions,
-    StatusChange,
-    UnknownOrderStatus,
-    WebhookMessage,
-)
-from satustok.orders.status import OrderStatus as S
 
 log = logging.getLogger(__name__)
 
@@ -264,16 +265,16 @@ class ShopeeOrders:
         pushes with the partner key."""
         self.session.client().set_push_config(urls[PUSH_EVENT], PUSH_CODES)
 
-    def verify_webhook(self, body: bytes, headers: Mapping[str, str], secret: str) -> bool:
+    def verify_webhook(
+        self, body: bytes, headers: Mapping[str, str], *, secret: str, url: str
+    ) -> bool:
         """Shopee signs ``callback_url + "|" + body`` with the partner key; ``secret`` (the
-        hub's per-app webhook secret, which Tokopedia signs with) plays no part. The URL must be
-        the one registered, byte for byte: the hub registers its own ``webhook_url`` for this
-        integration, so changing ``PUBLIC_URL`` needs the webhooks registered again."""
-        from satustok.orders.registration import webhook_url
-
+        hub's per-app webhook secret) plays no part. ``url`` must be the one registered, byte
+        for byte: the hub registers its own webhook URL for this integration, so changing
+        ``PUBLIC_URL`` needs the webhooks registered again."""
         return verify_push(
             self.account.client_secret.reveal(),
-            webhook_url(self.account, PUSH_EVENT),
+            url,
             body,
             _header(headers, PUSH_SIGNATURE_HEADER),
         )

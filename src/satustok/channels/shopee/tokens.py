@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from satustok.channels import registry
 from satustok.channels.http.errors import (
     AuthError,
     AuthorizationEnded,
@@ -139,7 +140,7 @@ def _refresh_call(row: ChannelAccount) -> ShopTokens:
     refresh_token = row.refresh_token.reveal()
     with ShopeeClient(
         partner_app(row),
-        api_url=settings.SHOPEE_API_URL,
+        api_url=registry.setting("SHOPEE_API_URL"),
         retry_policy=REFRESH_RETRIES,
         timeout=REFRESH_TIMEOUT,
     ) as client:
@@ -228,7 +229,7 @@ class ShopSession:
         """A client of the shop; without a token it can make only public calls."""
         return ShopeeClient(
             self.app,
-            api_url=settings.SHOPEE_API_URL,
+            api_url=registry.setting("SHOPEE_API_URL"),
             shop_id=self.shop_id,
             access_token=access_token,
             retry_policy=self.retry_policy,

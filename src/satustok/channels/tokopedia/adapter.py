@@ -10,11 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext_noop
 
-from satustok.channels import protocol
+from satustok.channels import protocol, registry
 from satustok.channels.http.retry import RetryPolicy
 from satustok.channels.protocol import (
     ChannelUnit,
@@ -55,8 +54,8 @@ def build_client(
     token, on_token = _token_persistence(account) if account is not None else (None, None)
     return TokopediaClient(
         credentials,
-        accounts_url=settings.TOKOPEDIA_ACCOUNTS_URL,
-        api_url=settings.TOKOPEDIA_API_URL,
+        accounts_url=registry.setting("TOKOPEDIA_ACCOUNTS_URL"),
+        api_url=registry.setting("TOKOPEDIA_API_URL"),
         token=token,
         on_token=on_token,
         retry_policy=retry_policy,

@@ -26,7 +26,17 @@ from datetime import UTC, datetime
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from satustok.channels.protocol import ChannelOrder, ChannelOrderLine
+from satustok.channels.protocol import (
+    ChannelOrder,
+    ChannelOrderLine,
+    Rejection,
+    RejectReason,
+    SellerActions,
+    StatusChange,
+    UnknownOrderStatus,
+    WebhookMessage,
+)
+from satustok.channels.protocol import OrderStatus as S
 from satustok.channels.tokopedia.client import TokopediaClient
 from satustok.channels.tokopedia.schemas import (
     OrderNotification,
@@ -37,15 +47,6 @@ from satustok.channels.tokopedia.schemas import (
     SingleOrderLine,
     WebhookUrls,
 )
-from satustok.orders.source import (
-    Rejection,
-    RejectReason,
-    SellerActions,
-    StatusChange,
-    UnknownOrderStatus,
-    WebhookMessage,
-)
-from satustok.orders.status import OrderStatus as S
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +275,9 @@ class TokopediaOrders:
         fields = {WEBHOOK_URL_FIELDS[event]: url for event, url in urls.items()}
         self.client.register_webhooks(WebhookUrls.model_validate(fields), webhook_secret=secret)
 
-    def verify_webhook(self, body: bytes, headers: Mapping[str, str], secret: str) -> bool:
+    def verify_webhook(
+        self, body: bytes, headers: Mapping[str, str], *, secret: str, url: str
+    ) -> bool:
         from satustok.channels.tokopedia import webhooks
 
         return webhooks.verify(body, headers.get(webhooks.SIGNATURE_HEADER, ""), secret)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pydantic
 
 from satustok.channels.http.errors import MalformedPayload
+from satustok.channels.protocol import WebhookMessage
 from satustok.channels.tokopedia.orders import from_notification, status_change
 from satustok.channels.tokopedia.schemas import (
     WEBHOOK_PAYLOADS,
@@ -23,7 +24,6 @@ from satustok.channels.tokopedia.schemas import (
     Payload,
     ProductChanges,
 )
-from satustok.orders.source import WebhookMessage
 
 SIGNATURE_HEADER = "Authorization-Hmac"
 

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from satustok.catalog.models import MasterProduct, Variant
+from satustok.channels import registry
 from satustok.channels.linking import LinkRefused, link_by_hand
-from satustok.channels.models import Channel, ChannelAccount, LinkMethod, Listing
+from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.sync.models import Bucket
 from satustok.web.forms import ManualLinkForm
 
@@ -56,12 +57,11 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _sync_channels() -> list[tuple[str, str]]:
-    """One "Sync Product from …" button per channel with a shop connected (Tokopedia, the
-    founding document's, when none is yet)."""
+    """One "Sync Product from …" button per channel with a shop connected (the first
+    registered channel, the founding document's, when none is yet)."""
     connected = set(ChannelAccount.objects.values_list("channel", flat=True).distinct())
-    return [(c.value, str(c.label)) for c in Channel if c.value in connected] or [
-        (Channel.TOKOPEDIA.value, str(Channel.TOKOPEDIA.label))
-    ]
+    channels = registry.choices()
+    return [(code, label) for code, label in channels if code in connected] or channels[:1]
 
 
 @login_required

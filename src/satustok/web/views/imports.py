@@ -1,4 +1,4 @@
-"""Product Catalog › Sync Product from Tokopedia › Next (preview) › Finish (import, report)."""
+"""Product Catalog › Sync Product from (a channel) › Next (preview) › Finish (import, report)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from satustok.channels.models import Channel
+from satustok.channels import registry
+from satustok.channels.models import ChannelAccount
 from satustok.sync import imports, report, tasks
 from satustok.sync.models import Bucket, ImportRun, RunMode
 from satustok.web.forms import ChooseIntegrationForm
@@ -18,8 +19,11 @@ ROWS_PER_PAGE = 100
 
 
 @login_required
-def choose(request: HttpRequest, channel: str = "tokopedia") -> HttpResponse:
-    if channel not in Channel.values:
+def choose(request: HttpRequest, channel: str = "") -> HttpResponse:
+    """Choose the shop to import (``channel``: the first channel with a shop connected, else
+    the first registered one)."""
+    channel = channel or _first_connected_channel()
+    if channel not in registry.codes():
         raise Http404(channel)
     form = ChooseIntegrationForm(
         request.POST or None,
@@ -39,7 +43,12 @@ def choose(request: HttpRequest, channel: str = "tokopedia") -> HttpResponse:
 
 def channel_names(channel: str) -> dict[str, str]:
     """What the import pages say of the channel: its code (for links) and its name."""
-    return {"channel": channel, "channel_label": Channel(channel).label}
+    return {"channel": channel, "channel_label": registry.label(channel)}
+
+
+def _first_connected_channel() -> str:
+    connected = set(ChannelAccount.objects.values_list("channel", flat=True))
+    return next((code for code in registry.codes() if code in connected), registry.codes()[0])
 
 
 @login_required

@@ -1,43 +1,42 @@
-"""Integrations › Add Integrations › View (Tokopedia) › FS ID, Shop ID, Client ID, Client Secret;
-and Shopee › Partner ID, Partner Key › Connect → Shopee's approval page → back here.
+"""Integrations › Add Integrations › View (a channel) › its connect form.
 
-Shopee's connect spans two requests: the seller leaves for Shopee's page and comes back with a
-one-time code. What is needed in between (the partner credentials, a nonce that proves the
-return belongs to this session, the integration being reconnected) waits in the session, the
-partner key encrypted like every secret at rest."""
+Every registered channel gets a card and a connect page from its registry description. A
+channel whose seller types credentials is connected at once (the founding document's FS ID,
+Shop ID, Client ID, Client Secret). A channel whose seller approves the hub on the channel's own
+page spans two requests: the seller leaves with the app's credentials typed here and comes back
+with a one-time code. What is needed in between (the credentials, a nonce that proves the return
+belongs to this session, the integration being reconnected) waits in the session, the secret
+encrypted like every secret at rest."""
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from satustok.channels import registry
 from satustok.channels.connect import (
     SellerProblem,
     authorization_url,
     connect_shop,
     finish_authorization,
 )
-from satustok.channels.forms import ShopeeConnectForm, TokopediaConnectForm
+from satustok.channels.forms import ConnectForm
 from satustok.channels.models import ChannelAccount
 from satustok.channels.protocol import Credentials
+from satustok.channels.registry import ChannelDescription
 from satustok.core.crypto import decrypt, encrypt
 from satustok.sync import tasks
 from satustok.sync.pusher import set_push_stock
 
 PENDING_KEY = "satustok.pending_authorization"
-
-CHANNEL_CARDS = [
-    {"code": "tokopedia", "name": "Tokopedia", "available": True},
-    {"code": "shopee", "name": "Shopee", "available": True},
-    {"code": "tiktok", "name": "TikTok Shop", "available": False},
-]
 
 
 @login_required
@@ -51,29 +50,54 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def add(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "web/integrations/add.html", {"nav": "integrations", "channels": CHANNEL_CARDS}
+        request,
+        "web/integrations/add.html",
+        {"nav": "integrations", "channels": registry.descriptions()},
     )
 
 
+def _description(channel: str) -> ChannelDescription:
+    try:
+        return registry.describe(channel)
+    except registry.UnknownChannel:
+        raise Http404(channel) from None
+
+
 @login_required
-def add_tokopedia(request: HttpRequest) -> HttpResponse:
-    form = TokopediaConnectForm(request.POST or None)
-    failure: SellerProblem | None = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = connect_shop("tokopedia", form.credentials(), form.shop_id_value())
-        except SellerProblem as problem:
-            failure = problem
-        else:
-            messages.success(
-                request,
-                _("%(shop)s is connected. Next: sync its products.") % {"shop": account.shop_name},
-            )
-            return redirect("web:integration", pk=account.pk)
+def add_channel(request: HttpRequest, channel: str) -> HttpResponse:
+    """The channel's connect page; its form connects at once or sends the seller to approve."""
+    description = _description(channel)
+    form = registry.connect_form(channel)(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return _connect_page(request, description, form)
+    if description.by_approval_page:
+        return _send_to_approval(request, channel, form.credentials())
+    try:
+        account = connect_shop(channel, form.credentials(), form.shop_id_value())
+    except SellerProblem as problem:
+        return _connect_page(request, description, form, problem)
+    messages.success(
+        request, _("%(shop)s is connected. Next: sync its products.") % {"shop": account.shop_name}
+    )
+    return redirect("web:integration", pk=account.pk)
+
+
+def _connect_page(
+    request: HttpRequest,
+    description: ChannelDescription,
+    form: ConnectForm | Any,
+    failure: SellerProblem | None = None,
+) -> HttpResponse:
     return render(
         request,
-        "web/integrations/tokopedia.html",
-        {"nav": "integrations", "form": form, "failure": failure, "channel_name": "Tokopedia"},
+        description.connect_template,
+        {
+            "nav": "integrations",
+            "form": form,
+            "failure": failure,
+            "channel_name": description.label,
+            "channel": description,
+        },
     )
 
 
@@ -86,6 +110,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "nav": "integrations",
             "account": account,
+            "channel": registry.describe(account.channel),
             "listing_count": account.listings.count(),
             "runs": account.imports.all()[:5],
         },
@@ -111,25 +136,13 @@ def toggle_push(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:integration", pk=account.pk)
 
 
-# --- Shopee: connect through Shopee's approval page ------------------------------------------
+# --- channels where the seller approves the hub on the channel's page ----------------------
 
 
-@login_required
-def add_shopee(request: HttpRequest) -> HttpResponse:
-    form = ShopeeConnectForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        return _send_to_approval(request, "shopee", form.credentials())
-    return _shopee_page(request, form)
-
-
-def _shopee_page(
-    request: HttpRequest, form: ShopeeConnectForm, failure: SellerProblem | None = None
-) -> HttpResponse:
-    return render(
-        request,
-        "web/integrations/shopee.html",
-        {"nav": "integrations", "form": form, "failure": failure, "channel_name": "Shopee"},
-    )
+def authorized_url(request: HttpRequest, channel: str) -> str:
+    """Where the channel sends the seller back (for channels whose app registers a fixed
+    redirect, the address the operator registers)."""
+    return request.build_absolute_uri(reverse("web:integration_authorized", args=[channel]))
 
 
 def _send_to_approval(
@@ -145,15 +158,17 @@ def _send_to_approval(
         "client_secret": encrypt(credentials.client_secret),
         "reconnect": reconnect,
     }
-    back = request.build_absolute_uri(reverse("web:integration_authorized", args=[channel]))
-    return redirect(authorization_url(channel, credentials, f"{back}?state={state}"))
+    return redirect(
+        authorization_url(channel, credentials, authorized_url(request, channel), state)
+    )
 
 
 @login_required
 def authorized(request: HttpRequest, channel: str) -> HttpResponse:
-    """The channel sent the seller back (``code`` and ``shop_id`` in the query)."""
+    """The channel sent the seller back (``code``, ``state`` and maybe ``shop_id``)."""
     pending = request.session.get(PENDING_KEY) or {}
-    if not pending or pending.get("state") != request.GET.get("state"):
+    state = request.GET.get("state")
+    if not pending or pending.get("state") != state or pending.get("channel") != channel:
         messages.error(
             request,
             _("This approval does not belong to a connect started here. Press Connect again."),
@@ -179,8 +194,13 @@ def authorized(request: HttpRequest, channel: str) -> HttpResponse:
         if reconnecting is not None:
             messages.error(request, str(failure))
             return redirect("web:integration", pk=reconnecting.pk)
-        return _shopee_page(request, ShopeeConnectForm(), failure)
-    if reconnecting is not None:
+        description = registry.describe(channel)
+        return _connect_page(request, description, registry.connect_form(channel)(), failure)
+    return _welcome(request, account, reconnected=reconnecting is not None)
+
+
+def _welcome(request: HttpRequest, account: ChannelAccount, *, reconnected: bool) -> HttpResponse:
+    if reconnected:
         tasks.push_stock(account.pk)  # whatever became due while paused goes out now
         messages.success(request, _("%(shop)s is reconnected.") % {"shop": account.shop_name})
     else:
@@ -194,7 +214,9 @@ def authorized(request: HttpRequest, channel: str) -> HttpResponse:
 @login_required
 @require_POST
 def reconnect(request: HttpRequest, pk: int) -> HttpResponse:
-    """Approve the hub again on the channel's page, with the stored partner credentials."""
+    """Approve the hub again on the channel's page, with the stored app credentials."""
     account = get_object_or_404(ChannelAccount, pk=pk)
+    if not registry.describe(account.channel).by_approval_page:
+        raise Http404("this channel connects with typed credentials")
     credentials = Credentials(account.app_id, account.client_id, account.client_secret.reveal())
     return _send_to_approval(request, account.channel, credentials, reconnect=account.pk)

@@ -1,6 +1,7 @@
-"""``satustok import tokopedia INTEGRATION [--preview] [--json]``: the import, in the foreground.
+"""``satustok import CHANNEL INTEGRATION [--preview] [--json]``: the import, in the foreground,
+for any registered channel.
 
-The same engine and the same messages as the web UI's *Sync Product from Tokopedia*; a Rich
+The same engine and the same messages as the web UI's *Sync Product from …*; a Rich
 progress bar shows pages read and products written. An interrupted run is resumed by running
 the command again (``--resume RUN`` continues a specific one).
 """
@@ -18,7 +19,7 @@ from satustok.channels import registry
 from satustok.channels.http.errors import ChannelError
 from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import explain
-from satustok.core.cli_output import fail, print_json
+from satustok.cli.output import fail, print_json
 from satustok.sync import imports, report
 from satustok.sync.models import Bucket, ImportRun, RunMode, RunState
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
     help = "Import (or preview) a connected shop's products, linking them by SKU."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("channel", choices=["tokopedia"])
+        parser.add_argument("channel", choices=registry.codes())
         parser.add_argument(
             "integration", type=int, help="the integration id (see `integrations list`)"
         )

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from satustok.core.management.commands.run import IDLE_POLLING
+from satustok.cli.management.commands.run import IDLE_POLLING
 
 
 class Command(BaseCommand):

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import IntegrityError
 
+from satustok.channels import registry
 from satustok.core.firstuser import FirstUser, ensure_first_user
 
 # An idle SQLite-queue worker looks for work every 0.05 s, backing off to 0.25 s at most (Huey's
@@ -100,12 +101,7 @@ class Command(BaseCommand):
 
         sandbox = start_in_thread(port=port)
         # The hub (and any process it starts) must reach the sandbox, not the real hosts.
-        urls = {
-            "TOKOPEDIA_ACCOUNTS_URL": sandbox.accounts_url,
-            "TOKOPEDIA_API_URL": sandbox.api_url,
-            "SHOPEE_API_URL": sandbox.shopee.base_url,
-        }
-        for name, url in urls.items():
+        for name, url in _sandbox_settings(sandbox.info).items():
             os.environ[f"SATUSTOK_{name}"] = url
             setattr(settings, name, url)
         return sandbox
@@ -149,24 +145,20 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def _sandbox_lines(self, sandbox: Any) -> list[str]:
-        app = sandbox.app(fs_id=15001)
-        shop = sandbox.shop(480001)
-        return [
-            f"  Sandbox     Tokopedia API {sandbox.api_url}",
-            f"              control API   {sandbox.control_url}",
-            f"              Shopee API    {sandbox.shopee.base_url}",
-            "",
-            "Next: connect the demo Tokopedia shop with these sandbox credentials",
-            f"  FS ID {app['fs_id']} · Shop ID {shop['shop_id']} ({shop['name']})",
-            f"  Client ID {app['client_id']} · Client Secret {app['client_secret']}",
-            *self._shopee_lines(sandbox),
-        ]
+        """Where the sandbox is, the settings that point a CLI process at it, and the demo
+        shops' credentials."""
+        lines = [f"  Sandbox     {sandbox.base_url} · control API {sandbox.control_url}"]
+        names = _sandbox_settings(sandbox.info)
+        lines += [f"              SATUSTOK_{name}={url}" for name, url in names.items()]
+        lines += ["", "Next: connect the demo shops with these sandbox credentials"]
+        for description in registry.descriptions():
+            lines += description.sandbox_hint(sandbox.info)
+        return lines
 
-    def _shopee_lines(self, sandbox: Any) -> list[str]:
-        partner = sandbox.shopee.partner()
-        shop = sandbox.shopee.shop(7700001)
-        return [
-            "and the demo Shopee shop (Add Integrations › Shopee › Connect, then approve",
-            f"  {shop['shop_name']} on the sandbox's page): Partner ID {partner['partner_id']}",
-            f"  · Partner Key {partner['partner_key']}",
-        ]
+
+def _sandbox_settings(info: Any) -> dict[str, str]:
+    return {
+        name: url
+        for description in registry.descriptions()
+        for name, url in description.sandbox_settings(info).items()
+    }

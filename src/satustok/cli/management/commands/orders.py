@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from satustok.channels.models import ChannelAccount
-from satustok.core.cli_output import print_json
+from satustok.cli.output import print_json
 from satustok.orders import poller
 from satustok.orders.ingest import NotRestockable, restock
 from satustok.orders.models import Order, OrderStatus

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from satustok.catalog.models import Variant
 from satustok.channels.models import Listing
-from satustok.core.cli_output import print_json
+from satustok.cli.output import print_json
 
 
 def variants() -> Any:

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run the local marketplace sandbox (Tokopedia Open API simulator)."
+    help = "Run the local marketplace simulators (every channel's sandbox)."
 
     def run_from_argv(self, argv: list[str]) -> None:
         # The sandbox owns its arguments; Django only routes to it.

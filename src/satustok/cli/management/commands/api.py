@@ -17,7 +17,7 @@ from rich.table import Table
 
 from satustok.api import tokens
 from satustok.api.models import ApiToken
-from satustok.core.cli_output import print_json
+from satustok.cli.output import print_json
 
 NOT_FOUND = 2  # the exit code for an unknown user or token
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.table import Table
 
-from satustok.core.cli_output import print_json
+from satustok.cli.output import print_json
 from satustok.inventory.adjustments import ACTIONS, AdjustmentRefused, adjust, find_variant
 from satustok.inventory.models import Warehouse
 from satustok.sync.stock_view import sku_status

@@ -1,0 +1,42 @@
+"""The form a seller fills in to connect a Shopee shop: the app's Partner ID and Key."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from satustok.channels.forms import DIGITS
+from satustok.channels.protocol import Credentials
+
+
+class ConnectForm(forms.Form):
+    """Shopee connects through its own approval page: the seller gives the app's Partner ID and
+    Partner Key here, approves the shop on Shopee, and comes back with the shop chosen there."""
+
+    partner_id = forms.RegexField(
+        label="Partner ID",
+        regex=DIGITS,
+        max_length=22,
+        help_text=_("Your app's number in the Shopee Open Platform console, e.g. 2001887."),
+        error_messages={
+            "invalid": _("Partner ID is a number, e.g. 2001887."),
+            "required": _("Fill in the Partner ID."),
+        },
+    )
+    partner_key = forms.CharField(
+        label="Partner Key",
+        max_length=255,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Stored encrypted and never shown again."),
+        error_messages={"required": _("Fill in the Partner Key.")},
+    )
+
+    def credentials(self) -> Credentials:
+        partner_id = self.cleaned_data["partner_id"].strip()
+        return Credentials(
+            app_id=partner_id, client_id=partner_id, client_secret=self.cleaned_data["partner_key"]
+        )
+
+    def shop_id_value(self) -> str:
+        return ""  # chosen on Shopee's page
