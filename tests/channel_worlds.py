@@ -2,15 +2,17 @@
 from one file (``tests/hub/test_pusher.py``, ``tests/orders/test_orders_across_channels.py``).
 
 A world connects and imports a shop of its channel the way a seller would (Tokopedia: typed
-credentials; Shopee: an approval code traded for tokens), and plays the marketplace around the
-hub through its sandbox's control API: what a listing shows, a failing stock endpoint, a buyer's
-order, lost or doubled webhooks. Adding a channel means adding a world here; every
-parametrised test then runs on it.
+credentials; Shopee and TikTok Shop: an approval code traded for tokens), and plays the
+marketplace around the hub through its sandbox's control API: what a listing shows, a failing
+stock endpoint, a buyer's order, lost or doubled webhooks. Adding a channel means adding a
+world here; every parametrised test then runs on it.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
+
+from django.conf import settings
 
 from satustok.channels.connect import connect_shop, finish_authorization
 from satustok.channels.models import ChannelAccount, Listing
@@ -23,10 +25,12 @@ MASTER_SHOP = 480001  # Tokopedia: imported first, its stock is the master's
 
 class World(Protocol):
     channel: str
-    shop_id: int  # the shop of this channel the tests push to
+    shop_id: int | str  # the shop of this channel the tests push to
     gone_external_id: str  # an id the channel refuses for good ("no such product")
 
-    def connect(self, shop_id: int | None = None, *, imported: bool = True) -> ChannelAccount: ...
+    def connect(
+        self, shop_id: int | str | None = None, *, imported: bool = True
+    ) -> ChannelAccount: ...
 
     def shown_stock(self, listing: Listing) -> int: ...
 
@@ -134,4 +138,67 @@ class ShopeeWorld:
     def webhooks(self, *, drop: bool = False, duplicate: bool = False) -> None:
         self.shopee.set_faults(
             push={"drop": 1.0 if drop else 0.0, "duplicate": 1.0 if duplicate else 0.0}
+        )
+
+
+def point_at_tiktokshop(tiktokshop: Any, monkeypatch: Any) -> Any:
+    """The TikTok Shop half of a sandbox, reset, with the hub's three base URLs at it."""
+    tiktokshop.reset()
+    monkeypatch.setattr(settings, "TIKTOKSHOP_API_URL", tiktokshop.base_url)
+    monkeypatch.setattr(settings, "TIKTOKSHOP_AUTH_URL", tiktokshop.auth_url)
+    monkeypatch.setattr(settings, "TIKTOKSHOP_SERVICES_URL", tiktokshop.services_url)
+    return tiktokshop
+
+
+TIKTOKSHOP_STOCK_UPDATE = "product/202309/products/{product_id}/inventory/update"
+
+
+class TikTokShopWorld:
+    """A "Tokopedia & TikTok Shop" shop: one product, one stock on both storefronts."""
+
+    channel = "tiktokshop"
+    shop_id = "7494000000000000001"
+    gone_external_id = "1729999999999999999:1729999999999999999"
+
+    def __init__(self, tiktokshop: Any) -> None:
+        self.tts = tiktokshop
+
+    def credentials(self) -> Credentials:
+        app = self.tts.app()
+        return Credentials(app["app_key"], app["service_id"], app["app_secret"])
+
+    def connect(self, shop_id: int | str | None = None, *, imported: bool = True) -> ChannelAccount:
+        """As after the seller authorized the app on TikTok Shop's page (whose return names
+        no shop): the code goes through the hub's own ``finish_authorization``."""
+        code = self.tts.authorize()["code"]
+        account = finish_authorization("tiktokshop", self.credentials(), code, "")
+        assert account.shop_id == str(shop_id or self.shop_id)
+        return import_now(account) if imported else account
+
+    def shown_stock(self, listing: Listing) -> int:
+        _, sku_id = listing.external_id.split(":")
+        warehouses = self.tts.sku(sku_id)["warehouses"]
+        return sum(int(row["available"]) for row in warehouses.values())
+
+    def stock_update_calls(self) -> int:
+        api = self.tts.stats()["apis"].get(TIKTOKSHOP_STOCK_UPDATE) or {}
+        return int(api.get("calls", 0))
+
+    def calls_per_round(self, units: int) -> int:
+        return units  # one product a call
+
+    def fail_stock_updates(self) -> None:
+        self.tts.set_faults(forced={TIKTOKSHOP_STOCK_UPDATE: {"code": 36009003}})
+
+    def heal(self) -> None:
+        self.tts.clear_faults()
+
+    def place_order(self, sku: str, quantity: int, storefront: str = "TIKTOK_SHOP") -> str:
+        items = [{"seller_sku": sku, "quantity": quantity}]
+        placed = self.tts.place_order(self.shop_id, items, commerce_platform=storefront)
+        return str(placed["id"])
+
+    def webhooks(self, *, drop: bool = False, duplicate: bool = False) -> None:
+        self.tts.set_faults(
+            webhooks={"drop": 1.0 if drop else 0.0, "duplicate": 1.0 if duplicate else 0.0}
         )

@@ -129,16 +129,26 @@ def hub_shopee(tokopedia_sandbox_server: Any, monkeypatch: pytest.MonkeyPatch) -
     return shopee
 
 
-@pytest.fixture(params=["tokopedia", "shopee"])
+@pytest.fixture
+def hub_tiktokshop(tokopedia_sandbox_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The TikTok Shop half of the session sandbox, reset, the hub pointing at it."""
+    from channel_worlds import point_at_tiktokshop
+
+    return point_at_tiktokshop(tokopedia_sandbox_server.tiktokshop, monkeypatch)
+
+
+@pytest.fixture(params=["tokopedia", "shopee", "tiktokshop"])
 def world(
     request: pytest.FixtureRequest, fast_sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Any:
     """Each channel's world (``tests/channel_worlds.py``) on the unlimited sandbox: a test
     taking it runs once per channel."""
-    from channel_worlds import ShopeeWorld, TokopediaWorld
+    from channel_worlds import ShopeeWorld, TikTokShopWorld, TokopediaWorld, point_at_tiktokshop
 
     if request.param == "tokopedia":
         return TokopediaWorld(fast_sandbox)
+    if request.param == "tiktokshop":
+        return TikTokShopWorld(point_at_tiktokshop(fast_sandbox.tiktokshop, monkeypatch))
     shopee = fast_sandbox.shopee
     shopee.reset()
     monkeypatch.setattr(settings, "SHOPEE_API_URL", shopee.base_url)

@@ -24,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="satustok sandbox",
         description=(
-            "Run the local marketplace sandboxes (simulators of the Tokopedia Open API and the "
-            "Shopee Open Platform API v2) on one server."
+            "Run the local marketplace sandboxes (simulators of the Tokopedia Open API, the "
+            "Shopee Open Platform API v2 and the TikTok Shop Partner API) on one server."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
@@ -119,6 +119,8 @@ def print_human(info: dict[str, Any]) -> None:
     console.print(apps, shops)
     if "shopee" in info:
         print_shopee(console, info["shopee"])
+    if "tiktokshop" in info:
+        print_tiktokshop(console, info["tiktokshop"])
     console.print("Press Ctrl+C to stop.")
     sys.stdout.flush()
 
@@ -138,6 +140,27 @@ def print_shopee(console: Any, shopee: dict[str, Any]) -> None:
             str(shop["shop_id"]), shop["shop_name"], shop["status"], ", ".join(shop["location_ids"])
         )
     console.print(partners, shops)
+
+
+def print_tiktokshop(console: Any, tiktokshop: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console.print(f"[bold]TikTok Shop sandbox[/bold] API base {tiktokshop['base_url']}")
+    for label in ("auth_url", "services_url", "control_url"):
+        console.print(f"  {label:<13} {tiktokshop[label]}")
+    apps = Table("app_key", "name", "app_secret", "service_id", title="TikTok Shop apps")
+    for app in tiktokshop["apps"]:
+        apps.add_row(app["app_key"], app["name"], app["app_secret"], app["service_id"])
+    shops = Table("shop id", "name", "cipher", "seller", "warehouses", title="TikTok Shop shops")
+    for shop in tiktokshop["shops"]:
+        shops.add_row(
+            shop["id"],
+            shop["name"],
+            shop["cipher"],
+            shop["seller_name"],
+            ", ".join(w["id"] for w in shop["warehouses"]),
+        )
+    console.print(apps, shops)
 
 
 def serve_until_stopped(sandbox: RunningSandbox) -> None:

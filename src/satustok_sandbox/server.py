@@ -2,11 +2,13 @@
 
 Each marketplace object mounts its own routes (Tokopedia: ``/tokopedia/accounts``,
 ``/tokopedia/fs``, ``/_sandbox/tokopedia/``; Shopee: ``/shopee/api/v2/…``,
-``/_sandbox/shopee/``). ``start_in_thread`` runs uvicorn in a daemon thread and returns once the
-socket is listening; the ``RunningSandbox`` it returns wraps the control API with small httpx
-helpers for tests (``sb.shopee`` for the Shopee half). The info document (``--json``, and
-``GET info`` of the first marketplace's control API) is the first marketplace's at top level
-with the others by name (``info["shopee"]``).
+``/_sandbox/shopee/``; TikTok Shop: ``/tiktokshop/open-api/…``, ``/tiktokshop/auth/…``,
+``/tiktokshop/services/…``, ``/_sandbox/tiktokshop/``). ``start_in_thread`` runs uvicorn in a
+daemon thread and returns once the socket is listening; the ``RunningSandbox`` it returns wraps
+the control API with small httpx helpers for tests (``sb.shopee`` for the Shopee part,
+``sb.tiktokshop`` for TikTok Shop's). The info document (``--json``, and ``GET info`` of the
+first marketplace's control API) is the first marketplace's at top level with the others by
+name (``info["shopee"]``, ``info["tiktokshop"]``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from satustok_sandbox.common.handle import ControlHandle, wait_for_records
 from satustok_sandbox.common.handle import SandboxControlError as SandboxControlError
 from satustok_sandbox.shopee.handle import ShopeeControl
 from satustok_sandbox.shopee.sandbox import ShopeeSandbox
+from satustok_sandbox.tiktokshop.handle import TikTokShopControl
+from satustok_sandbox.tiktokshop.sandbox import TikTokShopSandbox
 from satustok_sandbox.tokopedia import TokopediaSandbox
 from satustok_sandbox.tokopedia.seed import Seed, load_seed, parse_seed
 
@@ -98,7 +102,7 @@ def url_host(host: str) -> str:
 
 class RunningSandbox(ControlHandle):
     """A started sandbox server: its URLs, its ``--json`` info document and control helpers
-    (the Tokopedia control API; ``shopee`` is the Shopee one)."""
+    (the Tokopedia control API; ``shopee`` is the Shopee one, ``tiktokshop`` TikTok Shop's)."""
 
     def __init__(
         self,
@@ -108,6 +112,7 @@ class RunningSandbox(ControlHandle):
         tokopedia: TokopediaSandbox,
         info: dict[str, Any],
         shopee: ShopeeSandbox | None = None,
+        tiktokshop: TikTokShopSandbox | None = None,
     ) -> None:
         super().__init__(info["control_url"])
         self.server = server
@@ -116,6 +121,7 @@ class RunningSandbox(ControlHandle):
         self.tokopedia = tokopedia
         self.info = info
         self.shopee = ShopeeControl(info["shopee"], shopee)
+        self.tiktokshop = TikTokShopControl(info["tiktokshop"], tiktokshop)
         self.accounts_url: str = info["accounts_url"]
         self.api_url: str = info["api_url"]
 
@@ -170,6 +176,7 @@ class RunningSandbox(ControlHandle):
     def stop(self) -> None:
         self.close()
         self.shopee.close()
+        self.tiktokshop.close()
         self.server.should_exit = True
         self.thread.join(timeout=5)
 
@@ -189,7 +196,10 @@ def start_in_thread(
     shopee = ShopeeSandbox(
         world.shopee if world else None, latency_ms=latency_ms, unlimited=unlimited
     )
-    marketplaces: list[Marketplace] = [tokopedia, shopee]
+    tiktokshop = TikTokShopSandbox(
+        world.tiktokshop if world else None, latency_ms=latency_ms, unlimited=unlimited
+    )
+    marketplaces: list[Marketplace] = [tokopedia, shopee, tiktokshop]
     config = uvicorn.Config(
         build_app(marketplaces),
         host=host,
@@ -205,9 +215,15 @@ def start_in_thread(
     _wait_until_listening(server, thread, host, port)
     bound_port = server.servers[0].sockets[0].getsockname()[1]
     base_url = f"http://{url_host(host)}:{bound_port}"
-    tokopedia.base_url = shopee.base_url = base_url
+    tokopedia.base_url = shopee.base_url = tiktokshop.base_url = base_url
     return RunningSandbox(
-        server, thread, base_url, tokopedia, combined_info(marketplaces, base_url), shopee
+        server,
+        thread,
+        base_url,
+        tokopedia,
+        combined_info(marketplaces, base_url),
+        shopee,
+        tiktokshop,
     )
 
 

@@ -69,6 +69,7 @@ def _save(
                 shop_id=profile.shop_id,
                 shop_name=profile.name,
                 shop_url=profile.url,
+                shop_handle=profile.handle,
                 shop_warehouses=_warehouses(profile),
                 app_id=credentials.app_id,
                 client_id=credentials.client_id,
@@ -160,6 +161,7 @@ def _store_tokens(account: ChannelAccount, granted: Authorization) -> ChannelAcc
     )
     account.authorization_expires_at = granted.authorization_expires_at
     account.shop_name = granted.profile.name or account.shop_name
+    account.shop_handle = granted.profile.handle or account.shop_handle
     account.health, account.health_message = Health.CONNECTED, ""
     account.save()
     return account

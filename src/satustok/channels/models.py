@@ -27,6 +27,9 @@ class Health(models.TextChoices):
     NOT_ASSOCIATED = "not_associated", _("Shop not linked to the app")
     SHOP_CLOSED = "shop_closed", _("Shop closed / on holiday")
     RATE_LIMITED = "rate_limited", _("Rate limited")
+    # The shop is served by another integration now (moved to a channel's newer API): this one
+    # pushes nothing and only follows the orders it already had.
+    MOVED = "moved", _("Moved to another integration")
 
 
 class ChannelAccount(models.Model):
@@ -36,6 +39,9 @@ class ChannelAccount(models.Model):
     shop_id = models.CharField(_("Shop ID"), max_length=64)
     shop_name = models.CharField(_("shop name"), max_length=255, blank=True)
     shop_url = models.CharField(max_length=255, blank=True)
+    # What the channel needs besides the shop id to address the shop in calls (the protocol's
+    # ShopProfile.handle), e.g. a shop cipher; not a secret.
+    shop_handle = models.CharField(max_length=255, blank=True)
     # The channel's own warehouses as seen when connecting: [{"id", "name", "is_default"}].
     shop_warehouses = models.JSONField(default=list, blank=True)
     # The channel's app id and second id (the registry's CredentialLabels name them per channel).
@@ -66,6 +72,14 @@ class ChannelAccount(models.Model):
         related_name="accounts",
         verbose_name=_("warehouse feeding this channel"),
     )
+    # Moving a shop to another integration (orders/moving.py): an order counts on the one
+    # integration whose time it falls in — the old one before ``moved_at``, the new one from
+    # ``orders_from`` — so the same sale seen by both moves the master stock once.
+    moved_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="moved_from"
+    )
+    moved_at = models.DateTimeField(null=True, blank=True)
+    orders_from = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

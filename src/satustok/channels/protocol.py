@@ -56,6 +56,9 @@ class ShopProfile:
     close_reason: str = ""
     url: str = ""
     warehouses: tuple[ShopWarehouse, ...] = field(default_factory=tuple)
+    # What the channel needs besides the shop id to address the shop in calls (TikTok Shop's
+    # ``shop_cipher``); kept on the integration.
+    handle: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +239,16 @@ class StatusChange:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthorizationNotice:
+    """A channel telling the hub about the seller's approval: it ended (the seller removed the
+    hub, so pushes pause until Reconnect), or it ends at ``expires_at`` (a reminder to
+    reconnect in time)."""
+
+    ended: bool = False
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookMessage:
     """A verified webhook, parsed: which shop it is about and what it says.
 
@@ -246,6 +259,7 @@ class WebhookMessage:
     order: ChannelOrder | None = None
     change: StatusChange | None = None
     summary: str = ""
+    authorization: AuthorizationNotice | None = None  # applied to the integration, recorded
 
     @property
     def record_only(self) -> bool:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 CHANNEL_MODULES = (
     "satustok.channels.tokopedia.channel",
     "satustok.channels.shopee.channel",
+    "satustok.channels.tiktokshop.channel",
 )
 
 
@@ -83,6 +84,11 @@ class ChannelDescription:
         default=lambda info: {}, repr=False
     )
     sandbox_hint: Callable[[SandboxInfo], list[str]] = field(default=lambda info: [], repr=False)
+    # What the sandbox needs to know of the hub once both run (e.g. the return address a
+    # channel's app registers out of band): called with the info document and the hub's URL.
+    prepare_sandbox: Callable[[SandboxInfo, str], None] = field(
+        default=lambda info, hub_url: None, repr=False
+    )
 
     @property
     def by_approval_page(self) -> bool:

@@ -29,7 +29,7 @@ from satustok.catalog.sku import sku_key
 from satustok.channels.models import ChannelAccount, Listing
 from satustok.channels.protocol import ChannelOrder, ChannelOrderLine, StatusChange
 from satustok.inventory import stock
-from satustok.orders import effects
+from satustok.orders import effects, moving
 from satustok.orders.models import EventSource, Order, OrderEvent, OrderLine
 from satustok.orders.status import OrderStatus, StockEffect
 
@@ -221,6 +221,9 @@ class Links:
         if variant_id is None:
             return
         line.variant_id, line.linked = variant_id, True
+        if not moving.counts_here(self.account, ordered_at):
+            line.stock_effect = StockEffect.ELSEWHERE  # the shop's other integration counts it
+            return
         line.in_baseline = effects.in_baseline(self.baselines, variant_id, ordered_at)
         line.stock_effect = StockEffect.BASELINE if line.in_baseline else StockEffect.NONE
 

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from satustok.channels import health
 from satustok.channels.http.errors import ChannelError, NotFound
 from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import explain
@@ -86,7 +87,9 @@ def poll_account(
     try:
         _run(account, source, result)
         result.completed = True
+        health.observe(account)
     except ChannelError as error:
+        health.observe(account, error)
         result.error = _describe(error, account)
         log.warning(
             "order poll of integration %s failed: %s",
@@ -119,7 +122,8 @@ def _deep_due(state: OrderSyncState, until: datetime) -> bool:
 
 def _run(account: ChannelAccount, source: OrderSource, result: PollResult) -> None:
     assert result.since is not None and result.until is not None
-    result.listed = _list(account, source, result.since, result.until)
+    if account.moved_to_id is None:  # a moved integration reads no new orders
+        result.listed = _list(account, source, result.since, result.until)
     result.reread = _reread(account, source, before=result.since)
     result.relinked = _relink_waiting(account)
 

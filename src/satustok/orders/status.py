@@ -29,6 +29,9 @@ class StockEffect(models.TextChoices):
     SHIPPED = "shipped", _("Taken from on hand")
     RELEASED = "released", _("Released")
     RESTOCKED = "restocked", _("Restocked")
+    # The shop moved between integrations and this order is counted by the other one (see
+    # orders/moving.py): nothing to reserve, take or give back here.
+    ELSEWHERE = "elsewhere", _("Counted by the other integration of a moved shop")
 
 
 class EventSource(models.TextChoices):

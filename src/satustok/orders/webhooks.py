@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST
 from satustok.channels.http.errors import ChannelError, RetryableError
 from satustok.channels.models import ChannelAccount
 from satustok.channels.protocol import OrderSource, UnknownOrderStatus, WebhookMessage
+from satustok.channels.tokens import apply_authorization_notice
 from satustok.core.bulk import update_rows
 from satustok.core.crypto import Secret
 from satustok.core.debounce import Debounce
@@ -327,12 +328,14 @@ def _whole_order(message: WebhookMessage) -> bool:
 def _record_together(items: list[_Parsed]) -> None:
     """Events with nothing to apply, marked in one statement (a sale on a shop is followed by
     the marketplace's ``product_changes`` for its stock: one by one, they took a third of the
-    time a backlog of orders took to process)."""
+    time a backlog of orders took to process). What they say of the seller's approval is put
+    on the integration first."""
     for item in items:
+        outcome = _recorded(item.account, item.message)
+        if item.account is not None and item.message.authorization is not None:
+            outcome = apply_authorization_notice(item.account, item.message.authorization)
         item.delivery.account = item.account or item.delivery.account
-        _mark(
-            item.delivery, DeliveryStatus.PROCESSED, outcome=_recorded(item.account, item.message)
-        )
+        _mark(item.delivery, DeliveryStatus.PROCESSED, outcome=outcome)
     with transaction.atomic():
         _save_marks([item.delivery for item in items])
 
@@ -354,6 +357,8 @@ def _process(delivery: WebhookDelivery) -> str:
     message = order_source(delivery.account).parse_webhook(delivery.event, delivery.body.encode())
     delivery.order_external_id = message.external_id[:64]
     account = _routed(delivery.account, message)
+    if account is not None and message.authorization is not None:
+        return apply_authorization_notice(account, message.authorization)
     if account is None or message.record_only:
         return _recorded(account, message)
     delivery.account = account

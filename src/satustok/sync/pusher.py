@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from satustok.channels import registry
+from satustok.channels import health, registry
 from satustok.channels.http.errors import AuthorizationEnded, ChannelError
 from satustok.channels.models import ChannelAccount, Health, Listing
 from satustok.channels.protocol import PushOutcome, StockPush
@@ -241,7 +241,9 @@ def _send(
     except AuthorizationEnded as error:
         raise PushPaused(account.pk) from error  # nothing recorded: the rows stay due
     except ChannelError as error:
+        health.observe(account, error)
         return _all_failed(pushes, error)
+    health.observe(account)
     return {outcome.external_id: outcome for outcome in outcomes}
 
 

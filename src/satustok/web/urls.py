@@ -21,6 +21,7 @@ urlpatterns = [
     path("integrations/<int:pk>/", integrations.detail, name="integration"),
     path("integrations/<int:pk>/reconnect/", integrations.reconnect, name="integration_reconnect"),
     path("integrations/<int:pk>/push/", integrations.toggle_push, name="integration_push"),
+    path("integrations/<int:pk>/move-here/", integrations.move_here, name="integration_move"),
     path("catalog/", catalog.index, name="catalog"),
     path("catalog/unlinked/", catalog.unlinked, name="catalog_unlinked"),
     path("catalog/listings/<int:pk>/link/", catalog.link, name="listing_link"),

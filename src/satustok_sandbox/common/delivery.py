@@ -136,6 +136,20 @@ class DeliveryWorker(Generic[ItemT, RecordT]):
         assert self._queue is not None
         return [await self._queue.get()]
 
+    async def _gather(self, first: ItemT, window_seconds: float) -> list[ItemT]:
+        """``first`` and every item queued within ``window_seconds`` after it, in queue order
+        (for a reorder fault: a subclass's ``_next_batch`` may send them reversed)."""
+        assert self._queue is not None
+        batch = [first]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + window_seconds
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+            except TimeoutError:
+                break
+        return batch
+
     async def _deliver(self, client: httpx.AsyncClient, item: ItemT) -> None:
         raise NotImplementedError
 

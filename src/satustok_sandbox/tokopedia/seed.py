@@ -21,6 +21,7 @@ from satustok_sandbox.common.seed import PositiveId, RateLimitEntry, duplicates
 from satustok_sandbox.common.seed import SeedModel as _Model
 from satustok_sandbox.common.seed import schema_text as _schema_text
 from satustok_sandbox.shopee.seed import ShopeeSeed
+from satustok_sandbox.tiktokshop.seed import TikTokShopSeed
 from satustok_sandbox.tokopedia.ratelimit import GROUPS, Limit
 
 SCHEMA_PATH = Path(__file__).with_name("seed.schema.json")
@@ -239,6 +240,10 @@ class Seed(_Model):
     )
     shopee: ShopeeSeed | None = Field(
         None, description="The Shopee sandbox's world; without it the Shopee demo world runs."
+    )
+    tiktokshop: TikTokShopSeed | None = Field(
+        None,
+        description="The TikTok Shop sandbox's world; without it the TikTok Shop demo world runs.",
     )
 
     @model_validator(mode="after")

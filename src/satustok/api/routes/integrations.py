@@ -68,28 +68,23 @@ def _connect_fields() -> str:
     return "\n".join(lines)
 
 
+def _credential_channels() -> list[str]:
+    return [d.code for d in registry.descriptions() if not d.by_approval_page]
+
+
+def _connect_example() -> dict[str, str]:
+    channel = _credential_channels()[0]
+    fields = registry.connect_form(channel).base_fields
+    return {"channel": channel, **{name: "…" for name in fields}}
+
+
 ConnectBody = dict[str, Any]
-CONNECT_BODY = Body(
-    ...,
-    examples=[
-        {
-            "channel": "tokopedia",
-            "fs_id": "15001",
-            "shop_id": "480001",
-            "client_id": "…",
-            "client_secret": "…",
-        }
-    ],
-)
+CONNECT_BODY = Body(..., examples=[_connect_example()])
 
 
 def _text(value: object) -> str:
     """Numbers are accepted for ids (as the UI's text fields would read them)."""
     return value if isinstance(value, str) else json.dumps(value).strip('"')
-
-
-def _credential_channels() -> list[str]:
-    return [d.code for d in registry.descriptions() if not d.by_approval_page]
 
 
 def _connect_form(channel: str, fields: dict[str, str]) -> ConnectForm:

@@ -17,6 +17,7 @@ health check of a channel account) can act on the class alone::
           ├── NotAssociated         the shop is not linked to this app (Tokopedia 403 RBAC_MDLW_*)
           ├── ValidationError       the request is malformed, or an argument was refused locally
           ├── ActionRejected        well formed, but a business rule refused it (order not eligible)
+          │    └── ShopClosed        the shop is closed, frozen or banned by the channel
           ├── NotFound              the order / product / shop does not exist
           ├── MalformedPayload      a 2xx body that does not match the schema (names the field)
           └── PaginationLoop        the channel served the same page twice
@@ -149,6 +150,10 @@ class ValidationError(FatalError):
 
 class ActionRejected(FatalError):
     """A well-formed request refused by a business rule (e.g. the order is not eligible)."""
+
+
+class ShopClosed(ActionRejected):
+    """The channel refuses calls for the shop because it is closed, frozen or banned."""
 
 
 class NotFound(FatalError):

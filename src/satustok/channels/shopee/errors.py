@@ -40,6 +40,7 @@ from satustok.channels.http.errors import (
     RateLimited,
     Rule,
     ServerError,
+    ShopClosed,
     TokenExpired,
     ValidationError,
 )
@@ -56,7 +57,7 @@ class ReauthorizationRequired(CredentialsRejected):
     shop again (the refresh token was used, is older than 30 days, or access was revoked)."""
 
 
-class ShopBanned(ActionRejected):
+class ShopBanned(ShopClosed):
     """Shopee reports the shop as banned: for the seller it is a closed shop."""
 
 

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_noop
 
 from satustok.channels.http.errors import ActionRejected, MalformedPayload, NotFound
 from satustok.channels.protocol import (
+    AuthorizationNotice,
     ChannelOrder,
     ChannelOrderLine,
     Rejection,
@@ -89,6 +90,8 @@ REJECT_REASONS = (
 )
 CANCEL_REASONS = {OUT_OF_STOCK: "OUT_OF_STOCK", 2: "CUSTOMER_REQUEST", 3: "COD_NOT_SUPPORTED"}
 
+DEAUTHORIZED_PUSH = 2
+EXPIRING_PUSH = 12
 PARTNER_PUSH_SUMMARIES = {
     1: "shop authorized the app",
     2: "shop cancelled the app's authorization",
@@ -165,7 +168,19 @@ def parse(event: str, body: bytes) -> WebhookMessage:
         summary = f"reserved stock of {stock.item_id}:{stock.model_id} changed{action}"
         return WebhookMessage(shop_ids=shops, summary=summary)
     summary = PARTNER_PUSH_SUMMARIES.get(push.code, f"push code {push.code} recorded")
-    return WebhookMessage(shop_ids=shops, summary=summary)
+    return WebhookMessage(shop_ids=shops, summary=summary, authorization=_notice(push))
+
+
+def _notice(push: PushMessage) -> AuthorizationNotice | None:
+    """Code 2: the shop removed the app; code 12: its authorization ends soon (``expire_time``
+    in the data when Shopee gives it)."""
+    if push.code == DEAUTHORIZED_PUSH:
+        return AuthorizationNotice(ended=True)
+    if push.code == EXPIRING_PUSH:
+        expires = str(push.data.get("expire_time", ""))
+        moment = datetime.fromtimestamp(int(expires), UTC) if expires.isdigit() else None
+        return AuthorizationNotice(expires_at=moment)
+    return None
 
 
 def _shop_ids(push: PushMessage) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -40,3 +40,12 @@ def wib(value: datetime | None) -> str:
 @register.filter
 def percent(part: int, whole: int) -> int:
     return int(100 * part / whole) if whole else 0
+
+
+APPROVAL_REMINDER_DAYS = 30  # TikTok Shop and Shopee remind a month ahead; so does the hub
+
+
+@register.filter
+def ends_soon(value: datetime | None) -> bool:
+    """An approval ending within a month (or already ended): time to reconnect."""
+    return value is not None and value - timezone.now() <= timedelta(days=APPROVAL_REMINDER_DAYS)

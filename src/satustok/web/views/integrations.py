@@ -33,6 +33,7 @@ from satustok.channels.models import ChannelAccount
 from satustok.channels.protocol import Credentials
 from satustok.channels.registry import ChannelDescription
 from satustok.core.crypto import decrypt, encrypt
+from satustok.orders.moving import MoveRefused, move_integration
 from satustok.sync import tasks
 from satustok.sync.pusher import set_push_stock
 
@@ -113,8 +114,45 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "channel": registry.describe(account.channel),
             "listing_count": account.listings.count(),
             "runs": account.imports.all()[:5],
+            "movable": _movable_onto(account),
         },
     )
+
+
+def _movable_onto(account: ChannelAccount) -> list[ChannelAccount]:
+    """Integrations whose shop could move onto ``account`` (a legacy API's, usually)."""
+    if account.moved_to_id is not None:
+        return []
+    others = ChannelAccount.objects.filter(moved_to=None).exclude(pk=account.pk)
+    return list(others.order_by("created_at"))
+
+
+@login_required
+@require_POST
+def move_here(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move another integration's shop onto this one (see orders/moving.py)."""
+    successor = get_object_or_404(ChannelAccount, pk=pk)
+    legacy = get_object_or_404(ChannelAccount, pk=request.POST.get("legacy") or 0)
+    try:
+        moved = move_integration(legacy, successor)
+    except MoveRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("web:integration", pk=successor.pk)
+    messages.success(
+        request,
+        _(
+            "%(legacy)s moved here: %(carried)s products keep their master stock; the old "
+            "integration pushes nothing now and follows its %(open)s open orders until done."
+        )
+        % {"legacy": legacy.shop_name, "carried": moved.carried_over, "open": moved.open_orders},
+    )
+    if moved.not_on_successor:
+        messages.warning(
+            request,
+            _("Not listed on this shop (check their SKUs): %(skus)s")
+            % {"skus": ", ".join(moved.not_on_successor[:20])},
+        )
+    return redirect("web:integration", pk=successor.pk)
 
 
 @login_required

@@ -1,5 +1,6 @@
 """``satustok integrations add CHANNEL …`` (typed credentials), ``satustok integrations
-authorize CHANNEL …`` (the channel's approval page), ``list``, ``push`` and ``webhooks``.
+authorize CHANNEL …`` (the channel's approval page), ``list``, ``push``, ``webhooks`` and
+``move`` (a shop's old integration onto its new one).
 
 Each channel's options are its connect form's fields (``--fs-id``, ``--partner-key``…), from
 the registry: the same form, checks and messages as the web UI. A secret field reads standard
@@ -73,6 +74,12 @@ class Command(BaseCommand):
         push.add_argument("integration", type=int)
         push.add_argument("state", choices=["on", "off"])
         push.add_argument("--json", action="store_true")
+        move = commands.add_parser(
+            "move", help="move a shop's integration onto another (e.g. to a channel's new API)"
+        )
+        move.add_argument("integration", type=int, help="the integration to move (the old one)")
+        move.add_argument("to", type=int, help="the integration that serves the shop now")
+        move.add_argument("--json", action="store_true")
         hooks = commands.add_parser(
             "webhooks", help="register the hub's webhook URLs with the channel"
         )
@@ -86,6 +93,7 @@ class Command(BaseCommand):
             "list": self._list,
             "push": self._push,
             "webhooks": self._webhooks,
+            "move": self._move,
         }
         actions[options["action"]](options)
 
@@ -98,6 +106,29 @@ class Command(BaseCommand):
             print_json(account_document(account))
         else:
             self.stdout.write(f"Push stock is {options['state']} for {account.shop_name}.")
+
+    def _move(self, options: dict[str, Any]) -> None:
+        from satustok.orders.moving import MoveRefused, move_integration
+
+        legacy, successor = _account(options["integration"]), _account(options["to"])
+        try:
+            moved = move_integration(legacy, successor)
+        except MoveRefused as refused:
+            raise CommandError(str(refused), returncode=2) from None
+        document = {
+            "moved": legacy.pk,
+            "to": successor.pk,
+            "carried_over": moved.carried_over,
+            "not_on_successor": moved.not_on_successor,
+            "open_orders": moved.open_orders,
+        }
+        if options["json"]:
+            print_json(document)
+            return
+        self.stdout.write(
+            f"Moved {legacy.shop_name} to integration {successor.pk}: {moved.carried_over} "
+            f"products carried over, {moved.open_orders} open orders still followed there."
+        )
 
     def _webhooks(self, options: dict[str, Any]) -> None:
         from satustok.orders.registration import register_webhooks

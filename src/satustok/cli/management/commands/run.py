@@ -104,6 +104,8 @@ class Command(BaseCommand):
         for name, url in _sandbox_settings(sandbox.info).items():
             os.environ[f"SATUSTOK_{name}"] = url
             setattr(settings, name, url)
+        for description in registry.descriptions():
+            description.prepare_sandbox(sandbox.info, settings.PUBLIC_URL)
         return sandbox
 
     def _serve(self, host: str, port: int, on_ready: Callable[[], None]) -> None:

@@ -1,0 +1,308 @@
+"""TikTok Shop orders in the hub's words: the status table, the mappers, the order source and
+webhooks.
+
+``STATUS_TABLE`` is the one place that says what each TikTok Shop order status means to the
+hub: its unified :class:`OrderStatus` and its *rank* in the order's life. Ingestion moves an
+order only to a higher rank, so a late or repeated webhook never moves it back.
+
+Choices where the fact sheet is unsure (§6):
+
+- ON_HOLD (paid, the buyer may still cancel freely) holds stock: *open*, below
+  AWAITING_SHIPMENT. TikTok Shop has no accept step: a paid order is worked as it is.
+- PARTIALLY_SHIPPING keeps the whole order *ready to ship* (holding stock) until IN_TRANSIT:
+  units are taken from on hand once, when the order leaves.
+- Each line item is ONE unit (there is no quantity field): lines of the same SKU are counted.
+- An order from either storefront of a "Tokopedia & TikTok Shop" shop (``commerce_platform``
+  TOKOPEDIA or TIKTOK_SHOP) is one order of the integration, moving the one master stock once;
+  the storefront is kept in the invoice field's text for the seller.
+
+Webhooks (§7): every type is posted to one address (``notify``) registered per shop for each
+event type the hub reads, signed ``HMAC-SHA256(app_secret, app_key + body)`` in the
+``Authorization`` header. Type 1 is a status change (``CANCEL`` meaning CANCELLED), 6 the
+seller removing the app, 7 the authorization ending soon, 35 a Tokopedia shop mirrored into
+TikTok Shop (recorded: it tells a migrated shop, see docs/channels/tiktokshop.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from satustok.channels.http.errors import ActionRejected, MalformedPayload, NotFound
+from satustok.channels.protocol import (
+    AuthorizationNotice,
+    ChannelOrder,
+    ChannelOrderLine,
+    Rejection,
+    RejectReason,
+    SellerActions,
+    StatusChange,
+    UnknownOrderStatus,
+    WebhookMessage,
+)
+from satustok.channels.protocol import OrderStatus as S
+from satustok.channels.tiktokshop.schemas import (
+    ORDER_STATUS_CHANGE,
+    SELLER_DEAUTHORIZATION,
+    TOKOPEDIA,
+    TOKOPEDIA_MIRROR_STATUS_CHANGE,
+    UPCOMING_AUTHORIZATION_EXPIRATION,
+    LineItem,
+    Order,
+    WebhookEnvelope,
+    parse_webhook,
+)
+from satustok.channels.tiktokshop.signing import verify_webhook
+from satustok.channels.tiktokshop.tokens import ShopSession
+
+log = logging.getLogger(__name__)
+
+CANCELLED_RANK = 900
+
+# status: (unified status, rank), in the order's life.
+STATUS_TABLE: dict[str, tuple[S, int]] = {
+    "UNPAID": (S.PENDING_PAYMENT, 10),
+    "ON_HOLD": (S.OPEN, 50),  # paid; the buyer may still cancel: stock held
+    "AWAITING_SHIPMENT": (S.OPEN, 100),
+    "PARTIALLY_SHIPPING": (S.READY_TO_SHIP, 150),
+    "AWAITING_COLLECTION": (S.READY_TO_SHIP, 200),  # shipment arranged
+    "IN_TRANSIT": (S.SHIPPED, 400),
+    "DELIVERED": (S.DELIVERED, 500),
+    "COMPLETED": (S.COMPLETED, 600),
+    "CANCELLED": (S.CANCELLED, CANCELLED_RANK),
+    "CANCEL": (S.CANCELLED, CANCELLED_RANK),  # the webhook's spelling
+}
+
+NOTIFY_EVENT = "notify"  # one address for every event type
+EVENT_TYPES = (
+    "ORDER_STATUS_CHANGE",
+    "SELLER_DEAUTHORIZATION",
+    "UPCOMING_AUTHORIZATION_EXPIRATION",
+)
+SIGNATURE_HEADER = "Authorization"
+AUTHORIZATION_REMINDER = timedelta(days=30)  # type 7 comes daily from 30 days before the end
+
+REJECTABLE = frozenset({"UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "AWAITING_COLLECTION"})
+OUT_OF_STOCK = 1
+REJECT_REASONS = (
+    RejectReason(OUT_OF_STOCK, gettext_noop("Out of stock")),
+    RejectReason(2, gettext_noop("Wrong price")),
+    RejectReason(3, gettext_noop("Address cannot be delivered to")),
+)
+# The reason keys differ before and after payment (third-party code; sheet §6.1, uncertain).
+CANCEL_REASONS = {
+    OUT_OF_STOCK: ("seller_cancel_unpaid_reason_out_of_stock", "seller_cancel_reason_out_of_stock"),
+    2: ("seller_cancel_unpaid_reason_wrong_price", "seller_cancel_reason_wrong_price"),
+    3: (
+        "seller_cancel_unpaid_reason_address_not_deliver",
+        "seller_cancel_paid_reason_address_not_deliver",
+    ),
+}
+
+
+def unified(status: str) -> tuple[S, int]:
+    """The unified status and rank of a TikTok Shop order status."""
+    try:
+        return STATUS_TABLE[status]
+    except KeyError:
+        raise UnknownOrderStatus(status) from None
+
+
+def status_change(order_id: str, status: str) -> StatusChange:
+    unified_status, rank = unified(status)
+    return StatusChange(order_id, status, unified_status.value, rank)
+
+
+# --- payload → ChannelOrder ---------------------------------------------------------------
+
+
+def lines(order: Order) -> tuple[ChannelOrderLine, ...]:
+    """One line per SKU, its quantity the number of line items (each is one unit)."""
+    grouped: dict[str, list[LineItem]] = {}
+    for item in order.line_items:
+        grouped.setdefault(item.sku_id, []).append(item)
+    return tuple(_line(items) for items in grouped.values())
+
+
+def _line(items: list[LineItem]) -> ChannelOrderLine:
+    first = items[0]
+    price = first.sale_price if first.sale_price is not None else first.original_price
+    name = f"{first.product_name} — {first.sku_name}" if first.sku_name else first.product_name
+    return ChannelOrderLine(
+        external_product_id=f"{first.product_id}:{first.sku_id}",
+        sku=first.seller_sku,
+        name=name,
+        quantity=len(items),
+        price=price or 0,
+    )
+
+
+def from_order(order: Order) -> ChannelOrder:
+    status, rank = unified(order.status)
+    created = datetime.fromtimestamp(order.create_time, UTC) if order.create_time else None
+    storefront = "Tokopedia" if order.commerce_platform == TOKOPEDIA else "TikTok Shop"
+    return ChannelOrder(
+        external_id=order.id,
+        channel_status=order.status,
+        status=status.value,
+        status_rank=rank,
+        created_at=created or timezone.now(),
+        lines=lines(order),
+        invoice=f"{order.id} ({storefront})",
+        buyer_name=order.recipient_address.name if order.recipient_address else "",
+        total=(order.payment.total_amount or 0) if order.payment else 0,
+    )
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+
+def parse(event: str, body: bytes) -> WebhookMessage:
+    """A verified notification as a :class:`WebhookMessage`; ``MalformedPayload`` names a bad
+    field."""
+    if event != NOTIFY_EVENT:
+        raise MalformedPayload(f"unknown webhook event {event!r}", endpoint="webhook")
+    envelope = parse_webhook(body)
+    shops = (envelope.shop_id,) if envelope.shop_id else ()
+    if envelope.type == ORDER_STATUS_CHANGE:
+        return _status_message(envelope, shops)
+    if envelope.type == SELLER_DEAUTHORIZATION:
+        notice = AuthorizationNotice(ended=True)
+        return WebhookMessage(shops, summary="seller removed the app", authorization=notice)
+    if envelope.type == UPCOMING_AUTHORIZATION_EXPIRATION:
+        return _expiring_message(envelope, shops)
+    if envelope.type == TOKOPEDIA_MIRROR_STATUS_CHANGE:
+        mirror = envelope.mirror_status_change()
+        assert mirror is not None
+        summary = f"Tokopedia shop mirror status: {mirror.mirror_status or '?'}"
+        return WebhookMessage(
+            (mirror.tts_shop_id,) if mirror.tts_shop_id else shops, summary=summary
+        )
+    return WebhookMessage(shops, summary=f"notification type {envelope.type} recorded")
+
+
+def _status_message(envelope: WebhookEnvelope, shops: tuple[str, ...]) -> WebhookMessage:
+    data = envelope.order_status_change()
+    assert data is not None
+    if not data.order_id:
+        raise MalformedPayload("webhook data.order_id: empty", endpoint="webhook")
+    change = status_change(data.order_id, data.status)
+    return WebhookMessage(shops, change=change, summary=f"order {data.order_id} → {data.status}")
+
+
+def _expiring_message(envelope: WebhookEnvelope, shops: tuple[str, ...]) -> WebhookMessage:
+    """The end is the data's ``expiration_time`` when sent, else a month from the notice."""
+    expires = envelope.data.get("expiration_time") or envelope.data.get("expire_time")
+    if isinstance(expires, int | str) and str(expires).isdigit():
+        moment = datetime.fromtimestamp(int(expires), UTC)
+    else:
+        sent = envelope.timestamp or int(timezone.now().timestamp())
+        moment = datetime.fromtimestamp(sent, UTC) + AUTHORIZATION_REMINDER
+    notice = AuthorizationNotice(expires_at=moment)
+    return WebhookMessage(shops, summary="authorization ends soon", authorization=notice)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    found = headers.get(name)
+    if found is not None:
+        return found
+    return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
+
+
+# --- the order source -----------------------------------------------------------------------
+
+
+class TikTokShopOrders:
+    """One integration's orders. The session is built on first use: checking a webhook needs
+    no connection, only the app's key and secret."""
+
+    webhook_events = (NOTIFY_EVENT,)
+
+    def __init__(self, account: Any, build: Callable[[], ShopSession]) -> None:
+        self.account = account
+        self._build = build
+        self._session: ShopSession | None = None
+
+    def __repr__(self) -> str:
+        return f"TikTokShopOrders(integration={self.account.pk}, shop={self.account.shop_id})"
+
+    @property
+    def session(self) -> ShopSession:
+        if self._session is None:
+            self._session = self._build()
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    def orders_between(self, since: datetime, until: datetime) -> Iterator[ChannelOrder]:
+        """Orders created in ``[since, until]``, whole (a search page carries the lines); one
+        with a status the table does not know is logged and left out."""
+        window = (since, until + timedelta(seconds=1))  # the search's end is exclusive
+        found = self.session.call(
+            lambda client: list(client.iter_orders(window, field="create_time"))
+        )
+        for order in found:
+            try:
+                yield from_order(order)
+            except UnknownOrderStatus as unknown:
+                log.warning("order %s left out: %s", order.id, unknown)
+
+    def order(self, external_id: str) -> ChannelOrder:
+        found = self.session.call(lambda client: client.get_orders([external_id]))
+        if not found:
+            raise NotFound(f"order {external_id} not found", endpoint="order_detail")
+        return from_order(found[0])
+
+    def accept(self, external_id: str) -> None:
+        # actions() never offers it; a caller that asks anyway learns why.
+        raise ActionRejected(
+            "TikTok Shop has no accept step: a paid order is ready for shipping as it is",
+            endpoint="order_accept",
+        )
+
+    def reject(self, external_id: str, rejection: Rejection) -> None:
+        """Cancel as the seller, with the reason key for the order's current status."""
+        current = self.session.call(lambda client: client.get_orders([external_id]))
+        if not current:
+            raise NotFound(f"order {external_id} not found", endpoint="order_detail")
+        unpaid, paid = CANCEL_REASONS.get(rejection.reason_code, CANCEL_REASONS[OUT_OF_STOCK])
+        reason = unpaid if current[0].status == "UNPAID" else paid
+        self.session.call(lambda client: client.cancel_order(external_id, reason))
+
+    def actions(self, channel_status: str) -> SellerActions:
+        return SellerActions(
+            can_accept=False,
+            can_reject=channel_status in REJECTABLE,
+            reject_reasons=REJECT_REASONS,
+        )
+
+    def register_webhooks(self, urls: Mapping[str, str], secret: str) -> None:
+        """Point the shop's notifications of every type the hub reads at the hub's one
+        address. ``secret`` is not sent: TikTok Shop signs with the app secret."""
+        address = urls[NOTIFY_EVENT]
+        for event_type in EVENT_TYPES:
+            self.session.call(
+                lambda client: client.register_webhook(address, event_type)  # noqa: B023
+            )
+
+    def verify_webhook(
+        self, body: bytes, headers: Mapping[str, str], *, secret: str, url: str
+    ) -> bool:
+        """``Authorization`` = HMAC-SHA256(app secret, app key + body); ``secret`` and ``url``
+        play no part."""
+        return verify_webhook(
+            self.account.app_id,
+            self.account.client_secret.reveal(),
+            body,
+            _header(headers, SIGNATURE_HEADER),
+        )
+
+    def parse_webhook(self, event: str, body: bytes) -> WebhookMessage:
+        return parse(event, body)

@@ -1,0 +1,598 @@
+"""Pydantic models of the TikTok Shop Partner API payloads the hub reads (fact sheet §1-§7).
+
+Only what the hub needs is modelled; everything else TikTok Shop sends is ignored. The models
+are **lenient** where the sheet is unsure or the SDKs disagree:
+
+- ids are documented as strings of 19 digits, but a number is accepted too: both become text
+  (never a float, which would lose digits);
+- prices are documented as decimal strings (``"15000"``); a number is accepted too. Both become
+  whole rupiah (:data:`Rupiah`), rounded half up when TikTok Shop sends a fraction;
+- a list may be missing or ``null``: it is read as empty; a text may be ``null``: read as "";
+- Unix times stay ints, as TikTok Shop sends them (a numeric string is accepted);
+- ``*_expire_in`` of a token is an absolute Unix time (sheet §1.1.5); a small number is read as
+  a lifetime in seconds, in case an endpoint (or a simulator) sends one.
+
+The envelope ``{code, message, request_id, data}`` is read by the client; these models are
+what ``data`` holds. Webhook bodies are parsed by :func:`parse_webhook`. Models are frozen.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any, TypeVar
+
+import pydantic
+from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr
+
+from satustok.channels.http.errors import MalformedPayload
+from satustok.channels.http.payloads import describe_invalid
+
+T = TypeVar("T")
+
+# An ``*_expire_in`` this large cannot be a lifetime in seconds (~30 years): a Unix time.
+TIMESTAMP_THRESHOLD = 1_000_000_000
+ACCESS_TOKEN_LIFETIME = timedelta(days=7)  # sheet §1.1.5, when TikTok Shop's answer says nothing
+
+
+def _null_as_empty(value: object) -> object:
+    return [] if value is None else value
+
+
+def _null_as_blank(value: object) -> object:
+    return "" if value is None else value
+
+
+def _id_text(value: object) -> object:
+    """A TikTok Shop id as text: ``7494105515082810525`` and ``"7494105515082810525"`` alike."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):  # a bool is an int in Python, never an id
+        return value
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+def _rupiah(value: object) -> object:
+    """``"15000"``, ``"15000.00"``, ``15000`` and ``15000.0`` → 15000; "" or null → None."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else value
+    if isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, int | float | str):
+        try:
+            return int(Decimal(str(value).strip()).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        except (InvalidOperation, ValueError, OverflowError):
+            # Not a number, NaN, infinite, or beyond Decimal's precision: pydantic refuses
+            # the original value, naming the field.
+            return value
+    return value
+
+
+# A list TikTok Shop may leave out or send as null.
+Items = Annotated[list[T], BeforeValidator(_null_as_empty)]
+# A string TikTok Shop may send as null.
+Text = Annotated[str, BeforeValidator(_null_as_blank)]
+# An id: text holding digits, sent as text or as a number.
+Id = Annotated[str, BeforeValidator(_id_text)]
+# Whole rupiah, from a decimal string or a number.
+Rupiah = Annotated[int | None, BeforeValidator(_rupiah)]
+
+
+class Payload(BaseModel):
+    """Base of every TikTok Shop model: lax types (``"123"`` → 123), extras ignored, frozen."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+def _moment(value: int, issued_at: datetime, fallback: timedelta) -> datetime:
+    """An ``*_expire_in`` as a time: absolute when it looks like one, else a lifetime."""
+    if value >= TIMESTAMP_THRESHOLD:
+        return datetime.fromtimestamp(value, UTC)
+    if value > 0:
+        return issued_at + timedelta(seconds=value)
+    return issued_at + fallback
+
+
+# --- Authorization ---------------------------------------------------------------------------
+
+
+class TokenGrant(Payload):
+    """``/api/v2/token/get`` and ``/api/v2/token/refresh``: a token pair and the seller.
+
+    The refresh returns a NEW pair; store both at once (whether the old refresh token keeps
+    working is not known, so it is treated as spent)."""
+
+    access_token: SecretStr
+    access_token_expire_in: int = 0
+    refresh_token: SecretStr
+    refresh_token_expire_in: int = 0
+    open_id: Text = ""
+    seller_name: Text = ""
+    seller_base_region: Text = ""
+    user_type: int | None = None  # 0 seller, 1 creator
+    granted_scopes: Items[str] = []
+
+    def access_expires_at(self, issued_at: datetime) -> datetime:
+        return _moment(self.access_token_expire_in, issued_at, ACCESS_TOKEN_LIFETIME)
+
+    def refresh_expires_at(self, issued_at: datetime) -> datetime:
+        # No documented default: without a value, assume it lasts as long as the access token.
+        return _moment(self.refresh_token_expire_in, issued_at, ACCESS_TOKEN_LIFETIME)
+
+
+class AuthorizedShop(Payload):
+    """One shop of ``/authorization/202309/shops``; ``cipher`` goes in ``shop_cipher``."""
+
+    id: Id
+    cipher: Text = ""
+    name: Text = ""
+    region: Text = ""  # "ID" for Indonesian (and migrated Tokopedia) shops
+    seller_type: Text = ""  # LOCAL | CROSS_BORDER
+    code: Text = ""
+
+
+class AuthorizedShops(Payload):
+    shops: Items[AuthorizedShop] = []
+
+
+# --- Products --------------------------------------------------------------------------------
+
+
+class Price(Payload):
+    currency: Text = ""
+    tax_exclusive_price: Rupiah = None
+    sale_price: Rupiah = None
+
+    @property
+    def amount(self) -> int | None:
+        """What a buyer pays: the sale price, else the price before tax."""
+        return self.sale_price if self.sale_price is not None else self.tax_exclusive_price
+
+
+class WarehouseQuantity(Payload):
+    """Available stock of a SKU in one warehouse (committed stock is not in it)."""
+
+    warehouse_id: Id = ""
+    quantity: int = 0
+
+
+class SkuStatusInfo(Payload):
+    status: Text = ""  # NORMAL | DEACTIVATED (202502)
+
+
+class SalesAttribute(Payload):
+    """A variant's attribute, e.g. ``{"name": "Warna", "value_name": "Merah"}``."""
+
+    id: Id = ""
+    name: Text = ""
+    value_id: Id = ""
+    value_name: Text = ""
+
+
+class Sku(Payload):
+    """One SKU (variant). ``seller_sku`` links it to the hub's catalogue (may be blank)."""
+
+    id: Id
+    seller_sku: Text = ""
+    price: Price | None = None
+    inventory: Items[WarehouseQuantity] = []
+    status_info: SkuStatusInfo | None = None
+    sales_attributes: Items[SalesAttribute] = []
+    external_sku_id: Text = ""
+
+    @property
+    def available(self) -> int:
+        """Available stock over every warehouse."""
+        return sum(row.quantity for row in self.inventory)
+
+    @property
+    def is_active(self) -> bool:
+        """False only when the 202502 ``status_info`` says DEACTIVATED."""
+        return self.status_info is None or self.status_info.status in ("", "NORMAL")
+
+    @property
+    def variant_name(self) -> str:
+        """``"Merah / XL"``: the values of the SKU's sales attributes."""
+        return " / ".join(a.value_name for a in self.sales_attributes if a.value_name)
+
+
+class PlatformStatus(Payload):
+    """202502: the product's status on each storefront (TIKTOK_SHOP, TOKOPEDIA)."""
+
+    platform: Text = ""
+    status: Text = ""
+
+
+class Product(Payload):
+    """A product of a search page or of ``GET /product/202309/products/{id}``.
+
+    Status: DRAFT, PENDING, FAILED, ACTIVATE, SELLER_DEACTIVATED, PLATFORM_DEACTIVATED,
+    FREEZE, DELETED."""
+
+    id: Id
+    title: Text = ""
+    status: Text = ""
+    description: Text = ""
+    create_time: int | None = None
+    update_time: int | None = None
+    skus: Items[Sku] = []
+    integrated_platform_statuses: Items[PlatformStatus] = []
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "ACTIVATE"
+
+    def platform_status(self, platform: str) -> str | None:
+        """The product's status on one storefront, if TikTok Shop listed it."""
+        return next(
+            (r.status for r in self.integrated_platform_statuses if r.platform == platform), None
+        )
+
+
+class ProductSearchPage(Payload):
+    products: Items[Product] = []
+    next_page_token: Text = ""
+    total_count: int = 0
+
+
+class Warehouse(Payload):
+    """A warehouse of ``/logistics/202309/warehouses``."""
+
+    id: Id
+    name: Text = ""
+    type: Text = ""  # SALES_WAREHOUSE | RETURN_WAREHOUSE
+    effect_status: Text = ""  # ENABLED | DISABLED | RESTRICTED
+    is_default: bool = False
+
+    @property
+    def sells(self) -> bool:
+        """A warehouse stock can be sold from."""
+        return self.type in ("", "SALES_WAREHOUSE") and self.effect_status in ("", "ENABLED")
+
+
+class Warehouses(Payload):
+    warehouses: Items[Warehouse] = []
+
+
+class WarehouseInventory(Payload):
+    warehouse_id: Id = ""
+    available_quantity: int = 0
+    committed_quantity: int = 0
+
+
+class InventorySku(Payload):
+    id: Id
+    seller_sku: Text = ""
+    total_available_quantity: int = 0
+    total_committed_quantity: int = 0
+    warehouse_inventory: Items[WarehouseInventory] = []
+
+
+class ProductInventory(Payload):
+    product_id: Id
+    skus: Items[InventorySku] = []
+
+
+class InventorySearch(Payload):
+    """``POST /product/202309/inventory/search``."""
+
+    inventory: Items[ProductInventory] = []
+
+
+class WarehouseError(Payload):
+    warehouse_id: Id = ""
+    code: int | None = None
+    message: Text = ""
+
+
+class SkuErrorDetail(Payload):
+    sku_id: Id = ""
+    extra_errors: Items[WarehouseError] = []
+
+
+class SkuError(Payload):
+    """One refused SKU of an inventory (or price) update."""
+
+    code: int | None = None
+    message: Text = ""
+    detail: SkuErrorDetail | None = None
+
+    @property
+    def sku_id(self) -> str:
+        return self.detail.sku_id if self.detail else ""
+
+    @property
+    def reason(self) -> str:
+        """The message, with the per-warehouse messages after it."""
+        extra = [e.message for e in self.detail.extra_errors if e.message] if self.detail else []
+        return "; ".join([self.message, *extra]) if extra else self.message
+
+
+class UpdateResult(Payload):
+    """``…/inventory/update`` and ``…/prices/update``: per-SKU refusals; empty means all OK."""
+
+    errors: Items[SkuError] = []
+
+    @property
+    def failed_sku_ids(self) -> set[str]:
+        return {error.sku_id for error in self.errors if error.sku_id}
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def merged(self, other: UpdateResult) -> UpdateResult:
+        return UpdateResult(errors=[*self.errors, *other.errors])
+
+
+# --- Orders ----------------------------------------------------------------------------------
+
+
+class Payment(Payload):
+    currency: Text = ""
+    sub_total: Rupiah = None
+    shipping_fee: Rupiah = None
+    seller_discount: Rupiah = None
+    platform_discount: Rupiah = None
+    total_amount: Rupiah = None
+    original_total_product_price: Rupiah = None
+    original_shipping_fee: Rupiah = None
+    # Indonesia only.
+    buyer_service_fee: Rupiah = None
+    handling_fee: Rupiah = None
+    shipping_insurance_fee: Rupiah = None
+    item_insurance_fee: Rupiah = None
+
+
+class RecipientAddress(Payload):
+    name: Text = ""
+    phone_number: Text = ""
+    full_address: Text = ""
+    address_detail: Text = ""
+    postal_code: Text = ""
+    region_code: Text = ""
+
+
+class LineItem(Payload):
+    """One line of an order: **one unit** (there is no quantity field; sheet §6)."""
+
+    id: Id
+    sku_id: Id = ""
+    product_id: Id = ""
+    product_name: Text = ""
+    sku_name: Text = ""
+    seller_sku: Text = ""
+    sale_price: Rupiah = None
+    original_price: Rupiah = None
+    seller_discount: Rupiah = None
+    platform_discount: Rupiah = None
+    currency: Text = ""
+    display_status: Text = ""
+    package_id: Id = ""
+    package_status: Text = ""
+    tracking_number: Text = ""
+    is_gift: bool = False
+    cancel_reason: Text = ""
+
+
+class PackageRef(Payload):
+    id: Id
+
+
+TIKTOK_SHOP = "TIKTOK_SHOP"
+TOKOPEDIA = "TOKOPEDIA"
+
+
+def _platform(value: object) -> object:
+    """``commerce_platform`` is Indonesia only: absent or blank means a TikTok Shop order."""
+    return value if isinstance(value, str) and value.strip() else TIKTOK_SHOP
+
+
+class Order(Payload):
+    """An order of a search page or of ``GET /order/202309/orders``.
+
+    Status: UNPAID, ON_HOLD, AWAITING_SHIPMENT, PARTIALLY_SHIPPING, AWAITING_COLLECTION,
+    IN_TRANSIT, DELIVERED, COMPLETED, CANCELLED."""
+
+    id: Id
+    status: Text = ""
+    create_time: int | None = None
+    update_time: int | None = None
+    paid_time: int | None = None
+    rts_time: int | None = None
+    cancel_time: int | None = None
+    delivery_time: int | None = None
+    user_id: Id = ""
+    buyer_message: Text = ""
+    payment: Payment | None = None
+    recipient_address: RecipientAddress | None = None
+    line_items: Items[LineItem] = []
+    packages: Items[PackageRef] = []
+    tracking_number: Text = ""
+    shipping_provider: Text = ""
+    shipping_provider_id: Id = ""
+    shipping_type: Text = ""  # TIKTOK | SELLER
+    warehouse_id: Id = ""
+    fulfillment_type: Text = ""
+    is_cod: bool = False
+    commerce_platform: Annotated[str, BeforeValidator(_platform)] = TIKTOK_SHOP
+    cancel_reason: Text = ""
+    cancellation_initiator: Text = ""  # SELLER | BUYER | SYSTEM
+    is_buyer_request_cancel: bool = False
+    is_on_hold_order: bool = False
+    rts_sla_time: int | None = None
+    tts_sla_time: int | None = None
+
+    @property
+    def is_tokopedia(self) -> bool:
+        return self.commerce_platform == TOKOPEDIA
+
+    def units_by_sku(self) -> dict[str, int]:
+        """``{sku_id: units}``: each line item is one unit, so units are counted lines."""
+        return dict(Counter(line.sku_id for line in self.line_items))
+
+
+class OrderSearchPage(Payload):
+    orders: Items[Order] = []
+    next_page_token: Text = ""
+    total_count: int = 0
+
+
+class OrderList(Payload):
+    orders: Items[Order] = []
+
+
+class Cancellation(Payload):
+    """``POST /return_refund/202309/cancellations``.
+
+    ``cancel_status``: CANCELLATION_REQUEST_PENDING | _SUCCESS | _CANCEL | _COMPLETE."""
+
+    cancel_id: Id = ""
+    cancel_status: Text = ""
+
+
+# --- Webhook registrations -------------------------------------------------------------------
+
+
+class WebhookRegistration(Payload):
+    event_type: Text = ""
+    address: Text = ""
+    create_time: int | None = None
+    update_time: int | None = None
+
+
+class WebhookRegistrations(Payload):
+    webhooks: Items[WebhookRegistration] = []
+    total_count: int = 0
+
+
+# --- Webhook notifications -------------------------------------------------------------------
+
+ORDER_STATUS_CHANGE = 1
+SELLER_DEAUTHORIZATION = 6
+UPCOMING_AUTHORIZATION_EXPIRATION = 7
+TOKOPEDIA_MIRROR_STATUS_CHANGE = 35
+
+# The order API says CANCELLED; ORDER_STATUS_CHANGE says CANCEL (sheet §7).
+_WEBHOOK_STATUS_SPELLINGS = {"CANCEL": "CANCELLED"}
+
+
+class OrderStatusChange(Payload):
+    """Type 1: ``{order_id, order_status, is_on_hold_order, update_time}``."""
+
+    order_id: Id
+    order_status: Text = ""  # as sent: the webhook spells a cancellation CANCEL
+    is_on_hold_order: bool = False
+    update_time: int | None = None
+
+    @property
+    def status(self) -> str:
+        """The status in the order API's spelling (CANCEL → CANCELLED)."""
+        return _WEBHOOK_STATUS_SPELLINGS.get(self.order_status, self.order_status)
+
+
+class SellerDeauthorization(Payload):
+    """Type 6: the seller removed the app's authorization. The body's shape is not confirmed."""
+
+    message: Text = ""
+
+
+class AuthorizationExpiring(Payload):
+    """Type 7: sent daily from 30 days before the authorization expires."""
+
+    message: Text = ""
+    expiration_time: int | None = None
+
+
+class MirrorStatusChange(Payload):
+    """Type 35 (seller-level): a Tokopedia shop mirrored into TikTok Shop, or rolled back."""
+
+    tts_shop_id: Id = ""
+    mirror_status: Text = ""  # MIRRORED | ROLLED_BACK | CANCELED
+    update_time: int | None = None
+
+
+WebhookData = OrderStatusChange | SellerDeauthorization | AuthorizationExpiring | MirrorStatusChange
+
+_DATA_MODELS: dict[int, type[Payload]] = {
+    ORDER_STATUS_CHANGE: OrderStatusChange,
+    SELLER_DEAUTHORIZATION: SellerDeauthorization,
+    UPCOMING_AUTHORIZATION_EXPIRATION: AuthorizationExpiring,
+    TOKOPEDIA_MIRROR_STATUS_CHANGE: MirrorStatusChange,
+}
+
+
+class WebhookEnvelope(Payload):
+    """A notification ``{type, tts_notification_id, shop_id, timestamp, data}``; seller-level
+    ones carry ``seller_open_id`` instead of ``shop_id``. ``data`` stays a dict: see
+    :meth:`typed_data` (unknown types stay raw)."""
+
+    type: int
+    tts_notification_id: Id = ""
+    shop_id: Id = ""
+    seller_open_id: Text = ""
+    timestamp: int | None = None
+    data: dict[str, Any] = {}
+
+    @pydantic.field_validator("data", mode="before")
+    @classmethod
+    def _decode_data(cls, value: Any) -> Any:
+        # Tolerated: ``data`` as a JSON string (other platforms' webhook replays do this).
+        if value is None:
+            return {}
+        if isinstance(value, str):
+            return json.loads(value or "{}")
+        return value
+
+    @property
+    def is_seller_level(self) -> bool:
+        return not self.shop_id
+
+    def typed_data(self) -> WebhookData | dict[str, Any]:
+        """``data`` as the model of this type, or the raw dict for a type not modelled."""
+        model = _DATA_MODELS.get(self.type)
+        if model is None:
+            return self.data
+        parsed: WebhookData = _webhook_data(model, self.data)  # type: ignore[assignment]
+        return parsed
+
+    def order_status_change(self) -> OrderStatusChange | None:
+        if self.type != ORDER_STATUS_CHANGE:
+            return None
+        return _webhook_data(OrderStatusChange, self.data)
+
+    def mirror_status_change(self) -> MirrorStatusChange | None:
+        if self.type != TOKOPEDIA_MIRROR_STATUS_CHANGE:
+            return None
+        return _webhook_data(MirrorStatusChange, self.data)
+
+
+def parse_webhook(raw_body: bytes) -> WebhookEnvelope:
+    """A notification body (verify its signature first: ``signing.verify_webhook``)."""
+    try:
+        return WebhookEnvelope.model_validate_json(raw_body)
+    except (pydantic.ValidationError, ValueError) as invalid:
+        raise _malformed_webhook("", invalid) from None
+
+
+DataT = TypeVar("DataT", bound=Payload)
+
+
+def _webhook_data(model: type[DataT], data: dict[str, Any]) -> DataT:
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as invalid:
+        raise _malformed_webhook("data.", invalid) from None
+
+
+def _malformed_webhook(prefix: str, invalid: Exception) -> MalformedPayload:
+    """``webhook data.order_id: Field required``: the first problem, named by its path."""
+    if isinstance(invalid, pydantic.ValidationError):
+        problem = f"{prefix}{describe_invalid(invalid)}"
+    else:
+        problem = f"body: {invalid}"
+    return MalformedPayload(f"webhook {problem}", endpoint="webhook")

@@ -1,0 +1,104 @@
+"""Token buckets keyed by anything hashable: a rate limit per app, per app × shop, …
+
+Each bucket refills on the real monotonic clock, so moving a sandbox clock never hands out free
+quota. Limits are set per *owner* (the part of a key a test names, e.g. an app key) or for every
+owner at once; ``restore`` goes back to the limits the sandbox started with. Used by the TikTok
+Shop sandbox (buckets per app × shop); the older sandboxes keep their own limiters.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+Key = TypeVar("Key", bound=Hashable)
+Owner = TypeVar("Owner", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    rate: float
+    burst: int
+    unlimited: bool = False
+
+    def view(self) -> dict[str, object]:
+        return {"rate": self.rate, "burst": self.burst, "unlimited": self.unlimited}
+
+
+UNLIMITED = RateLimit(1_000_000, 1_000_000, unlimited=True)
+
+
+@dataclass
+class TokenBucket:
+    limit: RateLimit
+    tokens: float = field(init=False)
+    updated: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = float(self.limit.burst)
+
+    def take(self) -> float:
+        """0 when a token was taken; otherwise the seconds until one is available."""
+        now = time.monotonic()
+        self.tokens = min(
+            float(self.limit.burst), self.tokens + (now - self.updated) * self.limit.rate
+        )
+        self.updated = now
+        if self.limit.unlimited:
+            return 0.0
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.limit.rate
+
+
+class KeyedRateLimiter(Generic[Key, Owner]):
+    """One bucket per key; ``owner_of(key)`` says whose limit a key's bucket follows."""
+
+    def __init__(
+        self,
+        base: Mapping[Owner, RateLimit],
+        default: RateLimit,
+        owner_of: Callable[[Key], Owner],
+    ) -> None:
+        self._lock = threading.Lock()
+        self._owner_of = owner_of
+        self._base, self._base_default = dict(base), default
+        self._limits, self._default = dict(base), default
+        self._buckets: dict[Key, TokenBucket] = {}
+
+    def limit(self, owner: Owner) -> RateLimit:
+        return self._limits.get(owner, self._default)
+
+    def set_limit(self, owner: Owner | None, limit: RateLimit) -> None:
+        """One owner's limit, or (``None``) every owner's; the buckets concerned start full."""
+        with self._lock:
+            if owner is None:
+                self._default, self._limits = limit, {}
+                self._buckets.clear()
+                return
+            self._limits[owner] = limit
+            for key in [k for k in self._buckets if self._owner_of(k) == owner]:
+                del self._buckets[key]
+
+    def restore(self) -> None:
+        with self._lock:
+            self._limits, self._default = dict(self._base), self._base_default
+            self._buckets.clear()
+
+    def take(self, key: Key) -> float:
+        """0 when the call may go ahead; otherwise the seconds to wait."""
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = TokenBucket(self.limit(self._owner_of(key)))
+            return bucket.take()
+
+
+def retry_after(seconds: float) -> str:
+    """A ``Retry-After`` value: whole seconds, at least 1."""
+    return str(max(1, math.ceil(seconds)))

@@ -1,0 +1,139 @@
+"""Moving a legacy Tokopedia integration to the shop's TikTok Shop integration (the shop now
+reached through TikTok Shop's API): every master and every stock level stays, the old
+integration stops pushing, and a sale counts once — on the old integration before the move, on
+the new one from it — whichever API reports it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from orders_helpers import channel_order, master
+
+from channel_worlds import TikTokShopWorld, TokopediaWorld, point_at_tiktokshop
+from satustok.catalog.models import Variant
+from satustok.channels.models import ChannelAccount, Health
+from satustok.inventory.models import StockLevel
+from satustok.orders import poller
+from satustok.orders.ingest import ingest
+from satustok.orders.models import EventSource, Order, OrderStatus, StockEffect
+from satustok.orders.moving import MoveRefused, move_integration
+from satustok.sync import pusher
+
+pytestmark = pytest.mark.django_db
+
+LEGACY_SHOP = 480001
+SHARED = "SB-SLD-SDM-046"  # on the Tokopedia shop and the TikTok Shop shop
+
+
+@pytest.fixture
+def shop(fast_sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[ChannelAccount, Any]:
+    """The legacy integration (imported, pushing) and the TikTok Shop world of the same shop."""
+    legacy = TokopediaWorld(fast_sandbox).connect(LEGACY_SHOP)
+    pusher.set_push_stock(legacy, True)
+    world = TikTokShopWorld(point_at_tiktokshop(fast_sandbox.tiktokshop, monkeypatch))
+    return legacy, world
+
+
+def levels() -> dict[tuple[int, int], tuple[int, int]]:
+    rows = StockLevel.objects.values_list("warehouse", "variant", "on_hand", "reserved")
+    return {(w, v): (on_hand, reserved) for w, v, on_hand, reserved in rows}
+
+
+def test_the_move_keeps_every_master_and_stock_level_and_hands_over_the_push(
+    shop: tuple[ChannelAccount, Any],
+) -> None:
+    legacy, world = shop
+    successor = world.connect()
+    masters, before = Variant.objects.count(), levels()
+
+    moved = move_integration(legacy, successor)
+
+    assert Variant.objects.count() == masters and levels() == before  # no second master, no jump
+    legacy.refresh_from_db()
+    successor.refresh_from_db()
+    assert (legacy.push_stock, legacy.health, legacy.moved_to_id) == (
+        False,
+        Health.MOVED,
+        successor.pk,
+    )
+    assert not legacy.listings.filter(needs_push=True).exists()
+    assert successor.warehouse_id == legacy.warehouse_id and successor.push_stock
+    assert moved.carried_over >= 10 and SHARED not in moved.not_on_successor
+    assert pusher.push_account(legacy.pk).sent == 0  # the old integration pushes nothing
+
+
+def test_a_sale_counts_once_on_the_integration_whose_time_it_falls_in(
+    shop: tuple[ChannelAccount, Any],
+) -> None:
+    legacy, world = shop
+    successor = world.connect()
+    # An order the legacy integration reserved before the move.
+    before_move = channel_order(400, [("x", SHARED, 1)], order_id="T-OLD")
+    old = ingest(legacy, before_move, EventSource.POLL).order
+    move_integration(legacy, successor)
+    successor.refresh_from_db()
+    on_hand, reserved = master(successor, SHARED)
+
+    # The same pre-move sale, reported again by the new API: counted elsewhere.
+    copy = channel_order(400, [("x", SHARED, 1)], order_id="TTS-COPY-OF-OLD")
+    seen_again = ingest(successor, copy, EventSource.POLL).order
+    # A sale after the move reported by the old API: the new integration counts it.
+    late = channel_order(
+        400, [("x", SHARED, 1)], order_id="T-LATE", created_at=timezone.now() + timedelta(seconds=2)
+    )
+    late_on_legacy = ingest(legacy, late, EventSource.POLL).order
+    assert master(successor, SHARED) == (on_hand, reserved)
+    for order in (seen_again, late_on_legacy):
+        assert set(order.lines.values_list("stock_effect", flat=True)) == {StockEffect.ELSEWHERE}
+
+    # A Tokopedia-storefront sale placed through TikTok Shop after the move: reserved once.
+    placed = world.place_order(SHARED, 2, storefront="TOKOPEDIA")
+    poller.poll_account(successor.pk, force=True)
+    new = Order.objects.get(account=successor, external_id=placed)
+    assert new.status == OrderStatus.OPEN
+    assert master(successor, SHARED) == (on_hand, reserved + 2)
+    # The old integration still follows its own order to the end.
+    assert old.account_id == legacy.pk and old.stock_effect == StockEffect.RESERVED
+
+
+def test_a_moved_integration_lists_no_new_orders(
+    fast_sandbox: Any, shop: tuple[ChannelAccount, Any]
+) -> None:
+    legacy, world = shop
+    move_integration(legacy, world.connect())
+    fast_sandbox.place_order(LEGACY_SHOP, [{"sku": SHARED, "quantity": 1}])
+    result = poller.poll_account(legacy.pk, force=True)
+    assert result.completed and result.listed == 0
+    assert not Order.objects.filter(account=legacy).exists()
+
+
+def test_refusals_change_nothing(shop: tuple[ChannelAccount, Any]) -> None:
+    legacy, world = shop
+    with pytest.raises(MoveRefused):
+        move_integration(legacy, legacy)
+    not_imported = world.connect(imported=False)
+    with pytest.raises(MoveRefused, match="Import"):
+        move_integration(legacy, not_imported)
+    legacy.refresh_from_db()
+    assert legacy.moved_to_id is None and legacy.push_stock and legacy.health == Health.CONNECTED
+
+
+def test_the_seller_moves_it_from_the_new_integrations_page(
+    shop: tuple[ChannelAccount, Any], admin_client: Any
+) -> None:
+    legacy, world = shop
+    successor = world.connect()
+    page = admin_client.get(reverse("web:integration", args=[successor.pk])).content.decode()
+    assert 'data-testid="move-here"' in page and f'value="{legacy.pk}"' in page
+    answer = admin_client.post(
+        reverse("web:integration_move", args=[successor.pk]), {"legacy": legacy.pk}, follow=True
+    )
+    assert answer.status_code == 200
+    legacy.refresh_from_db()
+    assert legacy.moved_to_id == successor.pk
+    moved_page = admin_client.get(reverse("web:integration", args=[legacy.pk])).content.decode()
+    assert 'data-testid="moved"' in moved_page and 'data-testid="move-here"' not in moved_page
