@@ -46,7 +46,32 @@ class World(Protocol):
 
     def place_order(self, sku: str, quantity: int) -> str: ...
 
-    def webhooks(self, *, drop: bool = False, duplicate: bool = False) -> None: ...
+    def webhooks(
+        self, *, drop: bool = False, duplicate: bool = False, reorder: bool = False
+    ) -> None: ...
+
+    def cancel_order(self, external_id: str) -> None:
+        """The buyer (or the marketplace) cancels the order."""
+        ...
+
+    def rate_limit_stock_updates(self, calls: int) -> None:
+        """The next ``calls`` stock updates answer 429."""
+        ...
+
+    def expire_tokens(self) -> None:
+        """The channel refuses every access token it issued so far."""
+        ...
+
+    def refresh_reuses(self) -> int:
+        """Single-use refresh tokens presented twice (0 where the channel has none)."""
+        ...
+
+
+def webhook_faults(drop: bool, duplicate: bool, reorder: bool) -> dict[str, Any]:
+    """Every delivery dropped, or sent twice; ``reorder``: what arrives close together is sent
+    newest first."""
+    faults: dict[str, Any] = {"drop": float(drop), "duplicate": float(duplicate)}
+    return {**faults, "reorder": True} if reorder else faults
 
 
 def import_now(account: ChannelAccount) -> ChannelAccount:
@@ -88,10 +113,22 @@ class TokopediaWorld:
         placed = self.sandbox.place_order(self.shop_id, [{"sku": sku, "quantity": quantity}])
         return str(placed["order_id"])
 
-    def webhooks(self, *, drop: bool = False, duplicate: bool = False) -> None:
-        self.sandbox.set_faults(
-            webhooks={"drop": 1.0 if drop else 0.0, "duplicate": 1.0 if duplicate else 0.0}
-        )
+    def webhooks(
+        self, *, drop: bool = False, duplicate: bool = False, reorder: bool = False
+    ) -> None:
+        self.sandbox.set_faults(webhooks=webhook_faults(drop, duplicate, reorder))
+
+    def cancel_order(self, external_id: str) -> None:
+        self.sandbox.move_order(int(external_id), 0)  # cancelled
+
+    def rate_limit_stock_updates(self, calls: int) -> None:
+        self.sandbox.set_faults(rate_limit_next=calls, only_groups=["stock_update"])
+
+    def expire_tokens(self) -> None:
+        self.sandbox.set_faults(expire_tokens=True)
+
+    def refresh_reuses(self) -> int:
+        return 0  # client-credentials tokens: a new one is simply fetched
 
 
 class ShopeeWorld:
@@ -135,10 +172,22 @@ class ShopeeWorld:
         placed = self.shopee.place_order(self.shop_id, [{"sku": sku, "quantity": quantity}])
         return str(placed["order_sn"])
 
-    def webhooks(self, *, drop: bool = False, duplicate: bool = False) -> None:
-        self.shopee.set_faults(
-            push={"drop": 1.0 if drop else 0.0, "duplicate": 1.0 if duplicate else 0.0}
-        )
+    def webhooks(
+        self, *, drop: bool = False, duplicate: bool = False, reorder: bool = False
+    ) -> None:
+        self.shopee.set_faults(push=webhook_faults(drop, duplicate, reorder))
+
+    def cancel_order(self, external_id: str) -> None:
+        self.shopee.move_order(external_id, "CANCELLED")
+
+    def rate_limit_stock_updates(self, calls: int) -> None:
+        self.shopee.set_faults(rate_limit_next=calls, only_apis=["product/update_stock"])
+
+    def expire_tokens(self) -> None:
+        self.shopee.expire_access_tokens()
+
+    def refresh_reuses(self) -> int:
+        return len(self.shopee.refresh_token_uses()["reused"])
 
 
 def point_at_tiktokshop(tiktokshop: Any, monkeypatch: Any) -> Any:
@@ -198,7 +247,19 @@ class TikTokShopWorld:
         placed = self.tts.place_order(self.shop_id, items, commerce_platform=storefront)
         return str(placed["id"])
 
-    def webhooks(self, *, drop: bool = False, duplicate: bool = False) -> None:
-        self.tts.set_faults(
-            webhooks={"drop": 1.0 if drop else 0.0, "duplicate": 1.0 if duplicate else 0.0}
-        )
+    def webhooks(
+        self, *, drop: bool = False, duplicate: bool = False, reorder: bool = False
+    ) -> None:
+        self.tts.set_faults(webhooks=webhook_faults(drop, duplicate, reorder))
+
+    def cancel_order(self, external_id: str) -> None:
+        self.tts.cancel_order_as_buyer(external_id)
+
+    def rate_limit_stock_updates(self, calls: int) -> None:
+        self.tts.set_faults(rate_limit_next=calls, only_apis=[TIKTOKSHOP_STOCK_UPDATE])
+
+    def expire_tokens(self) -> None:
+        self.tts.expire_access_tokens()
+
+    def refresh_reuses(self) -> int:
+        return len(self.tts.refresh_token_uses()["reused"])

@@ -51,7 +51,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         client_secret=field(r"Client Secret (\S+)"),
         shopee_partner_id=field(r"Partner ID (\d+)"),
         shopee_partner_key=field(r"Partner Key (\S+)"),
-        env={**env, "SATUSTOK_PUBLIC_URL": field(r"Open\s+(\S+)").rstrip("/")},
+        # CLI processes reach the stack's sandbox (the banner prints its settings) and know the
+        # hub's address: never the real marketplaces.
+        env={
+            **env,
+            **dict(re.findall(r"(SATUSTOK_\w+_URL)=(\S+)", banner)),
+            "SATUSTOK_PUBLIC_URL": field(r"Open\s+(\S+)").rstrip("/"),
+        },
     )
     stop_hub(proc)
 

@@ -5,9 +5,11 @@ pushed per warehouse, and an order from either storefront moving the one master 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from channel_worlds import ShopeeWorld, TikTokShopWorld, TokopediaWorld, point_at_tiktokshop
 from satustok.catalog.models import Variant
@@ -97,3 +99,25 @@ def test_push_sets_the_default_warehouse_to_the_master_and_zeroes_the_others(
     warehouses = tts_world.tts.sku(split.external_id.split(":")[1])["warehouses"]
     assert warehouses[YOGYA]["available"] == desired[split.pk] == 20
     assert warehouses[JAKARTA]["available"] == 0
+
+
+@pytest.mark.parametrize("channel", ["tiktokshop", "shopee"])
+def test_the_cli_imports_any_registered_channel(
+    channel: str,
+    fast_sandbox: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``satustok import CHANNEL ID --json`` for the approval-page channels too."""
+    if channel == "tiktokshop":
+        world: Any = TikTokShopWorld(point_at_tiktokshop(fast_sandbox.tiktokshop, monkeypatch))
+    else:
+        fast_sandbox.shopee.reset()
+        monkeypatch.setattr("django.conf.settings.SHOPEE_API_URL", fast_sandbox.shopee.base_url)
+        world = ShopeeWorld(fast_sandbox.shopee)
+    account = world.connect(imported=False)
+    capsys.readouterr()
+    call_command("import", channel, str(account.pk), "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert report["state"] == RunState.DONE and report["counts"]["new_master"] > 0
+    assert account.listings.count() == sum(report["counts"].values())

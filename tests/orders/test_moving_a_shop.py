@@ -113,11 +113,13 @@ def test_a_moved_integration_lists_no_new_orders(
 
 def test_refusals_change_nothing(shop: tuple[ChannelAccount, Any]) -> None:
     legacy, world = shop
-    with pytest.raises(MoveRefused):
+    with pytest.raises(MoveRefused) as onto_itself:
         move_integration(legacy, legacy)
     not_imported = world.connect(imported=False)
-    with pytest.raises(MoveRefused, match="Import"):
+    with pytest.raises(MoveRefused) as too_early:
         move_integration(legacy, not_imported)
+    assert (onto_itself.value.reason, too_early.value.reason) == ("same", "not_imported")
+    assert str(too_early.value)  # the seller's words
     legacy.refresh_from_db()
     assert legacy.moved_to_id is None and legacy.push_stock and legacy.health == Health.CONNECTED
 

@@ -117,6 +117,20 @@ def test_the_drop_fault_loses_a_push(
     assert dropped[0]["dropped"] is True and receiver.received == []
 
 
+def test_the_reorder_fault_sends_a_burst_newest_first(
+    shopee: ShopeeControl, shop_api: ShopeeApi, receiver: Receiver
+) -> None:
+    shopee.set_push_config(f"{receiver.url}/push", codes_on=[3])
+    shopee.set_faults(push={"reorder": True})
+    order_sn = shopee.place_order(SHOP, [{"item_id": FIRST}])["order_sn"]
+    shopee.move_order(order_sn, "PROCESSED")
+    deadline = time.monotonic() + 5
+    while len(receiver.received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    statuses = [json.loads(r.body)["data"]["status"] for r in receiver.received[:2]]
+    assert statuses == ["PROCESSED", "READY_TO_SHIP"]
+
+
 def test_the_rate_limit_answers_429(shop_api: ShopeeApi, shopee: ShopeeControl) -> None:
     shopee.set_rate_limit(rate=0.5, burst=2, partner_id=shop_api.partner_id)
     assert [shop_api.get(ITEM_LIST, LISTING).status_code for _ in range(2)] == [200, 200]

@@ -3,13 +3,11 @@ resume. The same engine is exercised against the Tokopedia sandbox in test_tokop
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
-from satustok.channels.protocol import ChannelUnit, ShopProfile, UnitPage
+from satustok.channels.protocol import ChannelUnit, UnitPage
 from satustok.inventory.models import MovementReason, StockLevel, Warehouse
 from satustok.sync import imports
 from satustok.sync.models import Bucket, RunMode, RunState
@@ -25,9 +23,6 @@ class ListSource:
         self.pages_served: list[int] = []
         self.closed = False
 
-    def shop_profile(self) -> ShopProfile:
-        return ShopProfile(shop_id="1", name="Toko Uji", is_open=True)
-
     def page(self, number: int) -> UnitPage:
         chunk = self.units[(number - 1) * self.per_page : number * self.per_page]
         if chunk and self.crash_after is not None and number > self.crash_after:
@@ -35,12 +30,6 @@ class ListSource:
         if chunk:
             self.pages_served.append(number)
         return UnitPage(number, chunk)
-
-    def unit_pages(self, start_page: int = 1) -> Iterator[UnitPage]:
-        number = start_page
-        while (page := self.page(number)).units:
-            yield page
-            number += 1
 
     def close(self) -> None:
         self.closed = True

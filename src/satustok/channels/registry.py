@@ -78,6 +78,7 @@ class ChannelDescription:
     connect_template: str  # the connect page's template (checklist, where credentials are found)
     package: str  # the channel's package, whose ``templates/`` folder holds its templates
     labels: CredentialLabels
+    accent: str = "#64748b"  # the channel's brand colour, on its card
     settings: tuple[ChannelSetting, ...] = ()
     # ``satustok run``: the settings pointing at the sandbox, and what to tell the seller.
     sandbox_settings: Callable[[SandboxInfo], dict[str, str]] = field(

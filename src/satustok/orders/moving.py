@@ -35,7 +35,12 @@ from satustok.sync import pusher
 
 
 class MoveRefused(ValueError):
-    """Why the move cannot be made; nothing was changed."""
+    """Why the move cannot be made (``reason``, a key of :data:`REFUSALS`, and its words in the
+    active language); nothing was changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(str(REFUSALS[reason]))
+        self.reason = reason
 
 
 @dataclass
@@ -76,13 +81,13 @@ def move_integration(legacy: ChannelAccount, successor: ChannelAccount) -> Moved
 
 def _check(legacy: ChannelAccount, successor: ChannelAccount) -> None:
     if legacy.pk == successor.pk:
-        raise MoveRefused(str(REFUSALS["same"]))
+        raise MoveRefused("same")
     if legacy.moved_to_id is not None:
-        raise MoveRefused(str(REFUSALS["moved"]))
+        raise MoveRefused("moved")
     if successor.moved_to_id is not None:
-        raise MoveRefused(str(REFUSALS["successor_moved"]))
+        raise MoveRefused("successor_moved")
     if not successor.listings.exists():
-        raise MoveRefused(str(REFUSALS["not_imported"]))
+        raise MoveRefused("not_imported")
 
 
 def _retire(legacy: ChannelAccount, successor: ChannelAccount, now: datetime) -> None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta, timezone
+from typing import Literal
 
 # Western Indonesia Time: the time zone both marketplaces' Indonesian shops answer in.
 WIB = timezone(timedelta(hours=7), "WIB")
+TimestampVerdict = Literal["ok", "expired", "future"]
 
 
 class SandboxClock:
@@ -21,3 +23,15 @@ class SandboxClock:
 
     def now(self) -> float:
         return time.time() + self.offset
+
+    def timestamp_verdict(
+        self, timestamp: float, window: float, *, strict: bool
+    ) -> TimestampVerdict:
+        """Whether a signed call's ``timestamp`` is within ``window`` seconds of this clock **or**
+        of the real one (``strict``: this clock only), else on which side it falls. Either clock
+        will do so that moving the sandbox clock forward (to expire tokens) does not also make
+        every client's timestamp stale; the error each side answers is the marketplace's."""
+        clocks = [self.now()] if strict else [self.now(), time.time()]
+        if any(abs(timestamp - now) <= window for now in clocks):
+            return "ok"
+        return "expired" if all(timestamp < now for now in clocks) else "future"

@@ -7,9 +7,14 @@ connection, or a non-2xx answer) is tried again after each of ``retry_delays``; 
 is logged. A reset (``clear``) starts a new *generation*: whatever was queued, being retried or
 about to be logged belongs to a world gone by and is dropped.
 
+Every delivery first asks the fault box: ``drop`` logs it as dropped and sends nothing,
+``duplicate`` sends it twice; with the reorder fault the worker gathers what arrives within a
+short window and sends it newest first.
+
 What differs per marketplace is a subclass's: the item and log record (their fields are the
-control API's JSON), the signature header, timeout and user agent, and what a delivery does
-with the fault decision (Shopee keeps undelivered pushes as "lost"; Tokopedia may reorder).
+control API's JSON), the signature header, timeout and user agent, where the fault decision
+comes from, whether it may reorder (Tokopedia, TikTok Shop), and what becomes of a delivery that
+never got through (Shopee keeps it as a "lost" push).
 """
 
 from __future__ import annotations
@@ -18,15 +23,17 @@ import asyncio
 import bisect
 import contextlib
 import itertools
+import json
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
 
 from satustok_sandbox.common.clock import SandboxClock
+from satustok_sandbox.common.faults import DeliveryDecision
 
 
 class Outgoing(Protocol):
@@ -45,6 +52,17 @@ class Outgoing(Protocol):
     def generation(self) -> int: ...
 
 
+@dataclass
+class SignedItem:
+    """An :class:`Outgoing` as the marketplaces queue it; each subclass adds what its log
+    record shows of the item (the event, whom it is for)."""
+
+    url: str
+    body: bytes
+    signature: str
+    generation: int
+
+
 class Record(Protocol):
     """One logged attempt (a dataclass: the control API shows it with ``asdict``)."""
 
@@ -54,8 +72,22 @@ class Record(Protocol):
     def id(self) -> int: ...
 
 
+class DeliveryFaults(Protocol):
+    """What a worker asks its marketplace's fault box (``common/faults.py``'s)."""
+
+    def delivery_decision(self) -> DeliveryDecision: ...
+
+    def reorder_deliveries(self) -> bool: ...
+
+
 ItemT = TypeVar("ItemT", bound=Outgoing)
 RecordT = TypeVar("RecordT", bound=Record)
+
+
+def compact_json(payload: Any) -> bytes:
+    """A callback's body as the marketplaces send it: compact, UTF-8, no ASCII escapes (the
+    signature is over these exact bytes)."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class DeliveryWorker(Generic[ItemT, RecordT]):
@@ -66,13 +98,16 @@ class DeliveryWorker(Generic[ItemT, RecordT]):
     user_agent: ClassVar[str]
     timeout_seconds: ClassVar[float]
     retry_delays: ClassVar[tuple[float, ...]] = (0.2, 0.5)
+    # With the reorder fault: how long after the first item the worker gathers more.
+    reorder_window_seconds: ClassVar[float] = 0.3
 
-    def __init__(self, clock: SandboxClock) -> None:
+    def __init__(self, clock: SandboxClock, faults: DeliveryFaults | None = None) -> None:
         # One sender keeps deliveries in order (what the tests rely on); a marketplace under
         # load sends many at once, out of order: ``SATUSTOK_SANDBOX_WEBHOOK_SENDERS`` (the
         # benchmarks use 8) lets the sandbox do the same.
         self._senders = max(1, int(os.environ.get("SATUSTOK_SANDBOX_WEBHOOK_SENDERS", "1")))
         self._clock = clock
+        self._faults = faults
         self._lock = threading.Lock()
         self._log: list[RecordT] = []
         self._ids = itertools.count(1)
@@ -132,13 +167,16 @@ class DeliveryWorker(Generic[ItemT, RecordT]):
                         await self._deliver(client, item)
 
     async def _next_batch(self) -> list[ItemT]:
-        """The next items to deliver, in order: one, unless a subclass gathers more."""
+        """The next items to deliver: one; with the reorder fault, everything arriving within
+        ``reorder_window_seconds``, newest first."""
         assert self._queue is not None
-        return [await self._queue.get()]
+        first = await self._queue.get()
+        if not self._reorder():
+            return [first]
+        return (await self._gather(first, self.reorder_window_seconds))[::-1]
 
     async def _gather(self, first: ItemT, window_seconds: float) -> list[ItemT]:
-        """``first`` and every item queued within ``window_seconds`` after it, in queue order
-        (for a reorder fault: a subclass's ``_next_batch`` may send them reversed)."""
+        """``first`` and every item queued within ``window_seconds`` after it, in queue order."""
         assert self._queue is not None
         batch = [first]
         loop = asyncio.get_running_loop()
@@ -150,8 +188,28 @@ class DeliveryWorker(Generic[ItemT, RecordT]):
                 break
         return batch
 
+    # --- faults and failures ------------------------------------------------------------------
+
+    def _decision(self) -> DeliveryDecision:
+        """Send, drop or duplicate the next delivery (without a fault box: send)."""
+        return "send" if self._faults is None else self._faults.delivery_decision()
+
+    def _reorder(self) -> bool:
+        return self._faults is not None and self._faults.reorder_deliveries()
+
+    def _undelivered(self, item: ItemT) -> None:
+        """A delivery that never got a 2xx, or that the drop fault lost (nothing by default)."""
+
     async def _deliver(self, client: httpx.AsyncClient, item: ItemT) -> None:
-        raise NotImplementedError
+        decision = self._decision()
+        if decision == "drop":
+            self._record(item, 0, None, "dropped by fault injection", duplicate=False, dropped=True)
+            self._undelivered(item)
+            return
+        if not await self._send_with_retries(client, item, duplicate=False):
+            self._undelivered(item)
+        if decision == "duplicate":
+            await self._send_with_retries(client, item, duplicate=True)
 
     async def _send_with_retries(
         self, client: httpx.AsyncClient, item: ItemT, *, duplicate: bool

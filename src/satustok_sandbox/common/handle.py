@@ -1,7 +1,9 @@
 """The Python side of a control API: small httpx wrappers for tests and demos.
 
-``RunningSandbox`` (Tokopedia, at ``/_sandbox/tokopedia/``) and ``ShopeeControl`` (at
-``/_sandbox/shopee/``) are both a :class:`ControlHandle` plus their marketplace's own calls.
+``RunningSandbox`` (Tokopedia, at ``/_sandbox/tokopedia/``) is a :class:`ControlHandle` plus
+Tokopedia's own calls; ``ShopeeControl`` (``/_sandbox/shopee/``) and ``TikTokShopControl``
+(``/_sandbox/tiktokshop/``) are an :class:`InfoControlHandle` (made from their part of the info
+document, with the calls of a marketplace that issues token pairs) plus their own.
 """
 
 from __future__ import annotations
@@ -64,6 +66,28 @@ class ControlHandle:
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         return self.control("POST", "clock", {"advance_seconds": seconds})
+
+
+class InfoControlHandle(ControlHandle):
+    """The control API of a marketplace with its own part of the info document (Shopee,
+    TikTok Shop): ``info``, its ``base_url`` (the hub's host for that marketplace), the
+    in-process sandbox object for white-box tests, and the clock and authorization calls."""
+
+    def __init__(self, info: dict[str, Any], sandbox: Any = None) -> None:
+        super().__init__(info["control_url"])
+        self.info = info
+        self.sandbox = sandbox
+        self.base_url: str = info["base_url"]
+
+    def now(self) -> float:
+        return float(self.control("GET", "clock")["now"])
+
+    def authorizations(self) -> list[dict[str, Any]]:
+        return self.control("GET", "authorizations")
+
+    def refresh_token_uses(self) -> dict[str, Any]:
+        """``{refresh_calls, tokens[…uses…], uses{token: n}, reused[…], max_uses}``."""
+        return self.control("GET", "refresh_tokens")
 
 
 def wait_for_records(

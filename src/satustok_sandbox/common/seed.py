@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -49,3 +51,20 @@ def schema_text(model: type[BaseModel], schema_id: str, title: str) -> str:
     schema["$id"] = schema_id
     schema["title"] = title
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+@dataclass(frozen=True)
+class SeedSchema:
+    """A seed format's JSON Schema, committed as ``path`` next to the format (each format's
+    test checks the committed file is current; ``write`` regenerates it)."""
+
+    model: type[BaseModel]
+    schema_id: str
+    title: str
+    path: Path
+
+    def text(self) -> str:
+        return schema_text(self.model, self.schema_id, self.title)
+
+    def write(self, path: Path | None = None) -> None:
+        (path or self.path).write_text(self.text(), encoding="utf-8")

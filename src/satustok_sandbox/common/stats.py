@@ -1,8 +1,9 @@
 """Per-API call counters for a sandbox's ``GET stats``: calls, HTTP statuses and error codes,
 how many calls were throttled, and how many tokens were issued.
 
-Parametrised by the error that means "throttled" (TikTok Shop: code ``36009002``). Used by the
-TikTok Shop sandbox; the older sandboxes keep their own counters.
+Parametrised by the error that means "throttled" (Shopee: ``error_rate_limit``; TikTok Shop: code
+``36009002``). Tokopedia keeps its own counters: it counts per endpoint group, with rate-limit
+units, not per API.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 
 class ApiStats:
+    """Counters per API: calls, HTTP statuses and error codes; tokens issued."""
+
     def __init__(self, rate_limited_error: str) -> None:
         self._rate_limited_error = rate_limited_error
         self._lock = threading.Lock()

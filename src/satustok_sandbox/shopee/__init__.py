@@ -11,22 +11,14 @@ eager imports here would go round in a circle. Import the submodules you need.
 
 from __future__ import annotations
 
-from typing import Any
+from satustok_sandbox.common.lazy import lazy_exports
 
 __all__ = ["ShopeeSandbox", "ShopeeSeed", "shopee_demo_seed"]
 
-
-def __getattr__(name: str) -> Any:
-    if name == "ShopeeSandbox":
-        from satustok_sandbox.shopee.sandbox import ShopeeSandbox
-
-        return ShopeeSandbox
-    if name == "ShopeeSeed":
-        from satustok_sandbox.shopee.seed import ShopeeSeed
-
-        return ShopeeSeed
-    if name == "shopee_demo_seed":
-        from satustok_sandbox.shopee.demo import shopee_demo_seed
-
-        return shopee_demo_seed
-    raise AttributeError(name)
+__getattr__ = lazy_exports(
+    {
+        "ShopeeSandbox": "satustok_sandbox.shopee.sandbox",
+        "ShopeeSeed": "satustok_sandbox.shopee.seed",
+        "shopee_demo_seed": "satustok_sandbox.shopee.demo",
+    }
+)

@@ -12,6 +12,9 @@ already has a query). A code is single-use and lives 10 minutes.
 refresh token sent is spent: presenting it again answers ``error_auth`` "Invalid refresh_token:
 it was already used." and is logged as a reuse. Older access tokens stay valid until they
 expire. Both answer at the top level (no ``response`` wrapper).
+
+The page's frame and form, codes, sessions and the refresh-token ledger are shared with TikTok
+Shop (``common/page.py``, ``common/tokens.py``); what the page says and every error are Shopee's.
 """
 
 from __future__ import annotations
@@ -19,11 +22,19 @@ from __future__ import annotations
 import html
 import secrets
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from satustok_sandbox.common.page import (
+    PageTheme,
+    approval_form,
+    form_fields,
+    html_page,
+    with_query,
+)
+from satustok_sandbox.common.tokens import SESSION_TTL, count_presentation
 from satustok_sandbox.shopee.envelope import ShopeeError, param_error, top_level
 from satustok_sandbox.shopee.pipeline import Call, check_timestamp, partner_of
 from satustok_sandbox.shopee.signing import AUTH_PARTNER_PATH, sign, signatures_match
@@ -43,23 +54,14 @@ from satustok_sandbox.shopee.state import (
 if TYPE_CHECKING:
     from satustok_sandbox.shopee.sandbox import ShopeeSandbox
 
-SESSION_TTL = 600
+THEME = PageTheme(max_width="32rem", ink="#222", accent="#ee4d2d")
 
 
 # --- the authorization page ------------------------------------------------------------------
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;max-width:32rem;margin:3rem auto;color:#222}"
-        "h1{color:#ee4d2d;font-size:1.4rem}button{background:#ee4d2d;color:#fff;border:0;"
-        "padding:.6rem 1.2rem;font-size:1rem;border-radius:4px;cursor:pointer}"
-        "select{font-size:1rem;padding:.3rem;margin:.5rem 0 1rem}</style></head>"
-        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>",
-        status_code=status,
-    )
+    return html_page(THEME, title, body, status)
 
 
 def _error_page(error: ShopeeError) -> HTMLResponse:
@@ -105,7 +107,10 @@ async def auth_page(sim: ShopeeSandbox, request: Request) -> Response:
         with sim.state.lock:
             partner_id, redirect = _verify_link(sim, request)
             session = AuthSession(
-                secrets.token_hex(16), partner_id, redirect, sim.state.now() + SESSION_TTL
+                secrets.token_hex(16),
+                partner_id,
+                redirect,
+                expires_at=sim.state.now() + SESSION_TTL,
             )
             sim.state.sessions[session.session] = session
             partner = sim.state.partners[partner_id]
@@ -120,22 +125,19 @@ async def auth_page(sim: ShopeeSandbox, request: Request) -> Response:
         for shop in shops
     )
     app_name = html.escape(partner.name or f"Partner {partner.partner_id}")
-    body = (
+    intro = (
         f"<p><strong>{app_name}</strong> (partner_id {partner.partner_id}) asks to manage your "
         "shop: products, stock, prices and orders.</p>"
-        "<form method='post' action='auth_partner'>"
-        f"<input type='hidden' name='session' value='{session.session}'>"
-        "<label for='shop_id'>Shop to authorize</label><br>"
-        f"<select id='shop_id' name='shop_id'>{options}</select><br>"
-        "<button type='submit' name='decision' value='approve'>Confirm Authorization</button> "
-        "<button type='submit' name='decision' value='cancel'>Cancel</button>"
-        "</form>"
     )
-    return _page("Authorize a partner app — Shopee (sandbox)", body)
+    approve = "Confirm Authorization"
+    form = approval_form(
+        "auth_partner", session.session, "shop_id", "Shop to authorize", options, approve
+    )
+    return _page("Authorize a partner app — Shopee (sandbox)", intro + form)
 
 
 async def auth_submit(sim: ShopeeSandbox, request: Request) -> Response:
-    form = {k: v[-1] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
+    form = await form_fields(request)
     state = sim.state
     try:
         with state.lock:
@@ -144,7 +146,7 @@ async def auth_submit(sim: ShopeeSandbox, request: Request) -> Response:
                 raise param_error("The authorization page has expired: open the link again.")
             if form.get("decision") == "cancel":
                 del state.sessions[session.session]
-                return RedirectResponse(_with_query(session.redirect, error="access_denied"), 303)
+                return RedirectResponse(with_query(session.redirect, error="access_denied"), 303)
             raw_shop = form.get("shop_id", "").strip()
             shop = state.shops.get(int(raw_shop)) if raw_shop.isdigit() else None
             if shop is None:
@@ -155,12 +157,8 @@ async def auth_submit(sim: ShopeeSandbox, request: Request) -> Response:
         sim.record_plain(request, "shop/auth_partner", error.status, error.error)
         return _error_page(error)
     sim.record_plain(request, "shop/auth_partner", 303, "")
-    target = _with_query(session.redirect, code=code.code, shop_id=shop.shop_id)
+    target = with_query(session.redirect, code=code.code, shop_id=shop.shop_id)
     return RedirectResponse(target, status_code=303)
-
-
-def _with_query(url: str, **params: Any) -> str:
-    return f"{url}{'&' if urlsplit(url).query else '?'}{urlencode(params)}"
 
 
 def authorize(sim: ShopeeSandbox, partner_id: int, shop_id: int) -> AuthCode:
@@ -171,7 +169,7 @@ def authorize(sim: ShopeeSandbox, partner_id: int, shop_id: int) -> AuthCode:
         state.authorizations[(partner_id, shop_id)] = Authorization(
             partner_id, shop_id, int(now), int(now) + AUTHORIZATION_TTL
         )
-        code = AuthCode(secrets.token_hex(16), partner_id, shop_id, now + AUTH_CODE_TTL)
+        code = AuthCode(secrets.token_hex(16), partner_id, shop_id, expires_at=now + AUTH_CODE_TTL)
         state.codes[code.code] = code
         sim.push.send_to_partner(
             partner_id, 1, {"shop_id": shop_id, "success": 1, "extra": ""}, shop_id=None
@@ -206,10 +204,19 @@ def issue_tokens(
     with state.lock:
         now = state.now()
         access = AccessToken(
-            secrets.token_hex(16), partner_id, shop_id, now, now + ACCESS_TOKEN_TTL
+            secrets.token_hex(16),
+            partner_id,
+            shop_id,
+            issued_at=now,
+            expires_at=now + ACCESS_TOKEN_TTL,
         )
         refresh = RefreshToken(
-            secrets.token_hex(16), partner_id, shop_id, now, now + REFRESH_TOKEN_TTL, issued_by
+            secrets.token_hex(16),
+            partner_id,
+            shop_id,
+            issued_at=now,
+            expires_at=now + REFRESH_TOKEN_TTL,
+            issued_by=issued_by,
         )
         state.access_tokens[access.value] = access
         state.refresh_tokens[refresh.value] = refresh
@@ -315,18 +322,7 @@ def _spend(state: ShopeeState, partner_id: int, value: str, shop_id: int) -> Ref
     refresh = state.refresh_tokens.get(value)
     if refresh is None or refresh.partner_id != partner_id:
         raise ShopeeError("error_auth", "Invalid refresh_token.")
-    refresh.uses += 1
-    if refresh.spent_at is not None:
-        state.reused_refresh_tokens.append(
-            {
-                "refresh_token": value,
-                "partner_id": partner_id,
-                "shop_id": refresh.shop_id,
-                "uses": refresh.uses,
-                "spent_at": refresh.spent_at,
-                "at": now,
-            }
-        )
+    if not count_presentation(state, refresh, now):
         raise ShopeeError("error_auth", "Invalid refresh_token: it was already used.")
     if refresh.shop_id != shop_id:
         raise ShopeeError("invalid_shop_id", "shop_id does not match the refresh_token.")

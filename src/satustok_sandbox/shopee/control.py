@@ -5,8 +5,9 @@ the push log and the refresh-token ledger.
 
 Plain JSON in and out (never the Shopee envelope); errors are ``{"error": message}`` with 400
 (bad input), 404 (unknown id) or 409 (refused by the world's rules). ``partner_id`` defaults
-to the seed's first partner app (2001887 in the demo). The plumbing (bodies, errors, routes)
-and the reset, call log and clock handlers are shared with Tokopedia's (``common/control.py``).
+to the seed's first partner app (2001887 in the demo). The plumbing (bodies, errors, routes),
+the info, reset, call log, clock and clearing-the-faults handlers and the refresh-token ledger
+are shared with the other sandboxes (``common/control.py``, ``common/tokens.py``).
 """
 
 from __future__ import annotations
@@ -23,23 +24,18 @@ from satustok_sandbox.common.control import (
     ControlError,
     Handler,
     after_param,
-    base_url,
     found,
-    get_calls,
-    get_clock,
     parse_body,
     path_int,
-    post_clock,
-    post_reset,
 )
 from satustok_sandbox.common.control import StrictBody as _Body
+from satustok_sandbox.common.tokens import refresh_counts
 from satustok_sandbox.shopee import auth
 from satustok_sandbox.shopee.catalog import item_view, unit_view
 from satustok_sandbox.shopee.envelope import ShopeeError
 from satustok_sandbox.shopee.faults import FaultsPatch
 from satustok_sandbox.shopee.order_ops import move_order, place_order
 from satustok_sandbox.shopee.push_api import check_url, config_view
-from satustok_sandbox.shopee.ratelimit import UNLIMITED, RateLimit
 from satustok_sandbox.shopee.seed import ORDER_STATUSES, PUSH_CODES, ItemStatus, ModelStatus
 from satustok_sandbox.shopee.state import ACCESS_TOKEN_TTL, Item, Model, Order, Shop, Unit
 
@@ -120,16 +116,7 @@ class PushConfigBody(_Body):
 
 def routes(sim: ShopeeSandbox) -> list[BaseRoute]:
     table: list[tuple[str, str, Handler[ShopeeSandbox]]] = [
-        ("GET", "/", get_info),
-        ("GET", "/info", get_info),
-        ("POST", "/reset", post_reset),
-        ("GET", "/stats", get_stats),
-        ("GET", "/calls", get_calls),
-        ("GET", "/faults", get_faults),
-        ("POST", "/faults", post_faults),
-        ("DELETE", "/faults", delete_faults),
-        ("GET", "/clock", get_clock),
-        ("POST", "/clock", post_clock),
+        *common.shared_rows(get_stats, get_faults, post_faults),
         ("POST", "/orders", post_order),
         ("GET", "/orders/{order_sn}", get_order),
         ("POST", "/orders/{order_sn}/status", post_order_status),
@@ -139,11 +126,9 @@ def routes(sim: ShopeeSandbox) -> list[BaseRoute]:
         ("PATCH", "/items/{item_id}/models/{model_id}", patch_model),
         ("GET", "/shops/{shop_id}", get_shop),
         ("PATCH", "/shops/{shop_id}", patch_shop),
-        ("POST", "/authorize", post_authorize),
-        ("POST", "/revoke", post_revoke),
-        ("POST", "/expire_access_tokens", post_expire_access_tokens),
-        ("GET", "/authorizations", get_authorizations),
-        ("GET", "/refresh_tokens", get_refresh_tokens),
+        *common.authorization_rows(
+            post_authorize, post_revoke, get_authorizations, owner_body=PartnerShopBody
+        ),
         ("GET", "/push_config", get_push_config),
         ("POST", "/push_config", post_push_config),
         ("GET", "/deliveries", get_deliveries),
@@ -174,19 +159,12 @@ def _order(sim: ShopeeSandbox, order_sn: str) -> Order:
     return found(sim.state.orders, order_sn, "order")
 
 
-# --- info, stats, faults (reset, calls and the clock: common/control.py) -------------------
-
-
-async def get_info(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
-    return sim.info(base_url(request))
+# --- stats and faults (info, reset, calls, the clock, clearing faults: common/control.py) -----
 
 
 async def get_stats(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
     with sim.state.lock:
-        refresh = {
-            "calls": sim.state.refresh_calls,
-            "reuses": len(sim.state.reused_refresh_tokens),
-        }
+        refresh = refresh_counts(sim.state)
     return {
         **sim.stats.snapshot(),
         "refresh": refresh,
@@ -206,16 +184,8 @@ async def post_faults(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
             raise ControlError(400, f"rate_limits: {key!r} is not a partner_id or '*'")
     sim.faults.merge(patch)
     if patch.expire_tokens:
-        _expire_access_tokens(sim, None, None)
-    for key, limit in (patch.rate_limits or {}).items():
-        value = UNLIMITED if limit.unlimited else RateLimit(limit.rate or 1, limit.burst or 1)
-        sim.limiter.set_limit(None if key == "*" else int(key), value)
-    return await get_faults(sim, request)
-
-
-async def delete_faults(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
-    sim.faults.clear()
-    sim.limiter.restore()
+        common.expire_access_tokens(sim, {})
+    sim.limiter.set_limits(patch.rate_limits or {}, int)
     return await get_faults(sim, request)
 
 
@@ -486,26 +456,6 @@ async def post_revoke(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
         return {"revoked": auth.revoke(sim, partner_id, body.shop_id)}
 
 
-def _expire_access_tokens(sim: ShopeeSandbox, partner_id: int | None, shop_id: int | None) -> int:
-    state = sim.state
-    with state.lock:
-        now = state.now()
-        expired = 0
-        for token in state.access_tokens.values():
-            if (partner_id is None or token.partner_id == partner_id) and (
-                shop_id is None or token.shop_id == shop_id
-            ):
-                if token.expires_at > now:
-                    expired += 1
-                token.expires_at = min(token.expires_at, now)
-        return expired
-
-
-async def post_expire_access_tokens(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
-    body = await parse_body(request, PartnerShopBody)
-    return {"expired": _expire_access_tokens(sim, body.partner_id, body.shop_id)}
-
-
 async def get_authorizations(sim: ShopeeSandbox, request: Request) -> list[dict[str, Any]]:
     with sim.state.lock:
         now = sim.state.now()
@@ -520,19 +470,6 @@ async def get_authorizations(sim: ShopeeSandbox, request: Request) -> list[dict[
             }
             for a in sim.state.authorizations.values()
         ]
-
-
-async def get_refresh_tokens(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
-    """The refresh-token ledger: how often each token was presented, and every reuse."""
-    with sim.state.lock:
-        tokens = [t.view() for t in sim.state.refresh_tokens.values()]
-        return {
-            "refresh_calls": sim.state.refresh_calls,
-            "tokens": tokens,
-            "uses": {t["refresh_token"]: t["uses"] for t in tokens},
-            "reused": list(sim.state.reused_refresh_tokens),
-            "max_uses": max((t["uses"] for t in tokens), default=0),
-        }
 
 
 # --- push ------------------------------------------------------------------------------------

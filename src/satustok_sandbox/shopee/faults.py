@@ -4,7 +4,8 @@ per API), rate limiting, hanging calls (client timeouts) and push chaos.
 ``POST faults`` merges a ``FaultsPatch`` into the current faults; ``DELETE faults`` starts over.
 Counted faults are deterministic; fractional ones draw from one ``random.Random`` that
 ``random_seed`` reseeds. API names are accepted as ``/api/v2/product/update_stock``,
-``product/update_stock`` or ``product.update_stock``.
+``product/update_stock`` or ``product.update_stock``. The merge and the per-call outcome are
+``common/faults.py``'s (shared with TikTok Shop); what each outcome answers is ``pipeline.py``'s.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from typing import Literal
 from pydantic import Field
 
 from satustok_sandbox.common.control import StrictBody
-from satustok_sandbox.common.faults import DeliveryDecision, FaultBoxBase, LimitPatch
+from satustok_sandbox.common.faults import ApiFaultBox, ApiOutcomeKind, LimitPatch
 
-Outcome = tuple[Literal["rate_limit", "server_error", "forced", "hang"], "ForcedError | None"]
-PushDecision = DeliveryDecision
+Outcome = tuple[ApiOutcomeKind, "ForcedError | None"]
 SERVER_ERRORS = ("error_server", "error_inner", "error_system_busy")
 
 
@@ -40,6 +40,7 @@ class PushFaultsPatch(StrictBody):
     duplicate: float | None = Field(None, ge=0, le=1)
     drop_next: int | None = Field(None, ge=0)
     duplicate_next: int | None = Field(None, ge=0)
+    reorder: bool | None = Field(None, description="Send what arrives within 0.3 s newest first.")
 
 
 class FaultsPatch(StrictBody):
@@ -84,6 +85,7 @@ class PushFaults:
     duplicate: float = 0.0
     drop_next: int = 0
     duplicate_next: int = 0
+    reorder: bool = False
 
 
 @dataclass
@@ -103,53 +105,6 @@ class Faults:
     push: PushFaults = field(default_factory=PushFaults)
 
 
-class FaultBox(FaultBoxBase[Faults]):
+class FaultBox(ApiFaultBox[Faults, ForcedError]):
     def __init__(self) -> None:
-        super().__init__(Faults)
-
-    def merge(self, patch: FaultsPatch) -> None:
-        plain = patch.model_dump(
-            exclude_none=True,
-            exclude={"push", "forced", "rate_limits", "expire_tokens", "only_apis"},
-        )
-        push = patch.push.model_dump(exclude_none=True) if patch.push else {}
-        with self._lock:
-            self._set_fields(self.faults, plain)
-            if patch.only_apis is not None:
-                self.faults.only_apis = [api_name(a) for a in patch.only_apis] or None
-            for raw, forced in (patch.forced or {}).items():
-                if forced is None:
-                    self.faults.forced.pop(api_name(raw), None)
-                else:
-                    self.faults.forced[api_name(raw)] = ForcedError(**forced.model_dump())
-            self._set_fields(self.faults.push, push)
-            self._reseed(patch.random_seed)
-
-    def outcome(self, api: str) -> Outcome | None:
-        """Consume a counted fault or roll the dice for one call of ``api``."""
-        with self._lock:
-            faults = self.faults
-            forced = faults.forced.get(api)
-            if forced is not None:
-                if forced.count is not None:
-                    forced.count -= 1
-                    if forced.count <= 0:
-                        del faults.forced[api]
-                return "forced", forced
-            if faults.only_apis and api not in faults.only_apis:
-                return None
-            if faults.timeout_next > 0:
-                faults.timeout_next -= 1
-                return "hang", None
-            if faults.rate_limit_next > 0:
-                faults.rate_limit_next -= 1
-                return "rate_limit", None
-            if faults.fail_next > 0:
-                faults.fail_next -= 1
-                return "server_error", None
-            if faults.error_rate and self._rng.random() < faults.error_rate:
-                return "server_error", None
-            return None
-
-    def push_decision(self) -> PushDecision:
-        return self._delivery_decision(lambda faults: faults.push)
+        super().__init__(Faults, ForcedError, api_name, delivery="push")

@@ -3,7 +3,8 @@
 Small httpx wrappers around the control API under ``/_sandbox/shopee/``, for tests and demos:
 ``base_url`` is what the hub uses as its Shopee host (``{server}/shopee``), and signing stays
 exactly the real one (the signed path never includes ``/shopee``). The calls every sandbox
-answers alike (``control``, reset, faults, stats, calls, clock) are ``common/handle.py``'s.
+answers alike (``control``, reset, faults, stats, calls, clock) and those it shares with TikTok
+Shop's (the clock's ``now``, authorizations, the refresh-token ledger) are ``common/handle.py``'s.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from satustok_sandbox.common.handle import ControlHandle, SandboxControlError, wait_for_records
+from satustok_sandbox.common.handle import (
+    InfoControlHandle,
+    SandboxControlError,
+    wait_for_records,
+)
 from satustok_sandbox.shopee.signing import auth_partner_url, sign
 
 
@@ -19,14 +24,11 @@ class ShopeeControlError(SandboxControlError):
     """A Shopee control API call was refused; ``status`` and ``message`` say why."""
 
 
-class ShopeeControl(ControlHandle):
+class ShopeeControl(InfoControlHandle):
     error = ShopeeControlError
 
     def __init__(self, info: dict[str, Any], sandbox: Any = None) -> None:
-        super().__init__(info["control_url"])
-        self.info = info
-        self.sandbox = sandbox  # the in-process ShopeeSandbox (for white-box tests)
-        self.base_url: str = info["base_url"]
+        super().__init__(info, sandbox)  # sandbox: the in-process ShopeeSandbox
         self.auth_partner_url: str = info["auth_partner_url"]
 
     # --- the seed's partners and shops ---------------------------------------------------
@@ -80,15 +82,13 @@ class ShopeeControl(ControlHandle):
             int(time.time()) if timestamp is None else timestamp,
         )
 
-    # --- the control API (``control()``, reset, faults, stats, calls, clock: ControlHandle) ---
+    # --- the control API (``control()``, reset, faults, stats, calls, clock, authorizations,
+    # the refresh-token ledger: InfoControlHandle) -------------------------------------------
 
     def set_rate_limit(
         self, rate: float, burst: int, partner_id: int | str = "*"
     ) -> dict[str, Any]:
         return self.set_faults(rate_limits={str(partner_id): {"rate": rate, "burst": burst}})
-
-    def now(self) -> float:
-        return float(self.control("GET", "clock")["now"])
 
     # orders
     def place_order(
@@ -140,13 +140,6 @@ class ShopeeControl(ControlHandle):
         return self.control(
             "POST", "expire_access_tokens", {"shop_id": shop_id, "partner_id": partner_id}
         )
-
-    def authorizations(self) -> list[dict[str, Any]]:
-        return self.control("GET", "authorizations")
-
-    def refresh_token_uses(self) -> dict[str, Any]:
-        """``{refresh_calls, tokens[…uses…], uses{token: n}, reused[…], max_uses}``."""
-        return self.control("GET", "refresh_tokens")
 
     # push
     def set_push_config(

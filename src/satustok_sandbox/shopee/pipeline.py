@@ -13,9 +13,7 @@ The ``strict_clock`` fault checks the sandbox clock only.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,13 +21,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from starlette.requests import Request
 from starlette.responses import Response
 
+from satustok_sandbox.common.gateway import InjectedErrors, throttle_and_faults
 from satustok_sandbox.shopee.envelope import (
     ShopeeError,
     error_response,
     param_error,
 )
-from satustok_sandbox.shopee.faults import api_name
-from satustok_sandbox.shopee.ratelimit import retry_after
+from satustok_sandbox.shopee.faults import Faults, ForcedError, api_name
 from satustok_sandbox.shopee.signing import sign, signatures_match
 from satustok_sandbox.shopee.state import Partner, Shop, ShopeeState
 
@@ -38,6 +36,18 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Call"], Awaitable[Response]]
 TIMESTAMP_WINDOW = 300
+RATE_LIMITED_MESSAGE = "Too many requests: the partner's rate limit is exceeded, retry later."
+# What throttling and injected faults answer (``common/gateway.py`` decides which).
+INJECTED: InjectedErrors[Faults, ForcedError] = InjectedErrors(
+    throttled=lambda retry: ShopeeError(
+        "error_rate_limit", RATE_LIMITED_MESSAGE, headers={"Retry-After": retry}
+    ),
+    forced=lambda forced: ShopeeError(forced.error, forced.message, forced.status or 0),
+    timed_out=lambda: ShopeeError("error_server", "The request timed out.", 504),
+    server_error=lambda faults: ShopeeError(
+        faults.error, "Injected server error, please retry.", faults.error_status
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -154,12 +164,12 @@ def _int_query(request: Request, name: str) -> int:
 
 def check_timestamp(sim: ShopeeSandbox, timestamp: int) -> None:
     """Within ±300 s of the sandbox clock (or of the real clock, unless ``strict_clock``)."""
-    clocks = [sim.clock.now()] if sim.faults.faults.strict_clock else [sim.clock.now(), time.time()]
-    if any(abs(timestamp - now) <= TIMESTAMP_WINDOW for now in clocks):
-        return
-    if all(timestamp < now for now in clocks):
+    strict = sim.faults.faults.strict_clock
+    verdict = sim.clock.timestamp_verdict(timestamp, TIMESTAMP_WINDOW, strict=strict)
+    if verdict == "expired":
         raise param_error("Timestamp is expired.")
-    raise param_error("Invalid timestamp: it is in the future.")
+    if verdict == "future":
+        raise param_error("Invalid timestamp: it is in the future.")
 
 
 def partner_of(sim: ShopeeSandbox, partner_id: int) -> Partner:
@@ -227,12 +237,12 @@ def make_endpoint(sim: ShopeeSandbox, route: ApiRoute) -> Callable[[Request], Aw
         partner_id: int | None = None
         shop_id: int | None = None
         try:
-            latency = sim.latency_seconds()
-            if latency:
-                await asyncio.sleep(latency)
+            await sim.wait_latency()
             partner, shop = verify(sim, request, route)
             partner_id, shop_id = partner.partner_id, shop.shop_id if shop else None
-            await _throttle_and_faults(sim, route, partner)
+            await throttle_and_faults(
+                sim.limiter, partner.partner_id, sim.faults, route.name, INJECTED
+            )
             response = await route.handler(Call(sim, request, route, partner, shop))
         except ShopeeError as error:
             response = error_response(error, wrapped=not route.top_level)
@@ -240,33 +250,6 @@ def make_endpoint(sim: ShopeeSandbox, route: ApiRoute) -> Callable[[Request], Aw
         return response
 
     return endpoint
-
-
-async def _throttle_and_faults(sim: ShopeeSandbox, route: ApiRoute, partner: Partner) -> None:
-    wait = sim.limiter.take(partner.partner_id)
-    if wait:
-        raise ShopeeError(
-            "error_rate_limit",
-            "Too many requests: the partner's rate limit is exceeded, retry later.",
-            headers={"Retry-After": retry_after(wait)},
-        )
-    outcome = sim.faults.outcome(route.name)
-    if outcome is None:
-        return
-    kind, forced = outcome
-    faults = sim.faults.faults
-    if kind == "forced" and forced is not None:
-        raise ShopeeError(forced.error, forced.message, forced.status or 0)
-    if kind == "hang":
-        await asyncio.sleep(faults.timeout_seconds)
-        raise ShopeeError("error_server", "The request timed out.", 504)
-    if kind == "rate_limit":
-        raise ShopeeError(
-            "error_rate_limit",
-            "Too many requests: the partner's rate limit is exceeded, retry later.",
-            headers={"Retry-After": "1"},
-        )
-    raise ShopeeError(faults.error, "Injected server error, please retry.", faults.error_status)
 
 
 def not_found(request: Request) -> Response:

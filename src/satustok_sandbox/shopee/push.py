@@ -22,9 +22,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from satustok_sandbox.common.delivery import DeliveryWorker
+from satustok_sandbox.common.delivery import DeliveryWorker, SignedItem, compact_json
 from satustok_sandbox.shopee.signing import push_signature
 
 if TYPE_CHECKING:
@@ -44,14 +42,10 @@ LOST_KEEP_SECONDS = 3 * 86_400
 
 
 @dataclass
-class Outgoing:
+class Outgoing(SignedItem):
     code: int
     partner_id: int
     shop_id: int | None
-    url: str
-    body: bytes
-    signature: str
-    generation: int
 
 
 @dataclass
@@ -85,8 +79,8 @@ class LostMessage:
 
 
 class PushDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
-    """Queue, worker and delivery log (``common/delivery.py``), and the lost messages.
-    ``clear`` forgets all of them."""
+    """Queue, worker, drop and duplicate faults and delivery log (``common/delivery.py``), and
+    the lost messages. ``clear`` forgets all of them."""
 
     signature_header = "Authorization"
     user_agent = "Shopee-Sandbox-Push/1.0"
@@ -94,8 +88,7 @@ class PushDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
     retry_delays = RETRY_DELAYS
 
     def __init__(self, faults: FaultBox, clock: SandboxClock) -> None:
-        super().__init__(clock)
-        self._faults = faults
+        super().__init__(clock, faults)
         self.state: ShopeeState | None = None
         self._lost: list[LostMessage] = []
         self._message_ids = itertools.count(1)
@@ -125,15 +118,15 @@ class PushDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
             return
         payload: dict[str, Any] = {} if shop_id is None else {"shop_id": shop_id}
         payload.update({"code": code, "timestamp": int(self._clock.now()), "data": data})
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        body = compact_json(payload)
         item = Outgoing(
-            code,
-            partner_id,
-            shop_id,
-            config.callback_url,
-            body,
-            push_signature(partner.partner_key, config.callback_url, body),
-            self._generation,
+            url=config.callback_url,
+            body=body,
+            signature=push_signature(partner.partner_key, config.callback_url, body),
+            generation=self._generation,
+            code=code,
+            partner_id=partner_id,
+            shop_id=shop_id,
         )
         self._enqueue(item)
 
@@ -171,19 +164,8 @@ class PushDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
 
     # --- delivering ----------------------------------------------------------------------
 
-    async def _deliver(self, client: httpx.AsyncClient, item: Outgoing) -> None:
-        decision = self._faults.push_decision()
-        if decision == "drop":
-            self._record(item, 0, None, "dropped by fault injection", False, True)
-            self._keep_lost(item)
-            return
-        delivered = await self._send_with_retries(client, item, duplicate=False)
-        if not delivered:
-            self._keep_lost(item)
-        if decision == "duplicate":
-            await self._send_with_retries(client, item, duplicate=True)
-
-    def _keep_lost(self, item: Outgoing) -> None:
+    def _undelivered(self, item: Outgoing) -> None:
+        """Keep it for ``get_lost_push_message``."""
         payload = json.loads(item.body)
         with self._lock:
             if item.generation != self._generation:
@@ -195,7 +177,7 @@ class PushDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
                     item.shop_id,
                     item.code,
                     payload["timestamp"],
-                    json.dumps(payload["data"], separators=(",", ":"), ensure_ascii=False),
+                    compact_json(payload["data"]).decode(),
                 )
             )
 

@@ -19,9 +19,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from satustok_sandbox.common.seed import PositiveId, RateLimitEntry, duplicates
+from satustok_sandbox.common.seed import PositiveId, RateLimitEntry, SeedSchema, duplicates
 from satustok_sandbox.common.seed import SeedModel as _Model
-from satustok_sandbox.common.seed import schema_text as _schema_text
 
 SCHEMA_PATH = Path(__file__).with_name("seed.schema.json")
 
@@ -277,14 +276,12 @@ def _order_problems(seed: ShopeeSeed) -> Iterator[str]:
                 yield f"{where}.model_id: item {item.item_id} has no models (use 0)"
 
 
-def schema_text() -> str:
-    """The JSON Schema of the ``shopee`` section, as committed in ``seed.schema.json``."""
-    return _schema_text(
-        ShopeeSeed,
-        "https://satustok.dev/schemas/shopee-sandbox-seed.json",
-        "satustok Shopee sandbox seed (the 'shopee' section)",
-    )
-
-
-def write_schema(path: Path = SCHEMA_PATH) -> None:
-    path.write_text(schema_text(), encoding="utf-8")
+# The JSON Schema of the ``shopee`` section, as committed in ``seed.schema.json``.
+SCHEMA = SeedSchema(
+    ShopeeSeed,
+    "https://satustok.dev/schemas/shopee-sandbox-seed.json",
+    "satustok Shopee sandbox seed (the 'shopee' section)",
+    SCHEMA_PATH,
+)
+schema_text = SCHEMA.text
+write_schema = SCHEMA.write

@@ -1,7 +1,8 @@
 """The Shopee sandbox's in-memory world: partners, shops, items and models, orders, the
 authorization state (codes, access and refresh tokens) and push configuration.
 
-Plain dataclasses under one re-entrant lock, as in the Tokopedia sandbox. ``build_state`` turns
+Plain dataclasses under one re-entrant lock, as in the Tokopedia sandbox; codes, sessions and
+tokens build on ``common/tokens.py`` (shared with TikTok Shop). ``build_state`` turns
 a validated seed into a fresh world; a reset builds a new one.
 
 Stock lives on *units*: an item without models, or one model of an item. A unit has the
@@ -23,6 +24,12 @@ from datetime import datetime
 from typing import Any
 
 from satustok_sandbox.common.clock import WIB, SandboxClock
+from satustok_sandbox.common.tokens import (
+    AuthCodeBase,
+    AuthSessionBase,
+    RefreshTokenBase,
+    TokenBase,
+)
 from satustok_sandbox.shopee.seed import (
     SN_ALPHABET,
     ShopeeItem,
@@ -200,59 +207,38 @@ class Authorization:
 
 
 @dataclass
-class AuthCode:
-    code: str
+class PartnerShop:
+    """Whom a code or token belongs to: a partner app, for one shop. First among a base's
+    bases, so its fields follow the base's value and it says who the ``owner`` is."""
+
     partner_id: int
     shop_id: int
-    expires_at: float
-    used_at: float | None = None
+
+    def owner(self) -> dict[str, Any]:
+        return {"partner_id": self.partner_id, "shop_id": self.shop_id}
 
 
 @dataclass
-class AuthSession:
+class AuthCode(PartnerShop, AuthCodeBase):
+    pass
+
+
+@dataclass
+class AuthSession(AuthSessionBase):
     """A shown authorization page, so its form can be posted a little later."""
 
-    session: str
     partner_id: int
     redirect: str
-    expires_at: float
 
 
 @dataclass
-class AccessToken:
-    value: str
-    partner_id: int
-    shop_id: int
-    issued_at: float
-    expires_at: float
+class AccessToken(PartnerShop, TokenBase):
+    pass
 
 
 @dataclass
-class RefreshToken:
-    value: str
-    partner_id: int
-    shop_id: int
-    issued_at: float
-    expires_at: float
-    issued_by: str
-    uses: int = 0
-    spent_at: float | None = None
-    replaced_by: str = ""
-    revoked_at: float | None = None
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "refresh_token": self.value,
-            "partner_id": self.partner_id,
-            "shop_id": self.shop_id,
-            "issued_at": self.issued_at,
-            "expires_at": self.expires_at,
-            "issued_by": self.issued_by,
-            "uses": self.uses,
-            "spent_at": self.spent_at,
-            "replaced_by": self.replaced_by,
-            "revoked_at": self.revoked_at,
-        }
+class RefreshToken(PartnerShop, RefreshTokenBase):
+    pass
 
 
 class ItemIndex:

@@ -17,22 +17,14 @@ and Shopee demos, so eager imports here would go round in a circle.
 
 from __future__ import annotations
 
-from typing import Any
+from satustok_sandbox.common.lazy import lazy_exports
 
 __all__ = ["TikTokShopSandbox", "TikTokShopSeed", "tiktokshop_demo_seed"]
 
-
-def __getattr__(name: str) -> Any:
-    if name == "TikTokShopSandbox":
-        from satustok_sandbox.tiktokshop.sandbox import TikTokShopSandbox
-
-        return TikTokShopSandbox
-    if name == "TikTokShopSeed":
-        from satustok_sandbox.tiktokshop.seed import TikTokShopSeed
-
-        return TikTokShopSeed
-    if name == "tiktokshop_demo_seed":
-        from satustok_sandbox.tiktokshop.demo import tiktokshop_demo_seed
-
-        return tiktokshop_demo_seed
-    raise AttributeError(name)
+__getattr__ = lazy_exports(
+    {
+        "TikTokShopSandbox": "satustok_sandbox.tiktokshop.sandbox",
+        "TikTokShopSeed": "satustok_sandbox.tiktokshop.seed",
+        "tiktokshop_demo_seed": "satustok_sandbox.tiktokshop.demo",
+    }
+)

@@ -19,20 +19,29 @@ after the seller granted it; refreshing does not extend it). A refresh rotates b
 **spends** the refresh token presented: presenting it again answers 105004 "…already used" and is
 logged as a reuse (the sheet leaves it open; this makes the hub handle the refresh race). Older
 access tokens stay valid until their own expiry.
+
+The page's frame and form, codes, sessions and the refresh-token ledger are shared with Shopee
+(``common/page.py``, ``common/tokens.py``); what the page says and every error are TikTok Shop's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from satustok_sandbox.common.page import (
+    PageTheme,
+    approval_form,
+    form_fields,
+    html_page,
+    with_query,
+)
+from satustok_sandbox.common.tokens import SESSION_TTL, count_presentation
 from satustok_sandbox.tiktokshop.envelope import (
     INVALID_AUTH_CODE,
     INVALID_PARAM,
@@ -61,8 +70,13 @@ from satustok_sandbox.tiktokshop.state import (
 if TYPE_CHECKING:
     from satustok_sandbox.tiktokshop.sandbox import TikTokShopSandbox
 
-SESSION_TTL = 600
 PAGE_API = "services/open/authorize"
+THEME = PageTheme(
+    max_width="34rem",
+    ink="#161823",
+    accent="#fe2c55",
+    extra_css="button[value=cancel]{background:#888}",
+)
 
 
 class PageError(Exception):
@@ -78,17 +92,7 @@ class PageError(Exception):
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;max-width:34rem;margin:3rem auto;color:#161823}"
-        "h1{color:#fe2c55;font-size:1.4rem}button{background:#fe2c55;color:#fff;border:0;"
-        "padding:.6rem 1.2rem;font-size:1rem;border-radius:4px;cursor:pointer}"
-        "button[value=cancel]{background:#888}select{font-size:1rem;padding:.3rem;"
-        "margin:.5rem 0 1rem}</style></head>"
-        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>",
-        status_code=status,
-    )
+    return html_page(THEME, title, body, status)
 
 
 def _error_page(error: PageError) -> HTMLResponse:
@@ -128,7 +132,7 @@ async def page(sim: TikTokShopSandbox, request: Request) -> Response:
                 secrets.token_hex(16),
                 app.app_key,
                 request.query_params.get("state") or "",
-                state.now() + SESSION_TTL,
+                expires_at=state.now() + SESSION_TTL,
             )
             state.sessions[session.session] = session
             options = _seller_options(state)
@@ -137,23 +141,19 @@ async def page(sim: TikTokShopSandbox, request: Request) -> Response:
         return _error_page(error)
     sim.record_plain(request, PAGE_API, 200, "")
     name = html.escape(app.name or app.app_key)
-    body = (
+    intro = (
         f"<p><strong>{name}</strong> (service_id {app.service_id}) asks to access your shops: "
         "products, stock, prices and orders.</p>"
-        "<form method='post' action='authorize'>"
-        f"<input type='hidden' name='session' value='{session.session}'>"
-        "<label for='open_id'>Seller account</label><br>"
-        f"<select id='open_id' name='open_id'>{options}</select><br>"
-        "<button type='submit' name='decision' value='approve'>Authorize</button> "
-        "<button type='submit' name='decision' value='cancel'>Cancel</button>"
-        "</form>"
     )
-    return _page("Authorize an app — TikTok Shop (sandbox)", body)
+    form = approval_form(
+        "authorize", session.session, "open_id", "Seller account", options, "Authorize"
+    )
+    return _page("Authorize an app — TikTok Shop (sandbox)", intro + form)
 
 
 async def submit(sim: TikTokShopSandbox, request: Request) -> Response:
     """``POST /open/authorize``: the seller's decision → 303 to the registered redirect URL."""
-    form = {k: v[-1] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
+    form = await form_fields(request)
     state = sim.state
     try:
         with state.lock:
@@ -164,12 +164,12 @@ async def submit(sim: TikTokShopSandbox, request: Request) -> Response:
             if not app.redirect_url:
                 raise PageError(409, "The app has no redirect URL registered.")
             if form.get("decision") == "cancel":
-                target = _with_query(
+                target = with_query(
                     app.redirect_url, code="null", error="auth_denied", state=session.state
                 )
             else:
                 code = authorize(sim, app.app_key, _seller_id(state, form.get("open_id", "")))
-                target = _with_query(
+                target = with_query(
                     app.redirect_url,
                     code=code.code,
                     state=session.state,
@@ -190,10 +190,6 @@ def _seller_id(state: TikTokShopState, open_id: str) -> str:
     return open_id
 
 
-def _with_query(url: str, **params: Any) -> str:
-    return f"{url}{'&' if urlsplit(url).query else '?'}{urlencode(params)}"
-
-
 # --- authorization state changes (the page, the control API) ---------------------------------
 
 
@@ -205,7 +201,7 @@ def authorize(sim: TikTokShopSandbox, app_key: str, open_id: str) -> AuthCode:
         state.authorizations[(app_key, open_id)] = Authorization(
             app_key, open_id, list(state.sellers[open_id].shop_ids), now, now + AUTHORIZATION_TTL
         )
-        code = AuthCode(secrets.token_urlsafe(24), app_key, open_id, now + AUTH_CODE_TTL)
+        code = AuthCode(secrets.token_urlsafe(24), app_key, open_id, expires_at=now + AUTH_CODE_TTL)
         state.codes[code.code] = code
     return code
 
@@ -218,14 +214,16 @@ def issue_tokens(
         now = state.now()
         authorization = state.authorizations[(app_key, open_id)]
         expires = min(now + ACCESS_TOKEN_TTL, authorization.expires_at)
-        access = AccessToken("TTP_" + secrets.token_urlsafe(24), app_key, open_id, now, expires)
+        access = AccessToken(
+            "TTP_" + secrets.token_urlsafe(24), app_key, open_id, issued_at=now, expires_at=expires
+        )
         refresh = RefreshToken(
             "TTP_" + secrets.token_urlsafe(24),
             app_key,
             open_id,
-            now,
-            authorization.expires_at,
-            issued_by,
+            issued_at=now,
+            expires_at=authorization.expires_at,
+            issued_by=issued_by,
         )
         state.access_tokens[access.value] = access
         state.refresh_tokens[refresh.value] = refresh
@@ -313,9 +311,7 @@ def token_endpoint(
 
     async def endpoint(request: Request) -> Response:
         try:
-            latency = sim.latency_seconds()
-            if latency:
-                await asyncio.sleep(latency)
+            await sim.wait_latency()
             response: Response = ok(handler(sim, request))
             code = 0
         except TikTokError as error:
@@ -379,18 +375,7 @@ def _spend(state: TikTokShopState, app: App, value: str) -> RefreshToken:
     refresh = state.refresh_tokens.get(value)
     if refresh is None or refresh.app_key != app.app_key:
         raise TikTokError(INVALID_REFRESH_TOKEN, "Invalid refresh_token.")
-    refresh.uses += 1
-    if refresh.spent_at is not None:
-        state.reused_refresh_tokens.append(
-            {
-                "refresh_token": value,
-                "app_key": app.app_key,
-                "open_id": refresh.open_id,
-                "uses": refresh.uses,
-                "spent_at": refresh.spent_at,
-                "at": now,
-            }
-        )
+    if not count_presentation(state, refresh, now):
         raise TikTokError(INVALID_REFRESH_TOKEN, "Invalid refresh_token: it was already used.")
     found = state.authorizations.get((app.app_key, refresh.open_id))
     if refresh.revoked_at is not None or found is None or found.revoked_at is not None:

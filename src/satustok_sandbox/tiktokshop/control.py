@@ -6,7 +6,8 @@ products in Seller Center, authorizing or deauthorizing an app, Partner Center s
 Plain JSON in and out (never the TikTok envelope); errors are ``{"error": message}`` with 400
 (bad input), 404 (unknown id) or 409 (refused by the world's rules). ``app_key`` defaults to the
 seed's first app and ``open_id`` to the seed's first seller. The plumbing (bodies, errors,
-routes) and the reset, call log and clock handlers are shared (``common/control.py``).
+routes), the info, reset, call log, clock and clearing-the-faults handlers and the refresh-token
+ledger are shared with the other sandboxes (``common/control.py``, ``common/tokens.py``).
 """
 
 from __future__ import annotations
@@ -25,15 +26,11 @@ from satustok_sandbox.common.control import (
     ControlError,
     Handler,
     after_param,
-    base_url,
     found,
-    get_calls,
-    get_clock,
     parse_body,
-    post_reset,
 )
 from satustok_sandbox.common.control import StrictBody as _Body
-from satustok_sandbox.common.ratelimit import UNLIMITED, RateLimit
+from satustok_sandbox.common.tokens import refresh_counts
 from satustok_sandbox.tiktokshop import auth
 from satustok_sandbox.tiktokshop.catalog import product_detail
 from satustok_sandbox.tiktokshop.envelope import TikTokError
@@ -144,16 +141,7 @@ class MirrorBody(_Body):
 
 def routes(sim: TikTokShopSandbox) -> list[BaseRoute]:
     table: list[tuple[str, str, Handler[TikTokShopSandbox]]] = [
-        ("GET", "/", get_info),
-        ("GET", "/info", get_info),
-        ("POST", "/reset", post_reset),
-        ("GET", "/stats", get_stats),
-        ("GET", "/calls", get_calls),
-        ("GET", "/faults", get_faults),
-        ("POST", "/faults", post_faults),
-        ("DELETE", "/faults", delete_faults),
-        ("GET", "/clock", get_clock),
-        ("POST", "/clock", post_clock),
+        *common.shared_rows(get_stats, get_faults, post_faults, post_clock),
         ("POST", "/orders", post_order),
         ("GET", "/orders/{order_id}", get_order),
         ("POST", "/orders/{order_id}/status", post_order_status),
@@ -165,11 +153,9 @@ def routes(sim: TikTokShopSandbox) -> list[BaseRoute]:
         ("GET", "/shops/{shop_id}", get_shop),
         ("GET", "/shops/{shop_id}/stock", get_shop_stock),
         ("GET", "/stock_changes", get_stock_changes),
-        ("POST", "/authorize", post_authorize),
-        ("POST", "/revoke", post_revoke),
-        ("POST", "/expire_access_tokens", post_expire_access_tokens),
-        ("GET", "/authorizations", get_authorizations),
-        ("GET", "/refresh_tokens", get_refresh_tokens),
+        *common.authorization_rows(
+            post_authorize, post_revoke, get_authorizations, owner_body=AppSellerBody
+        ),
         ("POST", "/apps/{app_key}/redirect_url", post_redirect_url),
         ("POST", "/apps/{app_key}/webhooks", post_app_webhooks),
         ("GET", "/webhooks", get_webhooks),
@@ -257,19 +243,12 @@ def order_view(order: Order) -> dict[str, Any]:
     }
 
 
-# --- info, stats, faults, clock (reset and the call log: common/control.py) -------------------
-
-
-async def get_info(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
-    return sim.info(base_url(request))
+# --- stats, faults, clock (info, reset, calls, clearing faults: common/control.py) -----------
 
 
 async def get_stats(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
     with sim.state.lock:
-        refresh = {
-            "calls": sim.state.refresh_calls,
-            "reuses": len(sim.state.reused_refresh_tokens),
-        }
+        refresh = refresh_counts(sim.state)
         stock_updates = sum(1 for c in sim.state.stock_changes if c.source == "api")
     return {
         **sim.stats.snapshot(),
@@ -291,16 +270,8 @@ async def post_faults(sim: TikTokShopSandbox, request: Request) -> dict[str, Any
             raise ControlError(400, f"rate_limits: {key!r} is not an app_key or '*'")
     sim.faults.merge(patch)
     if patch.expire_tokens:
-        _expire_access_tokens(sim, None, None)
-    for key, limit in (patch.rate_limits or {}).items():
-        value = UNLIMITED if limit.unlimited else RateLimit(limit.rate or 1, limit.burst or 1)
-        sim.limiter.set_limit(None if key == "*" else key, value)
-    return await get_faults(sim, request)
-
-
-async def delete_faults(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
-    sim.faults.clear()
-    sim.limiter.restore()
+        common.expire_access_tokens(sim, {})
+    sim.limiter.set_limits(patch.rate_limits or {}, str)
     return await get_faults(sim, request)
 
 
@@ -547,25 +518,6 @@ async def post_revoke(sim: TikTokShopSandbox, request: Request) -> dict[str, Any
         return {"revoked": auth.revoke(sim, app_key, open_id)}
 
 
-def _expire_access_tokens(sim: TikTokShopSandbox, app_key: str | None, open_id: str | None) -> int:
-    state = sim.state
-    with state.lock:
-        now = state.now()
-        expired = 0
-        for token in state.access_tokens.values():
-            if (app_key is None or token.app_key == app_key) and (
-                open_id is None or token.open_id == open_id
-            ):
-                expired += token.expires_at > now
-                token.expires_at = min(token.expires_at, now)
-        return expired
-
-
-async def post_expire_access_tokens(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
-    body = await parse_body(request, AppSellerBody)
-    return {"expired": _expire_access_tokens(sim, body.app_key, body.open_id)}
-
-
 async def get_authorizations(sim: TikTokShopSandbox, request: Request) -> list[dict[str, Any]]:
     with sim.state.lock:
         now = sim.state.now()
@@ -582,19 +534,6 @@ async def get_authorizations(sim: TikTokShopSandbox, request: Request) -> list[d
             }
             for a in sim.state.authorizations.values()
         ]
-
-
-async def get_refresh_tokens(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
-    """The refresh-token ledger: how often each token was presented, and every reuse."""
-    with sim.state.lock:
-        tokens = [t.view() for t in sim.state.refresh_tokens.values()]
-        return {
-            "refresh_calls": sim.state.refresh_calls,
-            "tokens": tokens,
-            "uses": {t["refresh_token"]: t["uses"] for t in tokens},
-            "reused": list(sim.state.reused_refresh_tokens),
-            "max_uses": max((t["uses"] for t in tokens), default=0),
-        }
 
 
 # --- Partner Center settings and webhooks -----------------------------------------------------

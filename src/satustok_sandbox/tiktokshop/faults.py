@@ -6,20 +6,26 @@ reorder).
 Counted faults are deterministic; fractional ones draw from one ``random.Random`` that
 ``random_seed`` reseeds. API names are the route's path without its leading slash
 (``product/202309/products/{product_id}/inventory/update``); a leading slash or the mount prefix
-is accepted too.
+is accepted too. The merge, the per-call outcome and the webhook faults are ``common/faults.py``'s
+(shared with Shopee and Tokopedia); what each outcome answers is ``pipeline.py``'s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from pydantic import Field
 
 from satustok_sandbox.common.control import StrictBody
-from satustok_sandbox.common.faults import DeliveryDecision, FaultBoxBase, LimitPatch
+from satustok_sandbox.common.faults import (
+    ApiFaultBox,
+    ApiOutcomeKind,
+    LimitPatch,
+    WebhookFaults,
+    WebhookFaultsPatch,
+)
 
-Outcome = tuple[Literal["rate_limit", "server_error", "forced", "hang"], "ForcedError | None"]
+Outcome = tuple[ApiOutcomeKind, "ForcedError | None"]
 API_MOUNT = "/tiktokshop/open-api"
 
 
@@ -33,14 +39,6 @@ class ForcedErrorPatch(StrictBody):
     message: str = "Injected by the sandbox."
     status: int | None = Field(None, ge=200, le=599, description="Default: from the code.")
     count: int | None = Field(None, ge=1, description="How many calls; null: until cleared.")
-
-
-class WebhookFaultsPatch(StrictBody):
-    drop: float | None = Field(None, ge=0, le=1)
-    duplicate: float | None = Field(None, ge=0, le=1)
-    reorder: bool | None = Field(None, description="Send what arrives within 0.3 s newest first.")
-    drop_next: int | None = Field(None, ge=0)
-    duplicate_next: int | None = Field(None, ge=0)
 
 
 class FaultsPatch(StrictBody):
@@ -79,15 +77,6 @@ class ForcedError:
 
 
 @dataclass
-class WebhookFaults:
-    drop: float = 0.0
-    duplicate: float = 0.0
-    reorder: bool = False
-    drop_next: int = 0
-    duplicate_next: int = 0
-
-
-@dataclass
 class Faults:
     latency_ms: int = 0
     error_rate: float = 0.0
@@ -103,60 +92,6 @@ class Faults:
     webhooks: WebhookFaults = field(default_factory=WebhookFaults)
 
 
-class FaultBox(FaultBoxBase[Faults]):
+class FaultBox(ApiFaultBox[Faults, ForcedError]):
     def __init__(self) -> None:
-        super().__init__(Faults)
-
-    def merge(self, patch: FaultsPatch) -> None:
-        plain = patch.model_dump(
-            exclude_none=True,
-            exclude={"webhooks", "forced", "rate_limits", "expire_tokens", "only_apis"},
-        )
-        webhooks = patch.webhooks.model_dump(exclude_none=True) if patch.webhooks else {}
-        with self._lock:
-            self._set_fields(self.faults, plain)
-            if patch.only_apis is not None:
-                self.faults.only_apis = [api_name(a) for a in patch.only_apis] or None
-            for raw, forced in (patch.forced or {}).items():
-                if forced is None:
-                    self.faults.forced.pop(api_name(raw), None)
-                else:
-                    self.faults.forced[api_name(raw)] = ForcedError(**forced.model_dump())
-            self._set_fields(self.faults.webhooks, webhooks)
-            self._reseed(patch.random_seed)
-
-    def outcome(self, api: str) -> Outcome | None:
-        """Consume a counted fault or roll the dice for one call of ``api``."""
-        with self._lock:
-            faults = self.faults
-            forced = faults.forced.get(api)
-            if forced is not None:
-                if forced.count is not None:
-                    forced.count -= 1
-                    if forced.count <= 0:
-                        del faults.forced[api]
-                return "forced", forced
-            if faults.only_apis and api not in faults.only_apis:
-                return None
-            return self._counted_or_random(faults)
-
-    def _counted_or_random(self, faults: Faults) -> Outcome | None:
-        if faults.timeout_next > 0:
-            faults.timeout_next -= 1
-            return "hang", None
-        if faults.rate_limit_next > 0:
-            faults.rate_limit_next -= 1
-            return "rate_limit", None
-        if faults.fail_next > 0:
-            faults.fail_next -= 1
-            return "server_error", None
-        if faults.error_rate and self._rng.random() < faults.error_rate:
-            return "server_error", None
-        return None
-
-    def webhook_decision(self) -> DeliveryDecision:
-        return self._delivery_decision(lambda faults: faults.webhooks)
-
-    def reorder_webhooks(self) -> bool:
-        with self._lock:
-            return self.faults.webhooks.reorder
+        super().__init__(Faults, ForcedError, api_name, delivery="webhooks")

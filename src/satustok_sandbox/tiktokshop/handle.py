@@ -5,7 +5,8 @@ Small httpx wrappers around the control API under ``/_sandbox/tiktokshop/``, for
 demos. ``base_url`` is the hub's TikTok Shop API host (``{server}/tiktokshop/open-api``),
 ``auth_url`` its auth host and ``services_url`` the seller authorization site; signing stays
 exactly the real one (the signed path never includes the mount prefix). The calls every sandbox
-answers alike (``control``, reset, faults, stats, calls, clock) are ``common/handle.py``'s.
+answers alike (``control``, reset, faults, stats, calls, clock) and those it shares with Shopee's
+(the clock's ``now``, authorizations, the refresh-token ledger) are ``common/handle.py``'s.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from satustok_sandbox.common.handle import ControlHandle, SandboxControlError, wait_for_records
+from satustok_sandbox.common.handle import (
+    InfoControlHandle,
+    SandboxControlError,
+    wait_for_records,
+)
 from satustok_sandbox.tiktokshop.signing import sign
 
 
@@ -21,14 +26,11 @@ class TikTokShopControlError(SandboxControlError):
     """A TikTok Shop control API call was refused; ``status`` and ``message`` say why."""
 
 
-class TikTokShopControl(ControlHandle):
+class TikTokShopControl(InfoControlHandle):
     error = TikTokShopControlError
 
     def __init__(self, info: dict[str, Any], sandbox: Any = None) -> None:
-        super().__init__(info["control_url"])
-        self.info = info
-        self.sandbox = sandbox  # the in-process TikTokShopSandbox (for white-box tests)
-        self.base_url: str = info["base_url"]
+        super().__init__(info, sandbox)  # sandbox: the in-process TikTokShopSandbox
         self.auth_url: str = info["auth_url"]
         self.services_url: str = info["services_url"]
 
@@ -69,16 +71,14 @@ class TikTokShopControl(ControlHandle):
         pairs = [(key, str(value)) for key, value in params.items()]
         return sign(self.app(app_key)["app_secret"], path, pairs, body)
 
-    # --- the control API (``control()``, reset, faults, stats, calls, clock: ControlHandle) ---
+    # --- the control API (``control()``, reset, faults, stats, calls, clock, authorizations,
+    # the refresh-token ledger: InfoControlHandle) -------------------------------------------
 
     def faults(self) -> dict[str, Any]:
         return self.control("GET", "faults")
 
     def set_rate_limit(self, rate: float, burst: int, app_key: str = "*") -> dict[str, Any]:
         return self.set_faults(rate_limits={app_key: {"rate": rate, "burst": burst}})
-
-    def now(self) -> float:
-        return float(self.control("GET", "clock")["now"])
 
     # orders
     def place_order(
@@ -164,13 +164,6 @@ class TikTokShopControl(ControlHandle):
         return self.control(
             "POST", "expire_access_tokens", {"open_id": open_id, "app_key": app_key}
         )
-
-    def authorizations(self) -> list[dict[str, Any]]:
-        return self.control("GET", "authorizations")
-
-    def refresh_token_uses(self) -> dict[str, Any]:
-        """``{refresh_calls, tokens[…uses…], uses{token: n}, reused[…], max_uses}``."""
-        return self.control("GET", "refresh_tokens")
 
     def set_redirect_url(self, redirect_url: str, app_key: str | None = None) -> dict[str, Any]:
         key = app_key or self.app_key

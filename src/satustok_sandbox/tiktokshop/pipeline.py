@@ -18,9 +18,7 @@ client's signature stale; the ``strict_clock`` fault checks the sandbox clock on
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from satustok_sandbox.common.ratelimit import retry_after
+from satustok_sandbox.common.gateway import InjectedErrors, throttle_and_faults
 from satustok_sandbox.tiktokshop.envelope import (
     INTERNAL_ERROR,
     INVALID_PARAM,
@@ -41,7 +39,7 @@ from satustok_sandbox.tiktokshop.envelope import (
     error_response,
     invalid_request,
 )
-from satustok_sandbox.tiktokshop.faults import api_name
+from satustok_sandbox.tiktokshop.faults import Faults, ForcedError, api_name
 from satustok_sandbox.tiktokshop.signing import sign, signatures_match
 from satustok_sandbox.tiktokshop.state import AccessToken, App, Authorization, Shop
 
@@ -52,6 +50,18 @@ if TYPE_CHECKING:
 Handler = Callable[["Call"], Awaitable[Response]]
 TIMESTAMP_WINDOW = 300
 TOKEN_HEADER = "x-tts-access-token"
+RATE_LIMITED_MESSAGE = "Too many requests: the rate limit is exceeded, retry later."
+# What throttling and injected faults answer (``common/gateway.py`` decides which).
+INJECTED: InjectedErrors[Faults, ForcedError] = InjectedErrors(
+    throttled=lambda retry: TikTokError(
+        RATE_LIMITED, RATE_LIMITED_MESSAGE, headers={"Retry-After": retry}
+    ),
+    forced=lambda forced: TikTokError(forced.code, forced.message, forced.status or 0),
+    timed_out=lambda: TikTokError(INTERNAL_ERROR, "Internal error: the request timed out.", 504),
+    server_error=lambda faults: TikTokError(
+        INTERNAL_ERROR, "Internal error, please retry.", faults.error_status
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -153,14 +163,12 @@ def check_timestamp(sim: TikTokShopSandbox, raw: str | None) -> None:
     text = (raw or "").strip()
     if not text.isdigit():
         raise _invalid_param("timestamp is required, in Unix seconds.")
-    timestamp = int(text)
     strict = sim.faults.faults.strict_clock
-    clocks = [sim.clock.now()] if strict else [sim.clock.now(), time.time()]
-    if any(abs(timestamp - now) <= TIMESTAMP_WINDOW for now in clocks):
-        return
-    if all(timestamp < now for now in clocks):
+    verdict = sim.clock.timestamp_verdict(int(text), TIMESTAMP_WINDOW, strict=strict)
+    if verdict == "expired":
         raise _invalid_param("timestamp is expired (more than 300 s old).")
-    raise _invalid_param("timestamp is in the future (more than 300 s ahead).")
+    if verdict == "future":
+        raise _invalid_param("timestamp is in the future (more than 300 s ahead).")
 
 
 def check_sign(app: App, request: Request, api_path: str, body: bytes) -> None:
@@ -248,14 +256,14 @@ def make_endpoint(
         app_key = request.query_params.get("app_key") or None  # as claimed, until verified
         shop_id: str | None = None
         try:
-            latency = sim.latency_seconds()
-            if latency:
-                await asyncio.sleep(latency)
+            await sim.wait_latency()
             body = await request.body()
             verified = verify(sim, request, route, real_path(request), body)
             app_key = verified.app.app_key
             shop_id = verified.shop.id if verified.shop else None
-            await _throttle_and_faults(sim, route, verified)
+            await throttle_and_faults(
+                sim.limiter, verified.limit_key, sim.faults, route.name, INJECTED
+            )
             response = await route.handler(Call(sim, request, route, verified, body))
         except TikTokError as error:
             response = error_response(error)
@@ -263,30 +271,3 @@ def make_endpoint(
         return response
 
     return endpoint
-
-
-def _rate_limited(retry: str) -> TikTokError:
-    return TikTokError(
-        RATE_LIMITED,
-        "Too many requests: the rate limit is exceeded, retry later.",
-        headers={"Retry-After": retry},
-    )
-
-
-async def _throttle_and_faults(sim: TikTokShopSandbox, route: ApiRoute, who: Verified) -> None:
-    wait = sim.limiter.take(who.limit_key)
-    if wait:
-        raise _rate_limited(retry_after(wait))
-    outcome = sim.faults.outcome(route.name)
-    if outcome is None:
-        return
-    kind, forced = outcome
-    faults = sim.faults.faults
-    if kind == "forced" and forced is not None:
-        raise TikTokError(forced.code, forced.message, forced.status or 0)
-    if kind == "hang":
-        await asyncio.sleep(faults.timeout_seconds)
-        raise TikTokError(INTERNAL_ERROR, "Internal error: the request timed out.", 504)
-    if kind == "rate_limit":
-        raise _rate_limited("1")
-    raise TikTokError(INTERNAL_ERROR, "Internal error, please retry.", faults.error_status)

@@ -5,22 +5,21 @@ It owns the seed, the current world (``state``), its own clock, faults, the rate
 app × shop), the webhook dispatcher, stats and a short call log, and mounts itself:
 ``/tiktokshop/open-api`` (the API host), ``/tiktokshop/auth`` (the auth host),
 ``/tiktokshop/services`` (the seller authorization site) and ``/_sandbox/tiktokshop`` (the
-control API).
+control API). The lifecycle (reset, startup, latency), the counters per API and the call log are
+``common/sandbox.py``'s.
 """
 
 from __future__ import annotations
 
-import json
-from collections import deque
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
-from satustok_sandbox.common.clock import SandboxClock
-from satustok_sandbox.common.ratelimit import UNLIMITED, KeyedRateLimiter, RateLimit
-from satustok_sandbox.common.stats import ApiStats
+from satustok_sandbox.common.delivery import DeliveryWorker
+from satustok_sandbox.common.ratelimit import UNLIMITED, KeyedRateLimiter, RateLimit, seeded_limits
+from satustok_sandbox.common.sandbox import ApiSandbox, answer_field
 from satustok_sandbox.tiktokshop import app, control
 from satustok_sandbox.tiktokshop.demo import tiktokshop_demo_seed
 from satustok_sandbox.tiktokshop.envelope import RATE_LIMITED
@@ -29,7 +28,6 @@ from satustok_sandbox.tiktokshop.seed import TikTokShopSeed
 from satustok_sandbox.tiktokshop.state import TikTokShopState, build_state
 from satustok_sandbox.tiktokshop.webhooks import WebhookDispatcher
 
-CALL_LOG_SIZE = 1000
 MOUNT = "/tiktokshop"
 API_PREFIX, AUTH_PREFIX, SERVICES_PREFIX = "/open-api", "/auth", "/services"
 CONTROL_MOUNT = "/_sandbox/tiktokshop"
@@ -37,52 +35,35 @@ DEFAULT_LIMIT = RateLimit(50.0, 50)
 SIGNED_PATH_EXAMPLE = "/product/202309/products/search"
 
 
-def _limits(seed: TikTokShopSeed, unlimited: bool) -> dict[str, RateLimit]:
-    if unlimited:
-        return {}
-    return {
-        a.app_key: UNLIMITED
-        if a.rate_limit.unlimited
-        else RateLimit(a.rate_limit.rate or 1, a.rate_limit.burst or 1)
-        for a in seed.apps
-        if a.rate_limit is not None
-    }
-
-
-class TikTokShopSandbox:
+class TikTokShopSandbox(ApiSandbox[TikTokShopSeed]):
     """A simulated TikTok Shop Partner API (202309+) with its control API."""
 
     name = "tiktokshop"
+    caller_field = "app_key"
+    faults: FaultBox
+    limiter: KeyedRateLimiter[tuple[str, str], str]
+    state: TikTokShopState
 
     def __init__(
         self, seed: TikTokShopSeed | None = None, *, latency_ms: int = 0, unlimited: bool = False
     ) -> None:
-        self.seed = seed or tiktokshop_demo_seed()
-        self.latency_ms = latency_ms
-        self.clock = SandboxClock()
+        super().__init__(seed or tiktokshop_demo_seed(), latency_ms, str(RATE_LIMITED))
         self.faults = FaultBox()
-        self.limiter: KeyedRateLimiter[tuple[str, str], str] = KeyedRateLimiter(
-            _limits(self.seed, unlimited),
+        # One bucket per app × shop (``pipeline.Verified.limit_key``), following the app's limit.
+        self.limiter = KeyedRateLimiter(
+            seeded_limits(((a.app_key, a.rate_limit) for a in self.seed.apps), unlimited=unlimited),
             UNLIMITED if unlimited else DEFAULT_LIMIT,
             owner_of=lambda key: key[0],
         )
         self.webhooks = WebhookDispatcher(self.faults, self.clock)
-        self.stats = ApiStats(str(RATE_LIMITED))
-        self.calls: deque[dict[str, Any]] = deque(maxlen=CALL_LOG_SIZE)
-        self.state: TikTokShopState = build_state(self.seed, self.clock)
-        self.webhooks.state = self.state
-        self.base_url = ""
+        self._build_world()
 
-    def reset(self) -> None:
-        """Back to the seed: world, tokens, clock, faults, limits, stats, webhooks, call log."""
-        self.clock.offset = 0.0
-        self.webhooks.clear()
+    def _deliveries(self) -> DeliveryWorker[Any, Any]:
+        return self.webhooks
+
+    def _build_world(self) -> None:
         self.state = build_state(self.seed, self.clock)
         self.webhooks.state = self.state
-        self.faults.clear()
-        self.limiter.restore()
-        self.stats.clear()
-        self.calls.clear()
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -97,59 +78,17 @@ class TikTokShopSandbox:
             Mount(CONTROL_MOUNT, routes=control.routes(self)),
         ]
 
-    async def startup(self) -> None:
-        await self.webhooks.start()
-
-    async def shutdown(self) -> None:
-        await self.webhooks.stop()
-
-    def latency_seconds(self) -> float:
-        return self.latency_ms / 1000 + self.faults.latency_seconds()
-
     # --- stats and the call log ------------------------------------------------------------
 
-    def record_call(
-        self,
-        request: Request,
-        api: str,
-        response: Response,
-        app_key: str | None,
-        shop_id: str | None,
-    ) -> None:
-        try:
-            code = json.loads(bytes(response.body)).get("code", 0)
-        except (ValueError, AttributeError):
-            code = 0
-        self._record(
-            request, api, response.status_code, str(code) if code else "", app_key, shop_id
-        )
+    def _error_of(self, response: Response) -> str:
+        code = answer_field(response, "code", 0)
+        return str(code) if code else ""
 
-    def record_plain(self, request: Request, api: str, status: int, error: str) -> None:
-        app_key = request.query_params.get("app_key") or None
-        self._record(request, api, status, error, app_key, None)
+    def _claimed_caller(self, request: Request) -> str | None:
+        return request.query_params.get("app_key") or None
 
-    def _record(
-        self,
-        request: Request,
-        api: str,
-        status: int,
-        error: str,
-        app_key: str | None,
-        shop_id: str | None,
-    ) -> None:
-        self.stats.count(api, status, error)
-        self.calls.append(
-            {
-                "at": self.clock.now(),
-                "method": request.method,
-                "api": api,
-                "path": request.url.path,
-                "app_key": app_key,
-                "shop_id": shop_id,
-                "status": status,
-                "code": int(error) if error.isdigit() else 0,
-            }
-        )
+    def _outcome(self, error: str) -> dict[str, object]:
+        return {"code": int(error) if error.isdigit() else 0}
 
     # --- the info document -------------------------------------------------------------------
 

@@ -26,9 +26,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from satustok_sandbox.common.seed import RateLimitEntry, duplicates
+from satustok_sandbox.common.seed import RateLimitEntry, SeedSchema, duplicates
 from satustok_sandbox.common.seed import SeedModel as _Model
-from satustok_sandbox.common.seed import schema_text as _schema_text
 
 SCHEMA_PATH = Path(__file__).with_name("seed.schema.json")
 
@@ -385,14 +384,12 @@ def _order_problems(seed: TikTokShopSeed) -> Iterator[str]:
                 )
 
 
-def schema_text() -> str:
-    """The JSON Schema of the ``tiktokshop`` section, as committed in ``seed.schema.json``."""
-    return _schema_text(
-        TikTokShopSeed,
-        "https://satustok.dev/schemas/tiktokshop-sandbox-seed.json",
-        "satustok TikTok Shop sandbox seed (the 'tiktokshop' section)",
-    )
-
-
-def write_schema(path: Path = SCHEMA_PATH) -> None:
-    path.write_text(schema_text(), encoding="utf-8")
+# The JSON Schema of the ``tiktokshop`` section, as committed in ``seed.schema.json``.
+SCHEMA = SeedSchema(
+    TikTokShopSeed,
+    "https://satustok.dev/schemas/tiktokshop-sandbox-seed.json",
+    "satustok TikTok Shop sandbox seed (the 'tiktokshop' section)",
+    SCHEMA_PATH,
+)
+schema_text = SCHEMA.text
+write_schema = SCHEMA.write

@@ -2,7 +2,8 @@
 products and SKUs, orders, the authorization state (codes, sessions, access and refresh
 tokens), webhook subscriptions and the stock change log.
 
-Plain dataclasses under one re-entrant lock, as in the other sandboxes. ``build_state`` turns a
+Plain dataclasses under one re-entrant lock, as in the other sandboxes; codes, sessions and
+tokens build on ``common/tokens.py`` (shared with Shopee). ``build_state`` turns a
 validated seed into a fresh world; a reset builds a new one.
 
 Stock lives on SKUs, per sales warehouse: ``available`` (what ``inventory/update`` sets, what the
@@ -19,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from satustok_sandbox.common.clock import SandboxClock
+from satustok_sandbox.common.tokens import (
+    AuthCodeBase,
+    AuthSessionBase,
+    RefreshTokenBase,
+    TokenBase,
+)
 from satustok_sandbox.tiktokshop.seed import (
+    ORDER_STATUSES,
     TikTokOrder,
     TikTokProduct,
     TikTokShop,
@@ -36,17 +44,9 @@ ACCESS_TOKEN_TTL = 7 * 86_400
 AUTHORIZATION_TTL = 365 * 86_400
 AUTH_CODE_TTL = 30 * 60
 EXPIRY_NOTICE_WINDOW = 30 * 86_400
-# The forward path of an order; CANCELLED is reachable from CANCELLABLE_STATUSES only.
-STATUS_PATH = (
-    "UNPAID",
-    "ON_HOLD",
-    "AWAITING_SHIPMENT",
-    "PARTIALLY_SHIPPING",
-    "AWAITING_COLLECTION",
-    "IN_TRANSIT",
-    "DELIVERED",
-    "COMPLETED",
-)
+# The forward path of an order (the seed's statuses, in order); CANCELLED is reachable from
+# CANCELLABLE_STATUSES only.
+STATUS_PATH = tuple(status for status in ORDER_STATUSES if status != "CANCELLED")
 # Orders in these statuses hold their units as committed stock; later ones have shipped them.
 OPEN_STATUSES = frozenset(STATUS_PATH[:5])
 CANCELLABLE_STATUSES = frozenset({"UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "AWAITING_COLLECTION"})
@@ -200,60 +200,39 @@ class Authorization:
 
 
 @dataclass
-class AuthCode:
-    code: str
+class AppSeller:
+    """Whom a code or token belongs to: an app, for one seller (all the seller's shops). First
+    among a base's bases, so its fields follow the base's value and it says who the ``owner``
+    is."""
+
     app_key: str
     open_id: str
-    expires_at: float
-    used_at: float | None = None
+
+    def owner(self) -> dict[str, Any]:
+        return {"app_key": self.app_key, "open_id": self.open_id}
 
 
 @dataclass
-class AuthSession:
+class AuthCode(AppSeller, AuthCodeBase):
+    pass
+
+
+@dataclass
+class AuthSession(AuthSessionBase):
     """A shown authorization page, so its form can be posted a little later."""
 
-    session: str
     app_key: str
     state: str
-    expires_at: float
 
 
 @dataclass
-class AccessToken:
-    value: str
-    app_key: str
-    open_id: str
-    issued_at: float
-    expires_at: float
+class AccessToken(AppSeller, TokenBase):
     revoked_at: float | None = None  # the seller deauthorized the app
 
 
 @dataclass
-class RefreshToken:
-    value: str
-    app_key: str
-    open_id: str
-    issued_at: float
-    expires_at: float
-    issued_by: str
-    uses: int = 0
-    spent_at: float | None = None
-    replaced_by: str = ""
-    revoked_at: float | None = None
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "refresh_token": self.value,
-            "app_key": self.app_key,
-            "open_id": self.open_id,
-            "issued_at": self.issued_at,
-            "expires_at": self.expires_at,
-            "issued_by": self.issued_by,
-            "uses": self.uses,
-            "spent_at": self.spent_at,
-            "replaced_by": self.replaced_by,
-            "revoked_at": self.revoked_at,
-        }
+class RefreshToken(AppSeller, RefreshTokenBase):
+    pass
 
 
 @dataclass

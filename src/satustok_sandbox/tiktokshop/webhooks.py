@@ -24,9 +24,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from satustok_sandbox.common.delivery import DeliveryWorker
+from satustok_sandbox.common.delivery import DeliveryWorker, SignedItem, compact_json
 from satustok_sandbox.tiktokshop.seed import EVENT_TYPES
 from satustok_sandbox.tiktokshop.signing import webhook_signature
 
@@ -36,20 +34,15 @@ if TYPE_CHECKING:
     from satustok_sandbox.tiktokshop.state import App, TikTokShopState
 
 EVENT_NAMES = {number: name for name, number in EVENT_TYPES.items()}
-REORDER_WINDOW_SECONDS = 0.3
 
 
 @dataclass
-class Outgoing:
+class Outgoing(SignedItem):
     type: int
     app_key: str
     shop_id: str | None
     seller_open_id: str | None
     notification_id: str
-    url: str
-    body: bytes
-    signature: str
-    generation: int
 
 
 @dataclass
@@ -83,8 +76,7 @@ class WebhookDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
     retry_delays = (0.2, 0.5)
 
     def __init__(self, faults: FaultBox, clock: SandboxClock) -> None:
-        super().__init__(clock)
-        self._faults = faults
+        super().__init__(clock, faults)
         self.state: TikTokShopState | None = None
 
     # --- emitting (call with the state lock held) --------------------------------------------
@@ -131,7 +123,7 @@ class WebhookDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
             "timestamp": int(self._clock.now()),
             "data": data,
         }
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        body = compact_json(payload)
         self._enqueue(
             Outgoing(
                 type=type_,
@@ -156,24 +148,7 @@ class WebhookDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
             after,
         )
 
-    # --- delivering ----------------------------------------------------------------------
-
-    async def _next_batch(self) -> list[Outgoing]:
-        """One item; with the reorder fault, everything arriving within a short window, newest
-        first."""
-        first = await super()._next_batch()
-        if not self._faults.reorder_webhooks():
-            return first
-        return (await self._gather(first[0], REORDER_WINDOW_SECONDS))[::-1]
-
-    async def _deliver(self, client: httpx.AsyncClient, item: Outgoing) -> None:
-        decision = self._faults.webhook_decision()
-        if decision == "drop":
-            self._record(item, 0, None, "dropped by fault injection", False, True)
-            return
-        await self._send_with_retries(client, item, duplicate=False)
-        if decision == "duplicate":
-            await self._send_with_retries(client, item, duplicate=True)
+    # --- the log -------------------------------------------------------------------------
 
     def _record_of(self, item: Outgoing, attempt_facts: dict[str, Any]) -> DeliveryRecord:
         return DeliveryRecord(

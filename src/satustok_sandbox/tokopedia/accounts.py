@@ -8,7 +8,6 @@ Oct 2021 news post); ``expires_in`` is then the remaining lifetime. Errors are O
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import secrets
@@ -57,9 +56,7 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
 
 
 async def _token(sim: TokopediaSandbox, request: Request) -> Response:
-    latency = sim.latency_seconds()
-    if latency:
-        await asyncio.sleep(latency)
+    await sim.wait_latency()
     if request.query_params.get("grant_type") != "client_credentials":
         return oauth_error(400, "unsupported_grant_type", "grant_type must be client_credentials")
     app = _client(sim.state, basic_credentials(request))

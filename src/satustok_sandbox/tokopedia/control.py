@@ -4,8 +4,8 @@ editing on the dashboard, the clock, faults, links, reset, stats and the webhook
 
 Plain JSON in and out (no Tokopedia envelope); errors are ``{"error": message}`` with 400
 (bad input), 404 (unknown id) or 409 (refused by the world's rules). The plumbing (bodies,
-errors, routes) and the reset, call log and clock handlers are shared with Shopee's
-(``common/control.py``).
+errors, routes) and the info, reset, call log, clock and clearing-the-faults handlers are shared
+with the other sandboxes (``common/control.py``).
 """
 
 from __future__ import annotations
@@ -22,16 +22,12 @@ from satustok_sandbox.common.control import (
     ControlError,
     Handler,
     after_param,
-    base_url,
     found,
-    get_calls,
-    get_clock,
     parse_body,
     path_int,
-    post_clock,
-    post_reset,
 )
 from satustok_sandbox.common.control import StrictBody as _Body
+from satustok_sandbox.common.tokens import expire_now
 from satustok_sandbox.tokopedia.catalog import (
     ProductChange,
     apply_changes,
@@ -96,14 +92,7 @@ class ShopPatch(_Body):
 
 def routes(sim: TokopediaSandbox) -> list[BaseRoute]:
     table: list[tuple[str, str, Handler[TokopediaSandbox]]] = [
-        ("GET", "/", get_info),
-        ("GET", "/info", get_info),
-        ("POST", "/reset", post_reset),
-        ("GET", "/stats", get_stats),
-        ("GET", "/calls", get_calls),
-        ("GET", "/faults", get_faults),
-        ("POST", "/faults", post_faults),
-        ("DELETE", "/faults", delete_faults),
+        *common.shared_rows(get_stats, get_faults, post_faults),
         ("POST", "/orders", post_order),
         ("GET", "/orders/{order_id}", get_order),
         ("POST", "/orders/{order_id}/status", post_order_status),
@@ -111,8 +100,6 @@ def routes(sim: TokopediaSandbox) -> list[BaseRoute]:
         ("PATCH", "/products/{product_id}", patch_product),
         ("GET", "/webhooks", get_webhooks),
         ("GET", "/webhooks/deliveries", get_deliveries),
-        ("GET", "/clock", get_clock),
-        ("POST", "/clock", post_clock),
         ("GET", "/shops/{shop_id}", get_shop),
         ("PATCH", "/shops/{shop_id}", patch_shop),
         ("POST", "/shops/{shop_id}/link", post_link),
@@ -121,23 +108,12 @@ def routes(sim: TokopediaSandbox) -> list[BaseRoute]:
     return common.routes(sim, table)
 
 
-async def get_info(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
-    return sim.info(base_url(request))
-
-
 async def get_stats(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
     return {**sim.stats.snapshot(), "webhook_deliveries": sim.webhooks.count()}
 
 
 async def get_faults(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
-    limits = {
-        g: {
-            "rate": (lim := sim.limiter.limit(g)).rate,
-            "burst": lim.burst,
-            "unlimited": lim.unlimited,
-        }
-        for g in GROUPS
-    }
+    limits = {g: sim.limiter.limit(g).view() for g in GROUPS}
     return {**sim.faults.snapshot(), "limits": limits}
 
 
@@ -146,20 +122,10 @@ async def post_faults(sim: TokopediaSandbox, request: Request) -> dict[str, Any]
     sim.faults.merge(patch)
     if patch.expire_tokens:
         with sim.state.lock:
-            for token in sim.state.tokens.values():
-                token.expires_at = min(token.expires_at, sim.state.now())
+            expire_now(sim.state.tokens.values(), sim.state.now())
     for group, limit in (patch.limits or {}).items():
         for target in GROUPS if group == "*" else (group,):
-            sim.limiter.set_limit(
-                target,
-                Limit.none() if limit.unlimited else Limit(limit.rate or 1, limit.burst or 1),
-            )
-    return await get_faults(sim, request)
-
-
-async def delete_faults(sim: TokopediaSandbox, request: Request) -> dict[str, Any]:
-    sim.faults.clear()
-    sim.limiter.restore()
+            sim.limiter.set_limit(target, Limit.of(limit))
     return await get_faults(sim, request)
 
 

@@ -3,7 +3,8 @@
 ``POST faults`` merges a ``FaultsPatch`` into the current ``Faults``; ``DELETE faults`` starts
 over. Counted faults (``fail_next``, ``rate_limit_next``, ``malformed_next``, ``drop_next``,
 ``duplicate_next``) are deterministic; fractional ones draw from one ``random.Random`` that
-``random_seed`` reseeds, so a failing test can be replayed.
+``random_seed`` reseeds, so a failing test can be replayed. The merge, the counted-then-random
+choice and the webhook faults are ``common/faults.py``'s (shared with TikTok Shop and Shopee).
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from satustok_sandbox.common.control import StrictBody
-from satustok_sandbox.common.faults import DeliveryDecision, FaultBoxBase, LimitPatch
+from satustok_sandbox.common.faults import (
+    Counted,
+    FaultBoxBase,
+    LimitPatch,
+    WebhookFaults,
+    WebhookFaultsPatch,
+)
 from satustok_sandbox.tokopedia.ratelimit import GROUPS
 
 # Groups whose answers ``malformed_next`` corrupts ("product-info/order responses").
@@ -22,16 +29,7 @@ MALFORMABLE_GROUPS = frozenset({"product_info", "order_list", "order_single"})
 # The token endpoint is exempt from fail/limit faults unless a test names it in only_groups.
 API_GROUPS = frozenset(GROUPS) - {"token"}
 
-Outcome = Literal["rate_limit", "server_error"]
-WebhookDecision = DeliveryDecision
-
-
-class WebhookFaultsPatch(StrictBody):
-    drop: float | None = Field(None, ge=0, le=1)
-    duplicate: float | None = Field(None, ge=0, le=1)
-    reorder: bool | None = None
-    drop_next: int | None = Field(None, ge=0)
-    duplicate_next: int | None = Field(None, ge=0)
+Outcome = Counted
 
 
 class FaultsPatch(StrictBody):
@@ -64,15 +62,6 @@ class FaultsPatch(StrictBody):
 
 
 @dataclass
-class WebhookFaults:
-    drop: float = 0.0
-    duplicate: float = 0.0
-    reorder: bool = False
-    drop_next: int = 0
-    duplicate_next: int = 0
-
-
-@dataclass
 class Faults:
     latency_ms: int = 0
     error_rate: float = 0.0
@@ -90,16 +79,12 @@ class FaultBox(FaultBoxBase[Faults]):
     """The current faults and their random source, safe to consult from any handler."""
 
     def __init__(self) -> None:
-        super().__init__(Faults)
+        super().__init__(Faults, delivery="webhooks")
 
     def merge(self, patch: FaultsPatch) -> None:
         """Apply the plain fields of a patch (tokens and limits are the sandbox's business)."""
-        plain = patch.model_dump(exclude_none=True, exclude={"webhooks", "limits", "expire_tokens"})
-        hooks = patch.webhooks.model_dump(exclude_none=True) if patch.webhooks else {}
         with self._lock:
-            self._set_fields(self.faults, plain)
-            self._set_fields(self.faults.webhooks, hooks)
-            self._reseed(patch.random_seed)
+            self._merge(patch, {"limits", "expire_tokens"})
 
     def _applies_to(self, group: str) -> bool:
         only = self.faults.only_groups
@@ -108,30 +93,12 @@ class FaultBox(FaultBoxBase[Faults]):
     def forced_outcome(self, group: str) -> Outcome | None:
         """Consume a counted fault or roll the error dice for one call of ``group``."""
         with self._lock:
-            faults = self.faults
             if not self._applies_to(group):
                 return None
-            if faults.rate_limit_next > 0:
-                faults.rate_limit_next -= 1
-                return "rate_limit"
-            if faults.fail_next > 0:
-                faults.fail_next -= 1
-                return "server_error"
-            if faults.error_rate and self._rng.random() < faults.error_rate:
-                return "server_error"
-            return None
+            return self._counted_or_random(self.faults)
 
     def take_malformed(self, group: str) -> bool:
         with self._lock:
             if group not in MALFORMABLE_GROUPS or not self._applies_to(group):
                 return False
-            if self.faults.malformed_next <= 0:
-                return False
-            self.faults.malformed_next -= 1
-            return True
-
-    def webhook_decision(self) -> WebhookDecision:
-        return self._delivery_decision(lambda faults: faults.webhooks)
-
-    def reorder_webhooks(self) -> bool:
-        return self.faults.webhooks.reorder
+            return self._take(self.faults, "malformed_next")

@@ -8,7 +8,6 @@ typed parameter helpers that raise the endpoint domain's validation codes.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -167,9 +166,7 @@ def make_endpoint(
 async def _run(
     sim: TokopediaSandbox, route: ApiRoute, request: Request, started: float
 ) -> tuple[Response, str]:
-    latency = sim.latency_seconds()
-    if latency:
-        await asyncio.sleep(latency)
+    await sim.wait_latency()
     app = authenticate(sim, request)
     if requested_fs_id(request, route) != app.fs_id:
         raise unauthorized(

@@ -3,30 +3,21 @@
 Tokopedia limits each endpoint separately and publishes no numbers (fact sheet §3); the defaults
 below are plausible, with shop-info at the documented example ``5 req/s (burst 5)``. Bulk calls
 cost one token per item. Buckets refill on the real monotonic clock, not the sandbox clock, so
-``advance_clock`` never hands out free quota.
+``advance_clock`` never hands out free quota. A limit and a bucket are ``common/ratelimit.py``'s,
+with Tokopedia's describing text, per-item takes and headers added.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-UNLIMITED_RATE = 1_000_000
+from satustok_sandbox.common import ratelimit as common
 
 
-@dataclass(frozen=True)
-class Limit:
-    """Steady ``rate`` (tokens per second) and ``burst`` (bucket size); or no limit at all."""
-
-    rate: float
-    burst: int
-    unlimited: bool = False
-
-    @classmethod
-    def none(cls) -> Limit:
-        return cls(UNLIMITED_RATE, UNLIMITED_RATE, unlimited=True)
+class Limit(common.RateLimit):
+    """A rate limit, with the text Tokopedia's headers describe it by."""
 
     def describe(self) -> str:
         """The ``X-Ratelimit-Limit`` text, e.g. ``5 req/s (burst 5)``."""
@@ -52,21 +43,10 @@ GROUPS: tuple[str, ...] = tuple(DEFAULT_LIMITS)
 
 
 @dataclass
-class TokenBucket:
-    """A classic token bucket; ``tokens`` is fractional between refills."""
+class TokenBucket(common.TokenBucket):
+    """A bucket that takes several tokens at once (bulk calls) and shows itself in headers."""
 
     limit: Limit
-    tokens: float = field(init=False)
-    updated: float = field(default_factory=time.monotonic)
-
-    def __post_init__(self) -> None:
-        self.tokens = float(self.limit.burst)
-
-    def refill(self) -> None:
-        now = time.monotonic()
-        gained = (now - self.updated) * self.limit.rate
-        self.tokens = min(float(self.limit.burst), self.tokens + gained)
-        self.updated = now
 
     def take_up_to(self, wanted: int) -> int:
         """Take as many whole tokens as are available, at most ``wanted``; return how many."""

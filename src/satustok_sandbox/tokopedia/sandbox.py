@@ -2,19 +2,21 @@
 
 It owns the seed, the current world (``state``), faults, rate limiter, webhook dispatcher, stats
 and a short call log, and knows how to mount itself: ``/tokopedia/accounts`` (token),
-``/tokopedia/fs`` (the Open API) and ``/_sandbox/tokopedia`` (the control API).
+``/tokopedia/fs`` (the Open API) and ``/_sandbox/tokopedia`` (the control API). The lifecycle
+(reset, startup, latency) is ``common/sandbox.py``'s; the stats (per endpoint group, with
+rate-limit units) and the call log record are Tokopedia's own.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
-from satustok_sandbox.common.clock import SandboxClock
+from satustok_sandbox.common.delivery import DeliveryWorker
+from satustok_sandbox.common.sandbox import SandboxBase
 from satustok_sandbox.tokopedia import accounts, app, control
 from satustok_sandbox.tokopedia.demo import demo_seed
 from satustok_sandbox.tokopedia.faults import FaultBox
@@ -22,8 +24,6 @@ from satustok_sandbox.tokopedia.ratelimit import GROUPS, RateLimiter, configured
 from satustok_sandbox.tokopedia.seed import Seed
 from satustok_sandbox.tokopedia.state import SandboxState, Shop, build_state
 from satustok_sandbox.tokopedia.webhooks import EVENT_URL_FIELDS, WebhookDispatcher
-
-CALL_LOG_SIZE = 1000
 
 
 class Stats:
@@ -69,36 +69,32 @@ class Stats:
             return {"groups": groups, "token": token}
 
 
-class TokopediaSandbox:
+class TokopediaSandbox(SandboxBase[Seed]):
     """A simulated Tokopedia Open API with its control API."""
 
     name = "tokopedia"
+    faults: FaultBox
+    limiter: RateLimiter
+    stats: Stats
+    state: SandboxState
 
     def __init__(
         self, seed: Seed | None = None, *, latency_ms: int = 0, unlimited: bool = False
     ) -> None:
-        self.seed = seed or demo_seed()
-        self.latency_ms = latency_ms
-        self.clock = SandboxClock()
+        super().__init__(seed or demo_seed(), latency_ms)
         self.faults = FaultBox()
         self.limiter = RateLimiter(
             configured_limits(self.seed.limit_overrides(), unlimited=unlimited)
         )
         self.webhooks = WebhookDispatcher(self.faults, self.clock)
         self.stats = Stats()
-        self.calls: deque[dict[str, Any]] = deque(maxlen=CALL_LOG_SIZE)
-        self.state: SandboxState = build_state(self.seed, self.clock)
-        self.base_url = ""
+        self._build_world()
 
-    def reset(self) -> None:
-        """Back to the seed: world, clock, faults, buckets, stats, deliveries, call log."""
-        self.clock.offset = 0.0
+    def _deliveries(self) -> DeliveryWorker[Any, Any]:
+        return self.webhooks
+
+    def _build_world(self) -> None:
         self.state = build_state(self.seed, self.clock)
-        self.faults.clear()
-        self.limiter.restore()
-        self.stats.clear()
-        self.webhooks.clear()
-        self.calls.clear()
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -106,15 +102,6 @@ class TokopediaSandbox:
             Mount("/tokopedia/fs", routes=app.api_routes(self)),
             Mount("/_sandbox/tokopedia", routes=control.routes(self)),
         ]
-
-    async def startup(self) -> None:
-        await self.webhooks.start()
-
-    async def shutdown(self) -> None:
-        await self.webhooks.stop()
-
-    def latency_seconds(self) -> float:
-        return self.latency_ms / 1000 + self.faults.latency_seconds()
 
     def record_call(self, method: str, path: str, query: str, group: str, status: int) -> None:
         self.calls.append(

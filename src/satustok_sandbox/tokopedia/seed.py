@@ -17,9 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from satustok_sandbox.common.seed import PositiveId, RateLimitEntry, duplicates
+from satustok_sandbox.common.seed import PositiveId, RateLimitEntry, SeedSchema, duplicates
 from satustok_sandbox.common.seed import SeedModel as _Model
-from satustok_sandbox.common.seed import schema_text as _schema_text
 from satustok_sandbox.shopee.seed import ShopeeSeed
 from satustok_sandbox.tiktokshop.seed import TikTokShopSeed
 from satustok_sandbox.tokopedia.ratelimit import GROUPS, Limit
@@ -221,10 +220,7 @@ class SeedLimit(RateLimitEntry):
     """A rate limit for one endpoint group: ``rate`` per second and ``burst``, or unlimited."""
 
     def to_limit(self) -> Limit:
-        if self.unlimited:
-            return Limit.none()
-        assert self.rate is not None and self.burst is not None
-        return Limit(self.rate, self.burst)
+        return Limit.of(self)
 
 
 class Seed(_Model):
@@ -399,14 +395,12 @@ def load_seed(path: str | Path) -> Seed:
     return parse_seed(document, str(path))
 
 
-def schema_text() -> str:
-    """The JSON Schema of the seed format, as committed in ``seed.schema.json``."""
-    return _schema_text(
-        Seed,
-        "https://satustok.dev/schemas/tokopedia-sandbox-seed.json",
-        "satustok Tokopedia sandbox seed",
-    )
-
-
-def write_schema(path: Path = SCHEMA_PATH) -> None:
-    path.write_text(schema_text(), encoding="utf-8")
+# The JSON Schema of the seed format, as committed in ``seed.schema.json``.
+SCHEMA = SeedSchema(
+    Seed,
+    "https://satustok.dev/schemas/tokopedia-sandbox-seed.json",
+    "satustok Tokopedia sandbox seed",
+    SCHEMA_PATH,
+)
+schema_text = SCHEMA.text
+write_schema = SCHEMA.write

@@ -9,17 +9,14 @@ the receiver fails or answers non-2xx. Faults can drop, duplicate or reorder del
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from satustok_sandbox.common.clock import SandboxClock
-from satustok_sandbox.common.delivery import DeliveryWorker
+from satustok_sandbox.common.delivery import DeliveryWorker, SignedItem, compact_json
 from satustok_sandbox.tokopedia.faults import FaultBox
 
 EVENT_URL_FIELDS = {
@@ -40,7 +37,6 @@ REGISTRATION_URL_FIELDS = (
     "order_partial_fulfillment_url",
 )
 RETRY_DELAYS = (0.2, 0.5)
-REORDER_WINDOW_SECONDS = 0.3
 TIMEOUT_SECONDS = 2.0
 
 
@@ -49,15 +45,11 @@ def sign(secret: str, body: bytes) -> str:
 
 
 @dataclass
-class Outgoing:
+class Outgoing(SignedItem):
     """One event bound for one URL, already serialised and signed."""
 
     event: str
     fs_id: int
-    url: str
-    body: bytes
-    signature: str
-    generation: int
 
 
 @dataclass
@@ -77,8 +69,8 @@ class DeliveryRecord:
 
 
 class WebhookDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
-    """Queue, worker and delivery log (``common/delivery.py``), with the reorder fault.
-    ``clear`` forgets everything queued or logged."""
+    """Queue, worker and delivery log, with drop, duplicate and reorder faults
+    (``common/delivery.py``). ``clear`` forgets everything queued or logged."""
 
     signature_header = "Authorization-Hmac"
     user_agent = "Tokopedia-Sandbox-Webhook/1.0"
@@ -86,43 +78,18 @@ class WebhookDispatcher(DeliveryWorker[Outgoing, DeliveryRecord]):
     retry_delays = RETRY_DELAYS
 
     def __init__(self, faults: FaultBox, clock: SandboxClock) -> None:
-        super().__init__(clock)
-        self._faults = faults
+        super().__init__(clock, faults)
 
     def emit(self, event: str, fs_id: int, url: str, secret: str, payload: Any) -> None:
         """Queue one delivery; callable from the event loop or any other thread."""
         if not url or self._loop is None or self._queue is None:
             return
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        self._enqueue(Outgoing(event, fs_id, url, body, sign(secret, body), self._generation))
+        body = compact_json(payload)
+        signature = sign(secret, body)
+        self._enqueue(Outgoing(url, body, signature, self._generation, event=event, fs_id=fs_id))
 
     def deliveries(self, event: str | None = None, after: int = 0) -> list[dict[str, Any]]:
         return self._logged(None if event is None else (lambda r: r.event == event), after)
-
-    async def _next_batch(self) -> list[Outgoing]:
-        """One item; with the reorder fault, everything arriving within a short window,
-        newest first."""
-        assert self._queue is not None
-        batch = [await self._queue.get()]
-        if not self._faults.reorder_webhooks():
-            return batch
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + REORDER_WINDOW_SECONDS
-        while (remaining := deadline - loop.time()) > 0:
-            try:
-                batch.append(await asyncio.wait_for(self._queue.get(), remaining))
-            except TimeoutError:
-                break
-        return batch[::-1]
-
-    async def _deliver(self, client: httpx.AsyncClient, item: Outgoing) -> None:
-        decision = self._faults.webhook_decision()
-        if decision == "drop":
-            self._record(item, 0, None, "dropped by fault injection", duplicate=False, dropped=True)
-            return
-        await self._send_with_retries(client, item, duplicate=False)
-        if decision == "duplicate":
-            await self._send_with_retries(client, item, duplicate=True)
 
     def _record_of(self, item: Outgoing, attempt_facts: dict[str, Any]) -> DeliveryRecord:
         return DeliveryRecord(

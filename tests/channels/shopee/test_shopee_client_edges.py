@@ -1,7 +1,7 @@
 """Edge cases the sandbox does not produce, on ``httpx.MockTransport``: the exact signed query,
 re-signing on retry, single-use tokens never repeated after an ambiguous failure, odd bodies and
-statuses, secrets kept out of errors and reprs, chunking, and paging that would not end.
-Everything else is tested over loopback HTTP against the sandbox."""
+statuses, secrets kept out of errors and reprs, and chunking. Everything else is tested over
+loopback HTTP against the sandbox."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ import pytest
 from satustok.channels.http.errors import (
     MalformedPayload,
     NotFound,
-    PaginationLoop,
     RateLimited,
     ServerError,
     Timeout,
@@ -374,12 +373,6 @@ def test_update_stock_refuses_negative_stock_before_sending(
     assert not fake.requests
 
 
-def test_item_paging_that_does_not_advance_is_refused(make: Callable[..., ShopeeClient]) -> None:
-    page = {"item": [], "total_count": 5, "has_next_page": True, "next_offset": 0}
-    with pytest.raises(PaginationLoop):
-        list(make(FakeShopee(lambda _request: ok(page))).iter_item_refs())
-
-
 def test_order_ranges_are_split_into_windows_of_at_most_15_days(
     make: Callable[..., ShopeeClient],
 ) -> None:
@@ -433,19 +426,6 @@ def test_cancel_checks_its_reason_and_sends_the_items(make: Callable[..., Shopee
             "item_list": [{"item_id": 34001, "model_id": 0}],
         }
     ]
-
-
-def test_search_by_sku_follows_the_string_cursor(make: Callable[..., ShopeeClient]) -> None:
-    fake = FakeShopee(
-        [
-            ok({"item_id_list": [1, 2], "total_count": 3, "next_offset": "2"}),
-            ok({"item_id_list": [3], "total_count": 3, "next_offset": ""}),
-        ]
-    )
-    assert make(fake).search_item_ids_by_sku("BTK-001") == [1, 2, 3]
-    assert "offset" not in fake.requests[0].url.params
-    assert fake.requests[1].url.params["offset"] == "2"
-    assert fake.requests[0].url.params["item_sku"] == "BTK-001"
 
 
 def test_transport_errors_say_whether_shopee_may_have_seen_the_request(

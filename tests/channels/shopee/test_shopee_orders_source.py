@@ -15,7 +15,7 @@ from django.urls import reverse
 from shopee_client_helpers import DEMO_SHOP
 
 from satustok.channels.http.errors import ActionRejected, MalformedPayload, NotFound
-from satustok.channels.protocol import OrderStatus, Rejection, UnknownOrderStatus
+from satustok.channels.protocol import OrderStatus, Rejection, UnknownOrderStatus, unit_pages
 from satustok.channels.shopee.adapter import ShopeeConnector
 from satustok.channels.shopee.orders import (
     REJECT_REASONS,
@@ -157,7 +157,7 @@ def test_one_order_with_lines_named_like_the_listings(
     # The same ids as the catalogue's units: a line finds its listing.
     source = ShopeeConnector().catalog_source(shopee_account)
     try:
-        unit_ids = {unit.external_id for page in source.unit_pages() for unit in page.units}
+        unit_ids = {unit.external_id for page in unit_pages(source) for unit in page.units}
     finally:
         source.close()
     assert {line.external_product_id for line in order.lines} <= unit_ids

@@ -15,7 +15,6 @@ from satustok.channels.shopee.schemas import (
     ModelList,
     OrderDetailList,
     OrderListPage,
-    SearchItemPage,
     ShopInfo,
     StockUpdateResult,
     TokenResponse,
@@ -179,13 +178,6 @@ def test_update_stock_result_lists_both_outcomes() -> None:
     assert result.failed_model_ids == {2000002}
     merged = result.merged(StockUpdateResult.model_validate({"success_list": None}))
     assert merged == result
-
-
-def test_search_item_cursor_as_text_or_number() -> None:
-    assert SearchItemPage.model_validate({"item_id_list": ["1", 2], "next_offset": "2"}) == (
-        SearchItemPage(item_id_list=[1, 2], next_offset="2")
-    )
-    assert SearchItemPage.model_validate({"next_offset": 0}).item_id_list == []
 
 
 def test_order_list_page() -> None:

@@ -106,11 +106,11 @@ def test_the_new_token_works_for_shop_calls(
 ) -> None:
     account = make_shopee_account(expires_in=EXPIRING)
     shopee_hub.expire_access_tokens(DEMO_SHOP)  # the old one would be refused now
-    source = ShopeeConnector().catalog_source(account)
+    session = ShopSession(account)
     try:
-        assert source.shop_profile().name == "Demo Shopee Store"
+        assert session.call(lambda client: client.get_shop_info()).shop_name == "Demo Shopee Store"
     finally:
-        source.close()
+        session.close()
     assert refresh_ledger(shopee_hub)["refresh_calls"] == 1
 
 

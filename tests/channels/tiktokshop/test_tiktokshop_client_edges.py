@@ -1,8 +1,8 @@
 """The client on ``httpx.MockTransport``, for what the sandbox does not (or need not) produce:
 the exact signed query and headers, the body signed being the body sent, re-signing on retry,
 single-use grants never repeated after an ambiguous failure, odd bodies and statuses, secrets
-kept out of errors and reprs, chunking, and paging that would not end. The client against the
-TikTok Shop sandbox over loopback is in test_tiktokshop_client_against_sandbox.py."""
+kept out of errors and reprs, and chunking. The client against the TikTok Shop sandbox over
+loopback is in test_tiktokshop_client_against_sandbox.py."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from satustok.channels.http.errors import (
     AuthError,
     FatalError,
     MalformedPayload,
-    PaginationLoop,
     RateLimited,
     ServerError,
     Timeout,
@@ -325,13 +324,6 @@ def test_orders_are_walked_by_cursor_each_once(make) -> None:
     fake = FakeTikTok(lambda request: pages[request.url.params.get("page_token", "")])
     window = (datetime(2024, 6, 1, tzinfo=UTC), datetime(2024, 6, 2, tzinfo=UTC))
     assert [order.id for order in make(fake).iter_orders(window)] == ["1", "2", "3"]
-
-
-def test_a_page_token_served_twice_stops_paging(make) -> None:
-    fake = FakeTikTok(lambda request: ok({"products": [{"id": "1"}], "next_page_token": "same"}))
-    with pytest.raises(PaginationLoop):
-        list(make(fake).iter_products())
-    assert len(fake.requests) == 2
 
 
 # --- arguments refused before sending ----------------------------------------------------------

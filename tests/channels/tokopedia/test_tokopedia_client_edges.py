@@ -5,7 +5,6 @@ bulk answers that cannot be attributed. Everything else is tested over loopback 
 from __future__ import annotations
 
 import base64
-import json
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,7 @@ from satustok.channels.http.ratelimit import RateBudget
 from satustok.channels.http.retry import RetryPolicy
 from satustok.channels.tokopedia.auth import AccessToken, Credentials
 from satustok.channels.tokopedia.client import TokopediaClient
-from satustok.channels.tokopedia.schemas import StockChange, StockUpdate
+from satustok.channels.tokopedia.schemas import StockUpdate
 
 if TYPE_CHECKING:
     from conftest import FakeClock
@@ -242,31 +241,6 @@ def test_a_success_body_of_the_wrong_shape_is_malformed(clock: FakeClock) -> Non
     fake = FakeTokopedia(lambda _r: httpx.Response(200, json=envelope({"not": "a list"})))
     with pytest.raises(MalformedPayload, match=r"^data: Input should be a valid (list|array)"):
         make_client(fake, clock).get_shop(480001)
-
-
-def test_request_ids_and_bodies_are_sent_as_the_sheet_says(clock: FakeClock) -> None:
-    def answer(_request: httpx.Request) -> httpx.Response:
-        data = {
-            "total_data": 1,
-            "succeed_rows": 1,
-            "failed_rows": 0,
-            "failed_rows_data": None,
-            "succeed_rows_data": [
-                {"productID": 7, "warehouseID": 1, "shopID": 480001, "stock": 12, "price": 1000}
-            ],
-        }
-        return httpx.Response(200, json=envelope(data), headers={"X-Request-Id": "abc"})
-
-    fake = FakeTokopedia(answer)
-    result = make_client(fake, clock).increment_stock(
-        480001, [StockChange(product_id=7, stock_value=2)], request_id="move-42"
-    )
-    (request,) = fake.api_requests()
-    assert request.url.path == "/inventory/v1/fs/15001/stock/increment"
-    assert request.url.params["request_id"] == "move-42"
-    assert request.url.params["shop_id"] == "480001"
-    assert json.loads(request.content) == [{"product_id": 7, "stock_value": 2}]
-    assert result.rows[0].ok and result.rows[0].stock == 12
 
 
 def test_a_channel_ignoring_the_page_parameter_is_caught_not_looped(clock: FakeClock) -> None:

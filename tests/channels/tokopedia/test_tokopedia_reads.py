@@ -1,5 +1,6 @@
-"""Over loopback HTTP against the sandbox: shops, product pages (full, resumed, Name/name),
-lookups by id (chunked) and by SKU, variants, and a budget the client learns and keeps to."""
+"""Over loopback HTTP against the sandbox: a shop, product pages (full, resumed, Name/name),
+variant families, lookups by id (chunked) and by SKU, and a budget the client learns and keeps
+to."""
 
 from __future__ import annotations
 
@@ -27,8 +28,7 @@ def product_calls(sandbox: RunningSandbox) -> int:
     return sandbox.stats()["groups"]["product_info"]["calls"]
 
 
-def test_shops_one_and_all(client: TokopediaClient) -> None:
-    assert [shop.shop_id for shop in client.list_shops()] == [480001, 480002, 480004]
+def test_a_shop_its_warehouses_and_its_close_note(client: TokopediaClient) -> None:
     shop = client.get_shop(SHOP)
     assert (shop.shop_name, shop.open, shop.status) == ("Toko Sari Batik", True, 1)
     assert shop.warehouses and shop.warehouses[0].warehouse_id > 0
@@ -117,18 +117,6 @@ def test_products_by_sku_span_every_linked_shop(
     assert client.get_products_by_sku("NO-SUCH-SKU-XYZ") == []
     with pytest.raises(ValidationError):
         client.get_products_by_sku("   ")
-
-
-def test_variants_of_a_family_asked_by_parent_or_child(client: TokopediaClient) -> None:
-    parent = next(p for p in client.iter_products(SHOP) if p.is_variant_parent)
-    assert parent.variant is not None
-    family = client.get_variants(parent.product_id)
-    assert family.parent_id == parent.product_id
-    assert [c.product_id for c in family.children] == parent.variant.children_ids
-    assert family.variant and all(d.option for d in family.variant)
-    assert all(c.sku is not None and c.option_ids for c in family.children)
-    via_child = client.get_variants(family.children[0].product_id)
-    assert via_child == family
 
 
 def test_product_pages_of_an_unlinked_shop_are_refused(client: TokopediaClient) -> None:

@@ -1,5 +1,5 @@
-"""Over loopback HTTP against the sandbox: stock and price updates, increments, activation —
-chunking, per-row results mapped back to the caller's rows, over-budget rows re-sent."""
+"""Over loopback HTTP against the sandbox: stock and price updates — chunking, per-row results
+mapped back to the caller's rows, over-budget rows re-sent."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from satustok.channels.http.errors import ActionRejected, ServerError, ValidationError
-from satustok.channels.tokopedia.schemas import PriceUpdate, StockChange, StockUpdate
+from satustok.channels.http.errors import ActionRejected
+from satustok.channels.tokopedia.schemas import PriceUpdate, StockUpdate
 
 if TYPE_CHECKING:
     from conftest import ClientFactory
@@ -92,31 +92,6 @@ def test_stock_updates_go_a_hundred_rows_a_call(
     assert (counted["calls"], counted["items"]) == (3, 250)
 
 
-def test_activation_goes_twenty_five_ids_a_call(
-    make_client: ClientFactory, unlimited_tokopedia_sandbox: RunningSandbox
-) -> None:
-    client = make_client(unlimited_tokopedia_sandbox)
-    state = unlimited_tokopedia_sandbox.tokopedia.state
-    active = [p.product_id for p in state.shop_products(SHOP) if p.status == 1][:60]
-    result = client.deactivate_products(SHOP, active)
-    assert all(row.ok for row in result.rows)
-    assert stats(unlimited_tokopedia_sandbox, "product_active")["calls"] == 3  # 25 + 25 + 10
-    assert {unlimited_tokopedia_sandbox.product(pid)["status"] for pid in active} == {3}
-    assert all(row.ok for row in client.activate_products(SHOP, active).rows)
-    assert unlimited_tokopedia_sandbox.product(active[0])["status"] == 1
-
-
-def test_activation_failures_are_mapped_to_their_ids(
-    client: TokopediaClient, tokopedia_sandbox: RunningSandbox
-) -> None:
-    active = next(
-        p.product_id for p in tokopedia_sandbox.tokopedia.state.shop_products(SHOP) if p.status == 1
-    )
-    result = client.deactivate_products(SHOP, [active, 123])
-    assert [(row.item, row.ok) for row in result.rows] == [(active, True), (123, False)]
-    assert "retrieve product info" in result.rows[1].message
-
-
 def test_rows_refused_as_over_budget_are_resent_and_chunks_shrink_to_the_burst(
     client: TokopediaClient, tokopedia_sandbox: RunningSandbox
 ) -> None:
@@ -162,52 +137,9 @@ def test_rows_still_over_budget_after_the_last_round_are_reported(
     assert result.rows[1].message == "ERR_TOO_MANY_REQUEST"
 
 
-def test_increment_and_decrement_with_a_request_id(
-    client: TokopediaClient, tokopedia_sandbox: RunningSandbox
-) -> None:
-    product_id, sku = sellable(tokopedia_sandbox)[0]
-    before = tokopedia_sandbox.product(product_id)["stock"]
-    result = client.increment_stock(SHOP, [StockChange(sku=sku, stock_value=3)], request_id="inc-1")
-    assert result.rows[0].ok
-    assert tokopedia_sandbox.product(product_id)["stock"] == before + 3
-    client.increment_stock(SHOP, [StockChange(sku=sku, stock_value=3)], request_id="inc-1")
-    assert tokopedia_sandbox.product(product_id)["stock"] == before + 3  # deduplicated
-    too_many = client.decrement_stock(
-        SHOP, [StockChange(product_id=product_id, stock_value=before + 100)]
-    )
-    assert too_many.rows[0].message == "Stock is not enough for decrement."
-    taken = client.decrement_stock(SHOP, [StockChange(product_id=product_id, stock_value=1)])
-    assert taken.rows[0].ok and taken.rows[0].stock == before + 2
-
-
-def test_an_increment_is_retried_after_a_5xx_only_with_a_request_id(
-    client: TokopediaClient, tokopedia_sandbox: RunningSandbox
-) -> None:
-    product_id, _ = sellable(tokopedia_sandbox)[0]
-    before = tokopedia_sandbox.product(product_id)["stock"]
-    tokopedia_sandbox.set_faults(fail_next=1)
-    with pytest.raises(ServerError):
-        client.increment_stock(SHOP, [StockChange(product_id=product_id, stock_value=1)])
-    assert stats(tokopedia_sandbox, "stock_increment")["calls"] == 1
-    tokopedia_sandbox.set_faults(fail_next=1)
-    client.increment_stock(
-        SHOP, [StockChange(product_id=product_id, stock_value=1)], request_id="retry-me"
-    )
-    assert stats(tokopedia_sandbox, "stock_increment")["calls"] == 3
-    assert tokopedia_sandbox.product(product_id)["stock"] == before + 1
-
-
-def test_request_ids_and_rows_are_checked_before_sending(
-    client: TokopediaClient, tokopedia_sandbox: RunningSandbox
-) -> None:
-    row = StockChange(product_id=1, stock_value=1)
-    with pytest.raises(ValidationError, match="request_id"):
-        client.increment_stock(SHOP, [row], request_id="has spaces!")
-    with pytest.raises(ValidationError, match="at most 100 rows"):
-        client.increment_stock(SHOP, [row] * 101, request_id="ok-id")
+def test_a_row_naming_both_a_product_id_and_a_sku_is_refused() -> None:
     with pytest.raises(ValueError):
         StockUpdate(product_id=1, sku="A", new_stock=1)
-    assert stats(tokopedia_sandbox, "stock_increment")["calls"] == 0
 
 
 def test_an_unknown_warehouse_is_refused_by_the_channel(client: TokopediaClient) -> None:

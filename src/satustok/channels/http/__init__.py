@@ -7,7 +7,9 @@
 - :mod:`.transport` — one HTTP exchange: timeouts, the shared TLS context, httpx's transport
   failures mapped onto the error tree;
 - :mod:`.payloads` — cached pydantic validators and the description of a payload that does
-  not match.
+  not match;
+- :mod:`.client` — the base every channel client is built on: pool, budget, retries, clock;
+- :mod:`.redaction` — the secrets a client handled, kept out of its errors' messages and excerpts.
 
 Nothing here knows a channel's URLs, codes or payloads; nothing here holds process-global
 state (a hub serves many shops at once, each with its own client and budget).

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 BODY_EXCERPT_LIMIT = 300
@@ -184,6 +184,58 @@ class Rule:
     error: type[ChannelError]
     action: Action
     explanation: str = ""
+
+
+HINT_SEPARATOR = "~"  # ``code~hint``: the code, when the channel's message holds the hint word
+
+
+def hints_of(rules: Mapping[str, Rule]) -> dict[str, list[str]]:
+    """``{code (possibly scoped): [hint words]}`` from a table's ``code~hint`` keys, in table
+    order. A *hint* is a word of the channel's message: one code may cover several failures
+    (a stale timestamp, a wrong key, a bad token) that only the message tells apart."""
+    hints: dict[str, list[str]] = {}
+    for key in rules:
+        if HINT_SEPARATOR in key:
+            code, hint = key.split(HINT_SEPARATOR, 1)
+            hints.setdefault(code, []).append(hint)
+    return hints
+
+
+def with_hints(key: str, message: str, hints: Mapping[str, Sequence[str]]) -> list[str]:
+    """``key~hint`` for every hint of ``key`` found in the message, then ``key`` itself."""
+    lowered = message.lower()
+    hinted = [f"{key}{HINT_SEPARATOR}{hint}" for hint in hints.get(key, ()) if hint in lowered]
+    return [*hinted, key]
+
+
+def first_rule(rules: Mapping[str, Rule], keys: Iterable[str]) -> Rule:
+    """The rule of the first key (most specific first) the table has. A response no key
+    matches (an odd 1xx or 3xx) counts as a server failure, the table's ``5xx``."""
+    for key in keys:
+        if key in rules:
+            return rules[key]
+    return rules["5xx"]
+
+
+def explained(said: str, meaning: str) -> str:
+    """A raised error's message: the channel's own words, then what they mean (either alone
+    when the other is empty)."""
+    said = said.strip()
+    return f"{said} ({meaning})" if said and meaning else said or meaning
+
+
+# Rows for a bare HTTP status that mean the same on every channel, in the same words.
+STATUS_RULES: dict[str, Rule] = {
+    "403": Rule(NotAssociated, Action.FAIL, "the app may not act for this shop"),
+    "404": Rule(NotFound, Action.FAIL, "not found"),
+}
+
+
+def require(condition: bool, message: str) -> None:
+    """Refuse an argument before anything is sent: the channel would refuse it less clearly,
+    and only after spending a unit of the budget."""
+    if not condition:
+        raise ValidationError(message)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

@@ -20,13 +20,14 @@ run's windows do not move while it pages through them (singer_sdk "signpost").
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Hashable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
-from satustok.channels.http.errors import PaginationLoop
+from satustok.channels.http.errors import PaginationLoop, require
 
 TokenT = TypeVar("TokenT", bound=Hashable)
+T = TypeVar("T")
 
 
 class BasePaginator(Generic[TokenT]):
@@ -126,3 +127,21 @@ def time_windows(
         upper = min(cursor + size, end)
         yield cursor, upper
         cursor = upper
+
+
+def aware(moment: datetime) -> datetime:
+    """``moment``, refused when naive: a channel reads bounds in its own time zone, so a naive
+    one would silently shift the window by hours."""
+    require(moment.tzinfo is not None, "order time bounds must be timezone-aware")
+    return moment
+
+
+def unix_seconds(moment: datetime) -> int:
+    """Whole Unix seconds of an aware ``moment``, as channels take time bounds."""
+    return int(aware(moment).astimezone(UTC).timestamp())
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    """``items`` in consecutive lists of at most ``size``: what one call of a channel takes."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

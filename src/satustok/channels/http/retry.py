@@ -60,6 +60,13 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)
+# A seller waiting on a page gets an answer within seconds; background jobs keep the patient
+# default (they converge later anyway).
+INTERACTIVE_RETRIES = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0, max_elapsed=5.0)
+# Renewing a token runs while the integration's row (on SQLite: the database) is locked, so it
+# must answer fast; the renewal itself is never repeated once it may have arrived (the client
+# knows it is not idempotent), only a connection that never got through is tried again.
+RENEWAL_RETRIES = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=2.0, max_elapsed=6.0)
 
 
 def backoff_ceiling(policy: RetryPolicy, attempt: int) -> float:

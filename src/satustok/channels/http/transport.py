@@ -25,6 +25,8 @@ from satustok.channels.http.errors import ChannelError, Timeout, TransportError
 # Explicit, always: a read may be slow on big pages; connecting or waiting for a pooled
 # connection should not be.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0, pool=10.0)
+# A token renewal holds the integration's row lock while it waits: it must answer fast.
+RENEWAL_TIMEOUT = httpx.Timeout(10.0, connect=5.0, pool=5.0)
 
 # (exception type, our error, ambiguous?) — first match wins, so subclasses come first.
 # A connect failure or pool wait never reached the channel: safe to repeat any call.

@@ -13,22 +13,14 @@ because a stock update names both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from satustok.channels import protocol, registry
-from satustok.channels.http.errors import (
-    AuthError,
-    ChannelError,
-    NotAssociated,
-    NotFound,
-    RetryableError,
-    ValidationError,
-)
-from satustok.channels.http.retry import RetryPolicy
+from satustok.channels.http.errors import ValidationError
+from satustok.channels.http.retry import INTERACTIVE_RETRIES
 from satustok.channels.protocol import (
     Authorization,
     ChannelUnit,
@@ -37,6 +29,7 @@ from satustok.channels.protocol import (
     StockPush,
     UnitPage,
 )
+from satustok.channels.pushing import Rows, group_pushes, push_groups, row_outcomes, split_unit_id
 from satustok.channels.shopee.client import PartnerApp, ShopeeClient
 from satustok.channels.shopee.orders import ShopeeOrders
 from satustok.channels.shopee.schemas import (
@@ -71,10 +64,6 @@ CLOSED_SHOP_REASONS = {
     "FROZEN": gettext_noop("frozen by Shopee"),
 }
 
-# A seller waiting on a page gets an answer within seconds; background jobs keep the client's
-# patient default (they converge later anyway).
-INTERACTIVE_RETRIES = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0, max_elapsed=5.0)
-
 # Refusals of a row that no retry will change: the listing needs the seller's attention.
 PERMANENT_REASONS = ("wrong model_id", "deleted", "banned", "not found", "not belong")
 
@@ -85,9 +74,7 @@ def unit_id(item_id: int, model_id: int) -> str:
 
 def parse_unit_id(external_id: str) -> tuple[int, int]:
     """``"20000100037:90000200001"`` → ``(20000100037, 90000200001)``; ValueError otherwise."""
-    item, separator, model = external_id.partition(":")
-    if not separator or not item.isdigit() or not model.isdigit():
-        raise ValueError(f"not a Shopee unit id (item:model): {external_id!r}")
+    item, model = split_unit_id(external_id, "Shopee unit id (item:model)")
     return int(item), int(model)
 
 
@@ -182,64 +169,27 @@ class ShopeeConnector:
 
 def push_stock(session: ShopSession, pushes: list[StockPush]) -> list[PushOutcome]:
     """Set absolute stock: one update_stock call per item (the client splits past 50 models),
-    one outcome per row. A refused authorization (``AuthorizationEnded``) or a shop no longer
-    linked raises: no other row could get through either."""
-    outcomes: list[PushOutcome] = []
-    by_item: dict[int, list[tuple[int, StockPush]]] = {}
-    for push in pushes:
-        try:
-            item_id, model_id = parse_unit_id(push.external_id)
-        except ValueError as bad:
-            outcomes.append(PushOutcome(push.external_id, False, str(bad), permanent=True))
-            continue
-        by_item.setdefault(item_id, []).append((model_id, push))
-    items = list(by_item.items())
-    for index, (item_id, rows) in enumerate(items):
+    one outcome per row (``channels/pushing.py`` says what a failed call means for its rows).
+    A refused authorization (``AuthorizationEnded``) or a shop no longer linked raises."""
+    by_item, refused = group_pushes(pushes, parse_unit_id)
+
+    def update(item_id: int, rows: Rows[int]) -> StockUpdateResult:
         stocks = [(model_id, push.quantity) for model_id, push in rows]
-        try:
-            result = session.call(lambda client: client.update_stock(item_id, stocks))  # noqa: B023
-        except (AuthError, NotAssociated):
-            raise
-        except RetryableError as error:
-            # Shopee is down or throttling after the client's retries: the items not sent yet
-            # would meet the same; all of them try again later.
-            left = [push for _, later in items[index:] for _, push in later]
-            outcomes += [PushOutcome(p.external_id, False, _said(error)) for p in left]
-            break
-        except ChannelError as error:
-            permanent = isinstance(error, NotFound) or _is_permanent(error.message)
-            outcomes += [
-                PushOutcome(push.external_id, False, _said(error), permanent) for _, push in rows
-            ]
-            continue
-        outcomes += _row_outcomes(rows, result)
-    return outcomes
+        return session.call(lambda client: client.update_stock(item_id, stocks))
+
+    return refused + push_groups(by_item, update, _row_outcomes, PERMANENT_REASONS)
 
 
-def _row_outcomes(
-    rows: list[tuple[int, StockPush]], result: StockUpdateResult
-) -> list[PushOutcome]:
-    failed = {row.model_id: row.failed_reason for row in result.failure_list}
+def _row_outcomes(rows: Rows[int], result: StockUpdateResult) -> list[PushOutcome]:
+    """Shopee names refused models in ``failure_list`` and applied ones in ``success_list``; a
+    model in neither got no answer, and is tried again."""
+    failed = {row.model_id: row.failed_reason or "refused" for row in result.failure_list}
     applied = {row.model_id for row in result.success_list}
-    outcomes = []
-    for model_id, push in rows:
-        if model_id in failed:
-            reason = failed[model_id] or "refused"
-            outcomes.append(PushOutcome(push.external_id, False, reason, _is_permanent(reason)))
-        elif model_id in applied:
-            outcomes.append(PushOutcome(push.external_id, True))
-        else:
-            outcomes.append(PushOutcome(push.external_id, False, "no answer for this model"))
-    return outcomes
 
+    def unanswered(model_id: int) -> str | None:
+        return None if model_id in applied else "no answer for this model"
 
-def _is_permanent(reason: str) -> bool:
-    lowered = reason.lower()
-    return any(words in lowered for words in PERMANENT_REASONS)
-
-
-def _said(error: ChannelError) -> str:
-    return error.message or error.error_code or type(error).__name__
+    return row_outcomes(rows, failed, unanswered, PERMANENT_REASONS)
 
 
 # --- catalogue -----------------------------------------------------------------------------------
@@ -254,40 +204,18 @@ class ShopeeCatalog:
     def __init__(self, session: ShopSession) -> None:
         self.session = session
 
-    def shop_profile(self) -> ShopProfile:
-        info = self.session.call(lambda client: client.get_shop_info())
-        return shop_profile(info, str(self.session.shop_id))
-
     def page(self, number: int) -> UnitPage:
-        return self._read(number)[0]
-
-    def unit_pages(self, start_page: int = 1) -> Iterator[UnitPage]:
-        try:
-            number = start_page
-            while True:
-                page, more = self._read(number)
-                if not page.units:
-                    return
-                yield page
-                if not more:
-                    return
-                number += 1
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        self.session.close()
-
-    def _read(self, number: int) -> tuple[UnitPage, bool]:
-        """Page ``number`` and whether Shopee has more after it."""
+        """Page ``number`` (from 1); a page past the end has no units."""
         if number < 1:
             raise ValidationError(f"pages are numbered from 1, not {number}")
         offset = (number - 1) * ITEMS_PER_PAGE
         listed = self.session.call(
             lambda client: client.get_item_page(offset, ITEMS_PER_PAGE, ITEM_STATUSES)
         )
-        units = self._units(listed.item_ids) if listed.item_ids else []
-        return UnitPage(number, units), listed.has_next_page
+        return UnitPage(number, self._units(listed.item_ids) if listed.item_ids else [])
+
+    def close(self) -> None:
+        self.session.close()
 
     def _units(self, item_ids: list[int]) -> list[ChannelUnit]:
         found = {item.item_id: item for item in self.session.call(lambda c: c.get_items(item_ids))}

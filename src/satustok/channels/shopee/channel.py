@@ -39,6 +39,7 @@ CHANNEL = ChannelDescription(
     connect_template="shopee/connect.html",
     package="satustok.channels.shopee",
     labels=CredentialLabels(app_id="Partner ID", client_id="", client_secret="Partner Key"),
+    accent="#ee4d2d",
     settings=(ChannelSetting("SHOPEE_API_URL", REAL_API_URL, "Open Platform host"),),
     sandbox_settings=sandbox_settings,
     sandbox_hint=sandbox_hint,

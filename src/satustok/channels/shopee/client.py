@@ -27,41 +27,41 @@ appear in an error's message, excerpt or repr, nor in this module's logs.
 
 from __future__ import annotations
 
-import json
 import logging
-import random
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 from urllib.parse import urlencode
 
 import httpx
-import pydantic
 
+from satustok.channels.http.client import ChannelClient, ClientOptions
 from satustok.channels.http.errors import (
     ChannelError,
     MalformedPayload,
-    PaginationLoop,
     RateLimited,
     ValidationError,
-    excerpt,
-    redact,
+    require,
 )
-from satustok.channels.http.pagination import CursorPaginator, time_windows
-from satustok.channels.http.payloads import adapter, describe_invalid
-from satustok.channels.http.ratelimit import RateBudget, RateHeaders
-from satustok.channels.http.retry import RetryPolicy, call_with_retries
-from satustok.channels.http.transport import DEFAULT_TIMEOUT, connection_pool, send
+from satustok.channels.http.pagination import (
+    CursorPaginator,
+    aware,
+    chunks,
+    time_windows,
+    unix_seconds,
+)
+from satustok.channels.http.payloads import json_object, validated
+from satustok.channels.http.ratelimit import RateHeaders
+from satustok.channels.http.redaction import SecretMemory
+from satustok.channels.http.transport import send
 from satustok.channels.shopee import errors as table
 from satustok.channels.shopee.schemas import (
     ItemBaseInfo,
     ItemBaseInfoList,
     ItemListPage,
-    ItemRef,
     ModelFailure,
     ModelList,
     OrderDetail,
@@ -69,7 +69,6 @@ from satustok.channels.shopee.schemas import (
     OrderListPage,
     OrderRef,
     PriceUpdateResult,
-    SearchItemPage,
     ShopInfo,
     StockUpdateResult,
     TokenResponse,
@@ -84,7 +83,7 @@ REAL_API_URL = "https://partner.shopeemobile.com"
 USER_AGENT = "satustok-shopee/0.1"
 
 AUTH_PARTNER_PATH = "/api/v2/shop/auth_partner"
-ITEMS_PER_PAGE = 100  # get_item_list and search_item: page_size 1..100
+ITEMS_PER_PAGE = 100  # get_item_list: page_size 1..100
 ITEM_IDS_PER_CALL = 50  # get_item_base_info: item_id_list ≤ 50
 MODELS_PER_UPDATE = 50  # update_stock / update_price: 1..50 models of one item
 ORDERS_PER_PAGE = 100  # get_order_list: page_size 1..100
@@ -96,7 +95,6 @@ ORDER_TIME_FIELDS = ("create_time", "update_time")
 ORDER_DETAIL_FIELDS = "item_list,total_amount,buyer_username,pay_time"
 DEFAULT_ITEM_STATUSES = ("NORMAL", "UNLIST", "BANNED", "REVIEWING")
 CANCEL_REASONS = ("OUT_OF_STOCK", "CUSTOMER_REQUEST", "UNDELIVERABLE_AREA", "COD_NOT_SUPPORTED")
-SEEN_SECRETS = 8  # tokens remembered for redaction: a channel may echo one just replaced
 
 # Signatures and the partner key, wherever a body we quote might echo them.
 _SIGNATURE_TEXT = re.compile(
@@ -158,7 +156,6 @@ SHOP_INFO = Endpoint("shop_info", "GET", "/api/v2/shop/get_shop_info", True)
 ITEM_LIST = Endpoint("item_list", "GET", "/api/v2/product/get_item_list", True)
 ITEM_BASE_INFO = Endpoint("item_info", "GET", "/api/v2/product/get_item_base_info", True)
 MODEL_LIST = Endpoint("model_list", "GET", "/api/v2/product/get_model_list", True)
-SEARCH_ITEM = Endpoint("search_item", "GET", "/api/v2/product/search_item", True)
 # Absolute values: sending the same stock or price twice is harmless.
 UPDATE_STOCK = Endpoint(
     "update_stock",
@@ -199,15 +196,15 @@ class _Answer:
         return str(self.body.get("message") or "")
 
 
-class ShopeeClient:
+class ShopeeClient(ChannelClient):
     """A client for one Shopee app and, for shop calls, one shop.
 
     Construction does no I/O. Public (partner-signed) calls need only the app; shop calls also
     need ``shop_id`` and ``access_token``. ``clock`` is wall-clock Unix time: it stamps every
     signature (at send time: a retry is re-signed), dates tokens, and paces the rate budget and
-    retries together with ``sleep``. ``budget`` may be shared between the clients of one app.
-    ``transport`` or ``http_client`` may be injected for tests; an injected client is not
-    closed by :meth:`close`.
+    retries together with ``sleep``. The rest of the plumbing (``budget``, shared between the
+    clients of one app; ``transport`` or ``http_client`` for tests…) is the kit's
+    (:class:`~satustok.channels.http.client.ChannelClient`).
     """
 
     def __init__(
@@ -217,46 +214,22 @@ class ShopeeClient:
         api_url: str = REAL_API_URL,
         shop_id: int | None = None,
         access_token: str | None = None,
-        retry_policy: RetryPolicy | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.time,
-        transport: httpx.BaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-        budget: RateBudget | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
+        super().__init__(USER_AGENT, clock=clock, **options)
         self.app = app
         self.api_url = api_url.rstrip("/")
         self.shop_id = shop_id
         self._access_token = access_token
-        self.retry_policy = retry_policy or RetryPolicy()
-        self._clock, self._sleep = clock, sleep
-        self._rng = rng or random.Random()
-        self.budget = budget or RateBudget(clock=clock, sleep=sleep)
-        self._owns_http = http_client is None
-        self._http = http_client or connection_pool(
-            USER_AGENT, timeout=timeout, transport=transport
-        )
-        self._seen_secrets: deque[str] = deque(maxlen=SEEN_SECRETS)
-        if access_token:
-            self._seen_secrets.append(access_token)
+        self._secrets = SecretMemory([app.partner_key], _SIGNATURE_TEXT)
+        self._secrets.remember(access_token)
 
     def __repr__(self) -> str:
         return (
             f"ShopeeClient(partner_id={self.app.partner_id}, shop_id={self.shop_id}, "
             f"api_url={self.api_url!r})"
         )
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> ShopeeClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # --- Authorization (public, partner-signed) ----------------------------------------------
 
@@ -276,16 +249,16 @@ class ShopeeClient:
 
     def fetch_tokens(self, code: str, shop_id: int) -> ShopTokens:
         """Exchange the redirect's single-use ``code`` (10 minutes) for the shop's tokens."""
-        _require(bool(code.strip()), "the authorization code must not be blank")
-        self._remember_secret(code)
+        require(bool(code.strip()), "the authorization code must not be blank")
+        self._secrets.remember(code)
         body = {"code": code, "partner_id": self.app.partner_id, "shop_id": shop_id}
         return self._tokens(TOKEN_GET, self._call(TOKEN_GET, body=body), shop_id)
 
     def refresh_tokens(self, refresh_token: str, shop_id: int) -> ShopTokens:
         """A new token pair. ``refresh_token`` is spent even if the answer is lost, so this
         call is never repeated once it may have reached Shopee: store the result at once."""
-        _require(bool(refresh_token.strip()), "the refresh token must not be blank")
-        self._remember_secret(refresh_token)
+        require(bool(refresh_token.strip()), "the refresh token must not be blank")
+        self._secrets.remember(refresh_token)
         body = {
             "refresh_token": refresh_token,
             "partner_id": self.app.partner_id,
@@ -295,10 +268,7 @@ class ShopeeClient:
 
     def _tokens(self, endpoint: Endpoint, answer: _Answer, shop_id: int) -> ShopTokens:
         issued = self._model(endpoint, answer, answer.body, TokenResponse)
-        access = issued.access_token.get_secret_value()
-        refresh = issued.refresh_token.get_secret_value()
-        self._remember_secret(access)
-        self._remember_secret(refresh)
+        access, refresh = self._secrets.reveal(issued.access_token, issued.refresh_token)
         if not access or not refresh:
             raise self._malformed(endpoint, answer, "the token answer has an empty token")
         sent_at = datetime.fromtimestamp(answer.sent_at, UTC)
@@ -319,8 +289,8 @@ class ShopeeClient:
 
     def with_access_token(self, access_token: str) -> None:
         """Use a new access token from now on (after :meth:`refresh_tokens`)."""
-        _require(bool(access_token.strip()), "the access token must not be blank")
-        self._remember_secret(access_token)
+        require(bool(access_token.strip()), "the access token must not be blank")
+        self._secrets.remember(access_token)
         self._access_token = access_token
 
     def get_shop_info(self) -> ShopInfo:
@@ -336,32 +306,16 @@ class ShopeeClient:
         statuses: Sequence[str] = DEFAULT_ITEM_STATUSES,
     ) -> ItemListPage:
         """One page of the shop's items from ``offset`` (0 first); ``item_status`` repeated."""
-        _require(1 <= page_size <= ITEMS_PER_PAGE, f"page_size must be 1..{ITEMS_PER_PAGE}")
-        _require(offset >= 0, "offset must not be negative")
+        require(1 <= page_size <= ITEMS_PER_PAGE, f"page_size must be 1..{ITEMS_PER_PAGE}")
+        require(offset >= 0, "offset must not be negative")
         params = {"offset": offset, "page_size": page_size, "item_status": _statuses(statuses)}
         return self._response(ITEM_LIST, self._call(ITEM_LIST, params=params), ItemListPage)
-
-    def iter_item_refs(
-        self,
-        statuses: Sequence[str] = DEFAULT_ITEM_STATUSES,
-        *,
-        page_size: int = ITEMS_PER_PAGE,
-        start_offset: int = 0,
-    ) -> Iterator[ItemRef]:
-        """Every item of the shop (id, status, update time), page after page."""
-        offset = start_offset
-        while True:
-            page = self.get_item_page(offset, page_size, statuses)
-            yield from page.item
-            if not page.has_next_page:
-                return
-            offset = _next_item_offset(offset, page)
 
     def get_items(self, item_ids: Iterable[int]) -> list[ItemBaseInfo]:
         """Base info of items, 50 ids a call; unknown ids are left out."""
         ids = list(dict.fromkeys(item_ids))
         found: list[ItemBaseInfo] = []
-        for chunk in _chunks(ids, ITEM_IDS_PER_CALL):
+        for chunk in chunks(ids, ITEM_IDS_PER_CALL):
             params = {"item_id_list": ",".join(str(item_id) for item_id in chunk)}
             answer = self._call(ITEM_BASE_INFO, params=params)
             found.extend(self._response(ITEM_BASE_INFO, answer, ItemBaseInfoList).item_list)
@@ -371,27 +325,6 @@ class ShopeeClient:
         """The tiers and models (variants) of one item with ``has_model``."""
         answer = self._call(MODEL_LIST, params={"item_id": item_id})
         return self._response(MODEL_LIST, answer, ModelList)
-
-    def search_item_ids_by_sku(
-        self, sku: str, statuses: Sequence[str] = DEFAULT_ITEM_STATUSES
-    ) -> list[int]:
-        """Ids of the items whose SKU is exactly ``sku`` (Shopee does not keep SKUs unique)."""
-        _require(bool(sku.strip()), "sku must not be blank")
-        found: dict[int, None] = {}
-        paginator = CursorPaginator()
-        while not paginator.finished:
-            params: dict[str, Any] = {
-                "item_sku": sku,
-                "page_size": ITEMS_PER_PAGE,
-                "item_status": _statuses(statuses),
-            }
-            if paginator.current:
-                params["offset"] = paginator.current
-            answer = self._call(SEARCH_ITEM, params=params)
-            page = self._response(SEARCH_ITEM, answer, SearchItemPage)
-            found.update(dict.fromkeys(page.item_id_list))
-            paginator.advance(_next_search_offset(page, len(found)))
-        return list(found)
 
     # --- Products: writing -------------------------------------------------------------------
 
@@ -405,9 +338,9 @@ class ShopeeClient:
         of a call, which it reports as an error); only a refusal of the call as a whole (item
         not found, token refused, …) raises. A model listed twice is sent once, last value."""
         rows = _last_per_model(stocks, "stock")
-        _require(all(stock >= 0 for stock in rows.values()), "stock must not be negative")
+        require(all(stock >= 0 for stock in rows.values()), "stock must not be negative")
         result = StockUpdateResult()
-        for chunk in _chunks(list(rows.items()), MODELS_PER_UPDATE):
+        for chunk in chunks(list(rows.items()), MODELS_PER_UPDATE):
             body = {
                 "item_id": item_id,
                 "stock_list": [_stock_row(m, s, location_id) for m, s in chunk],
@@ -422,9 +355,9 @@ class ShopeeClient:
         currency (whole rupiah in Indonesia), 50 models a call. Per-model refusals come back in
         ``failure_list``, as for :meth:`update_stock`."""
         rows = _last_per_model(prices, "price")
-        _require(all(price > 0 for price in rows.values()), "price must be positive")
+        require(all(price > 0 for price in rows.values()), "price must be positive")
         result = PriceUpdateResult()
-        for chunk in _chunks(list(rows.items()), MODELS_PER_UPDATE):
+        for chunk in chunks(list(rows.items()), MODELS_PER_UPDATE):
             price_list = [{"model_id": m, "original_price": p} for m, p in chunk]
             body = {"item_id": item_id, "price_list": price_list}
             answer = self._call(UPDATE_PRICE, body=body)
@@ -448,9 +381,9 @@ class ShopeeClient:
         ``time_to`` is frozen by the caller when its run starts. Windows share their boundary
         second, so orders on it are found whatever Shopee's inclusiveness, and de-duplicated.
         """
-        _require(field in ORDER_TIME_FIELDS, f"field must be one of {', '.join(ORDER_TIME_FIELDS)}")
-        _require(1 <= page_size <= ORDERS_PER_PAGE, f"page_size must be 1..{ORDERS_PER_PAGE}")
-        _require(_aware(time_from) <= _aware(time_to), "time_from must not be after time_to")
+        require(field in ORDER_TIME_FIELDS, f"field must be one of {', '.join(ORDER_TIME_FIELDS)}")
+        require(1 <= page_size <= ORDERS_PER_PAGE, f"page_size must be 1..{ORDERS_PER_PAGE}")
+        require(aware(time_from) <= aware(time_to), "time_from must not be after time_to")
         # Checked above, at the call; the windows are read lazily, as the caller iterates.
         return self._iter_windows(time_from, time_to, field, page_size)
 
@@ -467,7 +400,11 @@ class ShopeeClient:
     def _order_window(
         self, start: datetime, end: datetime, field: str, page_size: int
     ) -> Iterator[OrderRef]:
-        window = {"time_range_field": field, "time_from": _unix(start), "time_to": _unix(end)}
+        window = {
+            "time_range_field": field,
+            "time_from": unix_seconds(start),
+            "time_to": unix_seconds(end),
+        }
         paginator = CursorPaginator()
         while not paginator.finished:
             params = {
@@ -484,7 +421,7 @@ class ShopeeClient:
         """Order details with their lines, total, buyer and pay time, 50 orders a call."""
         sns = list(dict.fromkeys(order_sns))
         found: list[OrderDetail] = []
-        for chunk in _chunks(sns, ORDER_SNS_PER_CALL):
+        for chunk in chunks(sns, ORDER_SNS_PER_CALL):
             params = {
                 "order_sn_list": ",".join(chunk),
                 "response_optional_fields": ORDER_DETAIL_FIELDS,
@@ -498,8 +435,8 @@ class ShopeeClient:
     ) -> None:
         """Cancel an order before it ships. ``items`` are ``(item_id, model_id)`` pairs, and
         required for OUT_OF_STOCK. Not repeated after an ambiguous failure: read the order."""
-        _require(reason in CANCEL_REASONS, f"reason must be one of {', '.join(CANCEL_REASONS)}")
-        _require(reason != "OUT_OF_STOCK" or bool(items), "OUT_OF_STOCK needs the items")
+        require(reason in CANCEL_REASONS, f"reason must be one of {', '.join(CANCEL_REASONS)}")
+        require(reason != "OUT_OF_STOCK" or bool(items), "OUT_OF_STOCK needs the items")
         body: dict[str, Any] = {"order_sn": order_sn, "cancel_reason": reason}
         if items:
             body["item_list"] = [{"item_id": i, "model_id": m} for i, m in items]
@@ -518,13 +455,8 @@ class ShopeeClient:
         if not endpoint.public:
             self._require_shop(endpoint)
         query = dict(params or {})
-        return call_with_retries(
-            lambda: self._attempt(endpoint, query, body),
-            policy=self.retry_policy,
-            idempotent=endpoint.idempotent,
-            rng=self._rng,
-            clock=self._clock,
-            sleep=self._sleep,
+        return self._with_retries(
+            lambda: self._attempt(endpoint, query, body), idempotent=endpoint.idempotent
         )
 
     def _require_shop(self, endpoint: Endpoint) -> None:
@@ -536,11 +468,9 @@ class ShopeeClient:
 
     def _attempt(self, endpoint: Endpoint, params: dict[str, Any], body: object) -> _Answer:
         # Shopee throttles per call, not per row: a batch of 50 costs one unit.
-        self.budget.acquire(endpoint.group)
-        sent_at = self._clock()
-        query = {**params, **self._signature(endpoint, int(sent_at))}
-        response = self._send(endpoint, query, body)
-        self.budget.observe(endpoint.group, response.headers)
+        response, sent_at = self._paced(
+            endpoint.group, lambda now: self._send(endpoint, params, body, int(now))
+        )
         return self._read(endpoint, response, sent_at)
 
     def _signature(self, endpoint: Endpoint, timestamp: int) -> dict[str, Any]:
@@ -555,15 +485,18 @@ class ShopeeClient:
         common["sign"] = sign_shop(key, partner_id, endpoint.path, timestamp, token, shop_id)
         return common
 
-    def _send(self, endpoint: Endpoint, query: dict[str, Any], body: object) -> httpx.Response:
-        """One HTTP exchange (transport.py). Logged by group only: the URL carries the access
-        token and signature."""
+    def _send(
+        self, endpoint: Endpoint, params: dict[str, Any], body: object, timestamp: int
+    ) -> httpx.Response:
+        """One HTTP exchange (transport.py), signed for ``timestamp``. Logged by group only:
+        the URL carries the access token and signature."""
+        query = {**params, **self._signature(endpoint, timestamp)}
         url = self.api_url + endpoint.path
         return send(self._http, endpoint, url, logger, params=query, json=body)
 
     def _read(self, endpoint: Endpoint, response: httpx.Response, sent_at: float) -> _Answer:
         """The decoded body of a success; a failure, whatever its status, raises."""
-        body = _json_object(response.content)
+        body = json_object(response.content)
         if body is None:
             if response.is_success:
                 raise self._malformed(endpoint, None, "the body is not a JSON object", response)
@@ -590,11 +523,11 @@ class ShopeeClient:
         """The error to raise for a failed response, with a redacted body excerpt."""
         rule = table.rule_for(response.status_code, code, message, endpoint.scope)
         return rule.error(
-            self._redact(table.describe(rule, code, message)),
+            self._secrets.redact(table.describe(rule, code, message)),
             status=response.status_code,
             error_code=code or None,
             endpoint=endpoint.group,
-            body_excerpt=self._excerpt(response.content),
+            body_excerpt=self._secrets.excerpt(response.content),
             request_id=request_id or response.headers.get("x-request-id"),
             retry_after=self._retry_after(rule.error, code, response),
         )
@@ -615,11 +548,7 @@ class ShopeeClient:
         return self._model(endpoint, answer, payload if payload is not None else {}, model)
 
     def _model(self, endpoint: Endpoint, answer: _Answer, payload: object, model: type[T]) -> T:
-        try:
-            parsed: T = adapter(model).validate_python(payload)
-            return parsed
-        except pydantic.ValidationError as invalid:
-            raise self._malformed(endpoint, answer, describe_invalid(invalid)) from None
+        return validated(model, payload, lambda problem: self._malformed(endpoint, answer, problem))
 
     def _malformed(
         self,
@@ -633,63 +562,20 @@ class ShopeeClient:
             problem,
             status=answer.status if answer else (response.status_code if response else None),
             endpoint=endpoint.group,
-            body_excerpt=self._excerpt(raw),
+            body_excerpt=self._secrets.excerpt(raw),
             request_id=answer.request_id if answer else None,
         )
 
-    # --- Secrets -----------------------------------------------------------------------------
-
-    def _remember_secret(self, value: str) -> None:
-        if value and value not in self._seen_secrets:
-            self._seen_secrets.append(value)
-
-    def _secrets(self) -> list[str]:
-        return [self.app.partner_key, *self._seen_secrets]
-
-    def _redact(self, text: str) -> str:
-        return redact(_SIGNATURE_TEXT.sub(_mask_signature, text), self._secrets())
-
-    def _excerpt(self, body: bytes) -> str:
-        text = body.decode("utf-8", "replace")
-        return excerpt(_SIGNATURE_TEXT.sub(_mask_signature, text), self._secrets())
-
 
 # --- Helpers (pure functions) ----------------------------------------------------------------
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValidationError(message)
 
 
 def _statuses(statuses: Sequence[str]) -> list[str]:
     """The ``item_status`` values to repeat in the query; a lone string is one status (not
     its letters)."""
     listed = [statuses] if isinstance(statuses, str) else list(statuses)
-    _require(bool(listed), "give at least one item status")
+    require(bool(listed), "give at least one item status")
     return listed
-
-
-def _aware(moment: datetime) -> datetime:
-    _require(moment.tzinfo is not None, "order time bounds must be timezone-aware")
-    return moment
-
-
-def _unix(moment: datetime) -> int:
-    return int(_aware(moment).astimezone(UTC).timestamp())
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
-
-
-def _json_object(content: bytes) -> dict[str, Any] | None:
-    try:
-        parsed = json.loads(content)
-    except ValueError:
-        return None
-    return parsed if isinstance(parsed, dict) else None
 
 
 def _has_failure_list(body: Mapping[str, Any]) -> bool:
@@ -697,35 +583,11 @@ def _has_failure_list(body: Mapping[str, Any]) -> bool:
     return isinstance(response, dict) and "failure_list" in response
 
 
-def _mask_signature(match: re.Match[str]) -> str:
-    if match.group(1) is not None:
-        return f"{match.group(1)}[redacted]{match.group(2)}"
-    return f"{match.group(3)}[redacted]"
-
-
-def _next_item_offset(offset: int, page: ItemListPage) -> int:
-    """Where the next item page starts: Shopee's ``next_offset``, or past this page if Shopee
-    left it out; a page that would not move forward would page forever."""
-    following = page.next_offset if page.next_offset > offset else offset + len(page.item)
-    if following <= offset:
-        raise PaginationLoop(f"item list offset {offset} does not advance; paging would not end")
-    return following
-
-
-def _next_search_offset(page: SearchItemPage, found: int) -> str | None:
-    """search_item's string cursor, or None when the search is done (an empty page, no
-    cursor, "0", or every match found)."""
-    cursor = str(page.next_offset or "")
-    if not page.item_id_list or cursor in ("", "0") or 0 < page.total_count <= found:
-        return None
-    return cursor
-
-
 def _last_per_model(rows: Sequence[tuple[int, T]], what: str) -> dict[int, T]:
     """``{model_id: value}``, the last value of a model listed twice (a set is last-write-wins)."""
     latest: dict[int, T] = {}
     for model_id, value in rows:
-        _require(model_id >= 0, f"model_id must not be negative (the {what} of model {model_id})")
+        require(model_id >= 0, f"model_id must not be negative (the {what} of model {model_id})")
         latest[model_id] = value
     return latest
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 from satustok.channels.http.errors import (
+    STATUS_RULES,
     Action,
     ActionRejected,
     CredentialsRejected,
@@ -43,11 +44,14 @@ from satustok.channels.http.errors import (
     ShopClosed,
     TokenExpired,
     ValidationError,
+    explained,
+    first_rule,
+    hints_of,
+    with_hints,
 )
 
 TOKEN_SCOPE = "token"
 UNKNOWN_CODE = "*"
-HINT_SEPARATOR = "~"
 # The daily quota (error_limit) resets at midnight in Shopee's home time zone.
 QUOTA_TIMEZONE = timezone(timedelta(hours=8))
 
@@ -144,8 +148,7 @@ RULES: dict[str, Rule] = {
     UNKNOWN_CODE: Rule(FatalError, _FAIL, "unknown Shopee error"),
     # -- no error string: the HTTP status is all there is -------------------------------------
     "429": Rule(RateLimited, _THROTTLED, "over Shopee's rate limit"),
-    "403": Rule(NotAssociated, _FAIL, "the app may not act for this shop"),
-    "404": Rule(NotFound, _FAIL, "not found"),
+    **STATUS_RULES,  # 403, 404
     "408": Rule(ServerError, _RETRY, "Shopee timed out"),
     "4xx": Rule(ValidationError, _FAIL, "the request was refused"),
     "5xx": _SERVER,
@@ -155,11 +158,7 @@ RULES: dict[str, Rule] = {
 DAILY_QUOTA_CODES = frozenset({"error_limit"})
 
 # {code (possibly scoped): [hint words]}, from the table's ``code~hint`` keys, in table order.
-_HINTS: dict[str, list[str]] = {}
-for _key in RULES:
-    if HINT_SEPARATOR in _key:
-        _code, _hint = _key.split(HINT_SEPARATOR, 1)
-        _HINTS.setdefault(_code, []).append(_hint)
+_HINTS = hints_of(RULES)
 
 
 def bare_code(code: str) -> str:
@@ -168,10 +167,7 @@ def bare_code(code: str) -> str:
 
 
 def _with_hints(key: str, message: str) -> list[str]:
-    """``key~hint`` for every hint of ``key`` found in the message, then ``key`` itself."""
-    lowered = message.lower()
-    hinted = [f"{key}{HINT_SEPARATOR}{hint}" for hint in _HINTS.get(key, ()) if hint in lowered]
-    return [*hinted, key]
+    return with_hints(key, message, _HINTS)
 
 
 def lookup_keys(
@@ -188,10 +184,7 @@ def lookup_keys(
 
 def rule_for(status: int, code: str | None, message: str = "", scope: str | None = None) -> Rule:
     """The rule for a failed response (an odd status without a code counts as a server error)."""
-    for key in lookup_keys(status, code, message, scope):
-        if key in RULES:
-            return RULES[key]
-    return RULES["5xx"]
+    return first_rule(RULES, lookup_keys(status, code, message, scope))
 
 
 def is_daily_quota(code: str | None) -> bool:
@@ -208,8 +201,7 @@ def seconds_until_quota_reset(now: float) -> float:
 def describe(rule: Rule, code: str | None, message: str) -> str:
     """The raised error's message: Shopee's own words, then what they mean (naming an
     unknown code, since the code is all a reader has to go on)."""
-    said = message.strip()
     meaning = rule.explanation
     if rule is RULES[UNKNOWN_CODE]:
         meaning = f"{meaning} {code!r}"
-    return f"{said} ({meaning})" if said and meaning else said or meaning
+    return explained(message, meaning)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from satustok.channels.forms import DIGITS
+from satustok.channels.forms import pattern_field, secret_field
 from satustok.channels.protocol import Credentials
 
 
@@ -13,24 +13,13 @@ class ConnectForm(forms.Form):
     """Shopee connects through its own approval page: the seller gives the app's Partner ID and
     Partner Key here, approves the shop on Shopee, and comes back with the shop chosen there."""
 
-    partner_id = forms.RegexField(
-        label="Partner ID",
-        regex=DIGITS,
-        max_length=22,
+    partner_id = pattern_field(
+        "Partner ID",
         help_text=_("Your app's number in the Shopee Open Platform console, e.g. 2001887."),
-        error_messages={
-            "invalid": _("Partner ID is a number, e.g. 2001887."),
-            "required": _("Fill in the Partner ID."),
-        },
+        invalid=_("Partner ID is a number, e.g. 2001887."),
+        required=_("Fill in the Partner ID."),
     )
-    partner_key = forms.CharField(
-        label="Partner Key",
-        max_length=255,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_("Stored encrypted and never shown again."),
-        error_messages={"required": _("Fill in the Partner Key.")},
-    )
+    partner_key = secret_field("Partner Key", required=_("Fill in the Partner Key."))
 
     def credentials(self) -> Credentials:
         partner_id = self.cleaned_data["partner_id"].strip()

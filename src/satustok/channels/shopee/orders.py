@@ -24,23 +24,24 @@ reserved-stock change (recorded only: the order's own status drives stock in the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from satustok.channels.http.errors import ActionRejected, MalformedPayload, NotFound
+from satustok.channels import order_sources
+from satustok.channels.http.errors import ActionRejected, MalformedPayload
+from satustok.channels.http.pagination import chunks
+from satustok.channels.order_sources import SessionOrderSource, header, known_orders, only_order
 from satustok.channels.protocol import (
     AuthorizationNotice,
     ChannelOrder,
     ChannelOrderLine,
     Rejection,
     RejectReason,
-    SellerActions,
     StatusChange,
-    UnknownOrderStatus,
     WebhookMessage,
 )
 from satustok.channels.protocol import OrderStatus as S
@@ -101,15 +102,11 @@ PARTNER_PUSH_SUMMARIES = {
 
 def unified(status: str) -> tuple[S, int]:
     """The unified status and rank of a Shopee order status."""
-    try:
-        return STATUS_TABLE[status]
-    except KeyError:
-        raise UnknownOrderStatus(status) from None
+    return order_sources.unified(STATUS_TABLE, status)
 
 
 def status_change(order_sn: str, status: str) -> StatusChange:
-    unified_status, rank = unified(status)
-    return StatusChange(order_sn, status, unified_status.value, rank)
+    return order_sources.status_change(STATUS_TABLE, order_sn, status)
 
 
 # --- payload → ChannelOrder ---------------------------------------------------------------
@@ -189,39 +186,20 @@ def _shop_ids(push: PushMessage) -> tuple[str, ...]:
     return (str(shop),) if shop else ()
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    found = headers.get(name)
-    if found is not None:
-        return found
-    return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
-
-
 # --- the order source -----------------------------------------------------------------------
 
 
-class ShopeeOrders:
+class ShopeeOrders(SessionOrderSource[ShopSession]):
     """One integration's orders. The session is built on first use: checking a push needs no
     connection, only the partner key and the registered URL."""
 
     webhook_events = (PUSH_EVENT,)
-
-    def __init__(self, account: Any, build: Callable[[], ShopSession]) -> None:
-        self.account = account
-        self._build = build
-        self._session: ShopSession | None = None
+    label = "Shopee"
+    rejectable = REJECTABLE
+    reject_reasons = REJECT_REASONS
 
     def __repr__(self) -> str:
         return f"ShopeeOrders(integration={self.account.pk}, shop_id={self.account.shop_id})"
-
-    @property
-    def session(self) -> ShopSession:
-        if self._session is None:
-            self._session = self._build()
-        return self._session
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
 
     def orders_between(self, since: datetime, until: datetime) -> Iterator[ChannelOrder]:
         """Orders created in ``[since, until]``, read whole 50 at a time; one with a status the
@@ -229,30 +207,15 @@ class ShopeeOrders:
         refs = self.session.call(
             lambda client: list(client.iter_order_sns(since, until, field="create_time"))
         )
-        sns = [ref.order_sn for ref in refs]
-        for start in range(0, len(sns), ORDER_SNS_PER_CALL):
-            chunk = sns[start : start + ORDER_SNS_PER_CALL]
-            for detail in self.session.call(lambda client: client.get_orders(chunk)):  # noqa: B023
-                try:
-                    yield from_detail(detail)
-                except UnknownOrderStatus as unknown:
-                    log.warning("order %s left out: %s", detail.order_sn, unknown)
+        for chunk in chunks([ref.order_sn for ref in refs], ORDER_SNS_PER_CALL):
+            details = self.session.call(lambda client: client.get_orders(chunk))  # noqa: B023
+            yield from known_orders(details, from_detail, lambda d: d.order_sn, log)
 
     def order(self, external_id: str) -> ChannelOrder:
         return from_detail(self._detail(external_id))
 
     def _detail(self, order_sn: str) -> OrderDetail:
-        found = self.session.call(lambda client: client.get_orders([order_sn]))
-        if not found:
-            raise NotFound(f"order {order_sn} not found", endpoint="order_detail")
-        return found[0]
-
-    def accept(self, external_id: str) -> None:
-        # actions() never offers it; a caller that asks anyway learns why.
-        raise ActionRejected(
-            "Shopee has no accept step: a paid order is ready for shipping as it is",
-            endpoint="order_accept",
-        )
+        return only_order(self.session.call(lambda c: c.get_orders([order_sn])), order_sn)
 
     def reject(self, external_id: str, rejection: Rejection) -> None:
         """Cancel the order with Shopee's reason; out of stock names every line of the order
@@ -266,13 +229,6 @@ class ShopeeOrders:
         if reason == "OUT_OF_STOCK":
             items = [(i.item_id, i.model_id) for i in self._detail(external_id).item_list]
         self.session.call(lambda client: client.cancel_order(external_id, reason, items))
-
-    def actions(self, channel_status: str) -> SellerActions:
-        return SellerActions(
-            can_accept=False,
-            can_reject=channel_status in REJECTABLE,
-            reject_reasons=REJECT_REASONS,
-        )
 
     def register_webhooks(self, urls: Mapping[str, str], secret: str) -> None:
         """Point the partner app's ONE callback URL (for all its shops) at the hub and switch
@@ -291,7 +247,7 @@ class ShopeeOrders:
             self.account.client_secret.reveal(),
             url,
             body,
-            _header(headers, PUSH_SIGNATURE_HEADER),
+            header(headers, PUSH_SIGNATURE_HEADER),
         )
 
     def parse_webhook(self, event: str, body: bytes) -> WebhookMessage:

@@ -324,14 +324,6 @@ class PriceUpdateResult(Payload):
         )
 
 
-class SearchItemPage(Payload):
-    """``product/search_item``: ``next_offset`` is a string cursor, empty when done."""
-
-    item_id_list: Items[int] = []
-    total_count: int = 0
-    next_offset: Text | int = ""
-
-
 # --- Orders ----------------------------------------------------------------------------------
 
 

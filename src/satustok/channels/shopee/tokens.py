@@ -11,23 +11,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, TypeVar
 
-import httpx
 from django.utils import timezone
 
 from satustok.channels import registry
 from satustok.channels.http.errors import AuthorizationEnded
-from satustok.channels.http.retry import RetryPolicy
+from satustok.channels.http.retry import RENEWAL_RETRIES, RetryPolicy
+from satustok.channels.http.transport import RENEWAL_TIMEOUT
 from satustok.channels.models import ChannelAccount
 from satustok.channels.shopee.client import USER_AGENT, PartnerApp, ShopeeClient
 from satustok.channels.tokens import REFRESH_MARGIN, RenewedTokens, TokenKeeper, TokenSession
 
 T = TypeVar("T")
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)  # fact sheet §1.2; Shopee's answer does not say
-# The refresh runs while the row (on SQLite: the database) is locked, so it must answer fast;
-# the call is never repeated once it may have reached Shopee (the client knows it is not
-# idempotent), only a connection that never got through is tried again.
-REFRESH_TIMEOUT = httpx.Timeout(10.0, connect=5.0, pool=5.0)
-REFRESH_RETRIES = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=2.0, max_elapsed=6.0)
 
 
 def partner_app(account: Any) -> PartnerApp:
@@ -40,8 +35,8 @@ def _renew(row: ChannelAccount) -> RenewedTokens:
     with ShopeeClient(
         partner_app(row),
         api_url=registry.setting("SHOPEE_API_URL"),
-        retry_policy=REFRESH_RETRIES,
-        timeout=REFRESH_TIMEOUT,
+        retry_policy=RENEWAL_RETRIES,
+        timeout=RENEWAL_TIMEOUT,
     ) as client:
         tokens = client.refresh_tokens(refresh_token, int(row.shop_id))
     return RenewedTokens(

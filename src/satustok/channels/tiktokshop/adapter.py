@@ -27,16 +27,9 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from satustok.channels import protocol
-from satustok.channels.http.errors import (
-    AuthError,
-    ChannelError,
-    NotAssociated,
-    NotFound,
-    PaginationLoop,
-    RetryableError,
-    ValidationError,
-)
-from satustok.channels.http.retry import RetryPolicy
+from satustok.channels.http.errors import NotAssociated, PaginationLoop, ValidationError
+from satustok.channels.http.pagination import chunks
+from satustok.channels.http.retry import INTERACTIVE_RETRIES
 from satustok.channels.protocol import (
     Authorization,
     ChannelUnit,
@@ -46,6 +39,7 @@ from satustok.channels.protocol import (
     StockPush,
     UnitPage,
 )
+from satustok.channels.pushing import Rows, group_pushes, push_groups, row_outcomes, split_unit_id
 from satustok.channels.tiktokshop.client import (
     INVENTORY_SKU_IDS,
     MAX_QUANTITY,
@@ -83,10 +77,6 @@ STATUS_LABELS = {
 }
 SKU_DEACTIVATED_LABEL = gettext_noop("Variant deactivated")
 
-# A seller waiting on a page gets an answer within seconds; background jobs keep the client's
-# patient default (they converge later anyway).
-INTERACTIVE_RETRIES = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0, max_elapsed=5.0)
-
 # Refusals of a row that no retry will change: the listing needs the seller's attention.
 PERMANENT_REASONS = ("not found", "deleted", "not belong", "not activate", "frozen", "invalid sku")
 
@@ -97,10 +87,7 @@ def unit_id(product_id: str, sku_id: str) -> str:
 
 def parse_unit_id(external_id: str) -> tuple[str, str]:
     """``"1729…:1729…"`` → ``(product_id, sku_id)``; ValueError otherwise."""
-    product, separator, sku = external_id.partition(":")
-    if not separator or not product.isdigit() or not sku.isdigit():
-        raise ValueError(f"not a TikTok Shop unit id (product:sku): {external_id!r}")
-    return product, sku
+    return split_unit_id(external_id, "TikTok Shop unit id (product:sku)")
 
 
 def _app(credentials: protocol.Credentials) -> AppCredentials:
@@ -215,50 +202,27 @@ def _default_warehouse(account: Any) -> str:
 def push_stock(
     session: ShopSession, warehouse_id: str, pushes: list[StockPush]
 ) -> list[PushOutcome]:
-    """Set absolute stock: one inventory update per product, one outcome per row. A refused
-    authorization or a shop no longer linked raises: no other row could get through either."""
-    outcomes: list[PushOutcome] = []
-    by_product: dict[str, list[tuple[str, StockPush]]] = {}
-    for push in pushes:
-        try:
-            product_id, sku_id = parse_unit_id(push.external_id)
-        except ValueError as bad:
-            outcomes.append(PushOutcome(push.external_id, False, str(bad), permanent=True))
-            continue
-        by_product.setdefault(product_id, []).append((sku_id, push))
+    """Set absolute stock: one inventory update per product, one outcome per row
+    (``channels/pushing.py`` says what a failed call means for its rows). A refused
+    authorization or a shop no longer linked raises."""
+    by_product, refused = group_pushes(pushes, parse_unit_id)
     if not by_product:
-        return outcomes
+        return refused
     assigned = _assigned_warehouses(
         session, [sku for rows in by_product.values() for sku, _ in rows]
     )
-    products = list(by_product.items())
-    for index, (product_id, rows) in enumerate(products):
+
+    def update(product_id: str, rows: Rows[str]) -> UpdateResult:
         stocks = [s for sku_id, push in rows for s in _stocks(sku_id, push, assigned, warehouse_id)]
-        try:
-            result = session.call(lambda c: c.update_inventory(product_id, stocks))  # noqa: B023
-        except (AuthError, NotAssociated):
-            raise
-        except RetryableError as error:
-            # Down or throttling after the client's retries: what is not sent yet would meet
-            # the same; all of it tries again later.
-            left = [push for _, later in products[index:] for _, push in later]
-            outcomes += [PushOutcome(p.external_id, False, _said(error)) for p in left]
-            break
-        except ChannelError as error:
-            permanent = isinstance(error, NotFound) or _is_permanent(error.message)
-            outcomes += [
-                PushOutcome(p.external_id, False, _said(error), permanent) for _, p in rows
-            ]
-            continue
-        outcomes += _row_outcomes(rows, result)
-    return outcomes
+        return session.call(lambda c: c.update_inventory(product_id, stocks))
+
+    return refused + push_groups(by_product, update, _row_outcomes, PERMANENT_REASONS)
 
 
 def _assigned_warehouses(session: ShopSession, sku_ids: list[str]) -> dict[str, list[str]]:
     """``{sku_id: [warehouse ids]}`` as TikTok Shop has them now."""
     found: dict[str, list[str]] = {}
-    for start in range(0, len(sku_ids), INVENTORY_SKU_IDS):
-        chunk = sku_ids[start : start + INVENTORY_SKU_IDS]
+    for chunk in chunks(sku_ids, INVENTORY_SKU_IDS):
         for product in session.call(lambda c: c.search_inventory(sku_ids=chunk)):  # noqa: B023
             for sku in product.skus:
                 found[sku.id] = _warehouse_ids(sku)
@@ -282,28 +246,13 @@ def _stocks(
     return [SkuStock(sku_id, quantity if w == shown else 0, w) for w in warehouses]
 
 
-def _row_outcomes(rows: list[tuple[str, StockPush]], result: UpdateResult) -> list[PushOutcome]:
+def _row_outcomes(rows: Rows[str], result: UpdateResult) -> list[PushOutcome]:
+    """TikTok Shop names refused SKUs in ``errors``; an error naming no SKU leaves every row of
+    the call unconfirmed (tried again), and the rest were applied."""
     refused = {error.sku_id: error.reason or "refused" for error in result.errors if error.sku_id}
     unnamed = [error.reason for error in result.errors if not error.sku_id]
-    outcomes = []
-    for sku_id, push in rows:
-        if sku_id in refused:
-            reason = refused[sku_id]
-            outcomes.append(PushOutcome(push.external_id, False, reason, _is_permanent(reason)))
-        elif unnamed:
-            outcomes.append(PushOutcome(push.external_id, False, unnamed[0] or "refused"))
-        else:
-            outcomes.append(PushOutcome(push.external_id, True))
-    return outcomes
-
-
-def _is_permanent(reason: str) -> bool:
-    lowered = reason.lower()
-    return any(words in lowered for words in PERMANENT_REASONS)
-
-
-def _said(error: ChannelError) -> str:
-    return error.message or error.error_code or type(error).__name__
+    unconfirmed = (unnamed[0] or "refused") if unnamed else None
+    return row_outcomes(rows, refused, lambda _sku_id: unconfirmed, PERMANENT_REASONS)
 
 
 # --- catalogue -----------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ CHANNEL = ChannelDescription(
     connect_template="tiktokshop/connect.html",
     package="satustok.channels.tiktokshop",
     labels=CredentialLabels(app_id="App Key", client_id="Service ID", client_secret="App Secret"),
+    accent="#111827",
     settings=(
         ChannelSetting("TIKTOKSHOP_API_URL", REAL_API_URL, "Partner API host"),
         ChannelSetting("TIKTOKSHOP_AUTH_URL", REAL_AUTH_URL, "token host"),

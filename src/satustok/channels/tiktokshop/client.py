@@ -44,31 +44,28 @@ from __future__ import annotations
 import json
 import logging
 import math
-import random
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 from urllib.parse import urlencode
 
 import httpx
-import pydantic
 
+from satustok.channels.http.client import ChannelClient, ClientOptions
 from satustok.channels.http.errors import (
     ChannelError,
     MalformedPayload,
     ValidationError,
-    excerpt,
-    redact,
+    require,
 )
-from satustok.channels.http.pagination import CursorPaginator
-from satustok.channels.http.payloads import adapter, describe_invalid
-from satustok.channels.http.ratelimit import RateBudget, RateHeaders
-from satustok.channels.http.retry import RetryPolicy, call_with_retries
-from satustok.channels.http.transport import DEFAULT_TIMEOUT, connection_pool, send
+from satustok.channels.http.pagination import CursorPaginator, aware, chunks
+from satustok.channels.http.payloads import json_object, validated
+from satustok.channels.http.ratelimit import RateHeaders
+from satustok.channels.http.redaction import SecretMemory
+from satustok.channels.http.transport import send
 from satustok.channels.tiktokshop import errors as table
 from satustok.channels.tiktokshop.schemas import (
     AuthorizedShop,
@@ -125,7 +122,6 @@ ORDER_DETAIL_VERSIONS = ("202309", "202507")
 LISTING_PLATFORMS = ("TIKTOK_SHOP", "TOKOPEDIA")
 ORDER_TIME_FIELDS = ("update_time", "create_time")
 SORT_ORDERS = ("ASC", "DESC")
-SEEN_SECRETS = 8  # tokens remembered for redaction: a channel may echo one just replaced
 
 # Signatures, the app secret and grant codes, wherever a body we quote might echo them (the
 # shared ``redact`` already masks JSON access_token / refresh_token / token / secret fields).
@@ -244,7 +240,6 @@ GET_ORDERS = {
 # One registration per event type: putting the same address twice leaves one.
 PUT_WEBHOOK = Endpoint("webhooks", "PUT", "/event/202309/webhooks", True)
 LIST_WEBHOOKS = Endpoint("webhooks", "GET", "/event/202309/webhooks", True)
-DELETE_WEBHOOK = Endpoint("webhooks", "DELETE", "/event/202309/webhooks", True)
 # Repeating a cancel after a timeout would meet "not allowed": read the order instead.
 CANCEL_ORDER = Endpoint("cancel", "POST", "/return_refund/202309/cancellations", False)
 
@@ -270,15 +265,15 @@ class _Answer:
     raw: bytes
 
 
-class TikTokShopClient:
+class TikTokShopClient(ChannelClient):
     """A client for one TikTok Shop app and, for shop calls, one seller's token and one shop.
 
     Construction does no I/O. The token endpoints need only the app; ``authorized_shops``
     also needs ``access_token``; shop calls also need ``shop_cipher``. ``clock`` is wall-clock
     Unix time: it stamps every signature (at send time: a retry is re-signed), dates tokens,
-    and paces the rate budget and retries together with ``sleep``. ``budget`` may be shared by
-    the clients of one app. ``transport`` or ``http_client`` may be injected for tests; an
-    injected client is not closed by :meth:`close`.
+    and paces the rate budget and retries together with ``sleep``. The rest of the plumbing
+    (``budget``, shared by the clients of one app; ``transport`` or ``http_client`` for tests…)
+    is the kit's (:class:`~satustok.channels.http.client.ChannelClient`).
     """
 
     def __init__(
@@ -290,32 +285,18 @@ class TikTokShopClient:
         services_url: str = REAL_SERVICES_URL,
         access_token: str | None = None,
         shop_cipher: str | None = None,
-        retry_policy: RetryPolicy | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.time,
-        transport: httpx.BaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-        budget: RateBudget | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
+        super().__init__(USER_AGENT, clock=clock, **options)
         self.app = app
         self.api_url = api_url.rstrip("/")
         self.auth_url = auth_url.rstrip("/")
         self.services_url = services_url.rstrip("/")
         self._access_token = access_token
         self.shop_cipher = shop_cipher
-        self.retry_policy = retry_policy or RetryPolicy()
-        self._clock, self._sleep = clock, sleep
-        self._rng = rng or random.Random()
-        self.budget = budget or RateBudget(clock=clock, sleep=sleep)
-        self._owns_http = http_client is None
-        self._http = http_client or connection_pool(
-            USER_AGENT, timeout=timeout, transport=transport
-        )
-        self._seen_secrets: deque[str] = deque(maxlen=SEEN_SECRETS)
-        if access_token:
-            self._seen_secrets.append(access_token)
+        self._secrets = SecretMemory([app.app_secret], _SECRET_TEXT)
+        self._secrets.remember(access_token)
 
     def __repr__(self) -> str:
         return (
@@ -323,47 +304,34 @@ class TikTokShopClient:
             f"api_url={self.api_url!r})"
         )
 
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> TikTokShopClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     # --- Authorization -----------------------------------------------------------------------
 
     def authorization_url(self, state: str) -> str:
         """The link a seller opens to authorize the app. TikTok Shop then sends the browser to
         the redirect URL registered in Partner Center with ``?code=…&state=…``."""
-        _require(bool(self.app.service_id), "the app has no service_id for the seller's link")
-        _require(bool(state), "state must not be empty (it protects the redirect from CSRF)")
+        require(bool(self.app.service_id), "the app has no service_id for the seller's link")
+        require(bool(state), "state must not be empty (it protects the redirect from CSRF)")
         query = urlencode({"service_id": self.app.service_id, "state": state})
         return f"{self.services_url}{AUTHORIZE_PATH}?{query}"
 
     def get_token(self, auth_code: str) -> ShopTokens:
         """Exchange the redirect's single-use ``code`` (30 minutes) for the seller's tokens."""
-        _require(bool(auth_code.strip()), "the authorization code must not be blank")
-        self._remember_secret(auth_code)
+        require(bool(auth_code.strip()), "the authorization code must not be blank")
+        self._secrets.remember(auth_code)
         params = {"auth_code": auth_code, "grant_type": "authorized_code"}
         return self._tokens(TOKEN_GET, self._call(TOKEN_GET, params=params))
 
     def refresh_token(self, refresh_token: str) -> ShopTokens:
         """A new token pair. ``refresh_token`` may be spent even if the answer is lost, so this
         call is never repeated once it may have reached TikTok Shop: store the result at once."""
-        _require(bool(refresh_token.strip()), "the refresh token must not be blank")
-        self._remember_secret(refresh_token)
+        require(bool(refresh_token.strip()), "the refresh token must not be blank")
+        self._secrets.remember(refresh_token)
         params = {"refresh_token": refresh_token, "grant_type": "refresh_token"}
         return self._tokens(TOKEN_REFRESH, self._call(TOKEN_REFRESH, params=params))
 
     def _tokens(self, endpoint: Endpoint, answer: _Answer) -> ShopTokens:
         grant = self._model(endpoint, answer, answer.data, TokenGrant)
-        access = grant.access_token.get_secret_value()
-        refresh = grant.refresh_token.get_secret_value()
-        self._remember_secret(access)
-        self._remember_secret(refresh)
+        access, refresh = self._secrets.reveal(grant.access_token, grant.refresh_token)
         if not access or not refresh:
             raise self._malformed(endpoint, answer, "the token answer has an empty token")
         issued_at = datetime.fromtimestamp(answer.sent_at, UTC)
@@ -381,13 +349,13 @@ class TikTokShopClient:
 
     def with_access_token(self, access_token: str) -> None:
         """Use a new access token from now on (after :meth:`refresh_token`)."""
-        _require(bool(access_token.strip()), "the access token must not be blank")
-        self._remember_secret(access_token)
+        require(bool(access_token.strip()), "the access token must not be blank")
+        self._secrets.remember(access_token)
         self._access_token = access_token
 
     def with_shop_cipher(self, shop_cipher: str) -> None:
         """Address shop calls to this shop from now on (its ``cipher`` from authorized_shops)."""
-        _require(bool(shop_cipher.strip()), "the shop cipher must not be blank")
+        require(bool(shop_cipher.strip()), "the shop cipher must not be blank")
         self.shop_cipher = shop_cipher
 
     def authorized_shops(self) -> list[AuthorizedShop]:
@@ -414,10 +382,10 @@ class TikTokShopClient:
         ``status`` filters (``ALL`` is TikTok Shop's default); ``listing_platforms``
         (TIKTOK_SHOP, TOKOPEDIA) needs version 202502."""
         endpoint = _versioned(SEARCH_PRODUCTS, version, "product search")
-        _require(1 <= page_size <= PRODUCTS_PER_PAGE, f"page_size must be 1..{PRODUCTS_PER_PAGE}")
+        require(1 <= page_size <= PRODUCTS_PER_PAGE, f"page_size must be 1..{PRODUCTS_PER_PAGE}")
         platforms = list(listing_platforms)
-        _require(not platforms or version == "202502", "listing_platforms needs version 202502")
-        _require(set(platforms) <= set(LISTING_PLATFORMS), f"platforms: {LISTING_PLATFORMS}")
+        require(not platforms or version == "202502", "listing_platforms needs version 202502")
+        require(set(platforms) <= set(LISTING_PLATFORMS), f"platforms: {LISTING_PLATFORMS}")
         body = _without_empty(
             {
                 "status": status,
@@ -431,20 +399,9 @@ class TikTokShopClient:
         answer = self._call(endpoint, params=params, body=body)
         return self._data(endpoint, answer, ProductSearchPage)
 
-    def iter_products(
-        self, *, page_size: int = PRODUCTS_PER_PAGE, **filters: Any
-    ) -> Iterator[Product]:
-        """Every product matching ``filters`` (see :meth:`search_products`), page after page;
-        a page token served twice raises ``PaginationLoop``."""
-        paginator = CursorPaginator()
-        while not paginator.finished:
-            page = self.search_products(paginator.current, page_size, **filters)
-            yield from page.products
-            paginator.advance(page.next_page_token if page.products else None)
-
     def get_product(self, product_id: str) -> Product:
         """One product with its SKUs, their prices, stock and sales attributes."""
-        _require(bool(str(product_id).strip()), "product_id must not be blank")
+        require(bool(str(product_id).strip()), "product_id must not be blank")
         answer = self._call(GET_PRODUCT, path_args={"product_id": product_id})
         return self._data(GET_PRODUCT, answer, Product)
 
@@ -458,14 +415,14 @@ class TikTokShopClient:
         """Available and committed stock per warehouse, by products (100 a call) or by SKUs
         (600 a call). Give one of the two: TikTok Shop ignores product ids beside SKU ids."""
         products, skus = _unique(product_ids), _unique(sku_ids)
-        _require(bool(products) != bool(skus), "give product_ids or sku_ids (one of the two)")
+        require(bool(products) != bool(skus), "give product_ids or sku_ids (one of the two)")
         key, ids, size = (
             ("product_ids", products, INVENTORY_PRODUCT_IDS)
             if products
             else ("sku_ids", skus, INVENTORY_SKU_IDS)
         )
         found: list[ProductInventory] = []
-        for chunk in _chunks(ids, size):
+        for chunk in chunks(ids, size):
             answer = self._call(SEARCH_INVENTORY, body={key: chunk})
             found.extend(self._data(SEARCH_INVENTORY, answer, InventorySearch).inventory)
         return found
@@ -480,7 +437,7 @@ class TikTokShopClient:
         signature, product not found…) raises. A (SKU, warehouse) listed twice is sent once,
         last value (a set is last-write-wins)."""
         rows = _stock_rows(skus)
-        _require(bool(rows), "give at least one SKU quantity")
+        require(bool(rows), "give at least one SKU quantity")
         body = {"skus": rows}
         path_args = {"product_id": product_id}
         answer = self._call(UPDATE_INVENTORY, body=body, path_args=path_args)
@@ -490,7 +447,7 @@ class TikTokShopClient:
         """Set the prices of one product's SKUs (absolute, so retried safely). Market price
         limits apply; refusals, if TikTok Shop lists them per SKU, come back in ``errors``."""
         rows = _price_rows(prices)
-        _require(bool(rows), "give at least one SKU price")
+        require(bool(rows), "give at least one SKU price")
         answer = self._call(
             UPDATE_PRICES, body={"skus": rows}, path_args={"product_id": product_id}
         )
@@ -511,11 +468,11 @@ class TikTokShopClient:
         """One page of the orders whose ``field`` is in ``[start, end)`` (``_ge`` inclusive,
         ``_lt`` exclusive, so consecutive windows neither overlap nor leave a gap), sorted by
         ``field``. Full orders come back, line items included."""
-        _require(field in ORDER_TIME_FIELDS, f"field must be one of {', '.join(ORDER_TIME_FIELDS)}")
-        _require(sort_order in SORT_ORDERS, f"sort_order must be one of {', '.join(SORT_ORDERS)}")
-        _require(1 <= page_size <= ORDERS_PER_PAGE, f"page_size must be 1..{ORDERS_PER_PAGE}")
+        require(field in ORDER_TIME_FIELDS, f"field must be one of {', '.join(ORDER_TIME_FIELDS)}")
+        require(sort_order in SORT_ORDERS, f"sort_order must be one of {', '.join(SORT_ORDERS)}")
+        require(1 <= page_size <= ORDERS_PER_PAGE, f"page_size must be 1..{ORDERS_PER_PAGE}")
         start, end = window
-        _require(_aware(start) <= _aware(end), "the window's start must not be after its end")
+        require(aware(start) <= aware(end), "the window's start must not be after its end")
         # Whole seconds: the start rounded down and the end up, so nothing on the edge is lost.
         body = _without_empty(
             {
@@ -551,7 +508,7 @@ class TikTokShopClient:
         """Full orders by id, 50 a call; unknown ids are left out."""
         endpoint = _versioned(GET_ORDERS, version, "order detail")
         found: list[Order] = []
-        for chunk in _chunks(_unique(order_ids), ORDER_IDS_PER_CALL):
+        for chunk in chunks(_unique(order_ids), ORDER_IDS_PER_CALL):
             answer = self._call(endpoint, params={"ids": param_text(chunk)})
             found.extend(self._data(endpoint, answer, OrderList).orders)
         return found
@@ -562,8 +519,8 @@ class TikTokShopClient:
         """Ask TikTok Shop to cancel an order as the seller (``reason`` is a reason key such as
         ``seller_cancel_reason_out_of_stock``; ``skus`` are ``(sku_id, quantity)`` for a
         partial cancel). Not repeated after an ambiguous failure: read the order instead."""
-        _require(bool(order_id.strip()), "order_id must not be blank")
-        _require(bool(reason.strip()), "the cancel reason must not be blank")
+        require(bool(order_id.strip()), "order_id must not be blank")
+        require(bool(reason.strip()), "the cancel reason must not be blank")
         body: dict[str, Any] = {"order_id": order_id, "cancel_reason": reason}
         if skus:
             body["skus"] = [{"sku_id": sku, "quantity": qty} for sku, qty in skus]
@@ -575,17 +532,13 @@ class TikTokShopClient:
     def register_webhook(self, address: str, event_type: str) -> None:
         """Send ``event_type`` notifications (ORDER_STATUS_CHANGE, …) of this shop to
         ``address``; registering again replaces the address."""
-        _require(0 < len(address) <= MAX_WEBHOOK_ADDRESS, "address must be 1..255 characters")
-        _require(bool(event_type.strip()), "event_type must not be blank")
+        require(0 < len(address) <= MAX_WEBHOOK_ADDRESS, "address must be 1..255 characters")
+        require(bool(event_type.strip()), "event_type must not be blank")
         self._call(PUT_WEBHOOK, body={"address": address, "event_type": event_type})
 
     def list_webhooks(self) -> list[WebhookRegistration]:
         answer = self._call(LIST_WEBHOOKS)
         return self._data(LIST_WEBHOOKS, answer, WebhookRegistrations).webhooks
-
-    def delete_webhook(self, event_type: str) -> None:
-        _require(bool(event_type.strip()), "event_type must not be blank")
-        self._call(DELETE_WEBHOOK, body={"event_type": event_type})
 
     # --- The request pipeline ----------------------------------------------------------------
 
@@ -599,14 +552,7 @@ class TikTokShopClient:
     ) -> _Answer:
         """Send one API call with budget, a fresh signature per attempt, and retries."""
         request = self._request(endpoint, params, body, path_args)
-        return call_with_retries(
-            lambda: self._attempt(request),
-            policy=self.retry_policy,
-            idempotent=endpoint.idempotent,
-            rng=self._rng,
-            clock=self._clock,
-            sleep=self._sleep,
-        )
+        return self._with_retries(lambda: self._attempt(request), idempotent=endpoint.idempotent)
 
     def _request(
         self,
@@ -634,13 +580,11 @@ class TikTokShopClient:
             )
 
     def _attempt(self, request: _Request) -> _Answer:
-        endpoint = request.endpoint
         # TikTok Shop throttles per call, not per row: a batch costs one unit.
-        self.budget.acquire(endpoint.group)
-        sent_at = self._clock()
-        response = self._send(request, int(sent_at))
-        self.budget.observe(endpoint.group, response.headers)
-        return self._read(endpoint, response, sent_at)
+        response, sent_at = self._paced(
+            request.endpoint.group, lambda now: self._send(request, int(now))
+        )
+        return self._read(request.endpoint, response, sent_at)
 
     def _common_params(self, request: _Request, timestamp: int) -> dict[str, str]:
         """The query as sent: the call's own parameters, the common ones, and ``sign``."""
@@ -674,7 +618,7 @@ class TikTokShopClient:
 
     def _read(self, endpoint: Endpoint, response: httpx.Response, sent_at: float) -> _Answer:
         """The envelope's ``data`` of a success; a failure, whatever its status, raises."""
-        body = _json_object(response.content)
+        body = json_object(response.content)
         if body is None:
             if response.is_success:
                 raise self._malformed_response(endpoint, response, "the body is not a JSON object")
@@ -706,11 +650,11 @@ class TikTokShopClient:
         """The error to raise for a failed response, with a redacted body excerpt."""
         rule = table.rule_for(response.status_code, code, message, endpoint.scope)
         return rule.error(
-            self._redact(table.describe(rule, code, message)),
+            self._secrets.redact(table.describe(rule, code, message)),
             status=response.status_code,
             error_code=code,
             endpoint=endpoint.group,
-            body_excerpt=self._excerpt(response.content),
+            body_excerpt=self._secrets.excerpt(response.content),
             request_id=request_id or _request_id({}, response),
             retry_after=RateHeaders.parse(response.headers).wait_hint(),
         )
@@ -721,18 +665,14 @@ class TikTokShopClient:
         return self._model(endpoint, answer, answer.data, model)
 
     def _model(self, endpoint: Endpoint, answer: _Answer, payload: object, model: type[T]) -> T:
-        try:
-            parsed: T = adapter(model).validate_python(payload)
-            return parsed
-        except pydantic.ValidationError as invalid:
-            raise self._malformed(endpoint, answer, describe_invalid(invalid)) from None
+        return validated(model, payload, lambda problem: self._malformed(endpoint, answer, problem))
 
     def _malformed(self, endpoint: Endpoint, answer: _Answer, problem: str) -> MalformedPayload:
         return MalformedPayload(
             problem,
             status=answer.status,
             endpoint=endpoint.group,
-            body_excerpt=self._excerpt(answer.raw),
+            body_excerpt=self._secrets.excerpt(answer.raw),
             request_id=answer.request_id,
         )
 
@@ -743,33 +683,12 @@ class TikTokShopClient:
             problem,
             status=response.status_code,
             endpoint=endpoint.group,
-            body_excerpt=self._excerpt(response.content),
+            body_excerpt=self._secrets.excerpt(response.content),
             request_id=_request_id({}, response),
         )
 
-    # --- Secrets -----------------------------------------------------------------------------
-
-    def _remember_secret(self, value: str) -> None:
-        if value and value not in self._seen_secrets:
-            self._seen_secrets.append(value)
-
-    def _secrets(self) -> list[str]:
-        return [self.app.app_secret, *self._seen_secrets]
-
-    def _redact(self, text: str) -> str:
-        return redact(_SECRET_TEXT.sub(_mask_secret, text), self._secrets())
-
-    def _excerpt(self, body: bytes) -> str:
-        text = body.decode("utf-8", "replace")
-        return excerpt(_SECRET_TEXT.sub(_mask_secret, text), self._secrets())
-
 
 # --- Helpers (pure functions) ----------------------------------------------------------------
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValidationError(message)
 
 
 def _versioned(endpoints: Mapping[str, Endpoint], version: str, what: str) -> Endpoint:
@@ -782,7 +701,7 @@ def _versioned(endpoints: Mapping[str, Endpoint], version: str, what: str) -> En
 def _path_segment(value: object) -> str:
     """An id placed in a path: digits and letters only, so it cannot reach another path."""
     text = str(value).strip()
-    _require(bool(re.fullmatch(r"[A-Za-z0-9_-]+", text)), f"not a TikTok Shop id: {text!r}")
+    require(bool(re.fullmatch(r"[A-Za-z0-9_-]+", text)), f"not a TikTok Shop id: {text!r}")
     return text
 
 
@@ -799,27 +718,9 @@ def _without_empty(body: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in body.items() if value is not None and value != []}
 
 
-def _aware(moment: datetime) -> datetime:
-    _require(moment.tzinfo is not None, "order time bounds must be timezone-aware")
-    return moment
-
-
 def _unique(values: Iterable[str]) -> list[str]:
     """Ids as text, in order, each once (ids may come as numbers)."""
     return list(dict.fromkeys(str(value) for value in values))
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
-
-
-def _json_object(content: bytes) -> dict[str, Any] | None:
-    try:
-        parsed = json.loads(content)
-    except ValueError:
-        return None
-    return parsed if isinstance(parsed, dict) else None
 
 
 def _request_id(body: Mapping[str, Any], response: httpx.Response) -> str | None:
@@ -827,19 +728,13 @@ def _request_id(body: Mapping[str, Any], response: httpx.Response) -> str | None
     return str(body.get("request_id") or "") or response.headers.get("x-tt-logid")
 
 
-def _mask_secret(match: re.Match[str]) -> str:
-    if match.group(1) is not None:
-        return f"{match.group(1)}[redacted]{match.group(2)}"
-    return f"{match.group(3)}[redacted]"
-
-
 def _stock_rows(skus: Iterable[SkuStock]) -> list[dict[str, Any]]:
     """``[{"id": sku, "inventory": [{"warehouse_id"?, "quantity"}]}]``, one row per SKU, the
     last quantity of a (SKU, warehouse) listed twice."""
     latest: dict[str, dict[str | None, int]] = {}
     for row in skus:
-        _require(bool(str(row.sku_id).strip()), "sku_id must not be blank")
-        _require(0 <= row.quantity <= MAX_QUANTITY, f"quantity must be 0..{MAX_QUANTITY}")
+        require(bool(str(row.sku_id).strip()), "sku_id must not be blank")
+        require(0 <= row.quantity <= MAX_QUANTITY, f"quantity must be 0..{MAX_QUANTITY}")
         latest.setdefault(str(row.sku_id), {})[row.warehouse_id] = row.quantity
     return [
         {"id": sku, "inventory": [_warehouse_quantity(w, q) for w, q in per_warehouse.items()]}
@@ -857,9 +752,9 @@ def _price_rows(prices: Iterable[SkuPrice]) -> list[dict[str, Any]]:
     """``[{"id", "price": {"amount": "15000", "currency"}, "list_price"?}]``, last price wins."""
     latest: dict[str, SkuPrice] = {}
     for row in prices:
-        _require(bool(str(row.sku_id).strip()), "sku_id must not be blank")
-        _require(row.amount > 0, "price must be positive")
-        _require(row.list_price is None or row.list_price > 0, "list price must be positive")
+        require(bool(str(row.sku_id).strip()), "sku_id must not be blank")
+        require(row.amount > 0, "price must be positive")
+        require(row.list_price is None or row.list_price > 0, "list price must be positive")
         latest[str(row.sku_id)] = row
     return [_price_row(row) for row in latest.values()]
 

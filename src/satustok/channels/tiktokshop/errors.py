@@ -46,23 +46,26 @@ timestamp, a wrong app key and a bad token alike, and only the message tells the
 from __future__ import annotations
 
 from satustok.channels.http.errors import (
+    STATUS_RULES,
     Action,
     AuthError,
     AuthorizationEnded,
     CredentialsRejected,
     FatalError,
     NotAssociated,
-    NotFound,
     RateLimited,
     Rule,
     ServerError,
     TokenExpired,
     ValidationError,
+    explained,
+    first_rule,
+    hints_of,
+    with_hints,
 )
 
 TOKEN_SCOPE = "token"
 UNKNOWN_CODE = "*"
-HINT_SEPARATOR = "~"
 PREFIX_MARK = "*"
 SUCCESS_CODE = 0
 
@@ -131,8 +134,7 @@ RULES: dict[str, Rule] = {
     UNKNOWN_CODE: Rule(FatalError, _FAIL, "unknown TikTok Shop error"),
     # -- no code: the HTTP status is all there is ---------------------------------------------
     "401": _SIGNATURE,  # the one documented 401 (sheet §2)
-    "403": Rule(NotAssociated, _FAIL, "the app may not act for this shop"),
-    "404": Rule(NotFound, _FAIL, "not found"),
+    **STATUS_RULES,  # 403, 404
     "408": Rule(ServerError, _RETRY, "TikTok Shop timed out"),
     "429": _THROTTLE,
     "4xx": Rule(ValidationError, _FAIL, "the request was refused"),
@@ -143,11 +145,7 @@ RULES: dict[str, Rule] = {
 _UNDOCUMENTED = ("105*", "360*", UNKNOWN_CODE)
 
 # {code (possibly scoped): [hint words]}, from the table's ``code~hint`` keys, in table order.
-_HINTS: dict[str, list[str]] = {}
-for _key in RULES:
-    if HINT_SEPARATOR in _key:
-        _code, _hint = _key.split(HINT_SEPARATOR, 1)
-        _HINTS.setdefault(_code, []).append(_hint)
+_HINTS = hints_of(RULES)
 
 
 def code_text(code: object) -> str | None:
@@ -160,10 +158,7 @@ def code_text(code: object) -> str | None:
 
 
 def _with_hints(key: str, message: str) -> list[str]:
-    """``key~hint`` for every hint of ``key`` found in the message, then ``key`` itself."""
-    lowered = message.lower()
-    hinted = [f"{key}{HINT_SEPARATOR}{hint}" for hint in _HINTS.get(key, ()) if hint in lowered]
-    return [*hinted, key]
+    return with_hints(key, message, _HINTS)
 
 
 def _prefix_keys(code: str, head: str = "") -> list[str]:
@@ -194,17 +189,13 @@ def lookup_keys(
 
 def rule_for(status: int, code: str | None, message: str = "", scope: str | None = None) -> Rule:
     """The rule for a failed response (an odd status without a code counts as a server error)."""
-    for key in lookup_keys(status, code, message, scope):
-        if key in RULES:
-            return RULES[key]
-    return RULES["5xx"]
+    return first_rule(RULES, lookup_keys(status, code, message, scope))
 
 
 def describe(rule: Rule, code: str | None, message: str) -> str:
     """The raised error's message: TikTok Shop's own words, then what they mean (naming an
     unknown code, since the code is all a reader has to go on)."""
-    said = message.strip()
     meaning = rule.explanation
     if any(rule is RULES[key] for key in _UNDOCUMENTED):
         meaning = f"{meaning} {code!r}"
-    return f"{said} ({meaning})" if said and meaning else said or meaning
+    return explained(message, meaning)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from satustok.channels.forms import pattern_field, secret_field
 from satustok.channels.protocol import Credentials
 
 APP_KEY = r"^\s*[A-Za-z0-9_-]{1,64}\s*$"
@@ -13,33 +14,22 @@ SERVICE_ID = r"^\s*\d{1,30}\s*$"
 
 
 class ConnectForm(forms.Form):
-    app_key = forms.RegexField(
-        label="App Key",
+    app_key = pattern_field(
+        "App Key",
         regex=APP_KEY,
         max_length=66,
         help_text=_("Your app's key in TikTok Shop Partner Center, e.g. 6a1b2c3d4e5f6."),
-        error_messages={
-            "invalid": _("App Key is letters and digits, e.g. 6a1b2c3d4e5f6."),
-            "required": _("Fill in the App Key."),
-        },
+        invalid=_("App Key is letters and digits, e.g. 6a1b2c3d4e5f6."),
+        required=_("Fill in the App Key."),
     )
-    app_secret = forms.CharField(
-        label="App Secret",
-        max_length=255,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_("Stored encrypted and never shown again."),
-        error_messages={"required": _("Fill in the App Secret.")},
-    )
-    service_id = forms.RegexField(
-        label="Service ID",
+    app_secret = secret_field("App Secret", required=_("Fill in the App Secret."))
+    service_id = pattern_field(
+        "Service ID",
         regex=SERVICE_ID,
         max_length=32,
         help_text=_("The number of the app's service, for the seller's authorization link."),
-        error_messages={
-            "invalid": _("Service ID is a number, e.g. 7123456789012345678."),
-            "required": _("Fill in the Service ID."),
-        },
+        invalid=_("Service ID is a number, e.g. 7123456789012345678."),
+        required=_("Fill in the Service ID."),
     )
 
     def credentials(self) -> Credentials:

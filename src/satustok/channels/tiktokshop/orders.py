@@ -26,23 +26,22 @@ TikTok Shop (recorded: it tells a migrated shop, see docs/channels/tiktokshop.md
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from satustok.channels.http.errors import ActionRejected, MalformedPayload, NotFound
+from satustok.channels import order_sources
+from satustok.channels.http.errors import MalformedPayload
+from satustok.channels.order_sources import SessionOrderSource, header, known_orders, only_order
 from satustok.channels.protocol import (
     AuthorizationNotice,
     ChannelOrder,
     ChannelOrderLine,
     Rejection,
     RejectReason,
-    SellerActions,
     StatusChange,
-    UnknownOrderStatus,
     WebhookMessage,
 )
 from satustok.channels.protocol import OrderStatus as S
@@ -107,15 +106,11 @@ CANCEL_REASONS = {
 
 def unified(status: str) -> tuple[S, int]:
     """The unified status and rank of a TikTok Shop order status."""
-    try:
-        return STATUS_TABLE[status]
-    except KeyError:
-        raise UnknownOrderStatus(status) from None
+    return order_sources.unified(STATUS_TABLE, status)
 
 
 def status_change(order_id: str, status: str) -> StatusChange:
-    unified_status, rank = unified(status)
-    return StatusChange(order_id, status, unified_status.value, rank)
+    return order_sources.status_change(STATUS_TABLE, order_id, status)
 
 
 # --- payload → ChannelOrder ---------------------------------------------------------------
@@ -207,39 +202,20 @@ def _expiring_message(envelope: WebhookEnvelope, shops: tuple[str, ...]) -> Webh
     return WebhookMessage(shops, summary="authorization ends soon", authorization=notice)
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    found = headers.get(name)
-    if found is not None:
-        return found
-    return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
-
-
 # --- the order source -----------------------------------------------------------------------
 
 
-class TikTokShopOrders:
+class TikTokShopOrders(SessionOrderSource[ShopSession]):
     """One integration's orders. The session is built on first use: checking a webhook needs
     no connection, only the app's key and secret."""
 
     webhook_events = (NOTIFY_EVENT,)
-
-    def __init__(self, account: Any, build: Callable[[], ShopSession]) -> None:
-        self.account = account
-        self._build = build
-        self._session: ShopSession | None = None
+    label = "TikTok Shop"
+    rejectable = REJECTABLE
+    reject_reasons = REJECT_REASONS
 
     def __repr__(self) -> str:
         return f"TikTokShopOrders(integration={self.account.pk}, shop={self.account.shop_id})"
-
-    @property
-    def session(self) -> ShopSession:
-        if self._session is None:
-            self._session = self._build()
-        return self._session
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
 
     def orders_between(self, since: datetime, until: datetime) -> Iterator[ChannelOrder]:
         """Orders created in ``[since, until]``, whole (a search page carries the lines); one
@@ -248,40 +224,20 @@ class TikTokShopOrders:
         found = self.session.call(
             lambda client: list(client.iter_orders(window, field="create_time"))
         )
-        for order in found:
-            try:
-                yield from_order(order)
-            except UnknownOrderStatus as unknown:
-                log.warning("order %s left out: %s", order.id, unknown)
+        yield from known_orders(found, from_order, lambda order: order.id, log)
 
     def order(self, external_id: str) -> ChannelOrder:
-        found = self.session.call(lambda client: client.get_orders([external_id]))
-        if not found:
-            raise NotFound(f"order {external_id} not found", endpoint="order_detail")
-        return from_order(found[0])
+        return from_order(self._current(external_id))
 
-    def accept(self, external_id: str) -> None:
-        # actions() never offers it; a caller that asks anyway learns why.
-        raise ActionRejected(
-            "TikTok Shop has no accept step: a paid order is ready for shipping as it is",
-            endpoint="order_accept",
-        )
+    def _current(self, order_id: str) -> Order:
+        return only_order(self.session.call(lambda c: c.get_orders([order_id])), order_id)
 
     def reject(self, external_id: str, rejection: Rejection) -> None:
         """Cancel as the seller, with the reason key for the order's current status."""
-        current = self.session.call(lambda client: client.get_orders([external_id]))
-        if not current:
-            raise NotFound(f"order {external_id} not found", endpoint="order_detail")
+        current = self._current(external_id)
         unpaid, paid = CANCEL_REASONS.get(rejection.reason_code, CANCEL_REASONS[OUT_OF_STOCK])
-        reason = unpaid if current[0].status == "UNPAID" else paid
+        reason = unpaid if current.status == "UNPAID" else paid
         self.session.call(lambda client: client.cancel_order(external_id, reason))
-
-    def actions(self, channel_status: str) -> SellerActions:
-        return SellerActions(
-            can_accept=False,
-            can_reject=channel_status in REJECTABLE,
-            reject_reasons=REJECT_REASONS,
-        )
 
     def register_webhooks(self, urls: Mapping[str, str], secret: str) -> None:
         """Point the shop's notifications of every type the hub reads at the hub's one
@@ -301,7 +257,7 @@ class TikTokShopOrders:
             self.account.app_id,
             self.account.client_secret.reveal(),
             body,
-            _header(headers, SIGNATURE_HEADER),
+            header(headers, SIGNATURE_HEADER),
         )
 
     def parse_webhook(self, event: str, body: bytes) -> WebhookMessage:

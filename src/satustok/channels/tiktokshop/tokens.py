@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from satustok.channels import registry
-from satustok.channels.http.retry import RetryPolicy
+from satustok.channels.http.retry import RENEWAL_RETRIES, RetryPolicy
+from satustok.channels.http.transport import RENEWAL_TIMEOUT
 from satustok.channels.models import ChannelAccount
 from satustok.channels.tiktokshop.client import (
     USER_AGENT,
@@ -22,11 +21,6 @@ from satustok.channels.tiktokshop.client import (
     TikTokShopClient,
 )
 from satustok.channels.tokens import RenewedTokens, TokenKeeper, TokenSession
-
-# The renewal runs while the row (on SQLite: the database) is locked, so it must answer fast;
-# the client never repeats it once it may have arrived.
-REFRESH_TIMEOUT = httpx.Timeout(10.0, connect=5.0, pool=5.0)
-REFRESH_RETRIES = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=2.0, max_elapsed=6.0)
 
 
 def app_credentials(account: Any) -> AppCredentials:
@@ -44,7 +38,7 @@ def urls() -> BaseUrls:
 
 def _renew(row: ChannelAccount) -> RenewedTokens:
     with TikTokShopClient(
-        app_credentials(row), retry_policy=REFRESH_RETRIES, timeout=REFRESH_TIMEOUT, **urls()
+        app_credentials(row), retry_policy=RENEWAL_RETRIES, timeout=RENEWAL_TIMEOUT, **urls()
     ) as client:
         tokens = client.refresh_token(row.refresh_token.reveal())
     return RenewedTokens(

@@ -8,13 +8,12 @@ Maps Tokopedia payloads (``schemas.py``) onto the channel-neutral records of
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 from django.db import connection
 from django.utils.translation import gettext_noop
 
 from satustok.channels import protocol, registry
-from satustok.channels.http.retry import RetryPolicy
+from satustok.channels.http.retry import INTERACTIVE_RETRIES, RetryPolicy
 from satustok.channels.protocol import (
     ChannelUnit,
     PushOutcome,
@@ -38,11 +37,6 @@ STATUS_LABELS = {
     2: gettext_noop("Featured"),
     3: gettext_noop("Inactive"),
 }
-
-
-# A seller waiting on a form gets an answer within seconds; background jobs keep the
-# client's patient default (they converge later anyway).
-INTERACTIVE_RETRIES = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0, max_elapsed=5.0)
 
 
 def build_client(
@@ -153,19 +147,9 @@ class TokopediaCatalog:
         self.client, self.shop_id = client, shop_id
         self._family_names: dict[int, str] = {}
 
-    def shop_profile(self) -> ShopProfile:
-        return shop_profile(self.client.get_shop(self.shop_id))
-
     def page(self, number: int) -> UnitPage:
         """One page of sellable units (thread-safe: the client and its budget are)."""
         return UnitPage(number, self._units(self.client.get_product_page(self.shop_id, number)))
-
-    def unit_pages(self, start_page: int = 1) -> Iterator[UnitPage]:
-        try:
-            for page in self.client.iter_product_pages(self.shop_id, start_page=start_page):
-                yield UnitPage(page.page, self._units(page.products))
-        finally:
-            self.close()
 
     def close(self) -> None:
         self.client.close()

@@ -39,6 +39,7 @@ CHANNEL = ChannelDescription(
     connect_template="tokopedia/connect.html",
     package="satustok.channels.tokopedia",
     labels=CredentialLabels(app_id="FS ID", client_id="Client ID", client_secret="Client Secret"),
+    accent="#42b549",
     settings=(
         ChannelSetting("TOKOPEDIA_ACCOUNTS_URL", REAL_ACCOUNTS_URL, "token endpoint host"),
         ChannelSetting("TOKOPEDIA_API_URL", REAL_API_URL, "Open API host"),

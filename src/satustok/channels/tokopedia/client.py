@@ -16,28 +16,28 @@ How one call goes (each step in its own small function)::
     )
     2xx → strict pydantic model, or MalformedPayload naming the field
 
-Bulk writes (stock, price, increments, (de)activation) are chunked to the channel's cap and
-to the learned burst, cost one budget unit per row, map every row's outcome back to the
-caller's item, and re-send rows refused with ``ERR_TOO_MANY_REQUEST`` (a bounded number of
-rounds) once the budget allows. Lists are paged with paginators that refuse to loop; order
-lists are split into windows of at most three days.
+Bulk writes (stock, price) are chunked to the channel's cap and to the learned burst, cost
+one budget unit per row, map every row's outcome back to the caller's item, and re-send rows
+refused with ``ERR_TOO_MANY_REQUEST`` (a bounded number of rounds) once the budget allows.
+Stock is only ever set to an absolute value: the hub is level-triggered (it pushes what stock
+*is*, and a push repeated after a timeout does no harm), so the channel's relative
+increment/decrement calls are not part of this client. Lists are paged with paginators that
+refuse to loop; order lists are split into windows of at most three days.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import random
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar, Unpack
 
 import httpx
 import pydantic
 
+from satustok.channels.http.client import ChannelClient, ClientOptions
 from satustok.channels.http.errors import (
     Action,
     ChannelError,
@@ -46,16 +46,20 @@ from satustok.channels.http.errors import (
     ValidationError,
     excerpt,
     redact,
+    require,
 )
-from satustok.channels.http.pagination import PageNumberPaginator, time_windows
+from satustok.channels.http.pagination import (
+    PageNumberPaginator,
+    chunks,
+    time_windows,
+    unix_seconds,
+)
 from satustok.channels.http.payloads import adapter, describe_invalid
-from satustok.channels.http.ratelimit import RateBudget, RateHeaders
-from satustok.channels.http.retry import RetryPolicy, call_with_retries
-from satustok.channels.http.transport import DEFAULT_TIMEOUT, connection_pool, send
+from satustok.channels.http.ratelimit import RateHeaders
+from satustok.channels.http.transport import send
 from satustok.channels.tokopedia import errors as table
 from satustok.channels.tokopedia.auth import AccessToken, Credentials, TokenCache, TokenHook
 from satustok.channels.tokopedia.schemas import (
-    ActivationResult,
     BulkResult,
     BulkWriteResult,
     Envelope,
@@ -65,14 +69,12 @@ from satustok.channels.tokopedia.schemas import (
     PriceUpdate,
     Product,
     ProductPage,
-    ProductVariants,
     RegisteredWebhooks,
     RowResult,
     RowTarget,
     ShopInfo,
     SingleOrder,
     StatusEnvelope,
-    StockChange,
     StockUpdate,
     TokenResponse,
     WebhookUrls,
@@ -89,16 +91,13 @@ USER_AGENT = "satustok-tokopedia/0.1"
 
 PRODUCTS_PER_PAGE = 50  # Get Product Info's maximum per_page
 PRODUCT_IDS_PER_CALL = 50  # product_id=1,2,… per lookup; not documented, kept to a page's size
-STOCK_ROWS_PER_CALL = 100  # stock/price update and increment/decrement cap
-ACTIVATION_IDS_PER_CALL = 25  # active/inactive cap
+STOCK_ROWS_PER_CALL = 100  # stock/price update cap
 ORDERS_PER_PAGE = 100  # Get All Orders' maximum per_page
 ORDER_WINDOW = timedelta(days=3)  # Get All Orders refuses longer ranges (ORD_DLV_013)
 SMALLEST_ORDER_WINDOW = timedelta(minutes=30)  # below this, ORD_API_009 is not split further
 MAX_SKU_LENGTH = 50
 TOO_MANY_REQUESTS_ROW = "ERR_TOO_MANY_REQUEST"
-REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 CONFIRM_SHIPPING_STATUS = 500
-_PRODUCT_ID_IN_SENTENCE = re.compile(r"(\d+)")
 
 
 @dataclass(frozen=True)
@@ -114,20 +113,8 @@ class Endpoint:
 TOKEN = Endpoint("token", "POST", "/token", idempotent=True)
 SHOP_INFO = Endpoint("shop_info", "GET", "/v1/shop/fs/{fs_id}/shop-info", True)
 PRODUCT_INFO = Endpoint("product_info", "GET", "/inventory/v1/fs/{fs_id}/product/info", True)
-PRODUCT_VARIANT = Endpoint(
-    "product_variant", "GET", "/inventory/v1/fs/{fs_id}/product/variant/{product_id}", True
-)
-PRODUCT_ACTIVE = Endpoint("product_active", "POST", "/v1/products/fs/{fs_id}/active", True)
-PRODUCT_INACTIVE = Endpoint("product_active", "POST", "/v1/products/fs/{fs_id}/inactive", True)
 STOCK_UPDATE = Endpoint("stock_update", "POST", "/inventory/v1/fs/{fs_id}/stock/update", True)
 PRICE_UPDATE = Endpoint("price_update", "POST", "/inventory/v1/fs/{fs_id}/price/update", True)
-# Idempotent only with a request_id: decided per call.
-STOCK_INCREMENT = Endpoint(
-    "stock_increment", "POST", "/inventory/v1/fs/{fs_id}/stock/increment", False
-)
-STOCK_DECREMENT = Endpoint(
-    "stock_increment", "POST", "/inventory/v1/fs/{fs_id}/stock/decrement", False
-)
 ORDER_LIST = Endpoint("order_list", "GET", "/v2/order/list", True)
 ORDER_SINGLE = Endpoint("order_single", "GET", "/v2/fs/{fs_id}/order", True)
 # Order actions are not idempotent: repeating one after a timeout meets "not eligible".
@@ -142,7 +129,6 @@ WEBHOOK_LIST = Endpoint("webhook", "GET", "/v1/fs/{fs_id}", True)
 class _RowOutcome:
     ok: bool
     message: str = ""
-    stock: int | None = None
 
 
 # Not sent, because a later row of the same call sets the same product: its intent is met.
@@ -150,14 +136,14 @@ SUPERSEDED = _RowOutcome(True, "superseded by a later row for the same product; 
 UNKNOWN_OUTCOME = _RowOutcome(False, "outcome unknown: the channel reported an unmatched failure")
 
 
-class TokopediaClient:
+class TokopediaClient(ChannelClient):
     """A client for one Tokopedia app (FS ID); shop ids are passed per call.
 
-    Construction does no I/O. ``http_client`` (or ``transport``) may be injected for tests;
-    an injected client is not closed by :meth:`close`. ``budget`` may be shared between the
-    clients of one app (the channel counts per app and endpoint); ``token``/``on_token`` let
-    the hub persist the access token. ``clock``, ``sleep`` and ``rng`` are injectable so
-    budgets and backoff can be tested without waiting.
+    Construction does no I/O. ``budget`` may be shared between the clients of one app (the
+    channel counts per app and endpoint); ``token``/``on_token`` let the hub persist the access
+    token. ``clock`` is monotonic (Tokopedia signs nothing with it: it only paces budgets and
+    backoff). The rest of the plumbing (``http_client`` or ``transport`` for tests, ``sleep``,
+    ``rng``…) is the kit's (:class:`~satustok.channels.http.client.ChannelClient`).
     """
 
     def __init__(
@@ -166,45 +152,22 @@ class TokopediaClient:
         *,
         accounts_url: str = REAL_ACCOUNTS_URL,
         api_url: str = REAL_API_URL,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        budget: RateBudget | None = None,
-        retry_policy: RetryPolicy | None = None,
         max_resend_rounds: int = 3,
         token: AccessToken | None = None,
         on_token: TokenHook | None = None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
+        super().__init__(USER_AGENT, clock=clock, **options)
         self.credentials = credentials
         self.accounts_url = accounts_url.rstrip("/")
         self.api_url = api_url.rstrip("/")
-        self._owns_http = http_client is None
-        self._http = http_client or connection_pool(
-            USER_AGENT, timeout=timeout, transport=transport
-        )
-        self.budget = budget or RateBudget(clock=clock, sleep=sleep)
-        self.retry_policy = retry_policy or RetryPolicy()
         self.max_resend_rounds = max_resend_rounds
         self._tokens = TokenCache(token=token, on_token=on_token)
-        self._clock, self._sleep = clock, sleep
-        self._rng = rng or random.Random()
         self._webhook_secrets: set[str] = set()  # redacted from error bodies like the others
 
     def __repr__(self) -> str:
         return f"TokopediaClient(fs_id={self.credentials.fs_id}, api_url={self.api_url!r})"
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> TokopediaClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # --- Authentication ----------------------------------------------------------------------
 
@@ -229,14 +192,15 @@ class TokopediaClient:
         )
 
     def _attempt_token(self) -> httpx.Response:
-        self.budget.acquire(TOKEN.group)
-        response = self._send(
-            TOKEN,
-            f"{self.accounts_url}{TOKEN.path}",
-            params={"grant_type": "client_credentials"},
-            headers={"Authorization": self.credentials.basic_authorization()},
+        response, _sent_at = self._paced(
+            TOKEN.group,
+            lambda _now: self._send(
+                TOKEN,
+                f"{self.accounts_url}{TOKEN.path}",
+                params={"grant_type": "client_credentials"},
+                headers={"Authorization": self.credentials.basic_authorization()},
+            ),
         )
-        self.budget.observe(TOKEN.group, response.headers)
         if not response.is_success:
             raise self._error(TOKEN, response, scope=table.TOKEN_SCOPE)
         return response
@@ -251,23 +215,11 @@ class TokopediaClient:
         params: Mapping[str, Any] | None = None,
         body: object = None,
         units: int = 1,
-        idempotent: bool | None = None,
     ) -> httpx.Response:
         """Send one API call with budget, token, one refresh on 401, and retries."""
         url = self.api_url + endpoint.path.format(fs_id=self.credentials.fs_id, **(path or {}))
         request = _Request(endpoint, url, dict(params or {}), body, units)
-        repeatable = endpoint.idempotent if idempotent is None else idempotent
-        return self._with_retries(lambda: self._attempt(request), idempotent=repeatable)
-
-    def _with_retries(self, attempt: Callable[[], T], *, idempotent: bool) -> T:
-        return call_with_retries(
-            attempt,
-            policy=self.retry_policy,
-            idempotent=idempotent,
-            rng=self._rng,
-            clock=self._clock,
-            sleep=self._sleep,
-        )
+        return self._with_retries(lambda: self._attempt(request), idempotent=endpoint.idempotent)
 
     def _attempt(self, request: _Request) -> httpx.Response:
         """One attempt: a 401 refreshes the token and is answered by a second send, once."""
@@ -358,24 +310,13 @@ class TokopediaClient:
             f"shop-info for shop {shop_id} did not list that shop", endpoint=SHOP_INFO.group
         )
 
-    def list_shops(self, *, per_page: int = 50) -> list[ShopInfo]:
-        """Every shop linked to the app, paged until an empty page."""
-        paginator = PageNumberPaginator(per_page=per_page)
-        shops: list[ShopInfo] = []
-        while not paginator.finished:
-            params = {"page": paginator.current, "per_page": per_page}
-            page = self._data(SHOP_INFO, self._call(SHOP_INFO, params=params), list[ShopInfo])
-            paginator.advance(len(page), tuple(shop.shop_id for shop in page))
-            shops.extend(page)
-        return shops
-
     # --- Products: reading -------------------------------------------------------------------
 
     def get_product_page(
         self, shop_id: int, page: int, *, per_page: int = PRODUCTS_PER_PAGE
     ) -> list[Product]:
         """One page (from 1) of a shop's products; parents and variant children alike."""
-        _require(1 <= per_page <= PRODUCTS_PER_PAGE, f"per_page must be 1..{PRODUCTS_PER_PAGE}")
+        require(1 <= per_page <= PRODUCTS_PER_PAGE, f"per_page must be 1..{PRODUCTS_PER_PAGE}")
         params = {"shop_id": shop_id, "page": page, "per_page": per_page}
         return self._data(PRODUCT_INFO, self._call(PRODUCT_INFO, params=params), list[Product])
 
@@ -407,7 +348,7 @@ class TokopediaClient:
         """Products by id, looked up 50 ids a call (comma-joined); unknown ids are left out."""
         ids = list(dict.fromkeys(product_ids))
         found: list[Product] = []
-        for chunk in _chunks(ids, PRODUCT_IDS_PER_CALL):
+        for chunk in chunks(ids, PRODUCT_IDS_PER_CALL):
             params = {"product_id": ",".join(str(pid) for pid in chunk)}
             response = self._call(PRODUCT_INFO, params=params)
             found.extend(self._data(PRODUCT_INFO, response, list[Product]))
@@ -417,25 +358,12 @@ class TokopediaClient:
         """Products carrying ``sku`` (a SKU is not unique on Tokopedia), in every linked shop
         or only in ``shop_id``. The shop is filtered here: the sheet lists ``sku`` as a lookup
         mode of its own, so adding ``shop_id`` to the query might switch to paging."""
-        _require(bool(sku.strip()), "sku must not be blank")
+        require(bool(sku.strip()), "sku must not be blank")
         response = self._call(PRODUCT_INFO, params={"sku": sku})
         found = self._data(PRODUCT_INFO, response, list[Product])
         return [p for p in found if shop_id is None or p.basic.shop_id == shop_id]
 
-    def get_variants(self, product_id: int) -> ProductVariants:
-        """A variant parent's dimensions and children (each child is its own product)."""
-        response = self._call(PRODUCT_VARIANT, path={"product_id": product_id})
-        return self._data(PRODUCT_VARIANT, response, ProductVariants)
-
     # --- Products: writing -------------------------------------------------------------------
-
-    def activate_products(self, shop_id: int, product_ids: Sequence[int]) -> BulkResult[int]:
-        """Set products active, 25 ids a call; per-id results."""
-        return self._set_activity(PRODUCT_ACTIVE, shop_id, product_ids)
-
-    def deactivate_products(self, shop_id: int, product_ids: Sequence[int]) -> BulkResult[int]:
-        """Set products inactive (warehouse), 25 ids a call; per-id results."""
-        return self._set_activity(PRODUCT_INACTIVE, shop_id, product_ids)
 
     def update_stock(
         self,
@@ -459,94 +387,24 @@ class TokopediaClient:
             PRICE_UPDATE, rows, _query(shop_id=shop_id, warehouse_id=warehouse_id)
         )
 
-    def increment_stock(
-        self,
-        shop_id: int,
-        rows: Sequence[StockChange],
-        *,
-        request_id: str | None = None,
-        warehouse_id: int | None = None,
-    ) -> BulkResult[StockChange]:
-        """Add stock. Retried after an ambiguous failure only with a ``request_id``."""
-        return self._change_stock(STOCK_INCREMENT, shop_id, rows, request_id, warehouse_id)
-
-    def decrement_stock(
-        self,
-        shop_id: int,
-        rows: Sequence[StockChange],
-        *,
-        request_id: str | None = None,
-        warehouse_id: int | None = None,
-    ) -> BulkResult[StockChange]:
-        """Remove stock. Retried after an ambiguous failure only with a ``request_id``."""
-        return self._change_stock(STOCK_DECREMENT, shop_id, rows, request_id, warehouse_id)
-
-    def _change_stock(
-        self,
-        endpoint: Endpoint,
-        shop_id: int,
-        rows: Sequence[StockChange],
-        request_id: str | None,
-        warehouse_id: int | None,
-    ) -> BulkResult[StockChange]:
-        params = _query(shop_id=shop_id, warehouse_id=warehouse_id)
-        if request_id is None:
-            return self._write_rows(endpoint, rows, params)
-        _check_request_id(request_id, len(rows))
-        # One request_id names one request: chunks are cut at the channel's cap only (not the
-        # learned burst, which a fresh process would not know), and re-sent rows get ids
-        # derived from it, because re-using it would be deduplicated into nothing.
-        return self._write_rows(endpoint, rows, params, request_id=request_id)
-
     def _write_rows(
-        self,
-        endpoint: Endpoint,
-        rows: Sequence[RowT],
-        params: dict[str, Any],
-        *,
-        request_id: str | None = None,
+        self, endpoint: Endpoint, rows: Sequence[RowT], params: dict[str, Any]
     ) -> BulkResult[RowT]:
-        """Stock/price/increment rows: checked, coalesced, chunked, sent, attributed, re-sent."""
+        """Stock/price rows: checked, coalesced, chunked, sent, attributed, re-sent."""
 
-        def send(chunk: list[RowT], round_number: int, chunk_number: int) -> list[_RowOutcome]:
-            query = dict(params)
-            if request_id is not None:
-                query["request_id"] = _derive_request_id(request_id, round_number, chunk_number)
+        def send(chunk: list[RowT]) -> list[_RowOutcome]:
             response = self._call(
-                endpoint,
-                params=query,
-                body=[_row_body(row) for row in chunk],
-                units=len(chunk),
-                idempotent=endpoint.idempotent or request_id is not None,
+                endpoint, params=params, body=[_row_body(row) for row in chunk], units=len(chunk)
             )
             return _attribute_rows(chunk, self._data(endpoint, response, BulkWriteResult))
 
         def chunk_size() -> int:
-            if request_id is not None:
-                return STOCK_ROWS_PER_CALL
             return self._chunk_size(endpoint, STOCK_ROWS_PER_CALL)
 
         # A set is last-write-wins: only the last row per product is sent, so re-sending an
-        # over-budget row can never overwrite a later value. Increments add up: all are sent.
-        decided = _decide_locally(rows, coalesce=endpoint.idempotent)
+        # over-budget row can never overwrite a later value.
+        decided = _decide_locally(rows)
         return self._send_in_rounds(endpoint, rows, send, chunk_size, decided)
-
-    def _set_activity(
-        self, endpoint: Endpoint, shop_id: int, product_ids: Sequence[int]
-    ) -> BulkResult[int]:
-        def send(chunk: list[int], _round: int, _chunk: int) -> list[_RowOutcome]:
-            response = self._call(
-                endpoint,
-                params={"shop_id": shop_id},
-                body={"product_id": chunk},
-                units=len(chunk),
-            )
-            return _attribute_ids(chunk, self._data(endpoint, response, ActivationResult))
-
-        def chunk_size() -> int:
-            return self._chunk_size(endpoint, ACTIVATION_IDS_PER_CALL)
-
-        return self._send_in_rounds(endpoint, product_ids, send, chunk_size, {})
 
     def _chunk_size(self, endpoint: Endpoint, cap: int) -> int:
         """The channel's cap, or the learned burst if smaller (rows beyond it would be refused)."""
@@ -572,7 +430,7 @@ class TokopediaClient:
                 logger.info(
                     "re-sending %d %s rows refused as over budget", len(pending), endpoint.group
                 )
-            pending = run.send_round(pending, round_number)
+            pending = run.send_round(pending)
         return run.finish(still_refused=pending)
 
     # --- Orders ------------------------------------------------------------------------------
@@ -593,7 +451,7 @@ class TokopediaClient:
         second, so orders on it are found whatever the channel's inclusiveness, and are
         de-duplicated here by order id.
         """
-        _require(1 <= per_page <= ORDERS_PER_PAGE, f"per_page must be 1..{ORDERS_PER_PAGE}")
+        require(1 <= per_page <= ORDERS_PER_PAGE, f"per_page must be 1..{ORDERS_PER_PAGE}")
         filters = _query(shop_id=shop_id, warehouse_id=warehouse_id, status=status)
         seen: set[int] = set()
         for start, end in time_windows(since, until, ORDER_WINDOW):
@@ -620,7 +478,7 @@ class TokopediaClient:
         self, start: datetime, end: datetime, filters: dict[str, Any], per_page: int
     ) -> Iterator[OrderRow]:
         paginator = PageNumberPaginator(per_page=per_page)
-        window = {"from_date": _unix(start), "to_date": _unix(end), **filters}
+        window = {"from_date": unix_seconds(start), "to_date": unix_seconds(end), **filters}
         while not paginator.finished:
             params = {
                 "fs_id": self.credentials.fs_id,
@@ -689,14 +547,14 @@ class TokopediaClient:
         """Change some webhook URLs, keeping the others and the secret (read, merge, register)."""
         current = self.list_webhooks()
         unknown = set(changes) - set(WebhookUrls.model_fields)
-        _require(not unknown, f"unknown webhook fields: {', '.join(sorted(unknown))}")
+        require(not unknown, f"unknown webhook fields: {', '.join(sorted(unknown))}")
         merged = current.urls().model_copy(update=changes)
         secret = current.webhook_secret.get_secret_value() if current.webhook_secret else None
         self.register_webhooks(merged, webhook_secret=secret)
         return self.list_webhooks()
 
 
-SendChunk = Callable[[list[RowT], int, int], list[_RowOutcome]]
+SendChunk = Callable[[list[RowT]], list[_RowOutcome]]
 
 
 class _BulkRun(Generic[RowT]):
@@ -713,15 +571,13 @@ class _BulkRun(Generic[RowT]):
         self.sends = [0] * len(rows)
         self.results = {index: _result(rows[index], o, 0) for index, o in decided.items()}
 
-    def send_round(self, pending: list[int], round_number: int) -> list[int]:
+    def send_round(self, pending: list[int]) -> list[int]:
         """One pass over the pending rows, in chunks; returns the rows to send again."""
         again: list[int] = []
-        chunk_number = 0
         while pending:
             size = self.chunk_size()  # asked per chunk: the first response teaches the burst
             chunk, pending = pending[:size], pending[size:]
-            outcomes = self.send([self.rows[index] for index in chunk], round_number, chunk_number)
-            chunk_number += 1
+            outcomes = self.send([self.rows[index] for index in chunk])
             again += [i for i, o in zip(chunk, outcomes, strict=True) if not self._record(i, o)]
         return again
 
@@ -753,25 +609,9 @@ class _Request:
 # --- Helpers (pure functions) ----------------------------------------------------------------
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValidationError(message)
-
-
 def _query(**values: object) -> dict[str, Any]:
     """Query parameters without the ones left as None."""
     return {name: value for name, value in values.items() if value is not None}
-
-
-def _unix(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise ValidationError("order time bounds must be timezone-aware")
-    return int(moment.astimezone(UTC).timestamp())
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
 
 
 def _request_id(response: httpx.Response) -> str | None:
@@ -781,27 +621,9 @@ def _request_id(response: httpx.Response) -> str | None:
     return None
 
 
-def _check_request_id(request_id: str, row_count: int) -> None:
-    if not REQUEST_ID.match(request_id):
-        raise ValidationError(f"request_id {request_id!r} must be 1-20 letters, digits, '-' or '_'")
-    if row_count > STOCK_ROWS_PER_CALL:
-        raise ValidationError(
-            f"one request_id covers one request of at most {STOCK_ROWS_PER_CALL} rows; "
-            f"got {row_count}: split them and give each part its own request_id"
-        )
-
-
-def _derive_request_id(request_id: str, round_number: int, chunk_number: int) -> str:
-    """The caller's id for the first send; a deterministic 20-character id for re-sends."""
-    if (round_number, chunk_number) == (0, 0):
-        return request_id
-    digest = hashlib.sha256(f"{request_id}:{round_number}:{chunk_number}".encode()).hexdigest()
-    return digest[:20]
-
-
 def _row_body(row: object) -> dict[str, int | str]:
     if not isinstance(row, RowTarget):
-        raise TypeError(f"expected a StockUpdate, PriceUpdate or StockChange, got {row!r}")
+        raise TypeError(f"expected a StockUpdate or PriceUpdate, got {row!r}")
     return row.body()
 
 
@@ -820,35 +642,31 @@ def _target_key(row: object) -> tuple[str, object]:
     return ("sku", sku) if sku is not None else ("product_id", getattr(row, "product_id", None))
 
 
-def _decide_locally(rows: Sequence[object], *, coalesce: bool) -> dict[int, _RowOutcome]:
+def _decide_locally(rows: Sequence[object]) -> dict[int, _RowOutcome]:
     """Outcomes of rows that are not sent: refused here, or superseded by a later row."""
     decided: dict[int, _RowOutcome] = {}
-    last_of = {_target_key(row): index for index, row in enumerate(rows)} if coalesce else {}
+    last_of = {_target_key(row): index for index, row in enumerate(rows)}
     for index, row in enumerate(rows):
         problem = _local_row_problem(row)
         if problem is not None:
             decided[index] = _RowOutcome(False, problem)
-        elif coalesce and last_of[_target_key(row)] != index:
+        elif last_of[_target_key(row)] != index:
             decided[index] = SUPERSEDED
     return decided
 
 
 def _result(row: RowT, outcome: _RowOutcome, sends: int) -> RowResult[RowT]:
-    return RowResult(row, outcome.ok, outcome.message, sends, outcome.stock)
+    return RowResult(row, outcome.ok, outcome.message, sends)
 
 
 def _attribute_rows(chunk: Sequence[RowT], data: BulkWriteResult) -> list[_RowOutcome]:
-    """Map ``failed_rows_data`` (and increments' ``succeed_rows_data``) back to the chunk."""
+    """Map ``failed_rows_data`` back to the chunk."""
     failures = list(data.failed_rows_data)
-    stocks: dict[int | None, int | None] = {r.product_id: r.stock for r in data.succeed_rows_data}
     outcomes = [_claim_failure(row, failures) for row in chunk]
     if failures:  # refusals we could not attribute: no row of the chunk is known to be applied
         logger.warning("%d failed rows did not match any row sent", len(failures))
         return [outcome if not outcome.ok else UNKNOWN_OUTCOME for outcome in outcomes]
-    return [
-        _RowOutcome(True, stock=stocks.get(getattr(row, "product_id", None))) if o.ok else o
-        for row, o in zip(chunk, outcomes, strict=True)
-    ]
+    return outcomes
 
 
 def _claim_failure(row: object, failures: list[FailedRow]) -> _RowOutcome:
@@ -868,24 +686,3 @@ def _same_sku(echoed: str | None, sent: str) -> bool:
     if echoed is None:
         return False
     return echoed == sent or echoed.strip().casefold() == sent.strip().casefold()
-
-
-def _attribute_ids(chunk: Sequence[int], data: ActivationResult) -> list[_RowOutcome]:
-    """Activation failures are sentences naming the product id; map them back to the chunk."""
-    failures: dict[int, str] = {}
-    unattributed = 0
-    for sentence in data.failed_rows_data:
-        ids = [int(found) for found in _PRODUCT_ID_IN_SENTENCE.findall(sentence)]
-        named = next((pid for pid in ids if pid in chunk), None)
-        if named is None:
-            unattributed += 1
-        else:
-            failures[named] = _activation_message(sentence)
-    # A refusal we cannot attribute leaves every other row's outcome unknown.
-    otherwise = UNKNOWN_OUTCOME if unattributed else _RowOutcome(True)
-    return [_RowOutcome(False, failures[pid]) if pid in failures else otherwise for pid in chunk]
-
-
-def _activation_message(sentence: str) -> str:
-    """``Error Product ID [1] : ERR_TOO_MANY_REQUEST`` → the bare code, so it is re-sent."""
-    return TOO_MANY_REQUESTS_ROW if TOO_MANY_REQUESTS_ROW in sentence else sentence

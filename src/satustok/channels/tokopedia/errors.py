@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass
 
 from satustok.channels.http.errors import (
+    STATUS_RULES,
     Action,
     ActionRejected,
     CredentialsRejected,
@@ -32,6 +33,8 @@ from satustok.channels.http.errors import (
     ServerError,
     TokenExpired,
     ValidationError,
+    explained,
+    first_rule,
 )
 
 TOKEN_SCOPE = "token"
@@ -71,8 +74,7 @@ RULES: dict[str, Rule] = {
     "*_MDLW_*": Rule(NotAssociated, _FAIL, "refused by the access middleware"),
     # -- HTTP statuses ------------------------------------------------------------------------
     "401": Rule(TokenExpired, Action.REFRESH_TOKEN, "access token refused"),
-    "403": Rule(NotAssociated, _FAIL, "the app may not act for this shop"),
-    "404": Rule(NotFound, _FAIL, "not found"),
+    **STATUS_RULES,  # 403, 404
     "408": Rule(ServerError, _RETRY, "the channel timed out"),
     "429": Rule(RateLimited, Action.RATE_LIMITED, "over the rate limit"),
     "4xx": Rule(ValidationError, _FAIL, "the request was refused as malformed"),
@@ -99,10 +101,7 @@ def lookup_keys(status: int, code: str | None, scope: str | None = None) -> list
 
 def rule_for(status: int, code: str | None, scope: str | None = None) -> Rule:
     """The rule for a failed response (an unknown 1xx/3xx counts as a server error)."""
-    for key in lookup_keys(status, code, scope):
-        if key in RULES:
-            return RULES[key]
-    return RULES["5xx"]
+    return first_rule(RULES, lookup_keys(status, code, scope))
 
 
 def error_details(body: bytes) -> ErrorDetails:
@@ -141,5 +140,4 @@ def _from_oauth(body: dict[str, object]) -> ErrorDetails:
 
 def describe(rule: Rule, details: ErrorDetails) -> str:
     """The message of the raised error: the channel's own words, then what they mean."""
-    said = details.message.strip()
-    return f"{said} ({rule.explanation})" if said and rule.explanation else said or rule.explanation
+    return explained(details.message, rule.explanation)

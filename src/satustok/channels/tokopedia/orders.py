@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from satustok.channels import order_sources
+from satustok.channels.order_sources import OnFirstUse, known_orders
 from satustok.channels.protocol import (
     ChannelOrder,
     ChannelOrderLine,
@@ -33,7 +35,6 @@ from satustok.channels.protocol import (
     RejectReason,
     SellerActions,
     StatusChange,
-    UnknownOrderStatus,
     WebhookMessage,
 )
 from satustok.channels.protocol import OrderStatus as S
@@ -115,10 +116,7 @@ REJECT_REASONS = (
 
 def unified(code: int) -> tuple[S, int]:
     """The unified status and rank of a Tokopedia status code."""
-    try:
-        return STATUS_TABLE[code]
-    except KeyError:
-        raise UnknownOrderStatus(code) from None
+    return order_sources.unified(STATUS_TABLE, code)
 
 
 # --- payload → ChannelOrder ---------------------------------------------------------------
@@ -209,8 +207,7 @@ def from_single(order: SingleOrder) -> ChannelOrder:
 
 
 def status_change(order_id: int, code: int) -> StatusChange:
-    status, rank = unified(code)
-    return StatusChange(str(order_id), str(code), status.value, rank)
+    return order_sources.status_change(STATUS_TABLE, order_id, code)
 
 
 # --- the order source -----------------------------------------------------------------------
@@ -222,28 +219,21 @@ class TokopediaOrders:
     webhook_events = WEBHOOK_EVENTS
 
     def __init__(self, build: Callable[[], TokopediaClient], shop_id: int) -> None:
-        self._build = build
-        self._client: TokopediaClient | None = None
+        self._client = OnFirstUse(build)
         self.shop_id = shop_id
 
     @property
     def client(self) -> TokopediaClient:
-        if self._client is None:
-            self._client = self._build()
-        return self._client
+        return self._client.get()
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+        self._client.close()
 
     def orders_between(self, since: datetime, until: datetime) -> Iterator[ChannelOrder]:
         """Orders created in ``[since, until]``; one with a status code the table does not
         know is logged and left out (it must not stop the others)."""
-        for row in self.client.iter_orders(since, until, shop_id=self.shop_id):
-            try:
-                yield from_row(row)
-            except UnknownOrderStatus as unknown:
-                log.warning("order %s left out: %s", row.order_id, unknown)
+        rows = self.client.iter_orders(since, until, shop_id=self.shop_id)
+        yield from known_orders(rows, from_row, lambda row: row.order_id, log)
 
     def order(self, external_id: str) -> ChannelOrder:
         return from_single(self.client.get_order(order_id=int(external_id)))

@@ -13,8 +13,8 @@ The models follow ``reference/tokopedia-open-api.md``. Two rules shape them:
   an empty list is read as ``[]``. Unknown keys are ignored: Tokopedia adds fields freely.
 
 Python attribute names are snake_case; the wire names are aliases, so error paths show the
-wire name. Models are frozen. Outbound rows (stock, price, increments) are plain frozen
-dataclasses that know their own wire body.
+wire name. Models are frozen. Outbound rows (stock, price) are plain frozen dataclasses that
+know their own wire body.
 """
 
 from __future__ import annotations
@@ -210,45 +210,6 @@ class Product(Payload):
         return self.variant is not None and self.variant.is_parent
 
 
-class VariantOption(Payload):
-    id: int
-    value: str
-    hex: str = ""
-
-
-class VariantDimension(Payload):
-    name: str = Field(validation_alias=NAME)
-    identifier: str = ""
-    unit_name: str = ""
-    position: int | None = None
-    option: ListOrNull[VariantOption] = []
-
-
-class VariantChild(Payload):
-    product_id: int
-    name: str = Field(validation_alias=NAME)
-    url: str = ""
-    price: Money
-    price_fmt: str = ""
-    stock: int
-    main_stock: int | None = None
-    reserve_stock: int | None = None
-    sku: str | None = None
-    option_ids: ListOrNull[int] = []
-    enabled: bool | None = None
-    is_buyable: bool | None = None
-    stock_wording: str = ""
-
-
-class ProductVariants(Payload):
-    """Get Product Variant: the dimensions and the children (each its own product)."""
-
-    parent_id: int
-    default_child: int | None = None
-    variant: ListOrNull[VariantDimension] = []
-    children: ListOrNull[VariantChild] = []
-
-
 @dataclass(frozen=True)
 class ProductPage:
     """One page of a shop's product list; ``page`` is what to resume from after a crash."""
@@ -261,44 +222,23 @@ class ProductPage:
 
 
 class FailedRow(Payload):
-    """A row a bulk stock/price/increment call refused (HTTP 200 all the same)."""
+    """A row a bulk stock/price call refused (HTTP 200 all the same)."""
 
     product_id: int | None = None
     sku: str | None = None
     product_url: str = ""
     new_stock: int | None = None
     new_price: Money | None = None
-    stock_value: int | None = None
     message: str = ""
 
 
-class SucceededRow(Payload):
-    """A row an increment/decrement applied, with the stock that resulted."""
-
-    product_id: int = Field(alias="productID")
-    warehouse_id: int | None = Field(default=None, alias="warehouseID")
-    shop_id: int | None = Field(default=None, alias="shopID")
-    stock: int | None = None
-    price: Money | None = None
-
-
 class BulkWriteResult(Payload):
-    """``data`` of stock update, price update and increment/decrement."""
+    """``data`` of stock update and price update."""
 
     total_data: int | None = None
     succeed_rows: int = 0
     failed_rows: int = 0
     failed_rows_data: ListOrNull[FailedRow] = []
-    succeed_rows_data: ListOrNull[SucceededRow] = []
-
-
-class ActivationResult(Payload):
-    """``data`` of activate/deactivate; failures are sentences naming the product id."""
-
-    total_data: int | None = None
-    succeed_rows: int = 0
-    failed_rows: int = 0
-    failed_rows_data: ListOrNull[str] = []
 
 
 @dataclass(frozen=True)
@@ -340,16 +280,6 @@ class PriceUpdate(RowTarget):
 
 
 @dataclass(frozen=True)
-class StockChange(RowTarget):
-    """Add (increment) or remove (decrement) ``stock_value`` units."""
-
-    stock_value: int = 0
-
-    def body(self) -> dict[str, int | str]:
-        return {**self.target(), "stock_value": self.stock_value}
-
-
-@dataclass(frozen=True)
 class RowResult(Generic[ItemT]):
     """What became of one of the caller's rows; ``message`` is the channel's when it failed."""
 
@@ -357,7 +287,6 @@ class RowResult(Generic[ItemT]):
     ok: bool
     message: str = ""
     sends: int = 1  # how many times the row was sent (ERR_TOO_MANY_REQUEST rows are re-sent)
-    stock: int | None = None  # resulting stock, when the channel reports it (increments)
 
 
 @dataclass(frozen=True)

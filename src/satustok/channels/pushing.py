@@ -1,0 +1,135 @@
+"""Setting stock one product a call: the part of a connector's ``push_stock`` that is not the
+channel's own, for channels whose stock update names one product (item) and its variants.
+
+The pusher hands a connector rows (:class:`~satustok.channels.protocol.StockPush`) and wants one
+:class:`~satustok.channels.protocol.PushOutcome` per row back. Such a connector groups the rows
+by product, makes one call per product, and reads the channel's answer row by row. What a
+failure means is the same on every channel, so it is decided here, once:
+
+- a unit id the channel cannot have made is refused at once, permanently;
+- a refused authorization or a shop no longer linked raises: no other row could get through;
+- a channel down or throttling after the client's retries fails this call's rows and every row
+  not sent yet, to be tried again later (they would meet the same);
+- any other refusal of a call fails its rows, permanently when no retry will change it (the
+  product is gone, or the channel's words say so);
+- a row the channel refused by name fails with its words; a row it did not confirm fails, to be
+  tried again.
+
+The call, its answer's shape and the words that mean "permanent" stay the channel's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
+
+from satustok.channels.http.errors import (
+    AuthError,
+    ChannelError,
+    NotAssociated,
+    NotFound,
+    RetryableError,
+)
+from satustok.channels.protocol import PushOutcome, StockPush
+
+P = TypeVar("P")  # a product (item) id: what one call sets
+V = TypeVar("V")  # a variant (model, SKU) id within the product
+A = TypeVar("A")  # the channel's answer to one call
+
+Rows = list[tuple[V, StockPush]]
+
+
+def split_unit_id(external_id: str, what: str) -> tuple[str, str]:
+    """``"product:variant"`` (both digits) → ``("product", "variant")``: a listing's external id
+    where a stock update names both. ValueError naming ``what`` (the channel's unit id and its
+    parts) otherwise."""
+    product, separator, variant = external_id.partition(":")
+    if not separator or not product.isdigit() or not variant.isdigit():
+        raise ValueError(f"not a {what}: {external_id!r}")
+    return product, variant
+
+
+def group_pushes(
+    pushes: Iterable[StockPush], parse: Callable[[str], tuple[P, V]]
+) -> tuple[dict[P, Rows[V]], list[PushOutcome]]:
+    """The rows by product, in order, and the outcomes of rows whose unit id ``parse`` refused
+    (with ValueError): the channel never made such an id, so no retry can help."""
+    groups: dict[P, Rows[V]] = {}
+    refused: list[PushOutcome] = []
+    for push in pushes:
+        try:
+            product, variant = parse(push.external_id)
+        except ValueError as bad:
+            refused.append(PushOutcome(push.external_id, False, str(bad), permanent=True))
+            continue
+        groups.setdefault(product, []).append((variant, push))
+    return groups, refused
+
+
+def push_groups(
+    groups: Mapping[P, Rows[V]],
+    send: Callable[[P, Rows[V]], A],
+    outcomes: Callable[[Rows[V], A], list[PushOutcome]],
+    permanent_reasons: Sequence[str],
+) -> list[PushOutcome]:
+    """``send`` each product's rows, in order, and read each answer with ``outcomes``; a call
+    that fails is judged as the module says. Raises AuthError and NotAssociated."""
+    results: list[PushOutcome] = []
+    products = list(groups.items())
+    for index, (product, rows) in enumerate(products):
+        try:
+            answer = send(product, rows)
+        except (AuthError, NotAssociated):
+            raise
+        except RetryableError as error:
+            left = [push for _, later in products[index:] for _, push in later]
+            results += [PushOutcome(push.external_id, False, said(error)) for push in left]
+            break
+        except ChannelError as error:
+            results += _refused_call(error, rows, permanent_reasons)
+            continue
+        results += outcomes(rows, answer)
+    return results
+
+
+def _refused_call(
+    error: ChannelError, rows: Rows[V], permanent_reasons: Sequence[str]
+) -> list[PushOutcome]:
+    """Every row of a call the channel refused as a whole, with its words."""
+    permanent = isinstance(error, NotFound) or is_permanent(error.message, permanent_reasons)
+    return [PushOutcome(push.external_id, False, said(error), permanent) for _, push in rows]
+
+
+def row_outcomes(
+    rows: Rows[V],
+    refused: Mapping[V, str],
+    unanswered: Callable[[V], str | None],
+    permanent_reasons: Sequence[str],
+) -> list[PushOutcome]:
+    """One outcome per row of a call the channel answered: a variant in ``refused`` fails with
+    the channel's reason (permanently when no retry will change it); one ``unanswered`` gives a
+    message for fails with it, to be tried again; the rest were applied."""
+    outcomes: list[PushOutcome] = []
+    for variant, push in rows:
+        if variant in refused:
+            reason = refused[variant]
+            permanent = is_permanent(reason, permanent_reasons)
+            outcomes.append(PushOutcome(push.external_id, False, reason, permanent))
+        elif (missing := unanswered(variant)) is not None:
+            outcomes.append(PushOutcome(push.external_id, False, missing))
+        else:
+            outcomes.append(PushOutcome(push.external_id, True))
+    return outcomes
+
+
+def is_permanent(reason: str, permanent_reasons: Sequence[str]) -> bool:
+    """Whether the channel's words say no retry will change the refusal (any of the channel's
+    ``permanent_reasons``, in lower case, found in them): the listing needs the seller."""
+    lowered = reason.lower()
+    return any(words in lowered for words in permanent_reasons)
+
+
+def said(error: ChannelError) -> str:
+    """What the channel said, for the listing's record: its message, else its code, else the
+    kind of failure."""
+    return error.message or error.error_code or type(error).__name__
