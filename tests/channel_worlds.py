@@ -1,5 +1,5 @@
 """One small *world* per channel, so the sync engine's reliability tests run on every channel
-from one file (``tests/hub/test_pusher.py``, ``tests/orders/test_orders_across_channels.py``).
+from one file (``tests/hub/test_pusher.py``, ``tests/orders/test_channel_reliability.py``).
 
 A world connects and imports a shop of its channel the way a seller would (Tokopedia: typed
 credentials; Shopee and TikTok Shop: an approval code traded for tokens), and plays the

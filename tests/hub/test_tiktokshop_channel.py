@@ -121,3 +121,31 @@ def test_the_cli_imports_any_registered_channel(
     report = json.loads(capsys.readouterr().out)
     assert report["state"] == RunState.DONE and report["counts"]["new_master"] > 0
     assert account.listings.count() == sum(report["counts"].values())
+
+
+def test_cursor_pages_read_ahead_from_threads_are_each_read_once(
+    tts_world: TikTokShopWorld,
+) -> None:
+    """The importer asks for pages ahead from several threads; a cursor page can only be read
+    after the one before it, and what a walk to a later page read is handed out, not read
+    again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from satustok.channels.tiktokshop.adapter import TikTokShopCatalog
+    from satustok.channels.tiktokshop.tokens import ShopSession
+
+    account = tts_world.connect(imported=False)
+    search = "product/202502/products/search"
+    calls_before = tts_world.tts.stats()["apis"].get(search, {}).get("calls", 0)
+    catalog = TikTokShopCatalog(ShopSession(account), page_size=10)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            pages = list(pool.map(catalog.page, [4, 2, 5, 1, 3, 6]))
+    finally:
+        catalog.close()
+    units = [unit.external_id for page in pages for unit in page.units]
+    product_pages = -(-len({unit.split(":")[0] for unit in units}) // 10)
+    calls = tts_world.tts.stats()["apis"][search]["calls"] - calls_before
+    assert product_pages >= 3 and calls == product_pages  # each read once, none past the end
+    assert len(units) == len(set(units))
+    assert all(not page.units for page in pages if page.number > product_pages)

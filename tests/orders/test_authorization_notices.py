@@ -5,6 +5,8 @@ the approval ends, with Reconnect, on the integration and the Dashboard."""
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -79,3 +81,55 @@ def test_tiktokshop_reminder_shows_when_the_approval_ends(
     assert timedelta(days=19) < ends - timezone.now() <= timedelta(days=20)
     for page in (reverse("web:integration", args=[account.pk]), reverse("web:home")):
         assert 'data-testid="approval-ends"' in admin_client.get(page).content.decode()
+
+
+def post_notice(client: Any, account: ChannelAccount, envelope: dict[str, Any]) -> Any:
+    """A signed TikTok Shop notification, posted to the integration's webhook URL."""
+    from satustok.channels.tiktokshop.signing import webhook_signature
+    from satustok.orders.registration import webhook_url
+
+    body = json.dumps(envelope).encode()
+    signature = webhook_signature(account.app_id, account.client_secret.reveal(), body)
+    path = webhook_url(account, "notify").split("://", 1)[1].split("/", 1)[1]
+    return client.post(
+        "/" + path, body, content_type="application/json", HTTP_AUTHORIZATION=signature
+    )
+
+
+def test_a_reminder_never_moves_the_known_end_later(
+    tiktokshop: TikTokShopWorld, client: Any
+) -> None:
+    account = tiktokshop.connect(imported=False)
+    soon = timezone.now() + timedelta(days=3)
+    ChannelAccount.objects.filter(pk=account.pk).update(authorization_expires_at=soon)
+    later = int((timezone.now() + timedelta(days=300)).timestamp())
+    envelope = {"type": 7, "tts_notification_id": "n-7", "shop_id": account.shop_id,
+                "timestamp": int(timezone.now().timestamp()),
+                "data": {"message": "soon", "expire_time": later}}  # fmt: skip
+    assert post_notice(client, account, envelope).status_code == 200
+    stored = ChannelAccount.objects.get(pk=account.pk).authorization_expires_at
+    assert stored is not None and abs((stored - soon).total_seconds()) < 1
+
+
+def test_a_notice_naming_no_shop_pauses_nothing(tiktokshop: TikTokShopWorld, client: Any) -> None:
+    account = tiktokshop.connect(imported=False)
+    envelope = {"type": 6, "tts_notification_id": "n-6", "seller_open_id": "someone",
+                "timestamp": int(timezone.now().timestamp()), "data": {}}  # fmt: skip
+    assert post_notice(client, account, envelope).status_code == 200
+    assert health_of(account) == Health.CONNECTED
+    delivery = WebhookDelivery.objects.get(account=account)
+    assert delivery.status == DeliveryStatus.PROCESSED
+
+
+def test_a_late_deauthorization_does_not_undo_a_reconnect(
+    tiktokshop: TikTokShopWorld, client: Any
+) -> None:
+    account = tiktokshop.connect(imported=False)  # approved just now
+    sent_before = int((timezone.now() - timedelta(minutes=30)).timestamp())
+    envelope = {"type": 6, "tts_notification_id": "n-6-late", "shop_id": account.shop_id,
+                "timestamp": sent_before, "data": {}}  # fmt: skip
+    assert post_notice(client, account, envelope).status_code == 200
+    assert health_of(account) == Health.CONNECTED
+    fresh = dict(envelope, tts_notification_id="n-6-now", timestamp=int(time.time()) + 1)
+    assert post_notice(client, account, fresh).status_code == 200
+    assert health_of(account) == Health.NEEDS_RECONNECT

@@ -18,7 +18,7 @@ from satustok.catalog.models import Variant
 from satustok.channels.models import ChannelAccount, Health
 from satustok.inventory.models import StockLevel
 from satustok.orders import poller
-from satustok.orders.ingest import ingest
+from satustok.orders.ingest import can_restock, ingest
 from satustok.orders.models import EventSource, Order, OrderStatus, StockEffect
 from satustok.orders.moving import MoveRefused, move_integration
 from satustok.sync import pusher
@@ -100,17 +100,6 @@ def test_a_sale_counts_once_on_the_integration_whose_time_it_falls_in(
     assert old.account_id == legacy.pk and old.stock_effect == StockEffect.RESERVED
 
 
-def test_a_moved_integration_lists_no_new_orders(
-    fast_sandbox: Any, shop: tuple[ChannelAccount, Any]
-) -> None:
-    legacy, world = shop
-    move_integration(legacy, world.connect())
-    fast_sandbox.place_order(LEGACY_SHOP, [{"sku": SHARED, "quantity": 1}])
-    result = poller.poll_account(legacy.pk, force=True)
-    assert result.completed and result.listed == 0
-    assert not Order.objects.filter(account=legacy).exists()
-
-
 def test_refusals_change_nothing(shop: tuple[ChannelAccount, Any]) -> None:
     legacy, world = shop
     with pytest.raises(MoveRefused) as onto_itself:
@@ -139,3 +128,95 @@ def test_the_seller_moves_it_from_the_new_integrations_page(
     assert legacy.moved_to_id == successor.pk
     moved_page = admin_client.get(reverse("web:integration", args=[legacy.pk])).content.decode()
     assert 'data-testid="moved"' in moved_page and 'data-testid="move-here"' not in moved_page
+
+
+def test_what_the_new_integration_counted_before_the_move_is_handed_back(
+    shop: tuple[ChannelAccount, Any],
+) -> None:
+    """Its first polls backfill two days of orders — the sales the old integration (or its
+    import) already counted — and reserve them; the move undoes that."""
+    legacy, world = shop
+    successor = world.connect()
+    before = levels()
+    poller.poll_account(successor.pk, force=True)
+    backfilled = Order.objects.filter(account=successor)
+    assert backfilled.filter(stock_effect=StockEffect.RESERVED).exists()
+    assert levels() != before  # the backfill reserved them
+
+    moved = move_integration(legacy, successor)
+
+    assert moved.handed_over == backfilled.count()
+    assert levels() == before
+    assert set(backfilled.values_list("stock_effect", flat=True)) == {StockEffect.ELSEWHERE}
+    poller.poll_account(successor.pk, force=True)  # seen again: still counted elsewhere
+    assert levels() == before
+
+
+def test_the_old_integration_still_counts_what_was_placed_before_the_move(
+    fast_sandbox: Any, shop: tuple[ChannelAccount, Any]
+) -> None:
+    """Orders placed before the move that it had not ingested yet (a lost webhook, a poll not
+    run yet, an order listed only once paid): it still lists up to the move and counts them.
+    What is placed after the move is the new integration's."""
+    legacy, world = shop
+    move_integration(legacy, world.connect())
+    after_move = fast_sandbox.place_order(LEGACY_SHOP, [{"sku": SHARED, "quantity": 1}])
+
+    result = poller.poll_account(legacy.pk, force=True)
+
+    assert result.completed and result.listed >= 1  # the sandbox's orders of the last days
+    listed = Order.objects.filter(account=legacy).exclude(external_id=str(after_move["order_id"]))
+    assert listed.exists()
+    assert StockEffect.ELSEWHERE not in set(listed.values_list("stock_effect", flat=True))
+    late = Order.objects.filter(account=legacy, external_id=str(after_move["order_id"]))
+    assert not late.exclude(stock_effect=StockEffect.ELSEWHERE).exists()
+
+
+def test_an_order_counted_elsewhere_is_shown_so_and_cannot_be_restocked(
+    shop: tuple[ChannelAccount, Any],
+) -> None:
+    legacy, world = shop
+    successor = world.connect()
+    move_integration(legacy, successor)
+    successor.refresh_from_db()
+    returned = channel_order(550, [("x", SHARED, 1)], order_id="T-RET")  # returned, pre-move
+    order = ingest(successor, returned, EventSource.POLL).order
+    assert order.stock_effect == StockEffect.ELSEWHERE
+    assert not can_restock(order)
+
+
+def test_a_moved_integration_stays_moved_and_cannot_push_again(
+    shop: tuple[ChannelAccount, Any], admin_client: Any
+) -> None:
+    legacy, world = shop
+    move_integration(legacy, world.connect())
+    legacy.refresh_from_db()
+    poller.poll_account(legacy.pk, force=True)  # a successful call says nothing new
+    assert ChannelAccount.objects.get(pk=legacy.pk).health == Health.MOVED
+    with pytest.raises(pusher.PushRefused):
+        pusher.set_push_stock(legacy, True)
+    admin_client.post(reverse("web:integration_push", args=[legacy.pk]), {"push_stock": "on"})
+    assert ChannelAccount.objects.get(pk=legacy.pk).push_stock is False
+
+
+def test_a_second_move_onto_the_same_integration_is_refused(
+    fast_sandbox: Any, shop: tuple[ChannelAccount, Any]
+) -> None:
+    legacy, world = shop
+    successor = world.connect()
+    move_integration(legacy, successor)
+    other = TokopediaWorld(fast_sandbox).connect(480002)
+    with pytest.raises(MoveRefused) as refused:
+        move_integration(other, successor)
+    assert refused.value.reason == "already_moved_here"
+    assert ChannelAccount.objects.get(pk=other.pk).moved_to_id is None
+
+
+def test_a_malformed_choice_is_a_404_not_an_error(
+    shop: tuple[ChannelAccount, Any], admin_client: Any
+) -> None:
+    _, world = shop
+    successor = world.connect()
+    url = reverse("web:integration_move", args=[successor.pk])
+    assert admin_client.post(url, {"legacy": "abc"}).status_code == 404
+    assert admin_client.post(url, {}).status_code == 404

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from satustok.channels import registry
 from satustok.channels.http import errors
@@ -160,6 +161,7 @@ def _store_tokens(account: ChannelAccount, granted: Authorization) -> ChannelAcc
         granted.refresh_expires_at,
     )
     account.authorization_expires_at = granted.authorization_expires_at
+    account.authorized_at = timezone.now()
     account.shop_name = granted.profile.name or account.shop_name
     account.shop_handle = granted.profile.handle or account.shop_handle
     account.health, account.health_message = Health.CONNECTED, ""

@@ -4,8 +4,8 @@ The pusher and the order poller report every call's outcome here. One table says
 a seller must act on and how the integration then shows (credentials refused, the shop no longer
 linked to the app, the shop closed, the channel throttling); a later call that succeeds shows it
 connected again. ``NEEDS_RECONNECT`` is left alone: only Reconnect ends it (``channels/tokens``
-sets it when an approval ends). Failures that say nothing about the integration (a timeout, a
-refused row) change nothing.
+sets it when an approval ends); so is ``MOVED`` (a shop served by another integration now).
+Failures that say nothing about the integration (a timeout, a refused row) change nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from satustok.channels.http.errors import (
     ShopClosed,
 )
 from satustok.channels.models import ChannelAccount, Health
+
+# States only a seller's act ends (Reconnect; a moved integration stays moved): no call's
+# outcome changes them.
+KEPT = (Health.NEEDS_RECONNECT, Health.MOVED)
 
 # The first row whose class the error is decides.
 HEALTH_TABLE: tuple[tuple[type[ChannelError], Health], ...] = (
@@ -42,10 +46,10 @@ def health_for(error: ChannelError | None) -> Health | None:
 def observe(account: ChannelAccount, error: ChannelError | None = None) -> None:
     """Record what a call's outcome says of the integration, when that changes its health."""
     health = health_for(error)
-    if health is None or account.health in (health, Health.NEEDS_RECONNECT):
+    if health is None or account.health in (health, *KEPT):
         return
     message = _message(error) if error is not None else ""
-    changed = ChannelAccount.objects.filter(pk=account.pk).exclude(health=Health.NEEDS_RECONNECT)
+    changed = ChannelAccount.objects.filter(pk=account.pk).exclude(health__in=KEPT)
     changed.update(health=health, health_message=message, health_checked_at=timezone.now())
     account.health, account.health_message = health, message
 

@@ -55,6 +55,7 @@ class ChannelAccount(models.Model):
     refresh_token = EncryptedTextField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
     authorization_expires_at = models.DateTimeField(null=True, blank=True)
+    authorized_at = models.DateTimeField(null=True, blank=True)  # the seller's latest approval
     webhook_secret = EncryptedTextField(null=True, blank=True)
 
     health = models.CharField(max_length=24, choices=Health.choices, default=Health.CONNECTED)

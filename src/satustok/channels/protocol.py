@@ -246,6 +246,7 @@ class AuthorizationNotice:
 
     ended: bool = False
     expires_at: datetime | None = None
+    sent_at: datetime | None = None  # when the channel sent it (a late delivery is told apart)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -177,16 +178,36 @@ def apply_authorization_notice(account: ChannelAccount, notice: AuthorizationNot
     done, for the delivery's record. An approval that ended pauses the integration (nothing is
     lost: its listings stay due until Reconnect); a coming end is shown with Reconnect."""
     if notice.ended:
-        with transaction.atomic():
-            row = ChannelAccount.objects.select_for_update().get(pk=account.pk)
-            mark_needs_reconnect(row, "deauthorized")
-        return "authorization ended: reconnect needed"
+        return _authorization_ended(account, notice)
     if notice.expires_at is not None:
-        ChannelAccount.objects.filter(pk=account.pk).update(
+        # Never later than known: a reminder without a date is a guess each day, and the
+        # grant's own end may be nearer.
+        sooner = Q(authorization_expires_at__isnull=True) | Q(
+            authorization_expires_at__gt=notice.expires_at
+        )
+        ChannelAccount.objects.filter(sooner, pk=account.pk).update(
             authorization_expires_at=notice.expires_at
         )
         return f"authorization ends {notice.expires_at.isoformat()}"
     return "authorization notice recorded"
+
+
+def _authorization_ended(account: ChannelAccount, notice: AuthorizationNotice) -> str:
+    """Reconnect needed — unless the seller approved the hub again after the channel sent this
+    (a late or repeated delivery must not undo a Reconnect)."""
+    with transaction.atomic():
+        row = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+        if _approved_since(row, notice.sent_at):
+            return "authorization ended before the latest approval: nothing to do"
+        mark_needs_reconnect(row, "deauthorized")
+    return "authorization ended: reconnect needed"
+
+
+def _approved_since(row: ChannelAccount, sent_at: datetime | None) -> bool:
+    """Channels stamp notices to the second: only an approval a whole second after counts."""
+    if sent_at is None or row.authorized_at is None:
+        return False
+    return row.authorized_at > sent_at + timedelta(seconds=1)
 
 
 def _adopt(account: ChannelAccount, row: ChannelAccount) -> None:

@@ -34,8 +34,8 @@ Move = Callable[[int, int, str], stock.Change]  # (variant, quantity, reference)
 
 def target(status: str, current: str) -> StockEffect:
     """The effect an order in ``status`` should have, coming from ``current``."""
-    if current == E.RESTOCKED:
-        return E.RESTOCKED
+    if current in (E.RESTOCKED, E.ELSEWHERE):
+        return E(current)  # final: restocked by the seller, or counted by another integration
     if status in HOLDING:
         return E.RESERVED if current in (E.NONE, E.RESERVED) else E(current)
     if status in LEFT_SHELF:
@@ -68,6 +68,17 @@ def _put_back(variant_id: int, quantity: int, reference: str) -> stock.Change:
     )
 
 
+def _hand_back(variant_id: int, quantity: int, reference: str) -> stock.Change:
+    """A shipped order another integration counts too: the units it took come back here."""
+    return stock.Change(
+        variant_id,
+        MovementReason.ORDER_RELEASE,
+        on_hand=quantity,
+        reference=reference,
+        note=gettext_noop("counted by the integration the shop moved to or from"),
+    )
+
+
 # (line effect now, order target) → (line effect after, the stock change, if any). The
 # baseline already took a shipped order's units off: that move changes no stock.
 LINE_MOVES: dict[tuple[StockEffect, StockEffect], tuple[StockEffect, Move | None]] = {
@@ -78,6 +89,12 @@ LINE_MOVES: dict[tuple[StockEffect, StockEffect], tuple[StockEffect, Move | None
     (E.BASELINE, E.SHIPPED): (E.SHIPPED, None),
     (E.BASELINE, E.RELEASED): (E.RELEASED, _put_back),
     (E.SHIPPED, E.RESTOCKED): (E.RESTOCKED, stock.restocking),
+    # Handed to the other integration of a moved shop (orders/moving.py): what this one did is
+    # undone, as the other counts the sale.
+    (E.NONE, E.ELSEWHERE): (E.ELSEWHERE, None),
+    (E.BASELINE, E.ELSEWHERE): (E.ELSEWHERE, None),
+    (E.RESERVED, E.ELSEWHERE): (E.ELSEWHERE, stock.releasing),
+    (E.SHIPPED, E.ELSEWHERE): (E.ELSEWHERE, _hand_back),
 }
 
 

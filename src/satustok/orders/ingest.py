@@ -55,6 +55,7 @@ def ingest(account: ChannelAccount, incoming: ChannelOrder, source: str) -> Inge
         )
         order.account = account
         if created:
+            order.stock_effect = _first_effect(order)
             _create_lines(order, incoming.lines)
             _record(order, "", incoming.status, incoming.channel_status, source)
             moved = True
@@ -166,6 +167,14 @@ def _create_lines(order: Order, lines: tuple[ChannelOrderLine, ...]) -> None:
     OrderLine.objects.bulk_create(created)
 
 
+def _first_effect(order: Order) -> StockEffect:
+    """A new order's effect: from its status, unless the shop's other integration counts it
+    (a moved shop, orders/moving.py)."""
+    if not moving.counts_here(order.account, order.ordered_at):
+        return StockEffect.ELSEWHERE
+    return effects.target(order.status, StockEffect.NONE)
+
+
 def _finish(order: Order, source: str) -> None:
     _link_lines(order)
     effects.settle(order)
@@ -221,9 +230,6 @@ class Links:
         if variant_id is None:
             return
         line.variant_id, line.linked = variant_id, True
-        if not moving.counts_here(self.account, ordered_at):
-            line.stock_effect = StockEffect.ELSEWHERE  # the shop's other integration counts it
-            return
         line.in_baseline = effects.in_baseline(self.baselines, variant_id, ordered_at)
         line.stock_effect = StockEffect.BASELINE if line.in_baseline else StockEffect.NONE
 
@@ -291,7 +297,7 @@ def _create_many(
 
 def _new_order(account: ChannelAccount, incoming: ChannelOrder, source: str) -> Order:
     order = Order(account=account, external_id=incoming.external_id, **_fields(incoming))
-    order.stock_effect = effects.target(order.status, StockEffect.NONE)
+    order.stock_effect = _first_effect(order)
     if source == EventSource.POLL:
         order.polled_at = timezone.now()
     return order

@@ -3,18 +3,27 @@ TikTok Shop's API is the case in point, but nothing here names a channel.
 
 The seller connects the shop through the new channel and imports it (its listings link by SKU
 to the masters the old integration's listings already use: no second master), then moves the
-old integration over. At that moment:
+old integration over. At that moment, in one transaction with both integrations locked:
 
-- the old integration stops pushing (push off, health *moved*) and reads no new orders; it
-  keeps following the orders it already had until they are final;
-- the new one is fed by the same master warehouse (no stock jump) and pushes if the old one did;
+- the old integration stops pushing and cannot be switched on again (health *moved*, which no
+  later call changes); it keeps following the orders it had until they are final, and lists
+  orders only up to the move, for a backfill's length after it (an order placed before the move
+  but not seen yet — a lost webhook, a poll not run, an order listed only once paid — is its);
+- the new one is fed by the same master warehouse (no stock jump) and pushes if either did
+  (every linked listing once, at the master stock);
 - an order counts on one integration only, by when it was placed: before the move on the old
-  one, from the move on the new one. The same sale seen through both APIs (the shop's orders
-  were placed on Tokopedia and may be listed by TikTok Shop as well) is therefore reserved once:
-  the other integration stores it with the effect *counted elsewhere*.
+  one, from the move on the new one (cut on a whole second: channels stamp orders to the
+  second). The same sale seen through both APIs is therefore counted once: the other
+  integration stores it with the effect *counted elsewhere*, and what either had already done
+  with an order on the other's side of the cut (the new one's first polls backfill two days) is
+  undone at the move.
 
 Refused, and nothing changed: moving an integration onto itself, one already moved, onto one
-already moved, or onto one that has not imported its products yet.
+already moved or already moved onto, or onto one that has not imported its products yet.
+
+Not solved here: sales on the new channel's own storefront made before the move, while the hub
+reached the shop only through the old API, were never seen by it; the move report says how
+many orders it handed over, and the Inventory page is where to check such stock.
 """
 
 from __future__ import annotations
@@ -29,8 +38,9 @@ from django.utils.translation import gettext, gettext_lazy
 
 from satustok.catalog.models import Variant
 from satustok.channels.models import ChannelAccount, Health
+from satustok.orders import effects
 from satustok.orders.models import Order
-from satustok.orders.status import FINAL
+from satustok.orders.status import FINAL, StockEffect
 from satustok.sync import pusher
 
 
@@ -50,12 +60,16 @@ class Moved:
     carried_over: int  # masters the old integration's listings use that the new one lists too
     not_on_successor: list[str] = field(default_factory=list)  # SKUs only the old one listed
     open_orders: int = 0  # still followed by the old integration until final
+    handed_over: int = 0  # orders one integration held that the other counts: their effect undone
 
 
 REFUSALS = {
     "same": gettext_lazy("An integration cannot be moved onto itself."),
     "moved": gettext_lazy("This integration was already moved."),
     "successor_moved": gettext_lazy("The integration to move to was itself moved."),
+    "already_moved_here": gettext_lazy(
+        "Another integration was already moved onto this one; a shop moves here once."
+    ),
     "not_imported": gettext_lazy(
         "Import the new integration's products first (Sync Product), so its listings link to "
         "the same master products."
@@ -64,19 +78,27 @@ REFUSALS = {
 
 
 def move_integration(legacy: ChannelAccount, successor: ChannelAccount) -> Moved:
-    _check(legacy, successor)
-    pushing = legacy.push_stock
+    """One transaction with both integrations locked (in id order), so two moves at once — a
+    double click, or the same integration moved twice — cannot both pass the checks."""
     # Channels stamp orders to the second: the cut is on a whole second, so an order stamped
     # in the second of the move counts on the new integration, and on the old one never.
     now = timezone.now().replace(microsecond=0)
     with transaction.atomic():
-        _retire(legacy, successor, now)
-        successor.warehouse_id = legacy.warehouse_id
-        successor.orders_from = now
-        successor.save(update_fields=["warehouse", "orders_from"])
-    if pushing and not successor.push_stock:
-        pusher.set_push_stock(successor, True)  # the new one takes over at the master stock
-    return _report(legacy, successor)
+        old, new = _locked(legacy.pk, successor.pk)
+        _check(old, new)
+        pushing = old.push_stock or new.push_stock
+        _retire(old, new, now)
+        _take_over(new, old.warehouse_id, now, pushing)
+        handed_over = _hand_over(old, new)
+    legacy.refresh_from_db()  # the caller's objects say what was done
+    successor.refresh_from_db()
+    return _report(legacy, successor, handed_over)
+
+
+def _locked(legacy_id: int, successor_id: int) -> tuple[ChannelAccount, ChannelAccount]:
+    rows = ChannelAccount.objects.select_for_update().filter(pk__in=(legacy_id, successor_id))
+    found = {account.pk: account for account in rows.order_by("pk")}
+    return found[legacy_id], found[successor_id]
 
 
 def _check(legacy: ChannelAccount, successor: ChannelAccount) -> None:
@@ -86,8 +108,39 @@ def _check(legacy: ChannelAccount, successor: ChannelAccount) -> None:
         raise MoveRefused("moved")
     if successor.moved_to_id is not None:
         raise MoveRefused("successor_moved")
+    if successor.orders_from is not None:
+        # A second cut would leave the orders between the two counted by no integration.
+        raise MoveRefused("already_moved_here")
     if not successor.listings.exists():
         raise MoveRefused("not_imported")
+
+
+def _take_over(successor: ChannelAccount, warehouse_id: int, now: datetime, pushing: bool) -> None:
+    """The same master warehouse feeds it; it pushes if either did (every linked listing once:
+    the warehouse may have changed, and the shop must show the master stock from now on)."""
+    successor.warehouse_id = warehouse_id
+    successor.orders_from = now
+    successor.save(update_fields=["warehouse", "orders_from"])
+    if pushing:
+        pusher.set_push_stock(successor, True)  # the nudge goes out when this commits
+
+
+def _hand_over(legacy: ChannelAccount, successor: ChannelAccount) -> int:
+    """Orders each integration already holds on the other's side of the cut: the new one's
+    from before the move (its first polls backfill two days), the old one's from after it. The
+    other integration counts them, so what these did to stock is undone."""
+    cut = successor.orders_from
+    assert cut is not None
+    handed = Order.objects.filter(account=successor, ordered_at__lt=cut) | Order.objects.filter(
+        account=legacy, ordered_at__gte=cut
+    )
+    count = 0
+    for order in handed.exclude(stock_effect=StockEffect.ELSEWHERE).order_by("pk"):
+        locked = Order.objects.select_for_update().select_related("account").get(pk=order.pk)
+        effects.settle(locked, StockEffect.ELSEWHERE)
+        locked.save(update_fields=["stock_effect"])
+        count += 1
+    return count
 
 
 def _retire(legacy: ChannelAccount, successor: ChannelAccount, now: datetime) -> None:
@@ -102,12 +155,12 @@ def _retire(legacy: ChannelAccount, successor: ChannelAccount, now: datetime) ->
     legacy.listings.update(needs_push=False)
 
 
-def _report(legacy: ChannelAccount, successor: ChannelAccount) -> Moved:
+def _report(legacy: ChannelAccount, successor: ChannelAccount, handed_over: int) -> Moved:
     old = set(legacy.listings.exclude(variant=None).values_list("variant", flat=True))
     new = set(successor.listings.exclude(variant=None).values_list("variant", flat=True))
     missing = Variant.objects.filter(pk__in=old - new).order_by("sku").values_list("sku", flat=True)
     still_open = Order.objects.filter(account=legacy).exclude(status__in=FINAL).count()
-    return Moved(legacy, successor, len(old & new), list(missing), still_open)
+    return Moved(legacy, successor, len(old & new), list(missing), still_open, handed_over)
 
 
 def counts_here(account: ChannelAccount, ordered_at: datetime) -> bool:

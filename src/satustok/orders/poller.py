@@ -122,10 +122,22 @@ def _deep_due(state: OrderSyncState, until: datetime) -> bool:
 
 def _run(account: ChannelAccount, source: OrderSource, result: PollResult) -> None:
     assert result.since is not None and result.until is not None
-    if account.moved_to_id is None:  # a moved integration reads no new orders
-        result.listed = _list(account, source, result.since, result.until)
+    listed_until = _list_until(account, result.until)
+    if result.since < listed_until:
+        result.listed = _list(account, source, result.since, listed_until)
     result.reread = _reread(account, source, before=result.since)
     result.relinked = _relink_waiting(account)
+
+
+def _list_until(account: ChannelAccount, until: datetime) -> datetime:
+    """How far to list. A moved integration (orders/moving.py) lists only up to its move, and
+    only for a backfill's length after it: an order placed before the move but paid (so listed)
+    or delivered late is still its to count; the new integration counts everything after."""
+    if account.moved_at is None:
+        return until
+    if until - account.moved_at > BACKFILL:
+        return account.moved_at - BACKFILL  # nothing more to find: an empty window
+    return min(until, account.moved_at)
 
 
 def _list(account: ChannelAccount, source: OrderSource, since: datetime, until: datetime) -> int:

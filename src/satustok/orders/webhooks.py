@@ -276,7 +276,9 @@ def _process_batch(batch: list[WebhookDelivery]) -> None:
     by_account: dict[int, list[_Parsed]] = {}
     recorded: list[_Parsed] = []
     for item in parsed:
-        if item.message.record_only:
+        if item.message.authorization is not None:
+            single.append(item.delivery)  # applied to its integration one by one
+        elif item.message.record_only:
             recorded.append(item)
         elif item.account is not None and _whole_order(item.message):
             by_account.setdefault(item.account.pk, []).append(item)
@@ -331,10 +333,8 @@ def _record_together(items: list[_Parsed]) -> None:
     time a backlog of orders took to process). What they say of the seller's approval is put
     on the integration first."""
     for item in items:
-        outcome = _recorded(item.account, item.message)
-        if item.account is not None and item.message.authorization is not None:
-            outcome = apply_authorization_notice(item.account, item.message.authorization)
         item.delivery.account = item.account or item.delivery.account
+        outcome = _recorded(item.account, item.message)
         _mark(item.delivery, DeliveryStatus.PROCESSED, outcome=outcome)
     with transaction.atomic():
         _save_marks([item.delivery for item in items])
@@ -357,8 +357,9 @@ def _process(delivery: WebhookDelivery) -> str:
     message = order_source(delivery.account).parse_webhook(delivery.event, delivery.body.encode())
     delivery.order_external_id = message.external_id[:64]
     account = _routed(delivery.account, message)
-    if account is not None and message.authorization is not None:
-        return apply_authorization_notice(account, message.authorization)
+    if message.authorization is not None:
+        delivery.account = account or delivery.account
+        return _authorization(account, message)
     if account is None or message.record_only:
         return _recorded(account, message)
     delivery.account = account
@@ -376,6 +377,15 @@ def _routed(account: ChannelAccount, message: WebhookMessage) -> ChannelAccount 
     return ChannelAccount.objects.filter(
         channel=account.channel, app_id=account.app_id, shop_id__in=message.shop_ids
     ).first()
+
+
+def _authorization(account: ChannelAccount | None, message: WebhookMessage) -> str:
+    """A notice about one shop's approval is applied to that shop's integration; one that
+    names no shop (an app-level notice) is only recorded: it must not pause another shop."""
+    assert message.authorization is not None
+    if account is None or not message.shop_ids:
+        return _recorded(account, message)
+    return apply_authorization_notice(account, message.authorization)
 
 
 def _recorded(account: ChannelAccount | None, message: WebhookMessage) -> str:

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from satustok.channels import health, registry
 from satustok.channels.http.errors import AuthorizationEnded, ChannelError
@@ -76,9 +77,19 @@ def mark_account_dirty(account: ChannelAccount) -> None:
     )
 
 
+class PushRefused(ValueError):
+    """Pushing cannot be switched on: the shop moved to another integration, which pushes."""
+
+
 def set_push_stock(account: ChannelAccount, enabled: bool) -> None:
     """Switch pushing on or off. Switching on pushes every linked listing once, so the channel
-    shows the master stock from that moment (including any import mismatch)."""
+    shows the master stock from that moment (including any import mismatch). A moved
+    integration is refused: two integrations pushing one shop would fight."""
+    if enabled and account.moved_to_id is not None:
+        raise PushRefused(
+            _("This shop moved to %(other)s, which pushes its stock now.")
+            % {"other": str(account.moved_to)}
+        )
     with transaction.atomic():
         ChannelAccount.objects.filter(pk=account.pk).update(push_stock=enabled)
         account.push_stock = enabled

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from satustok.api.errors import errors_for_form, field_errors, not_found
+from satustok.api.errors import errors_for_form, field_errors, invalid, not_found
 from satustok.api.pagination import Page
 from satustok.api.schemas import Input, errors
 from satustok.channels import registry
@@ -165,5 +165,8 @@ def change_settings(request: HttpRequest, integration_id: int, payload: Settings
     master stock from then on."""
     account = get_account(integration_id)
     if payload.push_stock is not None and payload.push_stock != account.push_stock:
-        pusher.set_push_stock(account, payload.push_stock)
+        try:
+            pusher.set_push_stock(account, payload.push_stock)
+        except pusher.PushRefused as refused:
+            raise invalid("push_stock", str(refused)) from None
     return get_account(integration_id)

@@ -171,12 +171,13 @@ def parse(event: str, body: bytes) -> WebhookMessage:
 def _notice(push: PushMessage) -> AuthorizationNotice | None:
     """Code 2: the shop removed the app; code 12: its authorization ends soon (``expire_time``
     in the data when Shopee gives it)."""
+    sent_at = datetime.fromtimestamp(push.timestamp, UTC) if push.timestamp else None
     if push.code == DEAUTHORIZED_PUSH:
-        return AuthorizationNotice(ended=True)
+        return AuthorizationNotice(ended=True, sent_at=sent_at)
     if push.code == EXPIRING_PUSH:
         expires = str(push.data.get("expire_time", ""))
         moment = datetime.fromtimestamp(int(expires), UTC) if expires.isdigit() else None
-        return AuthorizationNotice(expires_at=moment)
+        return AuthorizationNotice(expires_at=moment, sent_at=sent_at)
     return None
 
 

@@ -263,14 +263,17 @@ class TikTokShopCatalog:
 
     Product search pages are cursors: page ``n`` needs the token page ``n-1`` returned. The
     tokens are kept as pages are read, so a page asked for ahead (the importer's read-ahead
-    threads), or a resumed import's first page, walks forward from the last page known. Reads
-    take turns under a lock: a cursor cannot be read ahead of the page before it anyway. A
-    token served twice raises ``PaginationLoop``."""
+    threads), or a resumed import's first page, walks forward from the last page known; what a
+    walk reads is kept until its own page is asked for, so no page is read twice. Reads take
+    turns under a lock: a cursor cannot be read ahead of the page before it anyway. A token
+    served twice raises ``PaginationLoop``."""
 
-    def __init__(self, session: ShopSession) -> None:
+    def __init__(self, session: ShopSession, page_size: int = PRODUCTS_PER_PAGE) -> None:
         self.session = session
+        self.page_size = page_size
         self._tokens: dict[int, str] = {1: ""}  # page → the cursor that reads it
         self._ended_after: int | None = None  # the last page, once known
+        self._walked: dict[int, list[Product]] = {}  # read by a walk, not asked for yet
         self._lock = threading.Lock()
 
     def page(self, number: int) -> UnitPage:
@@ -284,7 +287,10 @@ class TikTokShopCatalog:
     def _products(self, number: int) -> list[Product]:
         with self._lock:
             while number not in self._tokens and not self._past_end(number):
-                self._read(max(self._tokens))  # learn the next cursor
+                walked = max(self._tokens)  # read it to learn the next cursor
+                self._walked[walked] = self._read(walked)
+            if number in self._walked:
+                return self._walked.pop(number)
             return self._read(number) if number in self._tokens else []
 
     def _past_end(self, number: int) -> bool:
@@ -293,7 +299,7 @@ class TikTokShopCatalog:
     def _read(self, number: int) -> list[Product]:
         token = self._tokens[number]
         page = self.session.call(
-            lambda c: c.search_products(token, PRODUCTS_PER_PAGE, version=SEARCH_VERSION)
+            lambda c: c.search_products(token, self.page_size, version=SEARCH_VERSION)
         )
         self._learn(number, page.next_page_token if page.products else "")
         return page.products

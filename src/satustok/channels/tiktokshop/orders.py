@@ -62,6 +62,7 @@ from satustok.channels.tiktokshop.tokens import ShopSession
 log = logging.getLogger(__name__)
 
 CANCELLED_RANK = 900
+CANCELLED_ITEM = "CANCELLED"  # a line item's display or package status
 
 # status: (unified status, rank), in the order's life.
 STATUS_TABLE: dict[str, tuple[S, int]] = {
@@ -117,11 +118,18 @@ def status_change(order_id: str, status: str) -> StatusChange:
 
 
 def lines(order: Order) -> tuple[ChannelOrderLine, ...]:
-    """One line per SKU, its quantity the number of line items (each is one unit)."""
+    """One line per SKU, its quantity the number of line items (each is one unit). Items
+    cancelled on their own (a partial cancellation) are left out, unless the whole order is
+    cancelled: its lines still say what was ordered."""
+    kept = [item for item in order.line_items if not _cancelled(item)] or order.line_items
     grouped: dict[str, list[LineItem]] = {}
-    for item in order.line_items:
+    for item in kept:
         grouped.setdefault(item.sku_id, []).append(item)
     return tuple(_line(items) for items in grouped.values())
+
+
+def _cancelled(item: LineItem) -> bool:
+    return CANCELLED_ITEM in (item.display_status, item.package_status)
 
 
 def _line(items: list[LineItem]) -> ChannelOrderLine:
@@ -167,7 +175,7 @@ def parse(event: str, body: bytes) -> WebhookMessage:
     if envelope.type == ORDER_STATUS_CHANGE:
         return _status_message(envelope, shops)
     if envelope.type == SELLER_DEAUTHORIZATION:
-        notice = AuthorizationNotice(ended=True)
+        notice = AuthorizationNotice(ended=True, sent_at=_sent_at(envelope.timestamp))
         return WebhookMessage(shops, summary="seller removed the app", authorization=notice)
     if envelope.type == UPCOMING_AUTHORIZATION_EXPIRATION:
         return _expiring_message(envelope, shops)
@@ -198,8 +206,12 @@ def _expiring_message(envelope: WebhookEnvelope, shops: tuple[str, ...]) -> Webh
     else:
         sent = envelope.timestamp or int(timezone.now().timestamp())
         moment = datetime.fromtimestamp(sent, UTC) + AUTHORIZATION_REMINDER
-    notice = AuthorizationNotice(expires_at=moment)
+    notice = AuthorizationNotice(expires_at=moment, sent_at=_sent_at(envelope.timestamp))
     return WebhookMessage(shops, summary="authorization ends soon", authorization=notice)
+
+
+def _sent_at(timestamp: int | None) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, UTC) if timestamp else None
 
 
 # --- the order source -----------------------------------------------------------------------

@@ -35,7 +35,7 @@ from satustok.channels.registry import ChannelDescription
 from satustok.core.crypto import decrypt, encrypt
 from satustok.orders.moving import MoveRefused, move_integration
 from satustok.sync import tasks
-from satustok.sync.pusher import set_push_stock
+from satustok.sync.pusher import PushRefused, set_push_stock
 
 PENDING_KEY = "satustok.pending_authorization"
 
@@ -132,7 +132,8 @@ def _movable_onto(account: ChannelAccount) -> list[ChannelAccount]:
 def move_here(request: HttpRequest, pk: int) -> HttpResponse:
     """Move another integration's shop onto this one (see orders/moving.py)."""
     successor = get_object_or_404(ChannelAccount, pk=pk)
-    legacy = get_object_or_404(ChannelAccount, pk=request.POST.get("legacy") or 0)
+    chosen = request.POST.get("legacy", "")
+    legacy = get_object_or_404(ChannelAccount, pk=int(chosen) if chosen.isdigit() else 0)
     try:
         moved = move_integration(legacy, successor)
     except MoveRefused as refused:
@@ -160,7 +161,11 @@ def move_here(request: HttpRequest, pk: int) -> HttpResponse:
 def toggle_push(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(ChannelAccount, pk=pk)
     enabled = request.POST.get("push_stock") == "on"
-    set_push_stock(account, enabled)
+    try:
+        set_push_stock(account, enabled)
+    except PushRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("web:integration", pk=account.pk)
     if enabled:
         messages.success(
             request,

@@ -98,10 +98,13 @@ class Command(BaseCommand):
         actions[options["action"]](options)
 
     def _push(self, options: dict[str, Any]) -> None:
-        from satustok.sync.pusher import set_push_stock
+        from satustok.sync.pusher import PushRefused, set_push_stock
 
         account = _account(options["integration"])
-        set_push_stock(account, options["state"] == "on")
+        try:
+            set_push_stock(account, options["state"] == "on")
+        except PushRefused as refused:
+            raise CommandError(str(refused), returncode=2) from None
         if options["json"]:
             print_json(account_document(account))
         else:
