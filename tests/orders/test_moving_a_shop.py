@@ -5,6 +5,7 @@ the new one from it — whichever API reports it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from satustok.channels.models import ChannelAccount, Health
 from satustok.inventory.models import StockLevel
 from satustok.orders import poller
 from satustok.orders.ingest import can_restock, ingest
-from satustok.orders.models import EventSource, Order, OrderStatus, StockEffect
+from satustok.orders.models import EventSource, Order, OrderLine, OrderStatus, StockEffect
 from satustok.orders.moving import MoveRefused, move_integration
 from satustok.sync import pusher
 
@@ -78,8 +79,12 @@ def test_a_sale_counts_once_on_the_integration_whose_time_it_falls_in(
     successor.refresh_from_db()
     on_hand, reserved = master(successor, SHARED)
 
-    # The same pre-move sale, reported again by the new API: counted elsewhere.
-    copy = channel_order(400, [("x", SHARED, 1)], order_id="TTS-COPY-OF-OLD")
+    # The same pre-move sale of the Tokopedia storefront, reported again by the new API:
+    # counted elsewhere (the old integration reports that storefront).
+    copy = replace(
+        channel_order(400, [("x", SHARED, 1)], order_id="TTS-COPY-OF-OLD"),
+        storefront="tokopedia",
+    )
     seen_again = ingest(successor, copy, EventSource.POLL).order
     # A sale after the move reported by the old API: the new integration counts it.
     late = channel_order(
@@ -120,6 +125,7 @@ def test_the_seller_moves_it_from_the_new_integrations_page(
     successor = world.connect()
     page = admin_client.get(reverse("web:integration", args=[successor.pk])).content.decode()
     assert 'data-testid="move-here"' in page and f'value="{legacy.pk}"' in page
+    assert "produk yang sama" in page  # the legacy shop lists the same SKUs (Indonesian UI)
     answer = admin_client.post(
         reverse("web:integration_move", args=[successor.pk]), {"legacy": legacy.pk}, follow=True
     )
@@ -133,23 +139,35 @@ def test_the_seller_moves_it_from_the_new_integrations_page(
 def test_what_the_new_integration_counted_before_the_move_is_handed_back(
     shop: tuple[ChannelAccount, Any],
 ) -> None:
-    """Its first polls backfill two days of orders — the sales the old integration (or its
-    import) already counted — and reserve them; the move undoes that."""
+    """Its first polls backfill two days of orders, and reserve them. Those of the Tokopedia
+    storefront the old integration counted already: the move undoes what the new one did with
+    them. Those of TikTok Shop's own storefront nobody else reported: they stay counted."""
     legacy, world = shop
     successor = world.connect()
-    before = levels()
     poller.poll_account(successor.pk, force=True)
     backfilled = Order.objects.filter(account=successor)
-    assert backfilled.filter(stock_effect=StockEffect.RESERVED).exists()
-    assert levels() != before  # the backfill reserved them
+    tokopedia = backfilled.filter(storefront="tokopedia")
+    own = backfilled.exclude(storefront="tokopedia")
+    assert tokopedia.filter(stock_effect=StockEffect.RESERVED).exists() and own.exists()
+    expected = levels()
+    for line in OrderLine.objects.filter(order__in=tokopedia, linked=True):
+        on_hand, reserved = expected[(successor.warehouse_id, line.variant_id)]
+        undo = {StockEffect.RESERVED: (0, -line.quantity), StockEffect.SHIPPED: (line.quantity, 0)}
+        d_hand, d_reserved = undo.get(StockEffect(line.stock_effect), (0, 0))
+        expected[(successor.warehouse_id, line.variant_id)] = (
+            on_hand + d_hand,
+            reserved + d_reserved,
+        )
+    own_effects = dict(own.values_list("pk", "stock_effect"))
 
     moved = move_integration(legacy, successor)
 
-    assert moved.handed_over == backfilled.count()
-    assert levels() == before
-    assert set(backfilled.values_list("stock_effect", flat=True)) == {StockEffect.ELSEWHERE}
-    poller.poll_account(successor.pk, force=True)  # seen again: still counted elsewhere
-    assert levels() == before
+    assert moved.handed_over == tokopedia.count()
+    assert levels() == expected
+    assert set(tokopedia.values_list("stock_effect", flat=True)) == {StockEffect.ELSEWHERE}
+    assert dict(own.values_list("pk", "stock_effect")) == own_effects
+    poller.poll_account(successor.pk, force=True)  # seen again: nothing moves
+    assert levels() == expected
 
 
 def test_the_old_integration_still_counts_what_was_placed_before_the_move(
@@ -179,7 +197,9 @@ def test_an_order_counted_elsewhere_is_shown_so_and_cannot_be_restocked(
     successor = world.connect()
     move_integration(legacy, successor)
     successor.refresh_from_db()
-    returned = channel_order(550, [("x", SHARED, 1)], order_id="T-RET")  # returned, pre-move
+    returned = replace(  # a returned Tokopedia-storefront order from before the move
+        channel_order(550, [("x", SHARED, 1)], order_id="T-RET"), storefront="tokopedia"
+    )
     order = ingest(successor, returned, EventSource.POLL).order
     assert order.stock_effect == StockEffect.ELSEWHERE
     assert not can_restock(order)
@@ -220,3 +240,20 @@ def test_a_malformed_choice_is_a_404_not_an_error(
     url = reverse("web:integration_move", args=[successor.pk])
     assert admin_client.post(url, {"legacy": "abc"}).status_code == 404
     assert admin_client.post(url, {}).status_code == 404
+
+
+def test_only_a_marketplace_the_new_integration_reports_can_move_onto_it(
+    fast_sandbox: Any, shop: tuple[ChannelAccount, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from channel_worlds import ShopeeWorld
+
+    legacy, world = shop
+    successor = world.connect()
+    fast_sandbox.shopee.reset()
+    monkeypatch.setattr("django.conf.settings.SHOPEE_API_URL", fast_sandbox.shopee.base_url)
+    shopee = ShopeeWorld(fast_sandbox.shopee).connect()
+    with pytest.raises(MoveRefused) as refused:
+        move_integration(shopee, successor)  # a Shopee shop is not reached through TikTok Shop
+    assert refused.value.reason == "other_marketplace"
+    with pytest.raises(MoveRefused):
+        move_integration(successor, legacy)  # nor a TikTok Shop one through Tokopedia's API

@@ -218,6 +218,9 @@ class ChannelOrder:
     invoice: str = ""
     buyer_name: str = ""
     total: int = 0
+    # Where the buyer ordered, when the channel serves several storefronts (one of its
+    # description's ``storefronts``); empty: the channel's own.
+    storefront: str = ""
 
 
 class UnknownOrderStatus(ValueError):

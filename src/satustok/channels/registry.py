@@ -79,6 +79,9 @@ class ChannelDescription:
     package: str  # the channel's package, whose ``templates/`` folder holds its templates
     labels: CredentialLabels
     accent: str = "#64748b"  # the channel's brand colour, on its card
+    # The storefronts whose orders it reports, the first its own (TikTok Shop also reports
+    # Tokopedia's: a shop moved there is sold on both). Empty: just its code.
+    storefronts: tuple[str, ...] = ()
     settings: tuple[ChannelSetting, ...] = ()
     # ``satustok run``: the settings pointing at the sandbox, and what to tell the seller.
     sandbox_settings: Callable[[SandboxInfo], dict[str, str]] = field(
@@ -90,6 +93,10 @@ class ChannelDescription:
     prepare_sandbox: Callable[[SandboxInfo, str], None] = field(
         default=lambda info, hub_url: None, repr=False
     )
+
+    @property
+    def own_storefronts(self) -> tuple[str, ...]:
+        return self.storefronts or (self.code,)
 
     @property
     def by_approval_page(self) -> bool:

@@ -124,6 +124,7 @@ def _fields(incoming: ChannelOrder) -> dict[str, object]:
         "buyer_name": incoming.buyer_name[:255],
         "total": incoming.total,
         "ordered_at": incoming.created_at,
+        "storefront": incoming.storefront[:32],
     }
 
 
@@ -170,7 +171,7 @@ def _create_lines(order: Order, lines: tuple[ChannelOrderLine, ...]) -> None:
 def _first_effect(order: Order) -> StockEffect:
     """A new order's effect: from its status, unless the shop's other integration counts it
     (a moved shop, orders/moving.py)."""
-    if not moving.counts_here(order.account, order.ordered_at):
+    if not moving.counts_here(order.account, order.ordered_at, order.storefront):
         return StockEffect.ELSEWHERE
     return effects.target(order.status, StockEffect.NONE)
 

@@ -41,6 +41,9 @@ class Order(models.Model):
     buyer_name = models.CharField(_("buyer"), max_length=255, blank=True)
     total = models.BigIntegerField(_("total (Rp)"), default=0)  # whole rupiah
     ordered_at = models.DateTimeField(_("ordered at"))
+    # The storefront the buyer used, where a channel reports several (``storefronts`` of its
+    # registry description); blank: the channel's own.
+    storefront = models.CharField(max_length=32, blank=True)
     has_unlinked_lines = models.BooleanField(_("has unlinked lines"), default=False)
     stock_effect = models.CharField(
         max_length=12, choices=StockEffect.choices, default=StockEffect.NONE

@@ -11,19 +11,16 @@ old integration over. At that moment, in one transaction with both integrations 
   but not seen yet — a lost webhook, a poll not run, an order listed only once paid — is its);
 - the new one is fed by the same master warehouse (no stock jump) and pushes if either did
   (every linked listing once, at the master stock);
-- an order counts on one integration only, by when it was placed: before the move on the old
-  one, from the move on the new one (cut on a whole second: channels stamp orders to the
-  second). The same sale seen through both APIs is therefore counted once: the other
-  integration stores it with the effect *counted elsewhere*, and what either had already done
-  with an order on the other's side of the cut (the new one's first polls backfill two days) is
-  undone at the move.
+- an order counts on one integration only: one placed from the move on, on the new one; one
+  placed before it, on the old one if the old one reports that storefront's orders (the cut is
+  on a whole second: channels stamp orders to the second). So a Tokopedia-storefront sale seen
+  through both APIs is counted once — the other integration stores it with the effect
+  *counted elsewhere* — while a sale of a storefront only the new integration reports (TikTok
+  Shop's own) is its own whenever placed. What either had already done with an order on the
+  other's side (the new one's first polls backfill two days) is undone at the move.
 
 Refused, and nothing changed: moving an integration onto itself, one already moved, onto one
 already moved or already moved onto, or onto one that has not imported its products yet.
-
-Not solved here: sales on the new channel's own storefront made before the move, while the hub
-reached the shop only through the old API, were never seen by it; the move report says how
-many orders it handed over, and the Inventory page is where to check such stock.
 """
 
 from __future__ import annotations
@@ -37,6 +34,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
 from satustok.catalog.models import Variant
+from satustok.channels import registry
 from satustok.channels.models import ChannelAccount, Health
 from satustok.orders import effects
 from satustok.orders.models import Order
@@ -67,6 +65,10 @@ REFUSALS = {
     "same": gettext_lazy("An integration cannot be moved onto itself."),
     "moved": gettext_lazy("This integration was already moved."),
     "successor_moved": gettext_lazy("The integration to move to was itself moved."),
+    "other_marketplace": gettext_lazy(
+        "The new integration does not serve this integration's marketplace: only a shop now "
+        "reached through another API (a Tokopedia shop on TikTok Shop) can move onto it."
+    ),
     "already_moved_here": gettext_lazy(
         "Another integration was already moved onto this one; a shop moves here once."
     ),
@@ -108,6 +110,8 @@ def _check(legacy: ChannelAccount, successor: ChannelAccount) -> None:
         raise MoveRefused("moved")
     if successor.moved_to_id is not None:
         raise MoveRefused("successor_moved")
+    if not may_move_onto(legacy, successor):
+        raise MoveRefused("other_marketplace")
     if successor.orders_from is not None:
         # A second cut would leave the orders between the two counted by no integration.
         raise MoveRefused("already_moved_here")
@@ -131,12 +135,14 @@ def _hand_over(legacy: ChannelAccount, successor: ChannelAccount) -> int:
     other integration counts them, so what these did to stock is undone."""
     cut = successor.orders_from
     assert cut is not None
-    handed = Order.objects.filter(account=successor, ordered_at__lt=cut) | Order.objects.filter(
+    candidates = Order.objects.filter(account=successor, ordered_at__lt=cut) | Order.objects.filter(
         account=legacy, ordered_at__gte=cut
     )
     count = 0
-    for order in handed.exclude(stock_effect=StockEffect.ELSEWHERE).order_by("pk"):
+    for order in candidates.exclude(stock_effect=StockEffect.ELSEWHERE).order_by("pk"):
         locked = Order.objects.select_for_update().select_related("account").get(pk=order.pk)
+        if counts_here(locked.account, locked.ordered_at, locked.storefront):
+            continue  # a sale of a storefront only the new integration reports: still its
         effects.settle(locked, StockEffect.ELSEWHERE)
         locked.save(update_fields=["stock_effect"])
         count += 1
@@ -163,8 +169,29 @@ def _report(legacy: ChannelAccount, successor: ChannelAccount, handed_over: int)
     return Moved(legacy, successor, len(old & new), list(missing), still_open, handed_over)
 
 
-def counts_here(account: ChannelAccount, ordered_at: datetime) -> bool:
-    """Does an order placed at ``ordered_at`` move master stock through ``account``?"""
+def counts_here(account: ChannelAccount, ordered_at: datetime, storefront: str = "") -> bool:
+    """Does an order placed at ``ordered_at`` (on ``storefront``) move master stock through
+    ``account``? Not on a moved integration from its move on; not on the integration it moved
+    to before the move, if the old one reported that storefront's orders (it counted them)."""
     if account.moved_at is not None and ordered_at >= account.moved_at:
         return False
-    return account.orders_from is None or ordered_at >= account.orders_from
+    if account.orders_from is None or ordered_at >= account.orders_from:
+        return True
+    return storefront_of(account, storefront) not in storefronts_moved_from(account)
+
+
+def may_move_onto(legacy: ChannelAccount, successor: ChannelAccount) -> bool:
+    """The new integration reports every storefront the old one did: the same shop, another
+    API (whose sales it all sees from the move on)."""
+    old = registry.describe(legacy.channel).own_storefronts
+    return set(old) <= set(registry.describe(successor.channel).own_storefronts)
+
+
+def storefront_of(account: ChannelAccount, storefront: str) -> str:
+    return storefront or registry.describe(account.channel).own_storefronts[0]
+
+
+def storefronts_moved_from(account: ChannelAccount) -> set[str]:
+    """The storefronts whose orders the integrations moved onto ``account`` reported."""
+    channels = account.moved_from.values_list("channel", flat=True)
+    return {s for channel in channels for s in registry.describe(channel).own_storefronts}

@@ -29,6 +29,7 @@ from shopee_client_helpers import (
     partner_app,
 )
 
+from loopback_receiver import serving
 from satustok.channels.models import ChannelAccount
 from satustok.channels.shopee.client import ShopeeClient
 from satustok.inventory.models import Warehouse
@@ -81,11 +82,8 @@ def client(make_client: ClientFactory) -> ShopeeClient:
 
 @pytest.fixture
 def push_receiver() -> Iterator[PushReceiver]:
-    receiver = PushReceiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    with serving(PushReceiver()) as receiver:
+        yield receiver
 
 
 # --- Shopee integrations of the hub --------------------------------------------------------

@@ -22,6 +22,7 @@ from tiktokshop_client_helpers import (
     app_credentials,
 )
 
+from loopback_receiver import serving
 from satustok.channels.tiktokshop.client import TikTokShopClient
 
 if TYPE_CHECKING:
@@ -80,8 +81,5 @@ def client(make_client: ClientFactory, seller: dict[str, Any]) -> TikTokShopClie
 
 @pytest.fixture
 def webhook_receiver() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    with serving(WebhookReceiver()) as receiver:
+        yield receiver

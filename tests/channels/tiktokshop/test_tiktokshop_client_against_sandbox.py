@@ -241,7 +241,7 @@ def test_a_registered_webhook_receives_signed_order_changes(
             and change.order_status == "CANCEL"
         )
 
-    received = webhook_receiver.wait_for(is_cancel)
+    received = webhook_receiver.wait_for_body(is_cancel)
     assert any(is_cancel(body) for _, body in received), received
     for headers, body in received:
         signature = next(

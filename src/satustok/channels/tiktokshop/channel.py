@@ -62,6 +62,7 @@ CHANNEL = ChannelDescription(
     package="satustok.channels.tiktokshop",
     labels=CredentialLabels(app_id="App Key", client_id="Service ID", client_secret="App Secret"),
     accent="#111827",
+    storefronts=("tiktokshop", "tokopedia"),
     settings=(
         ChannelSetting("TIKTOKSHOP_API_URL", REAL_API_URL, "Partner API host"),
         ChannelSetting("TIKTOKSHOP_AUTH_URL", REAL_AUTH_URL, "token host"),

@@ -62,6 +62,7 @@ from satustok.channels.tiktokshop.tokens import ShopSession
 log = logging.getLogger(__name__)
 
 CANCELLED_RANK = 900
+TOKOPEDIA_STOREFRONT = "tokopedia"  # a storefront of the channel's description
 CANCELLED_ITEM = "CANCELLED"  # a line item's display or package status
 
 # status: (unified status, rank), in the order's life.
@@ -148,7 +149,8 @@ def _line(items: list[LineItem]) -> ChannelOrderLine:
 def from_order(order: Order) -> ChannelOrder:
     status, rank = unified(order.status)
     created = datetime.fromtimestamp(order.create_time, UTC) if order.create_time else None
-    storefront = "Tokopedia" if order.commerce_platform == TOKOPEDIA else "TikTok Shop"
+    tokopedia = order.commerce_platform == TOKOPEDIA
+    storefront = "Tokopedia" if tokopedia else "TikTok Shop"
     return ChannelOrder(
         external_id=order.id,
         channel_status=order.status,
@@ -159,6 +161,7 @@ def from_order(order: Order) -> ChannelOrder:
         invoice=f"{order.id} ({storefront})",
         buyer_name=order.recipient_address.name if order.recipient_address else "",
         total=(order.payment.total_amount or 0) if order.payment else 0,
+        storefront=TOKOPEDIA_STOREFRONT if tokopedia else "",
     )
 
 

@@ -16,7 +16,9 @@ The ``x-tts-access-token`` header is not signed.
 
 Webhooks: the ``Authorization`` header of a notification is the lowercase hex
 HMAC-SHA256(key=app_secret, msg=app_key + raw_body), with no scheme word in front. There is no
-timestamp in it, so receivers de-duplicate on ``tts_notification_id``.
+timestamp in it, so a copy can be replayed: the hub's order ingestion is idempotent (an order's
+status only moves forward), and an authorization notice older than the seller's latest approval
+is ignored.
 """
 
 from __future__ import annotations

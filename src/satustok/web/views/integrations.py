@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +34,7 @@ from satustok.channels.models import ChannelAccount
 from satustok.channels.protocol import Credentials
 from satustok.channels.registry import ChannelDescription
 from satustok.core.crypto import decrypt, encrypt
-from satustok.orders.moving import MoveRefused, move_integration
+from satustok.orders.moving import MoveRefused, may_move_onto, move_integration
 from satustok.sync import tasks
 from satustok.sync.pusher import PushRefused, set_push_stock
 
@@ -120,11 +121,19 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _movable_onto(account: ChannelAccount) -> list[ChannelAccount]:
-    """Integrations whose shop could move onto ``account`` (a legacy API's, usually)."""
-    if account.moved_to_id is not None:
+    """Integrations whose shop could move onto ``account``: of a marketplace it also reports
+    (a legacy Tokopedia integration, for TikTok Shop), those sharing the most master products
+    first — a migrated shop lists the same SKUs."""
+    if account.moved_to_id is not None or account.orders_from is not None:
         return []
-    others = ChannelAccount.objects.filter(moved_to=None).exclude(pk=account.pk)
-    return list(others.order_by("created_at"))
+    mine = account.listings.exclude(variant=None).values("variant")
+    others = (
+        ChannelAccount.objects.filter(moved_to=None)
+        .exclude(pk=account.pk)
+        .annotate(shared=Count("listings", filter=Q(listings__variant__in=mine)))
+    )
+    candidates = others.order_by("-shared", "created_at")
+    return [other for other in candidates if may_move_onto(other, account)]
 
 
 @login_required
