@@ -66,8 +66,8 @@ REFUSALS = {
     "moved": gettext_lazy("This integration was already moved."),
     "successor_moved": gettext_lazy("The integration to move to was itself moved."),
     "other_marketplace": gettext_lazy(
-        "The new integration does not serve this integration's marketplace: only a shop now "
-        "reached through another API (a Tokopedia shop on TikTok Shop) can move onto it."
+        "The new integration does not serve every marketplace this one does: only a shop now "
+        "reached through an API that also serves its marketplace can move onto it."
     ),
     "already_moved_here": gettext_lazy(
         "Another integration was already moved onto this one; a shop moves here once."
