@@ -205,3 +205,34 @@ def test_bad_ids_get_the_forms_words_not_a_regex(api: ApiClient) -> None:
     body = {"fs_id": "15OO1", "shop_id": "480001", "client_id": "c", "client_secret": "s"}
     response = api._call("post", "/integrations", body, headers={"Accept-Language": "en"})
     assert response.json()["errors"][0]["message"] == "FS ID is a number, e.g. 15001."
+
+
+def test_moving_a_shop_onto_its_new_integration(api: ApiClient) -> None:
+    legacy = make_account("480001")
+    successor = make_account("7494000000000000001", channel="tiktokshop", app_id="6d3")
+    shirt = make_variant("KAOS-1", on_hand=3)
+    make_listing(legacy, "1", variant=shirt)
+    make_listing(successor, "P:S", variant=shirt)
+
+    answer = api.post(f"/integrations/{legacy.pk}/move", {"to": successor.pk})
+
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["carried_over"] == 1 and answer.json()["handed_over"] == 0
+    legacy.refresh_from_db()
+    assert legacy.moved_to_id == successor.pk and legacy.push_stock is False
+    again = api.post(f"/integrations/{legacy.pk}/move", {"to": successor.pk})
+    assert again.status_code == 409
+    assert (again.json()["code"], again.json()["reason"]) == ("move_refused", "moved")
+    pushing = api.patch(f"/integrations/{legacy.pk}", {"push_stock": True})
+    assert pushing.status_code == 422 and pushing.json()["errors"][0]["field"] == "push_stock"
+
+
+def test_a_move_the_new_integration_cannot_take_is_refused(api: ApiClient) -> None:
+    legacy = make_account("480001")
+    other = make_account("7700001", channel="shopee", app_id="2001887")
+    make_listing(other, "1:0", variant=make_variant("KAOS-1", on_hand=3))
+    answer = api.post(f"/integrations/{legacy.pk}/move", {"to": other.pk})
+    assert answer.status_code == 409 and answer.json()["reason"] == "other_marketplace"
+    assert api.post(f"/integrations/{legacy.pk}/move", {"to": 99999}).status_code == 404
+    legacy.refresh_from_db()
+    assert legacy.moved_to_id is None

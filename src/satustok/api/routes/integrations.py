@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from satustok.api.errors import errors_for_form, field_errors, invalid, not_found
+from satustok.api.errors import ApiError, errors_for_form, field_errors, invalid, not_found
 from satustok.api.pagination import Page
 from satustok.api.schemas import Input, errors
 from satustok.channels import registry
 from satustok.channels.connect import connect_shop
 from satustok.channels.forms import ConnectForm
 from satustok.channels.models import ChannelAccount
+from satustok.orders.moving import MoveRefused, move_integration
 from satustok.sync import pusher
 
 router = Router(tags=["integrations"])
@@ -170,3 +171,40 @@ def change_settings(request: HttpRequest, integration_id: int, payload: Settings
         except pusher.PushRefused as refused:
             raise invalid("push_stock", str(refused)) from None
     return get_account(integration_id)
+
+
+class MoveIn(Input):
+    to: int = Field(description="the integration that serves the shop now")
+
+
+class MovedOut(Schema):
+    moved: int
+    to: int
+    carried_over: int = Field(description="masters listed by both integrations")
+    not_on_successor: list[str] = Field(description="SKUs only the old integration listed")
+    open_orders: int = Field(description="orders the old integration follows until done")
+    handed_over: int = Field(description="orders whose effect was undone: the other counts them")
+
+
+@router.post(
+    "/{integration_id}/move",
+    response={200: MovedOut, **errors(404, 409, 422)},
+    summary="Move a shop's integration onto another",
+)
+def move(request: HttpRequest, integration_id: int, payload: MoveIn) -> MovedOut:
+    """The shop of this integration is served by ``to`` now (a legacy Tokopedia integration onto
+    the shop's TikTok Shop one): see docs/channels/tiktokshop.md. A refusal is a 409 whose
+    ``reason`` says why; nothing is changed then."""
+    legacy, successor = get_account(integration_id), get_account(payload.to)
+    try:
+        moved = move_integration(legacy, successor)
+    except MoveRefused as refused:
+        raise ApiError(409, "move_refused", str(refused), reason=refused.reason) from None
+    return MovedOut(
+        moved=legacy.pk,
+        to=successor.pk,
+        carried_over=moved.carried_over,
+        not_on_successor=moved.not_on_successor,
+        open_orders=moved.open_orders,
+        handed_over=moved.handed_over,
+    )
