@@ -21,7 +21,7 @@ from satustok.channels.registry import connector
 from satustok.inventory import stock
 from satustok.inventory.models import MovementReason, StockMovement
 from satustok.orders import poller
-from satustok.orders.models import Order, OrderStatus
+from satustok.orders.models import DeliveryStatus, Order, OrderStatus, WebhookDelivery
 from satustok.orders.registration import register_webhooks
 from satustok.sync import pusher
 
@@ -44,6 +44,13 @@ def listening(world: World, live_server: Any, settings: Any) -> ChannelAccount:
     return account
 
 
+def processed(account: ChannelAccount, external_id: str) -> int:
+    """Webhook deliveries about this order the hub has processed."""
+    return WebhookDelivery.objects.filter(
+        account=account, order_external_id=external_id, status=DeliveryStatus.PROCESSED
+    ).count()
+
+
 def movements(order: Order, reason: str) -> int:
     return StockMovement.objects.filter(reference=order.reference, reason=reason).count()
 
@@ -61,7 +68,8 @@ def test_a_webhook_sent_twice_reserves_once(world: World, live_server: Any, sett
         timeout=WEBHOOK_SECONDS,
     )
     assert order is not None, f"order {external_id} never reached the hub"
-    wait_until(lambda: False, timeout=0.5)  # let the second copy of each webhook arrive
+    # The second copy of (at least) the first webhook processed too, before looking again.
+    assert wait_until(lambda: processed(account, external_id) >= 2, timeout=WEBHOOK_SECONDS)
     assert master(account, sku) == (on_hand, reserved + 2)
     assert movements(order, MovementReason.ORDER_RESERVE) == 1
     assert Order.objects.filter(external_id=external_id).count() == 1
@@ -103,7 +111,8 @@ def test_webhooks_out_of_order_end_at_the_latest_status(
         timeout=WEBHOOK_SECONDS,
     )
     assert order is not None, "the cancellation never reached the hub"
-    wait_until(lambda: False, timeout=0.5)  # the older event, if it comes after
+    # Both events processed (the older one after the newer), before looking again.
+    assert wait_until(lambda: processed(account, external_id) >= 2, timeout=WEBHOOK_SECONDS)
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert master(account, sku) == before

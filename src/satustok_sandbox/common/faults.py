@@ -41,7 +41,8 @@ class LimitPatch(RateLimitEntry):
 
 
 class WebhookFaultsPatch(StrictBody):
-    """Webhook chaos in ``POST faults`` (Tokopedia, TikTok Shop); omitted fields stay as set."""
+    """Webhook chaos in ``POST faults`` (Tokopedia's and TikTok Shop's ``webhooks``, Shopee's
+    ``push``); omitted fields stay as set."""
 
     drop: float | None = Field(None, ge=0, le=1)
     duplicate: float | None = Field(None, ge=0, le=1)
@@ -57,6 +58,43 @@ class WebhookFaults:
     reorder: bool = False
     drop_next: int = 0
     duplicate_next: int = 0
+
+
+class ApiFaultsBody(StrictBody):
+    """What ``POST faults`` takes in every sandbox whose faults are per API (Shopee, TikTok
+    Shop); each adds its forced errors, its delivery chaos and its rate limits."""
+
+    latency_ms: int | None = Field(None, ge=0, le=60_000)
+    error_rate: float | None = Field(None, ge=0, le=1)
+    error_status: int | None = Field(None, ge=500, le=599)
+    fail_next: int | None = Field(None, ge=0)
+    rate_limit_next: int | None = Field(None, ge=0)
+    timeout_next: int | None = Field(None, ge=0, description="Hang the next N calls.")
+    timeout_seconds: float | None = Field(None, gt=0, le=600)
+    only_apis: list[str] | None = Field(
+        None, description="Restrict error_rate / fail / rate-limit / timeout faults to these APIs."
+    )
+    strict_clock: bool | None = Field(
+        None, description="Check timestamps against the sandbox clock only (not the real one)."
+    )
+    expire_tokens: bool = False
+    random_seed: int | None = None
+
+
+@dataclass
+class ApiFaultSettings:
+    """The faults in force in such a sandbox (``GET faults``), before its own additions."""
+
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    error_status: int = 500
+    fail_next: int = 0
+    rate_limit_next: int = 0
+    timeout_next: int = 0
+    timeout_seconds: float = 30.0
+    only_apis: list[str] | None = None
+    strict_clock: bool = False
+    random_seed: int | None = None
 
 
 class FaultSet(Protocol):

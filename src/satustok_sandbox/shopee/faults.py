@@ -16,7 +16,15 @@ from typing import Literal
 from pydantic import Field
 
 from satustok_sandbox.common.control import StrictBody
-from satustok_sandbox.common.faults import ApiFaultBox, ApiOutcomeKind, LimitPatch
+from satustok_sandbox.common.faults import (
+    ApiFaultBox,
+    ApiFaultsBody,
+    ApiFaultSettings,
+    ApiOutcomeKind,
+    LimitPatch,
+    WebhookFaults,
+    WebhookFaultsPatch,
+)
 
 Outcome = tuple[ApiOutcomeKind, "ForcedError | None"]
 SERVER_ERRORS = ("error_server", "error_inner", "error_system_busy")
@@ -35,37 +43,14 @@ class ForcedErrorPatch(StrictBody):
     count: int | None = Field(None, ge=1, description="How many calls; null: until cleared.")
 
 
-class PushFaultsPatch(StrictBody):
-    drop: float | None = Field(None, ge=0, le=1)
-    duplicate: float | None = Field(None, ge=0, le=1)
-    drop_next: int | None = Field(None, ge=0)
-    duplicate_next: int | None = Field(None, ge=0)
-    reorder: bool | None = Field(None, description="Send what arrives within 0.3 s newest first.")
-
-
-class FaultsPatch(StrictBody):
+class FaultsPatch(ApiFaultsBody):
     """The body of ``POST faults``; every field is optional and merges into the current set."""
 
-    latency_ms: int | None = Field(None, ge=0, le=60_000)
-    error_rate: float | None = Field(None, ge=0, le=1)
     error: Literal["error_server", "error_inner", "error_system_busy"] | None = None
-    error_status: int | None = Field(None, ge=500, le=599)
-    fail_next: int | None = Field(None, ge=0)
-    rate_limit_next: int | None = Field(None, ge=0)
-    timeout_next: int | None = Field(None, ge=0, description="Hang the next N calls.")
-    timeout_seconds: float | None = Field(None, gt=0, le=600)
     forced: dict[str, ForcedErrorPatch | None] | None = Field(
         None, description="Per API: answer this error (null removes the entry)."
     )
-    only_apis: list[str] | None = Field(
-        None, description="Restrict error_rate / fail / rate-limit / timeout faults to these APIs."
-    )
-    strict_clock: bool | None = Field(
-        None, description="Check timestamps against the sandbox clock only (not the real one)."
-    )
-    expire_tokens: bool = False
-    push: PushFaultsPatch | None = None
-    random_seed: int | None = None
+    push: WebhookFaultsPatch | None = None
     rate_limits: dict[str, LimitPatch] | None = Field(
         None, description="Per partner_id, or '*' for every partner."
     )
@@ -80,29 +65,10 @@ class ForcedError:
 
 
 @dataclass
-class PushFaults:
-    drop: float = 0.0
-    duplicate: float = 0.0
-    drop_next: int = 0
-    duplicate_next: int = 0
-    reorder: bool = False
-
-
-@dataclass
-class Faults:
-    latency_ms: int = 0
-    error_rate: float = 0.0
+class Faults(ApiFaultSettings):
     error: str = "error_server"
-    error_status: int = 500
-    fail_next: int = 0
-    rate_limit_next: int = 0
-    timeout_next: int = 0
-    timeout_seconds: float = 30.0
     forced: dict[str, ForcedError] = field(default_factory=dict)
-    only_apis: list[str] | None = None
-    strict_clock: bool = False
-    random_seed: int | None = None
-    push: PushFaults = field(default_factory=PushFaults)
+    push: WebhookFaults = field(default_factory=WebhookFaults)
 
 
 class FaultBox(ApiFaultBox[Faults, ForcedError]):

@@ -19,6 +19,8 @@ from pydantic import Field
 from satustok_sandbox.common.control import StrictBody
 from satustok_sandbox.common.faults import (
     ApiFaultBox,
+    ApiFaultsBody,
+    ApiFaultSettings,
     ApiOutcomeKind,
     LimitPatch,
     WebhookFaults,
@@ -41,28 +43,13 @@ class ForcedErrorPatch(StrictBody):
     count: int | None = Field(None, ge=1, description="How many calls; null: until cleared.")
 
 
-class FaultsPatch(StrictBody):
+class FaultsPatch(ApiFaultsBody):
     """The body of ``POST faults``; every field is optional and merges into the current set."""
 
-    latency_ms: int | None = Field(None, ge=0, le=60_000)
-    error_rate: float | None = Field(None, ge=0, le=1)
-    error_status: int | None = Field(None, ge=500, le=599)
-    fail_next: int | None = Field(None, ge=0)
-    rate_limit_next: int | None = Field(None, ge=0)
-    timeout_next: int | None = Field(None, ge=0, description="Hang the next N calls.")
-    timeout_seconds: float | None = Field(None, gt=0, le=600)
     forced: dict[str, ForcedErrorPatch | None] | None = Field(
         None, description="Per API: answer this code (null removes the entry)."
     )
-    only_apis: list[str] | None = Field(
-        None, description="Restrict error_rate / fail / rate-limit / timeout faults to these APIs."
-    )
-    strict_clock: bool | None = Field(
-        None, description="Check timestamps against the sandbox clock only (not the real one)."
-    )
-    expire_tokens: bool = False
     webhooks: WebhookFaultsPatch | None = None
-    random_seed: int | None = None
     rate_limits: dict[str, LimitPatch] | None = Field(
         None, description="Per app_key, or '*' for every app."
     )
@@ -77,18 +64,8 @@ class ForcedError:
 
 
 @dataclass
-class Faults:
-    latency_ms: int = 0
-    error_rate: float = 0.0
-    error_status: int = 500
-    fail_next: int = 0
-    rate_limit_next: int = 0
-    timeout_next: int = 0
-    timeout_seconds: float = 30.0
+class Faults(ApiFaultSettings):
     forced: dict[str, ForcedError] = field(default_factory=dict)
-    only_apis: list[str] | None = None
-    strict_clock: bool = False
-    random_seed: int | None = None
     webhooks: WebhookFaults = field(default_factory=WebhookFaults)
 
 
