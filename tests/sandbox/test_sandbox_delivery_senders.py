@@ -68,3 +68,39 @@ def test_several_senders_deliver_at_once(monkeypatch: pytest.MonkeyPatch) -> Non
     worker = SlowReceiver()
     run_in_own_loop(worker)
     assert worker.most == 3 and sorted(worker.order) == list(range(6))
+
+
+class BrokenOnce(SlowReceiver):
+    """Its third delivery raises something no sender expects; the log keeps what it was."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.logged: list[str] = []
+
+    async def _deliver(self, client: Any, item: Item) -> None:
+        if item.number == 2:
+            raise RuntimeError("a delivery that blew up")
+        await super()._deliver(client, item)
+
+    def _record(self, item: Any, attempt: int, status: Any, error: str, *flags: Any) -> None:
+        self.logged.append(error)
+
+
+def test_a_delivery_that_raises_does_not_end_the_sender() -> None:
+    worker = BrokenOnce()
+
+    async def deliver_the_rest() -> None:
+        await worker.start()
+        for number in range(6):
+            worker._enqueue(Item(number))
+        for _ in range(500):
+            if len(worker.order) == 5:
+                break
+            await asyncio.sleep(0.01)
+        await worker.stop()
+
+    thread = threading.Thread(target=lambda: asyncio.run(deliver_the_rest()))
+    thread.start()
+    thread.join(timeout=10)
+    assert worker.order == [0, 1, 3, 4, 5]
+    assert worker.logged == ["RuntimeError: a delivery that blew up"]

@@ -164,7 +164,17 @@ class DeliveryWorker(Generic[ItemT, RecordT]):
             while True:
                 for item in await self._next_batch():
                     if item.generation == self._generation:
-                        await self._deliver(client, item)
+                        await self._deliver_or_log(client, item)
+
+    async def _deliver_or_log(self, client: httpx.AsyncClient, item: ItemT) -> None:
+        """One delivery; whatever it raises (a URL httpx refuses, a bug) is logged as that
+        delivery's failure. It must not end the sender: every later delivery of the session
+        would be lost without a trace."""
+        try:
+            await self._deliver(client, item)
+        except Exception as error:
+            self._record(item, 1, None, f"{type(error).__name__}: {error}", False, False)
+            self._undelivered(item)
 
     async def _next_batch(self) -> list[ItemT]:
         """The next items to deliver: one; with the reorder fault, everything arriving within
@@ -236,7 +246,7 @@ class DeliveryWorker(Generic[ItemT, RecordT]):
         }
         try:
             response = await client.post(item.url, content=item.body, headers=headers)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
             self._record(item, attempt, None, f"{type(error).__name__}: {error}", duplicate, False)
             return False
         self._record(item, attempt, response.status_code, "", duplicate, False)
