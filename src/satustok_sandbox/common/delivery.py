@@ -24,6 +24,7 @@ import bisect
 import contextlib
 import itertools
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -34,6 +35,8 @@ import httpx
 
 from satustok_sandbox.common.clock import SandboxClock
 from satustok_sandbox.common.faults import DeliveryDecision
+
+log = logging.getLogger(__name__)
 
 
 class Outgoing(Protocol):
@@ -173,8 +176,10 @@ class DeliveryWorker(Generic[ItemT, RecordT]):
         try:
             await self._deliver(client, item)
         except Exception as error:
-            self._record(item, 1, None, f"{type(error).__name__}: {error}", False, False)
-            self._undelivered(item)
+            log.exception("a delivery failed unexpectedly")
+            with contextlib.suppress(Exception):  # even the log must not end the sender
+                self._record(item, 1, None, f"{type(error).__name__}: {error}", False, False)
+                self._undelivered(item)
 
     async def _next_batch(self) -> list[ItemT]:
         """The next items to deliver: one; with the reorder fault, everything arriving within
