@@ -66,6 +66,29 @@ class World(Protocol):
         """Single-use refresh tokens presented twice (0 where the channel has none)."""
         ...
 
+    # --- the marketplace changing stock by itself (tests/orders/test_drift_repair.py) ---
+
+    holds_unpaid: bool  # the channel takes stock for an unpaid order (shown stock falls)
+    restocks_after_shipping: bool  # a cancellation after shipping puts the units back on sale
+    restock_webhook: bool  # ... and sends a stock webhook saying so
+    seller_edit_webhook: bool  # the channel sends a stock webhook when the seller edits stock
+
+    def place_unpaid_order(self, sku: str, quantity: int) -> str:
+        """A buyer's order not paid yet (only where ``holds_unpaid``)."""
+        ...
+
+    def ship_order(self, external_id: str) -> None:
+        """The parcel leaves (the marketplace's shipped status)."""
+        ...
+
+    def cancel_after_shipping(self, external_id: str) -> None:
+        """The shipped order is cancelled (failed delivery): the marketplace restocks it."""
+        ...
+
+    def edit_stock(self, listing: Listing, quantity: int) -> None:
+        """The seller sets the listing's stock in the marketplace's seller centre."""
+        ...
+
 
 def webhook_faults(drop: bool, duplicate: bool, reorder: bool) -> dict[str, Any]:
     """Every delivery dropped, or sent twice; ``reorder``: what arrives close together is sent
@@ -130,6 +153,23 @@ class TokopediaWorld:
     def refresh_reuses(self) -> int:
         return 0  # client-credentials tokens: a new one is simply fetched
 
+    holds_unpaid = False  # Tokopedia takes stock at payment (220)
+    restocks_after_shipping = True  # a cancellation gives the stock back, whatever the status
+    restock_webhook = True  # product_changes stock_increment
+    seller_edit_webhook = True  # product_changes stock_overwrite
+
+    def place_unpaid_order(self, sku: str, quantity: int) -> str:
+        raise NotImplementedError("Tokopedia holds no stock for an unpaid order")
+
+    def ship_order(self, external_id: str) -> None:
+        self.sandbox.move_order(int(external_id), 500)  # shipped (AWB set)
+
+    def cancel_after_shipping(self, external_id: str) -> None:
+        self.sandbox.move_order(int(external_id), 0)
+
+    def edit_stock(self, listing: Listing, quantity: int) -> None:
+        self.sandbox.patch_product(int(listing.external_id), stock=quantity)
+
 
 class ShopeeWorld:
     channel = "shopee"
@@ -188,6 +228,25 @@ class ShopeeWorld:
 
     def refresh_reuses(self) -> int:
         return len(self.shopee.refresh_token_uses()["reused"])
+
+    holds_unpaid = True  # stock goes at placement, UNPAID included
+    restocks_after_shipping = True  # CANCELLED gives the stock back once
+    restock_webhook = False  # no push carries seller stock: read-back only
+    seller_edit_webhook = False  # no push code says the seller's stock changed: read-back only
+
+    def place_unpaid_order(self, sku: str, quantity: int) -> str:
+        lines = [{"sku": sku, "quantity": quantity}]
+        return str(self.shopee.place_order(self.shop_id, lines, status="UNPAID")["order_sn"])
+
+    def ship_order(self, external_id: str) -> None:
+        self.shopee.move_order(external_id, "SHIPPED")
+
+    def cancel_after_shipping(self, external_id: str) -> None:
+        self.shopee.move_order(external_id, "CANCELLED", reason="Delivery failed")
+
+    def edit_stock(self, listing: Listing, quantity: int) -> None:
+        item_id, model_id = listing.external_id.split(":")
+        self.shopee.patch_model(int(item_id), int(model_id), stock=quantity)
 
 
 def point_at_tiktokshop(tiktokshop: Any, monkeypatch: Any) -> Any:
@@ -263,3 +322,22 @@ class TikTokShopWorld:
 
     def refresh_reuses(self) -> int:
         return len(self.tts.refresh_token_uses()["reused"])
+
+    holds_unpaid = True  # units committed at placement, UNPAID included
+    restocks_after_shipping = False  # no cancellation once IN_TRANSIT (fact sheet §6)
+    restock_webhook = False
+    seller_edit_webhook = True  # 27 INVENTORY_STATUS_CHANGE
+
+    def place_unpaid_order(self, sku: str, quantity: int) -> str:
+        items = [{"seller_sku": sku, "quantity": quantity}]
+        return str(self.tts.place_order(self.shop_id, items, status="UNPAID")["id"])
+
+    def ship_order(self, external_id: str) -> None:
+        self.tts.move_order(external_id, "IN_TRANSIT")
+
+    def cancel_after_shipping(self, external_id: str) -> None:
+        raise NotImplementedError("TikTok Shop cancels no order once it is in transit")
+
+    def edit_stock(self, listing: Listing, quantity: int) -> None:
+        _, sku_id = listing.external_id.split(":")
+        self.tts.patch_sku(sku_id, stock=quantity)

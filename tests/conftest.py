@@ -91,6 +91,18 @@ def _queue_runs_tasks_inline() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """A request in English (the language cookie) leaves English active in the thread: the
+    next test in the same process would read translated text in another language than it
+    expects, whatever order the tests run in."""
+    yield
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _no_batching_pauses(settings: Any) -> None:
     """Pushers and webhook processing in tests act and stop at once; test_pusher.py and
     tests/orders/test_batches.py switch the pauses on to test them. Webhook receivers kept

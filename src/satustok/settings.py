@@ -7,14 +7,26 @@ transactions), keys generated on first run. ``DATABASE_URL`` switches to Postgre
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 from satustok.channels import registry as channel_registry
-from satustok.core.datadir import data_dir, django_secret_key, encryption_keys
+from satustok.core.datadir import data_dir, django_secret_key, encryption_keys, private_file
+from satustok.core.deploy import UnknownMode, mode_from, transport_security, url_host
 from satustok.core.queue import huey_settings
+
+# SATUSTOK_MODE: "demo" (the default; `satustok run` starts the sandbox marketplaces and talks
+# to them) or "production" (the real marketplaces; `satustok run` refuses to start unless the
+# set-up is safe to expose: see core/checks.py and docs/operations.md).
+try:
+    SATUSTOK_MODE = mode_from(os.environ.get("SATUSTOK_MODE", ""))
+except UnknownMode as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 DATA_DIR = data_dir()
 SECRET_KEY = django_secret_key(DATA_DIR)
@@ -26,6 +38,8 @@ ALLOWED_HOSTS = [
 ]
 PORT = int(os.environ.get("PORT", "8000"))
 PUBLIC_URL = os.environ.get("SATUSTOK_PUBLIC_URL", f"http://127.0.0.1:{PORT}")
+if url_host(PUBLIC_URL) and url_host(PUBLIC_URL) not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(url_host(PUBLIC_URL))  # the address the hub is reached at is allowed
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -45,6 +59,7 @@ INSTALLED_APPS = [
     "satustok.cli",
     "huey.contrib.djhuey",
     "django_htmx",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +73,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the locked-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes' backend first: it refuses a locked-out username or address before the password
+# is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "satustok.urls"
@@ -76,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "satustok.web.access.capabilities",
             ],
         },
     },
@@ -90,7 +116,7 @@ def _database() -> dict[str, Any]:
         # Django's SQLite backend, with the writers of a process taking turns in order
         # (satustok/core/sqlite/base.py says why).
         "ENGINE": "satustok.core.sqlite",
-        "NAME": DATA_DIR / "satustok.sqlite3",
+        "NAME": private_file(DATA_DIR / "satustok.sqlite3"),  # 0600: sessions, buyers' data
         # Keep connections between requests and tasks: reconnecting (and re-running the
         # PRAGMAs) was half the cost of a small task.
         "CONN_MAX_AGE": 600,
@@ -112,9 +138,37 @@ def _database() -> dict[str, Any]:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's own validators: also applied to SATUSTOK_ADMIN_PASSWORD (core/firstuser.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes), on the UI's login and the Django admin's: after this many
+# failed logins for one username (from anywhere), or from one address (for any username),
+# that username or address is locked out for this long. The REST API needs none: its Bearer
+# tokens are 256-bit random keys, not passwords a person chose, so guessing one is hopeless.
+SATUSTOK_LOGIN_FAILURE_LIMIT = int(os.environ.get("SATUSTOK_LOGIN_FAILURE_LIMIT", "5"))
+SATUSTOK_LOGIN_COOLOFF_MINUTES = int(os.environ.get("SATUSTOK_LOGIN_COOLOFF_MINUTES", "15"))
+# How many reverse proxies of ours stand in front of the hub (0: none). Only then is the
+# client's address read from X-Forwarded-For (core/deploy.py client_ip): by default the header
+# is not trusted, or anyone could choose the address their failed logins count against.
+SATUSTOK_TRUSTED_PROXY_COUNT = int(os.environ.get("SATUSTOK_TRUSTED_PROXY_COUNT", "0"))
+AXES_FAILURE_LIMIT = SATUSTOK_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SATUSTOK_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_CLIENT_IP_CALLABLE = "satustok.core.deploy.client_ip"
+AXES_LOCKOUT_CALLABLE = "satustok.web.lockout.locked_out"  # a page in the site's look, 429
+# A successful login forgets its username's failures (core/apps.py), not its address's: with
+# axes' own reset, an attacker's login to an account of their own would wipe the count of
+# their guesses at everyone else's.
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False  # one line per failure, from our log, not axes' banner at start
 
 LANGUAGE_CODE = "id"  # Bahasa Indonesia by default; English on request
 LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
@@ -131,6 +185,50 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Cookies and headers, always: sessions are not readable by scripts and not sent along with
+# another site's requests; pages are never framed, never sniffed, and say only our origin as
+# referrer.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind TLS (SATUSTOK_PUBLIC_URL is https): secure cookies, HSTS for a year, the proxy's
+# X-Forwarded-Proto trusted, CSRF origins from the public URL (core/deploy.py).
+# SATUSTOK_SSL_REDIRECT=1 also redirects plain HTTP (but the health checks) to https;
+# SATUSTOK_HSTS_INCLUDE_SUBDOMAINS=1 extends HSTS to every subdomain.
+SATUSTOK_SSL_REDIRECT = os.environ.get("SATUSTOK_SSL_REDIRECT", "") == "1"
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+# `check --deploy` would ask for HSTS on every subdomain and for the browsers' preload list:
+# both bind the whole domain (every other site under it) to HTTPS for good — the domain
+# owner's decision, not the hub's (SATUSTOK_HSTS_INCLUDE_SUBDOMAINS=1 opts in to the first).
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+globals().update(
+    transport_security(
+        PUBLIC_URL,
+        ssl_redirect=SATUSTOK_SSL_REDIRECT,
+        hsts_subdomains=os.environ.get("SATUSTOK_HSTS_INCLUDE_SUBDOMAINS", "") == "1",
+    )
+)
+# Content-Security-Policy (django-csp): scripts only from our own static files — no inline
+# script or on…= handler anywhere (tests/ops/test_csp.py checks every page). Styles also allow
+# inline style attributes: the pages set computed widths (progress bars) and colours inline,
+# and the API docs' Swagger UI and the Django admin write style attributes of their own.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -145,6 +243,14 @@ SATUSTOK_PUSH_COALESCE_MS = int(os.environ.get("SATUSTOK_PUSH_COALESCE_MS", "100
 # pause of that long in the changes, at most this long: a flash sale becomes about one call a
 # second instead of ten, and its last values go out as soon as it stops.
 SATUSTOK_PUSH_FLOOD_WAIT_MS = int(os.environ.get("SATUSTOK_PUSH_FLOOD_WAIT_MS", "1000"))
+# Drift repair (sync/drift.py): every this many seconds the linked listings' stock is read back
+# from each shop, at most SATUSTOK_DRIFT_CHECK_CALLS catalogue pages a round (the rest next
+# round), and a listing showing another value than the hub pushed gets the master value again.
+SATUSTOK_DRIFT_CHECK_SECONDS = int(os.environ.get("SATUSTOK_DRIFT_CHECK_SECONDS", "300"))
+SATUSTOK_DRIFT_CHECK_CALLS = int(os.environ.get("SATUSTOK_DRIFT_CHECK_CALLS", "20"))
+# A drift is pushed this long after it is seen, so the order behind a marketplace's own stock
+# change (its webhook may come a moment later) moves the master value first.
+SATUSTOK_DRIFT_GRACE_SECONDS = float(os.environ.get("SATUSTOK_DRIFT_GRACE_SECONDS", "3"))
 # Queue worker threads per process (`satustok run`'s in-process consumer and `satustok worker`).
 # Most of a task's time is spent waiting on a marketplace (latency, rate limits), and a pusher
 # keeps its thread while a burst lasts: with fewer threads than integrations, one shop's pushes
@@ -155,6 +261,11 @@ SATUSTOK_WEB_THREADS = int(os.environ.get("SATUSTOK_WEB_THREADS", "8"))
 # Webhook processing: each web process queues a processing task at most this often, and a task
 # looks for more deliveries this long after its last batch; a burst becomes a few batches.
 SATUSTOK_WEBHOOK_BATCH_MS = int(os.environ.get("SATUSTOK_WEBHOOK_BATCH_MS", "50"))
+# The largest webhook body accepted (bytes; the marketplaces send a few kB, a big order a few
+# dozen): a larger one gets 413 unread. Deliveries are kept this many days once processed, then
+# purged (orders.retention, hourly); refused deliveries are never stored, only counted.
+SATUSTOK_WEBHOOK_MAX_BYTES = int(os.environ.get("SATUSTOK_WEBHOOK_MAX_BYTES", str(512 * 1024)))
+SATUSTOK_WEBHOOK_RETENTION_DAYS = int(os.environ.get("SATUSTOK_WEBHOOK_RETENTION_DAYS", "14"))
 
 # Orders: how often the poller (the webhooks' backstop) reads each integration's order list,
 # and how many not-yet-final older orders each poll reads again one by one.
@@ -164,6 +275,8 @@ SATUSTOK_ORDER_REPOLL_LIMIT = int(os.environ.get("SATUSTOK_ORDER_REPOLL_LIMIT", 
 # Each channel's base URLs (the only thing that differs between the real marketplace and its
 # sandbox), as the channel describes them to the registry: SATUSTOK_<NAME> overrides each.
 globals().update(channel_registry.base_url_settings())
+# Their names, for the production check that none points at a sandbox (core/checks.py).
+SATUSTOK_CHANNEL_URL_SETTINGS = sorted(channel_registry.base_url_settings())
 
 # SATUSTOK_LOG_FORMAT=json: one JSON object per line (satustok/core/logging.py); default plain.
 # Either way, every record passes a filter that masks anything that looks like a credential.

@@ -9,3 +9,5 @@ urlpatterns = [
     path("", include("satustok.core.health")),  # /healthz, /readyz (no login)
     path("", include("satustok.web.urls")),
 ]
+
+handler403 = "satustok.web.access.forbidden"  # a refusal in the site's look

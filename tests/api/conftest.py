@@ -11,13 +11,17 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from satustok.api import tokens
+from satustok.core.access import Role
+from satustok.core.models import Membership
 
 OUR_FS_ID = 15001
 
 
 @pytest.fixture
 def user(db: None) -> Any:
-    return get_user_model().objects.create_user("operator")  # no password: hashing one costs 0.3 s
+    operator = get_user_model().objects.create_user("operator")  # no password: hashing costs 0.3 s
+    Membership.objects.create(user=operator, role=Role.OWNER)  # may call every route
+    return operator
 
 
 @pytest.fixture

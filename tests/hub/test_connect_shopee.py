@@ -16,6 +16,8 @@ from django.test import Client
 from django.urls import reverse
 
 from satustok.channels.models import ChannelAccount, Health
+from satustok.core.access import Role
+from satustok.core.models import Membership
 
 pytestmark = pytest.mark.django_db
 DEMO_SHOP = 7700001
@@ -23,7 +25,9 @@ DEMO_SHOP = 7700001
 
 @pytest.fixture
 def seller(client: Client) -> Client:
-    client.force_login(get_user_model().objects.create(username="penjual"))
+    penjual = get_user_model().objects.create(username="penjual")
+    Membership.objects.create(user=penjual, role=Role.OWNER)  # connecting is an Owner's work
+    client.force_login(penjual)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     return client
 

@@ -13,10 +13,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.db.models import Sum
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
 from satustok.catalog.models import MasterProduct, Variant
+from satustok.core.access import Role
+from satustok.core.models import Membership
 from satustok.inventory import stock
 from satustok.inventory.adjustments import AdjustmentRefused, adjust, default_warehouse
 from satustok.inventory.models import MovementReason, StockLevel, StockMovement
@@ -119,8 +122,10 @@ def test_stock_cli_adjusts_and_shows_by_contract(
 
 
 def test_inventory_page_adjusts_and_shows_the_ledger(variant: Variant, client: Client) -> None:
-    get_user_model().objects.create_user("ani", password="rahasia-123")
-    client.login(username="ani", password="rahasia-123")
+    ani = get_user_model().objects.create_user("ani", password="rahasia-123")
+    Membership.objects.create(user=ani, role=Role.STAFF)  # Staff adjust stock
+    # A request, as django-axes (login throttling) needs one to count failures against.
+    client.login(request=HttpRequest(), username="ani", password="rahasia-123")
     page = reverse("web:inventory_sku", args=[variant.pk])
     response = client.post(
         page, {"action": "remove", "quantity": 3, "reason": "hilang"}, follow=True

@@ -1,5 +1,6 @@
-"""``/healthz`` (alive, touches nothing) and ``/readyz`` (database, migrations, queue storage),
-as a load balancer sees them: no login, JSON, 200 or 503 naming the failed check."""
+"""``/healthz`` (alive, touches nothing) and ``/readyz`` (database, migrations, queue storage):
+as a load balancer sees them (no login, JSON, 200 or 503, nothing more), and as a logged-in
+staff user sees them (each check by name)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 from huey.contrib.djhuey import HUEY
@@ -24,6 +26,22 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def fresh_checks() -> Iterator[None]:
+    """Each test sees its own database and queue: nothing kept from an earlier one."""
+    health.forget_checks()
+    yield
+    health.forget_checks()
+
+
+@pytest.fixture
+def staff(db: Any) -> Client:
+    """A logged-in staff user: the only browser shown each check."""
+    client = Client()
+    client.force_login(get_user_model().objects.create(username="ops", is_staff=True))
+    return client
 
 
 @pytest.fixture
@@ -50,10 +68,12 @@ def test_healthz_answers_without_login_or_database() -> None:
 
 @pytest.mark.django_db
 def test_readyz_is_200_when_database_migrations_and_sqlite_queue_answer(
-    queue_storage: Callable[[Any], None], tmp_path: Path
+    queue_storage: Callable[[Any], None], tmp_path: Path, staff: Client
 ) -> None:
     queue_storage(SqliteStorage("ready-test", filename=str(tmp_path / "queue.sqlite3")))
-    answer = Client().get("/readyz")
+    public = Client().get("/readyz")
+    assert public.status_code == 200 and public.json() == {"status": "ok"}
+    answer = staff.get("/readyz")
     assert answer.status_code == 200, answer.content
     report = answer.json()
     assert report["status"] == "ok"
@@ -67,14 +87,14 @@ def test_readyz_is_200_when_database_migrations_and_sqlite_queue_answer(
 
 
 @pytest.mark.django_db
-def test_readyz_is_200_on_redis(queue_storage: Callable[[Any], None]) -> None:
+def test_readyz_is_200_on_redis(queue_storage: Callable[[Any], None], staff: Client) -> None:
     redis_or_skip()
     storage = PriorityRedisStorage(
         f"satustok-ready-{uuid.uuid4().hex[:8]}", url="redis://127.0.0.1:6379/15"
     )
     queue_storage(storage)
     try:
-        report = Client().get("/readyz").json()
+        report = staff.get("/readyz").json()
     finally:
         storage.flush_all()
     assert report["status"] == "ok", report
@@ -83,11 +103,13 @@ def test_readyz_is_200_on_redis(queue_storage: Callable[[Any], None]) -> None:
 
 @pytest.mark.django_db
 def test_readyz_is_503_when_redis_is_unreachable(
-    queue_storage: Callable[[Any], None], caplog: pytest.LogCaptureFixture
+    queue_storage: Callable[[Any], None], caplog: pytest.LogCaptureFixture, staff: Client
 ) -> None:
     port = closed_port()
     queue_storage(RedisStorage("satustok", url=f"redis://:hunter2-password@127.0.0.1:{port}/0"))
-    answer = Client().get("/readyz")
+    public = Client().get("/readyz")
+    assert public.status_code == 503 and public.json() == {"status": "unavailable"}
+    answer = staff.get("/readyz")
     assert answer.status_code == 503
     report = answer.json()
     assert report["status"] == "unavailable"
@@ -104,13 +126,14 @@ def test_readyz_is_503_when_redis_is_unreachable(
 
 @pytest.mark.django_db
 def test_readyz_is_503_while_a_migration_is_unapplied(
-    queue_storage: Callable[[Any], None], tmp_path: Path
+    queue_storage: Callable[[Any], None], tmp_path: Path, staff: Client
 ) -> None:
     queue_storage(SqliteStorage("ready-test", filename=str(tmp_path / "queue.sqlite3")))
     latest = MigrationRecorder.Migration.objects.filter(app="orders").order_by("-name").first()
     assert latest is not None
     latest.delete()  # as if new code started before `satustok migrate` (rolled back after)
-    answer = Client().get("/readyz")
+    assert Client().get("/readyz").status_code == 503
+    answer = staff.get("/readyz")
     assert answer.status_code == 503
     migrations = answer.json()["checks"]["migrations"]
     assert migrations["ok"] is False
@@ -128,8 +151,8 @@ def test_readyz_skips_migrations_when_the_database_is_down(
     monkeypatch.setattr(health, "check_database", unreachable)
     queue_storage(SqliteStorage("ready-test", filename=str(tmp_path / "queue.sqlite3")))
     answer = Client().get("/readyz")
-    assert answer.status_code == 503
-    checks = answer.json()["checks"]
+    assert answer.status_code == 503 and answer.json() == {"status": "unavailable"}
+    checks = health.readiness()["checks"]  # the detail, as the CLI reads it
     assert checks["database"]["error"] == "OperationalError"
     assert checks["migrations"] == {"ok": False, "error": "skipped: the database is unreachable"}
     assert checks["queue"]["ok"] is True

@@ -17,6 +17,8 @@ from orders_helpers import FS_ID, SHOP_A, WEBHOOK_SECRET, Catalog, connect_and_i
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.connect import default_warehouse
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
+from satustok.core.access import Role
+from satustok.core.models import Membership
 from satustok.inventory import stock
 
 
@@ -69,7 +71,9 @@ def shop_a(sandbox: Any, db: Any) -> ChannelAccount:
 @pytest.fixture
 def seller(client: Client, db: Any) -> Client:
     """A logged-in seller who reads English (no password hashing: it costs half a second)."""
-    client.force_login(get_user_model().objects.create(username="penjual"))
+    penjual = get_user_model().objects.create(username="penjual")
+    Membership.objects.create(user=penjual, role=Role.OWNER)  # these tests do everything
+    client.force_login(penjual)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     return client
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
+
+from satustok.core.access import Role
+from satustok.core.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +31,10 @@ MENU = [
 
 @pytest.fixture
 def seller(client: Client) -> Client:
-    get_user_model().objects.create_user("penjual", password="rahasia-123")
-    client.login(username="penjual", password="rahasia-123")
+    penjual = get_user_model().objects.create_user("penjual", password="rahasia-123")
+    Membership.objects.create(user=penjual, role=Role.OWNER)  # the Owner sees every page
+    # A request, as django-axes (login throttling) needs one to count failures against.
+    client.login(request=HttpRequest(), username="penjual", password="rahasia-123")
     return client
 
 

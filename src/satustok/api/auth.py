@@ -6,7 +6,9 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from satustok.api import tokens
+from satustok.api.access import SAFE_METHODS
 from satustok.api.models import ApiToken
+from satustok.core.access import NotAllowed, Permission, read_only_refusal, require
 
 
 class BearerToken(HttpBearer):
@@ -22,7 +24,16 @@ class BearerToken(HttpBearer):
         found = tokens.find_active(token.strip())
         if found is not None:
             request.user = found.user  # views and the ledger's reference see who acted
+            check_scope(request, found)
         return found
+
+
+def check_scope(request: HttpRequest, token: ApiToken) -> None:
+    """What every route needs, checked before any handler runs (a route's own capability is
+    checked by :func:`satustok.api.access.requires`)."""
+    require(token.user, Permission.VIEW)
+    if token.read_only and request.method not in SAFE_METHODS:
+        raise NotAllowed(read_only_refusal())
 
 
 def acting_user(request: HttpRequest) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -84,6 +85,11 @@ def install(api: NinjaAPI) -> None:
         response = _respond(api, request, 401, authentication_body(request))
         response["WWW-Authenticate"] = 'Bearer realm="satustok"'
         return response
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        detail = str(exc) or _("Your role does not allow this.")
+        return _respond(api, request, 403, {"detail": detail, "code": "forbidden"})
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

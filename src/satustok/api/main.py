@@ -18,12 +18,16 @@ from satustok import __version__
 from satustok.api import docs, errors
 from satustok.api.auth import BearerToken
 from satustok.api.routes import catalog, imports, integrations, orders, stock, synclog
+from satustok.core import activity
+from satustok.core.models import Via
 
 DESCRIPTION = """\
 satustok's REST API: integrations, imports, catalogue, stock, orders and the sync log.
 
 Authenticate with `Authorization: Bearer <token>`; create a token with
-`satustok api token create USERNAME --name NAME`. Errors answer
+`satustok api token create USERNAME --name NAME [--read-only]`. A token may do what its user's
+role allows (read at each request; a deactivated user's tokens stop working), and a read-only
+token only reads; a refusal is a 403 with code `forbidden`. Errors answer
 `{"detail": "...", "code": "..."}`; branch on `code`, show `detail`. Messages follow
 `Accept-Language` (`id` or `en`; Bahasa Indonesia by default).
 """
@@ -45,6 +49,18 @@ def speak_requested_language(run: Callable[..., HttpResponseBase]) -> Callable[.
     return wrapper
 
 
+def log_activity_as_api(run: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
+    """What a request changes is logged ``via="api"`` under the token's user (known only once
+    the token is checked, hence resolved when something is recorded)."""
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        with activity.acting(lambda: activity.actor_for(request.user, Via.API)):
+            return run(request, *args, **kwargs)
+
+    return wrapper
+
+
 class SatustokAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
@@ -61,6 +77,7 @@ def _document_common_errors(schema: dict[str, Any]) -> None:
             responses = operation["responses"]
             if operation.get("security"):
                 responses.setdefault(401, _described("API token missing or invalid", error))
+                responses.setdefault(403, _described("the token's user may not do this", error))
             if operation.get("parameters") or operation.get("requestBody"):
                 responses.setdefault(422, _described("invalid input", error))
 
@@ -81,6 +98,7 @@ def build() -> NinjaAPI:
     )
     errors.install(api)
     api.add_decorator(speak_requested_language, mode="view")
+    api.add_decorator(log_activity_as_api, mode="view")
     api.add_router("/integrations", integrations.router)
     api.add_router("/imports", imports.router)
     api.add_router("/catalog", catalog.router)

@@ -23,6 +23,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A read-only token may read what its user may read and change nothing, whatever the role.
+    read_only = models.BooleanField(_("read-only"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from satustok.api.models import ApiToken
+from satustok.core import activity
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +44,23 @@ def assign_key(token: ApiToken) -> str:
     return key
 
 
-def issue(user: User, name: str) -> IssuedToken:
-    token = ApiToken(user=user, name=name)
+def issue(user: User, name: str, *, read_only: bool = False) -> IssuedToken:
+    token = ApiToken(user=user, name=name, read_only=read_only)
     key = assign_key(token)
     token.save()
     log.info("API token %s… created for %s", token.prefix, user.get_username())
+    activity.record(None, activity.Action.TOKEN_CREATED, token, after=_described(token))
     return IssuedToken(token, key)
+
+
+def _described(token: ApiToken) -> dict[str, object]:
+    """What the activity log keeps of a token: never its key, only the prefix shown in lists."""
+    return {
+        "user": token.user.get_username(),
+        "name": token.name,
+        "prefix": token.prefix,
+        "read_only": token.read_only,
+    }
 
 
 def find_active(key: str) -> ApiToken | None:
@@ -81,4 +93,5 @@ def revoke(token: ApiToken) -> bool:
     )
     if changed:
         log.info("API token %s… revoked", token.prefix)
+        activity.record(None, activity.Action.TOKEN_REVOKED, token, before=_described(token))
     return bool(changed)

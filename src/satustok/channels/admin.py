@@ -8,8 +8,9 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     list_display = ["__str__", "channel", "shop_id", "health", "push_stock"]
     list_filter = ["channel", "health"]
     # Secrets are never shown: not in lists, not in the form (they are set through the
-    # integration flow, which encrypts them).
-    exclude = ["client_secret", "access_token", "webhook_secret"]
+    # integration flow, which encrypts them). Encrypted fields have no form field at all
+    # (core/crypto.py), so a form saved here never writes a masked value back as a secret.
+    exclude = ["client_secret", "access_token", "refresh_token", "webhook_secret"]
     readonly_fields = ["masked_client_secret", "token_expires_at", "health_checked_at"]
 
     @admin.display(description="Client Secret")

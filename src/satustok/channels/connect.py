@@ -22,6 +22,7 @@ from satustok.channels.protocol import (
     Credentials,
     ShopProfile,
 )
+from satustok.core import activity
 from satustok.inventory.models import Warehouse
 
 
@@ -65,7 +66,7 @@ def _save(
 ) -> ChannelAccount:
     try:
         with transaction.atomic():
-            return ChannelAccount.objects.create(
+            account = ChannelAccount.objects.create(
                 channel=channel,
                 shop_id=profile.shop_id,
                 shop_name=profile.name,
@@ -78,8 +79,20 @@ def _save(
                 warehouse=warehouse,
                 health=Health.CONNECTED,
             )
+            _log_connection(account, activity.Action.INTEGRATION_CONNECTED)
+            return account
     except IntegrityError:  # connected by someone else a moment ago
         raise problem(Problem.ALREADY_CONNECTED, existing=profile.name, **context) from None
+
+
+def _log_connection(account: ChannelAccount, action: str) -> None:
+    # The credentials are secrets: the log says they were set, never what they are.
+    after = {
+        "channel": account.channel,
+        "shop_id": account.shop_id,
+        "credentials": activity.CHANGED,
+    }
+    activity.record(None, action, account, after=after)
 
 
 def _warehouses(profile: ShopProfile) -> list[dict[str, object]]:
@@ -134,6 +147,7 @@ def finish_authorization(
         reason = f" ({profile.close_reason})" if profile.close_reason else ""
         raise problem(Problem.SHOP_CLOSED, shop_name=profile.name, reason=reason, **context)
     if reconnecting is not None:
+        _log_connection(reconnecting, activity.Action.INTEGRATION_RECONNECTED)
         return _store_tokens(reconnecting, granted)
     _refuse_duplicate(channel, profile.shop_id, context)
     account = _save(channel, credentials, profile, warehouse or default_warehouse(), context)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from satustok.catalog.models import Variant
 from satustok.catalog.sku import sku_key
 from satustok.channels.models import LinkMethod, Listing
+from satustok.core import activity
 
 
 class LinkRefused(ValueError):
@@ -21,6 +22,8 @@ def link_by_hand(listing: Listing, master_sku: str) -> Listing:
             _("No master product has SKU %(sku)s. Check the SKU in the Product Catalog.")
             % {"sku": master_sku.strip()}
         )
+    was = listing.variant.sku if listing.variant else None
+    before = {"variant": was, "link": listing.link_method}
     listing.variant = variant
     listing.link_method = LinkMethod.MANUAL
     listing.unlinked_reason = ""
@@ -29,4 +32,6 @@ def link_by_hand(listing: Listing, master_sku: str) -> Listing:
     Listing.objects.filter(pk=listing.pk).update(
         needs_push=True, dirty_version=F("dirty_version") + 1
     )
+    after = {"variant": variant.sku, "link": LinkMethod.MANUAL}
+    activity.record(None, activity.Action.LISTING_LINKED, listing, before=before, after=after)
     return listing

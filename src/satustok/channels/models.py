@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from satustok.catalog.models import Variant
 from satustok.channels import registry
+from satustok.channels.protocol import StockCause
 from satustok.core.crypto import EncryptedTextField
 from satustok.inventory.models import Warehouse
 
@@ -81,6 +82,10 @@ class ChannelAccount(models.Model):
     )
     moved_at = models.DateTimeField(null=True, blank=True)
     orders_from = models.DateTimeField(null=True, blank=True)
+    # The drift read-back (sync/drift.py): when the last round started, and the catalogue page
+    # the next one starts at (a round reads a capped number of pages, then goes on from there).
+    drift_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    drift_page = models.PositiveIntegerField(default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -133,6 +138,13 @@ class Listing(models.Model):
     push_blocked = models.BooleanField(default=False)  # refused for good until fixed
     push_retry_at = models.DateTimeField(null=True, blank=True)  # backoff after a failure
     push_failures = models.PositiveSmallIntegerField(default=0)
+    # Drift: the channel showed another stock than the hub last pushed (a marketplace's own
+    # change). Kept until the repairing push, whose sync log row says it (sync/drift.py).
+    # (database defaults: the import writes new listings with raw bulk inserts, core/bulk)
+    drift_cause = models.CharField(
+        max_length=16, choices=StockCause.choices, blank=True, default="", db_default=""
+    )
+    drift_shown = models.IntegerField(null=True, blank=True)  # None: changed, value not given
 
     class Meta:
         verbose_name = _("listing")

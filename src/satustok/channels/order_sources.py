@@ -46,11 +46,16 @@ def unified(table: Mapping[K, tuple[OrderStatus, int]], status: K) -> tuple[Orde
 
 
 def status_change(
-    table: Mapping[K, tuple[OrderStatus, int]], external_id: object, status: K
+    table: Mapping[K, tuple[OrderStatus, int]],
+    external_id: object,
+    status: K,
+    holds_unpaid: frozenset[K] = frozenset(),
 ) -> StatusChange:
-    """An event that only says the order ``external_id`` moved to ``status``."""
+    """An event that only says the order ``external_id`` moved to ``status``; the channel's
+    ``holds_unpaid`` are its unpaid statuses in which it already holds the order's stock."""
     unified_status, rank = unified(table, status)
-    return StatusChange(str(external_id), str(status), unified_status.value, rank)
+    held = status in holds_unpaid
+    return StatusChange(str(external_id), str(status), unified_status.value, rank, held)
 
 
 def known_orders(

@@ -35,6 +35,12 @@ class ChannelUnit:
     family_name: str = ""  # the family's product name, which names the master product
 
 
+# The status label of a unit whose stock the channel did not send: such a unit is reported
+# inactive with this label (never imported with a made-up 0), and the import's not-imported
+# list says so in these words (sync/report.py).
+STOCK_UNKNOWN_LABEL = "Stock unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class UnitPage:
     number: int
@@ -221,6 +227,9 @@ class ChannelOrder:
     # Where the buyer ordered, when the channel serves several storefronts (one of its
     # description's ``storefronts``); empty: the channel's own.
     storefront: str = ""
+    # The channel already holds the order's stock though it is not paid yet (an unpaid order
+    # on a channel that takes stock when the order is placed): the hub reserves it too.
+    holds_stock: bool = False
 
 
 class UnknownOrderStatus(ValueError):
@@ -239,6 +248,28 @@ class StatusChange:
     channel_status: str
     status: str  # an OrderStatus value
     status_rank: int
+    holds_stock: bool = False  # as on ChannelOrder: held by the channel while unpaid
+
+
+class StockCause(models.TextChoices):
+    """Why a channel's stock changed without the hub pushing it (what the sync log says)."""
+
+    SELLER_EDIT = "seller_edit", _("seller edit")
+    MARKETPLACE_RESTOCK = "restock", _("marketplace restock")
+    UNPAID_HOLD = "unpaid_hold", _("unpaid hold")
+    SALE = "sale", _("sale")
+    CHANNEL_REPORT = "report", _("stock reported by the channel")
+    READ_BACK = "read_back", _("read-back")
+
+
+@dataclass(frozen=True, slots=True)
+class StockReport:
+    """A channel saying what a listing's stock is now (a product-change webhook). ``quantity``
+    is None when the event only says the stock changed: the hub pushes its value again."""
+
+    external_id: str
+    quantity: int | None
+    cause: str = StockCause.CHANNEL_REPORT  # a StockCause value
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,13 +288,16 @@ class WebhookMessage:
     """A verified webhook, parsed: which shop it is about and what it says.
 
     ``order`` is a whole order, ``change`` a status move; both empty means "record only" (a
-    product change, an authorization notice…: stored for the seller to read)."""
+    product change, an authorization notice…: stored for the seller to read). A product change
+    that says what a listing's stock is now also carries ``stock_reports``: the hub compares
+    them with what it pushed and repairs a difference."""
 
     shop_ids: tuple[str, ...]
     order: ChannelOrder | None = None
     change: StatusChange | None = None
     summary: str = ""
     authorization: AuthorizationNotice | None = None  # applied to the integration, recorded
+    stock_reports: tuple[StockReport, ...] = ()
 
     @property
     def record_only(self) -> bool:

@@ -11,6 +11,11 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Files created from here on (the queue, SQLite's journals, the static folder, anything a
+    # library writes into the data directory) are the owner's alone: they hold sessions, keys
+    # and buyers' data (satustok/core/datadir.py). Only the `satustok` command sets it: the
+    # test suite and tools importing satustok keep their own umask.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satustok.settings")
     from django.core.management import execute_from_command_line
 

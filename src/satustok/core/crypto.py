@@ -137,6 +137,12 @@ class EncryptedTextField(models.TextField):
             return value.stored_ciphertext() or encrypt(value.reveal())
         return encrypt(str(value))
 
+    def formfield(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """No form field, so no ModelForm anywhere (the Django admin's included) edits a
+        secret: a form shows a secret masked, and saving the form wrote the mask back as the
+        secret (a refresh token of ``••••…``). Secrets are set by the flows that encrypt them."""
+        return None
+
     def value_to_string(self, obj: Any) -> str:
         # Serialisation (dumpdata) keeps ciphertext, never the plain value.
         return self.get_prep_value(self.value_from_object(obj)) or ""

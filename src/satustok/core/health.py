@@ -4,11 +4,18 @@
   database outage never makes a supervisor restart healthy web processes. Always 200.
 - ``GET /readyz`` — this process can do useful work: the database answers, every migration of
   this code is applied, and the queue's storage answers (the SQLite queue file, or Redis).
-  200 when all pass, 503 otherwise; the JSON names each check and whether it passed. A load
+  200 ``{"status": "ok"}`` when all pass, 503 ``{"status": "unavailable"}`` otherwise. A load
   balancer should send traffic only to ready processes.
 
-No login (a balancer has none). The answer names the failed check and the error's class, never
-its message: addresses and connection strings stay in the process's own log (a warning).
+No login (a balancer has none), so the public answer says nothing more and costs little: the
+checks run at most once a second per process (:data:`PUBLIC_ANSWER_SECONDS`) however often it
+is asked, and the migration plan is computed once per process once it is complete (code and
+migrations do not change under a running process; an incomplete plan is looked at again every
+:data:`MIGRATION_RECHECK_SECONDS`, so ``satustok migrate`` makes a waiting process ready).
+A logged-in staff user gets each check (database kind, unapplied migrations, queue backend and
+depth), as does :func:`readiness` (for the CLI). Even that names the failed check and the
+error's class, never its message: addresses and connection strings stay in the process's own
+log (a warning).
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from django.views.decorators.http import require_safe
 log = logging.getLogger(__name__)
 
 QUEUE_TIMEOUT_SECONDS = 2.0
+PUBLIC_ANSWER_SECONDS = 1.0  # how long the public answer is reused
+MIGRATION_RECHECK_SECONDS = 10.0  # how long an incomplete migration plan is believed
 
 Check = Callable[[], dict[str, Any]]
 
@@ -41,8 +50,35 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
-    report = readiness()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    if _may_see_detail(request):
+        report = readiness()
+        return JsonResponse(report, status=_http_status(report["status"]))
+    status = _public_status()
+    return JsonResponse({"status": status}, status=_http_status(status))
+
+
+def _may_see_detail(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def _http_status(status: str) -> int:
+    return 200 if status == "ok" else 503
+
+
+_public: tuple[float, str] | None = None  # (when, status) of the last public answer
+
+
+def _public_status() -> str:
+    """``readiness()["status"]``, reused for :data:`PUBLIC_ANSWER_SECONDS`: a flood of
+    anonymous probes costs one round of checks a second."""
+    global _public
+    now = time.monotonic()
+    if _public is not None and now - _public[0] < PUBLIC_ANSWER_SECONDS:
+        return _public[1]
+    status = str(readiness()["status"])
+    _public = (time.monotonic(), status)
+    return status
 
 
 def readiness() -> dict[str, Any]:
@@ -76,15 +112,35 @@ def check_database() -> dict[str, Any]:
     return {"vendor": connections[DEFAULT_DB_ALIAS].vendor}
 
 
+_migrations: tuple[float, list[str]] | None = None  # (when, unapplied) of the last plan
+
+
 def check_migrations() -> dict[str, Any]:
     """Every migration this code ships is applied (new code before ``satustok migrate`` is not
-    ready: its models may name columns that do not exist yet)."""
+    ready: its models may name columns that do not exist yet). A complete plan is kept for the
+    process's life; an incomplete one for :data:`MIGRATION_RECHECK_SECONDS`."""
+    global _migrations
+    now = time.monotonic()
+    if _migrations is None or (
+        _migrations[1] and now - _migrations[0] >= MIGRATION_RECHECK_SECONDS
+    ):
+        _migrations = (now, _unapplied_migrations())
+    if _migrations[1]:
+        return {"ok": False, "unapplied": list(_migrations[1])}
+    return {}
+
+
+def _unapplied_migrations() -> list[str]:
     executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    unapplied = [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
-    if unapplied:
-        return {"ok": False, "unapplied": unapplied}
-    return {}
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def forget_checks() -> None:
+    """Drop the kept migration plan and public answer (tests change migrations under a running
+    process; nothing else does)."""
+    global _migrations, _public
+    _migrations = _public = None
 
 
 def check_queue() -> dict[str, Any]:

@@ -6,6 +6,11 @@ On Redis a queue with priorities is a sorted set, where earlier releases kept a 
 under the same name; the queue is therefore named :data:`REDIS_NAME`, and a starting process
 moves whatever the older release left queued or scheduled (:func:`adopt_list_queue`), so an
 upgrade loses no work and old processes still running never meet a key of the wrong type.
+
+The queue holds pickled tasks, and a worker unpickles whatever it finds: anyone who can write
+to the queue runs code in every worker. The SQLite queue file is therefore private (0600, like
+the data directory) and a Redis queue must ask for a password — ``core/checks.py`` refuses one
+without in production mode (docs/operations.md, "Running on the internet").
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+
+from satustok.core.datadir import private_file
+from satustok.core.deploy import is_redis_url
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +34,13 @@ PUSH_PRIORITY = 10  # stock pushes; every other task has 0
 def huey_settings(url: str, data_dir: Path) -> dict[str, Any]:
     """``settings.HUEY`` for ``SATUSTOK_QUEUE_URL`` (empty: the SQLite file)."""
     common = {"immediate": False, "results": False, "utc": True}
-    if url.startswith("redis://"):
+    if is_redis_url(url):  # redis:// or rediss:// (TLS)
         return {**common, "name": REDIS_NAME, "huey_class": "huey.PriorityRedisHuey", "url": url}
     return {
         **common,
         "name": NAME,
         "huey_class": "huey.SqliteHuey",
-        "filename": str(data_dir / "queue.sqlite3"),
+        "filename": str(private_file(data_dir / "queue.sqlite3")),
     }
 
 

@@ -8,6 +8,7 @@ the same transaction, so the ledger always sums to the level.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,26 @@ class Warehouse(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WarehouseAccess(models.Model):
+    """A user limited to some warehouses: one row per warehouse they may work in. A user with
+    no row works in every warehouse."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="warehouse_access"
+    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="access")
+
+    class Meta:
+        verbose_name = _("warehouse access")
+        verbose_name_plural = _("warehouse access")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "warehouse"], name="one_access_per_warehouse")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.warehouse}"
 
 
 class StockLevel(models.Model):

@@ -13,6 +13,7 @@ import logging
 from satustok.channels.http.errors import ChannelError
 from satustok.channels.problems import SellerProblem, explain
 from satustok.channels.protocol import OrderSource, Rejection
+from satustok.core import activity
 from satustok.orders.ingest import ingest, restock
 from satustok.orders.models import EventSource, Order
 from satustok.orders.source import order_source
@@ -23,11 +24,35 @@ __all__ = ["accept", "refresh", "reject", "restock"]
 
 
 def accept(order: Order) -> Order:
-    return _act(order, lambda source: source.accept(order.external_id))
+    before = _state(order)
+    try:
+        return _act(order, lambda source: source.accept(order.external_id))
+    finally:
+        _log(order, activity.Action.ORDER_ACCEPTED, before)
 
 
 def reject(order: Order, rejection: Rejection) -> Order:
-    return _act(order, lambda source: source.reject(order.external_id, rejection))
+    before = _state(order)
+    try:
+        return _act(order, lambda source: source.reject(order.external_id, rejection))
+    finally:
+        _log(
+            order,
+            activity.Action.ORDER_REJECTED,
+            before,
+            reason_code=str(rejection.reason_code),
+            reason=rejection.reason,
+        )
+
+
+def _state(order: Order) -> dict[str, str]:
+    return {"status": str(order.status), "channel_status": str(order.channel_status)}
+
+
+def _log(order: Order, action: str, before: dict[str, str], **details: str) -> None:
+    """Logged whether the channel agreed or not: the after state says what happened."""
+    order.refresh_from_db(fields=["status", "channel_status"])
+    activity.record(None, action, order, before=before, after={**_state(order), **details})
 
 
 def refresh(order: Order) -> Order:

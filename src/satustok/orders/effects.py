@@ -1,17 +1,27 @@
 """What an order does to master stock, as two small tables.
 
 The order's *target* effect follows its unified status (``target``): a paid, not yet shipped
-order holds stock (reserved); a shipped one has taken it from on hand; a cancellation gives
-back what was held; a return changes nothing until the seller restocks it. Each linked line
-then moves from its own effect to the order's through ``LINE_MOVES``; a pair not in the table
-changes nothing. Because every move starts from the stored effect, inside the transaction that
-holds the order's row lock, a repeated or late event finds nothing left to do.
+order holds stock (reserved), and so does an unpaid one the channel already holds stock for
+(``holds``: Shopee and TikTok Shop take an order's stock when it is placed, UNPAID included, so
+the other shops must fall at once; the channel says so on the order or status change); a
+shipped one has taken it from on hand; a cancellation gives back what was held; a return
+changes nothing until the seller restocks it. Each linked line then moves from its own effect
+to the order's through ``LINE_MOVES``; a pair not in the table changes nothing. Because every
+move starts from the stored effect, inside the transaction that holds the order's row lock, a
+repeated or late event finds nothing left to do.
 
 One subtlety: the import baseline. Tokopedia takes stock when an order is paid, so the stock an
 import reads is already net of the orders open at that moment. A line of an order created
 before the import that read its variant's stock starts at ``BASELINE``: it reserves nothing,
 takes nothing when it ships, and gives its units back to on hand if it is cancelled (the
-channel gives them back too).
+channel gives them back too). The same holds for an order the channel held stock for while
+unpaid: it was out of the stock the import read, so it starts at ``BASELINE`` too, and a
+cancellation (the payment timing out) puts its units back once.
+
+Releasing: an unpaid order that held stock is released when it is cancelled, through the same
+``(RESERVED, RELEASED)`` move as a paid one, so each unit is reserved once and released once
+whatever the order of events (a pending-payment status never releases: only a cancellation
+does).
 """
 
 from __future__ import annotations
@@ -32,17 +42,18 @@ TIME_GRAIN = timedelta(seconds=1)  # channels stamp orders to the second
 Move = Callable[[int, int, str], stock.Change]  # (variant, quantity, reference)
 
 
-def target(status: str, current: str) -> StockEffect:
-    """The effect an order in ``status`` should have, coming from ``current``."""
+def target(status: str, current: str, holds: bool = False) -> StockEffect:
+    """The effect an order in ``status`` should have, coming from ``current``; ``holds``: the
+    channel holds the order's stock though it is unpaid."""
     if current in (E.RESTOCKED, E.ELSEWHERE):
         return E(current)  # final: restocked by the seller, or counted by another integration
-    if status in HOLDING:
+    if status in HOLDING or (holds and status == OrderStatus.PENDING_PAYMENT):
         return E.RESERVED if current in (E.NONE, E.RESERVED) else E(current)
     if status in LEFT_SHELF:
         return E.SHIPPED if current in (E.NONE, E.RESERVED, E.SHIPPED) else E(current)
     if status == OrderStatus.CANCELLED:
         return E.RELEASED if current == E.RESERVED else E(current)
-    return E(current)  # pending payment: nothing yet
+    return E(current)  # pending payment: nothing yet, or still held
 
 
 def _take_from_shelf(variant_id: int, quantity: int, reference: str) -> stock.Change:
@@ -98,9 +109,9 @@ LINE_MOVES: dict[tuple[StockEffect, StockEffect], tuple[StockEffect, Move | None
 }
 
 
-def settle(order: Order, goal: StockEffect | None = None) -> None:
+def settle(order: Order, goal: StockEffect | None = None, *, holds: bool = False) -> None:
     """Bring every linked line to the order's target effect (call inside the order's lock)."""
-    order.stock_effect = goal or target(order.status, order.stock_effect)
+    order.stock_effect = goal or target(order.status, order.stock_effect, holds)
     lines = list(order.lines.filter(linked=True, variant__isnull=False))
     changes = plan(order, lines)
     stock.move_many(order.account.warehouse_id, changes)

@@ -55,14 +55,14 @@ def ingest(account: ChannelAccount, incoming: ChannelOrder, source: str) -> Inge
         )
         order.account = account
         if created:
-            order.stock_effect = _first_effect(order)
+            order.stock_effect = _first_effect(order, incoming.holds_stock)
             _create_lines(order, incoming.lines)
             _record(order, "", incoming.status, incoming.channel_status, source)
             moved = True
         else:
             moved = _advance(order, _change(incoming), source)
             _fill_blanks(order, incoming)
-        _finish(order, source)
+        _finish(order, source, holds=incoming.holds_stock)
     return Ingested(order, created, moved)
 
 
@@ -77,7 +77,7 @@ def ingest_status(account: ChannelAccount, change: StatusChange, source: str) ->
             return None
         order.account = account
         moved = _advance(order, change, source)
-        _finish(order, source)
+        _finish(order, source, holds=change.holds_stock)
     return Ingested(order, False, moved)
 
 
@@ -130,7 +130,11 @@ def _fields(incoming: ChannelOrder) -> dict[str, object]:
 
 def _change(incoming: ChannelOrder) -> StatusChange:
     return StatusChange(
-        incoming.external_id, incoming.channel_status, incoming.status, incoming.status_rank
+        incoming.external_id,
+        incoming.channel_status,
+        incoming.status,
+        incoming.status_rank,
+        incoming.holds_stock,
     )
 
 
@@ -168,17 +172,17 @@ def _create_lines(order: Order, lines: tuple[ChannelOrderLine, ...]) -> None:
     OrderLine.objects.bulk_create(created)
 
 
-def _first_effect(order: Order) -> StockEffect:
-    """A new order's effect: from its status, unless the shop's other integration counts it
-    (a moved shop, orders/moving.py)."""
+def _first_effect(order: Order, holds: bool) -> StockEffect:
+    """A new order's effect: from its status (and whether the channel holds its stock while
+    unpaid), unless the shop's other integration counts it (a moved shop, orders/moving.py)."""
     if not moving.counts_here(order.account, order.ordered_at, order.storefront):
         return StockEffect.ELSEWHERE
-    return effects.target(order.status, StockEffect.NONE)
+    return effects.target(order.status, StockEffect.NONE, holds)
 
 
-def _finish(order: Order, source: str) -> None:
+def _finish(order: Order, source: str, *, holds: bool = False) -> None:
     _link_lines(order)
-    effects.settle(order)
+    effects.settle(order, holds=holds)
     if source == EventSource.POLL:
         order.polled_at = timezone.now()
     order.save()
@@ -298,7 +302,7 @@ def _create_many(
 
 def _new_order(account: ChannelAccount, incoming: ChannelOrder, source: str) -> Order:
     order = Order(account=account, external_id=incoming.external_id, **_fields(incoming))
-    order.stock_effect = _first_effect(order)
+    order.stock_effect = _first_effect(order, incoming.holds_stock)
     if source == EventSource.POLL:
         order.polled_at = timezone.now()
     return order

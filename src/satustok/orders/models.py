@@ -26,6 +26,8 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "OrderSyncState",
+    "RefusalReason",
+    "RefusedDeliveries",
     "StockEffect",
     "WebhookDelivery",
 ]
@@ -136,7 +138,11 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    """Every webhook POST, stored before it is processed, whatever its signature."""
+    """A webhook POST that passed every check (the signature on a body within the size cap),
+    stored before it is processed. A refused POST is not stored: it is only counted
+    (:class:`RefusedDeliveries`). Deliveries older than ``SATUSTOK_WEBHOOK_RETENTION_DAYS``
+    are purged once processed (``orders.retention``); rows marked *rejected* are from before
+    refusals were only counted."""
 
     account = models.ForeignKey(
         ChannelAccount,
@@ -170,6 +176,42 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}/{self.event} #{self.pk} ({self.status})"
+
+
+class RefusalReason(models.TextChoices):
+    UNKNOWN_INTEGRATION = "unknown_integration", _("No such integration")
+    UNKNOWN_EVENT = "unknown_event", _("Unknown event")
+    TOO_LARGE = "too_large", _("Body too large")
+    BAD_SIGNATURE = "bad_signature", _("Missing or invalid signature")
+    MALFORMED = "malformed", _("Malformed body")
+
+
+class RefusedDeliveries(models.Model):
+    """How many webhook POSTs were refused, per day, channel, integration and reason: a count,
+    never the body, so that a flood of unsigned posts costs one row update each, not storage.
+
+    ``integration`` is the id in the URL when it names an integration of ``channel``, else 0:
+    an unknown id is not kept (it is the sender's choice, and each would be a new row). The
+    channel is always one of the registry's (an unknown channel is refused uncounted)."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=20)
+    integration = models.PositiveIntegerField(default=0)
+    reason = models.CharField(max_length=24, choices=RefusalReason.choices)
+    count = models.PositiveBigIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("refused webhook deliveries")
+        verbose_name_plural = _("refused webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "channel", "integration", "reason"], name="one_refusal_count"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel}/{self.integration} {self.reason}: {self.count}"
 
 
 class OrderSyncState(models.Model):

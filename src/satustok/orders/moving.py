@@ -36,6 +36,7 @@ from django.utils.translation import gettext, gettext_lazy
 from satustok.catalog.models import Variant
 from satustok.channels import registry
 from satustok.channels.models import ChannelAccount, Health
+from satustok.core import activity
 from satustok.orders import effects
 from satustok.orders.models import Order
 from satustok.orders.status import FINAL, StockEffect
@@ -92,6 +93,13 @@ def move_integration(legacy: ChannelAccount, successor: ChannelAccount) -> Moved
         _retire(old, new, now)
         _take_over(new, old.warehouse_id, now, pushing)
         handed_over = _hand_over(old, new)
+        activity.record(
+            None,
+            activity.Action.INTEGRATION_MOVED,
+            old,
+            before={"orders_from": None},
+            after={"moved_to": new.pk, "moved_to_name": str(new), "handed_over": handed_over},
+        )
     legacy.refresh_from_db()  # the caller's objects say what was done
     successor.refresh_from_db()
     return _report(legacy, successor, handed_over)

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from satustok.channels.models import ChannelAccount
+from satustok.core import activity
 from satustok.orders import webhooks
 from satustok.orders.models import OrderSyncState
 from satustok.orders.source import order_source
@@ -55,6 +56,8 @@ def register_webhooks(account: ChannelAccount) -> Registered:
     finally:
         source.close()
     _remember(account)
+    after = {"urls": sorted(urls.values()), "webhook_secret": activity.CHANGED}
+    activity.record(None, activity.Action.WEBHOOKS_REGISTERED, account, after=after)
     siblings = _same_app(account).exclude(pk=account.pk)
     return Registered(urls, sorted(siblings.values_list("pk", flat=True)))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from satustok.orders import poller, webhooks
+from satustok.orders import poller, retention, webhooks
 
 WEBHOOK_RETRIES = 3
 
@@ -30,6 +30,13 @@ def sweep_webhooks() -> list[int]:
     for delivery_id in waiting:
         process_webhook(delivery_id)
     return waiting
+
+
+@db_periodic_task(crontab(minute="23"))
+def purge_old_deliveries() -> int:
+    """Every hour: deliveries done with and older than ``SATUSTOK_WEBHOOK_RETENTION_DAYS`` are
+    deleted, in short batches (see ``orders.retention``)."""
+    return retention.purge_deliveries().deliveries
 
 
 @db_task()

@@ -1,11 +1,15 @@
 """Receiving webhooks: verify, store, acknowledge; then process in the queue.
 
-The receiving view checks the signature on the raw body before any JSON is read; every POST
-is stored as a :class:`WebhookDelivery` whatever its fate (bad signatures get 401 and are kept
-as *rejected*). A good delivery is stored first, a task to process it is queued, and the
-channel gets its 200 at once. Processing (:func:`process_delivery`) parses the body, routes it
-to the integration of the shop it names, and hands it to ingestion; it is safe to run twice
-(a processed delivery is left alone, and ingestion is idempotent).
+The receiving view refuses, before anything is stored and before any JSON is read: a channel
+the registry does not know (404, not even counted), an integration or event it does not serve
+(404), a body over ``SATUSTOK_WEBHOOK_MAX_BYTES`` (413, never read past the cap), a missing or
+bad signature on the raw body (401), and a signed body that is not UTF-8 text or holds a NUL
+character (400: no marketplace sends one, and PostgreSQL cannot store it). A refused POST is
+only counted (``orders.refusals``), never stored. A good delivery is stored, a task to process
+it is queued, and the channel gets its 200 at once. Processing (:func:`process_delivery`)
+parses the body, routes it to the integration of the shop it names, and hands it to
+ingestion; it is safe to run twice (a processed delivery is left alone, and ingestion is
+idempotent). Deliveries are purged after the retention (``orders.retention``).
 
 One app (Tokopedia's FS ID) registers one set of URLs for all its shops, so the URL names an
 integration but the payload's ``shop_id`` decides which integration an event is for.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -29,6 +34,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from satustok.channels import registry as channel_registry
 from satustok.channels.http.errors import ChannelError, RetryableError
 from satustok.channels.models import ChannelAccount
 from satustok.channels.protocol import OrderSource, UnknownOrderStatus, WebhookMessage
@@ -37,8 +43,10 @@ from satustok.core.bulk import update_rows
 from satustok.core.crypto import Secret
 from satustok.core.debounce import Debounce
 from satustok.orders.ingest import Ingested, ingest, ingest_many, ingest_status
-from satustok.orders.models import DeliveryStatus, EventSource, WebhookDelivery
+from satustok.orders.models import DeliveryStatus, EventSource, RefusalReason, WebhookDelivery
+from satustok.orders.refusals import NO_INTEGRATION, count_refusal
 from satustok.orders.source import order_source
+from satustok.sync import drift
 
 log = logging.getLogger(__name__)
 
@@ -46,31 +54,49 @@ log = logging.getLogger(__name__)
 @csrf_exempt
 @require_POST
 def receive(request: HttpRequest, channel: str, account_id: int, event: str) -> HttpResponse:
-    body = request.body
+    if channel not in channel_registry.codes():
+        return JsonResponse({"error": "no such channel"}, status=404)
     receiver = _receiver(channel, account_id)
-    delivery = WebhookDelivery(
-        account_id=receiver.account_id if receiver else None,
+    checked = _checked_body(receiver, event, request)
+    if isinstance(checked, Refusal):
+        return _refuse(channel, receiver, event, checked)
+    assert receiver is not None  # a delivery without a receiver is refused
+    delivery = WebhookDelivery.objects.create(
+        account_id=receiver.account_id,
         channel=channel,
-        event=event[:40],
-        body=body.decode("utf-8", "replace"),
+        event=event,
+        body=checked.decode("utf-8"),  # checked: UTF-8 without NUL
+        signature_ok=True,
     )
-    refusal = _refusal(receiver, event, body, request)
-    if refusal is not None:
-        status, message = refusal
-        delivery.status, delivery.error = DeliveryStatus.REJECTED, message
-        delivery.save()
-        log.warning(
-            "webhook %s/%s refused: %s",
-            channel,
-            event,
-            message,
-            extra={"integration": account_id, "delivery": delivery.pk},
-        )
-        return JsonResponse({"error": message}, status=status)
-    delivery.signature_ok = True
-    delivery.save()
     transaction.on_commit(lambda: nudge_processing(delivery.pk))
     return JsonResponse({"status": "received", "id": delivery.pk})
+
+
+@csrf_exempt
+def no_such_address(request: HttpRequest) -> HttpResponse:
+    """Any other address under ``/webhooks/``: nothing is read, stored or counted."""
+    return JsonResponse({"error": "no such webhook address"}, status=404)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    reason: RefusalReason
+    message: str
+
+
+def _refuse(channel: str, receiver: _Receiver | None, event: str, refusal: Refusal) -> JsonResponse:
+    """Count the refusal (never store the POST) and answer it."""
+    integration = receiver.account_id if receiver is not None else NO_INTEGRATION
+    count_refusal(channel, integration, refusal.reason)
+    log.warning(
+        "webhook %s/%s refused: %s",
+        channel,
+        event[:40],
+        refusal.message,
+        extra={"integration": integration or None},
+    )
+    return JsonResponse({"error": refusal.message}, status=refusal.status)
 
 
 def webhook_url_of(channel: str, account_id: int, event: str) -> str:
@@ -132,18 +158,61 @@ def forget_receivers() -> None:
     _receivers.clear()
 
 
-def _refusal(
-    receiver: _Receiver | None, event: str, body: bytes, request: HttpRequest
-) -> tuple[int, str] | None:
-    """Why this POST is refused (HTTP status, message), or None. Nothing here reads JSON."""
+def _checked_body(receiver: _Receiver | None, event: str, request: HttpRequest) -> bytes | Refusal:
+    """The body once every check has passed, else why the POST is refused. Cheapest first:
+    the body is read only for a known integration and event, and never past the cap; the
+    signature is checked on the raw bytes; no JSON is read."""
     if receiver is None:
-        return 404, "no such integration"
+        return Refusal(404, RefusalReason.UNKNOWN_INTEGRATION, "no such integration")
     if event not in receiver.source.webhook_events:
-        return 404, f"unknown event {event!r}"
+        return Refusal(404, RefusalReason.UNKNOWN_EVENT, "unknown event")
+    if _declared_length(request) > settings.SATUSTOK_WEBHOOK_MAX_BYTES:
+        return _too_large()
+    body = _capped_body(request)
+    if body is None:
+        return _too_large()
     url = webhook_url_of(receiver.channel, receiver.account_id, event)
     if not receiver.source.verify_webhook(body, request.headers, secret=receiver.secret, url=url):
-        return 401, "missing or invalid signature"
-    return None
+        return Refusal(401, RefusalReason.BAD_SIGNATURE, "missing or invalid signature")
+    if not _storable_text(body):
+        return Refusal(400, RefusalReason.MALFORMED, "the body is not UTF-8 text without NUL")
+    return body
+
+
+def _too_large() -> Refusal:
+    cap = settings.SATUSTOK_WEBHOOK_MAX_BYTES
+    return Refusal(413, RefusalReason.TOO_LARGE, f"the body is over {cap} bytes")
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # Django reads no body for an unreadable length either
+
+
+def _capped_body(request: HttpRequest) -> bytes | None:
+    """The body, read from the stream one byte past the cap at most (``request.body`` would
+    read whatever the length claims); None when it is larger than the cap."""
+    cap = settings.SATUSTOK_WEBHOOK_MAX_BYTES
+    body = request.read(cap + 1)
+    return None if len(body) > cap else body
+
+
+# A JSON escape of NUL (``\u0000`` after an even run of backslashes): it parses to a NUL
+# character, which PostgreSQL's text columns refuse wherever the order's text is stored.
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _storable_text(body: bytes) -> bool:
+    """UTF-8 (as JSON is sent) with no NUL, raw or escaped: what every database stores."""
+    if b"\x00" in body or _ESCAPED_NUL.search(body):
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 _nudges = Debounce()
@@ -389,10 +458,16 @@ def _authorization(account: ChannelAccount | None, message: WebhookMessage) -> s
 
 
 def _recorded(account: ChannelAccount | None, message: WebhookMessage) -> str:
-    """The outcome of an event the hub only records (or of one for a shop not connected)."""
+    """The outcome of an event the hub only records (or of one for a shop not connected). A
+    product change's stock reports are compared with what the hub pushed first: a listing the
+    marketplace changed by itself gets the master value again (sync/drift.py)."""
     if account is None:
         return f"ignored: shop {', '.join(message.shop_ids)} is not connected"
-    return message.summary or "recorded"
+    outcome = message.summary or "recorded"
+    if message.stock_reports:
+        drifted = drift.note_reports(account, message.stock_reports)
+        outcome += f"; {drifted} listing(s) drifted, master value pushed again" if drifted else ""
+    return outcome
 
 
 def _apply(account: ChannelAccount, message: WebhookMessage, source: OrderSource) -> str:

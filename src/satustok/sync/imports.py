@@ -38,6 +38,7 @@ from satustok.catalog.sku import sku_key
 from satustok.channels.http.errors import PaginationLoop
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.channels.protocol import CatalogSource, ChannelUnit, UnitPage
+from satustok.core import activity
 from satustok.core.bulk import IN_CHUNK, insert_returning, insert_rows, select_in, update_values
 from satustok.inventory import stock
 from satustok.inventory.models import MovementReason
@@ -57,7 +58,15 @@ def _no_progress(run: ImportRun) -> None:
 
 
 def start_run(account: ChannelAccount, mode: str = RunMode.IMPORT, user=None) -> ImportRun:  # type: ignore[no-untyped-def]
-    return ImportRun.objects.create(account=account, mode=mode, created_by=user)
+    run = ImportRun.objects.create(account=account, mode=mode, created_by=user)
+    activity.record(None, activity.Action.IMPORT_STARTED, run, after={"mode": str(mode)})
+    return run
+
+
+def _log_finished(run: ImportRun) -> None:
+    """Logged under whoever started the run (the worker finishes it for them)."""
+    after = {"mode": run.mode, "state": run.state, "counts": run.counts, "error": run.error}
+    activity.record(run.created_by, activity.Action.IMPORT_FINISHED, run, after=after)
 
 
 def execute(run: ImportRun, source: CatalogSource, progress: Progress = _no_progress) -> ImportRun:
@@ -72,6 +81,7 @@ def execute(run: ImportRun, source: CatalogSource, progress: Progress = _no_prog
         _set_state(run, RunState.APPLYING)
         apply(run, progress)
     _set_state(run, RunState.DONE, finished_at=timezone.now(), error="")
+    _log_finished(run)
     progress(run)
     if run.mode == RunMode.IMPORT and run.account.push_stock:
         from satustok.sync import tasks  # tasks import this module
@@ -82,6 +92,7 @@ def execute(run: ImportRun, source: CatalogSource, progress: Progress = _no_prog
 
 def fail(run: ImportRun, message: str) -> None:
     _set_state(run, RunState.FAILED, error=message, finished_at=timezone.now())
+    _log_finished(run)
 
 
 def _set_state(run: ImportRun, state: str, **fields: object) -> None:

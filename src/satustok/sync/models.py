@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from satustok.catalog.models import Variant
 from satustok.channels.models import ChannelAccount
+from satustok.channels.protocol import StockCause
 
 
 class Bucket(models.TextChoices):
@@ -128,6 +129,10 @@ class PushRecord(models.Model):
     result = models.CharField(max_length=8, choices=PushResult.choices)
     message = models.CharField(max_length=255, blank=True)
     batch = models.CharField(max_length=32, blank=True)  # rows sent in one call share it
+    # A push that repaired drift: why the shop's stock differed, and what it showed (None: the
+    # channel said it changed without the value).
+    drift_cause = models.CharField(max_length=16, choices=StockCause.choices, blank=True)
+    shown_before = models.IntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -137,3 +142,28 @@ class PushRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listing_id} ← {self.quantity} ({self.result})"
+
+    @property
+    def repaired_drift(self) -> bool:
+        return bool(self.drift_cause)
+
+    def drift_text(self) -> str:
+        """The sync log's words for a repaired drift, e.g. "drift repaired: shop showed 7, hub
+        pushed 5 (cause: seller edit)"."""
+        if not self.drift_cause:
+            return ""
+        cause = StockCause(self.drift_cause).label
+        if self.shown_before is None:
+            return _(
+                "drift repaired: shop changed its stock, hub pushed %(pushed)s (cause: %(cause)s)"
+            ) % {
+                "pushed": self.quantity,
+                "cause": cause,
+            }
+        return _(
+            "drift repaired: shop showed %(shown)s, hub pushed %(pushed)s (cause: %(cause)s)"
+        ) % {
+            "shown": self.shown_before,
+            "pushed": self.quantity,
+            "cause": cause,
+        }

@@ -28,6 +28,7 @@ from satustok.channels import health, registry
 from satustok.channels.http.errors import AuthorizationEnded, ChannelError
 from satustok.channels.models import ChannelAccount, Health, Listing
 from satustok.channels.protocol import PushOutcome, StockPush
+from satustok.core import activity
 from satustok.core.bulk import update_values
 from satustok.inventory import stock
 from satustok.sync.models import PushRecord, PushResult
@@ -91,8 +92,16 @@ def set_push_stock(account: ChannelAccount, enabled: bool) -> None:
             % {"other": str(account.moved_to)}
         )
     with transaction.atomic():
+        before = account.push_stock
         ChannelAccount.objects.filter(pk=account.pk).update(push_stock=enabled)
         account.push_stock = enabled
+        activity.record(
+            None,
+            activity.Action.PUSH_SWITCHED,
+            account,
+            before={"push_stock": before},
+            after={"push_stock": enabled},
+        )
         if enabled:
             mark_account_dirty(account)
     if enabled:
@@ -204,7 +213,7 @@ def _take_lease(account_id: int, renew: bool = False) -> bool:
 
 CLAIMED_FIELDS = (
     "id", "account_id", "external_id", "variant_id", "last_pushed_qty", "dirty_version",
-    "push_failures",
+    "push_failures", "drift_cause", "drift_shown",
 )  # fmt: skip
 
 
@@ -233,6 +242,8 @@ def _push_round(account: ChannelAccount, claimed: list[Listing], summary: PushSu
     unchanged = [lst for lst in claimed if lst.last_pushed_qty == desired[lst.pk]]
     with transaction.atomic():  # one commit for the lot (see :func:`_settle`)
         _clear(unchanged)
+        # A drift the master value caught up with (the order behind it arrived): nothing to send.
+        _forget_drift([lst for lst in unchanged if lst.drift_cause])
     summary.unchanged += len(unchanged)
     to_send = [lst for lst in claimed if lst.last_pushed_qty != desired[lst.pk]]
     if to_send:
@@ -334,6 +345,8 @@ class Settled:
                 result=result,
                 message=outcome.message[:255],
                 batch=batch,
+                drift_cause=listing.drift_cause,
+                shown_before=listing.drift_shown,
             )
         )
 
@@ -358,6 +371,12 @@ def _pushed(pushed: list[tuple[Listing, int]]) -> None:
     now = timezone.now()
     update_values(Listing, PUSHED_FIELDS, [(qty, now, "", 0, None, lst.pk) for lst, qty in pushed])
     _clear([listing for listing, _ in pushed])
+    _forget_drift([listing for listing, _ in pushed if listing.drift_cause])
+
+
+def _forget_drift(listings: list[Listing]) -> None:
+    """The drift is repaired (its push recorded it) or gone: the listing forgets it."""
+    update_values(Listing, ["drift_cause", "drift_shown"], [("", None, lst.pk) for lst in listings])
 
 
 def _clear(listings: list[Listing]) -> None:

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 
+from satustok.channels.protocol import STOCK_UNKNOWN_LABEL
+from satustok.core.spreadsheet import safe_row
 from satustok.sync.models import IMPORTED_BUCKETS, Bucket, ImportRow, ImportRun, RunMode
 
 
@@ -24,6 +26,12 @@ def reason_for(row: ImportRow, mode: str = RunMode.IMPORT) -> str:
         )
     if row.bucket == Bucket.SKIPPED_EMPTY_SKU:
         return _("The SKU is empty. Fill in the SKU on the channel, then sync again.")
+    if row.bucket == Bucket.SKIPPED_INACTIVE and row.status_label == STOCK_UNKNOWN_LABEL:
+        return _(
+            "The channel did not say how much stock this product has, so it was not imported "
+            "(the hub never guesses 0). Sync again later; if it stays, check the product on "
+            "the channel."
+        )
     if row.bucket == Bucket.SKIPPED_INACTIVE:
         return _("The product is not active (%(status)s). Only active products are imported.") % {
             "status": _(row.status_label)
@@ -61,16 +69,18 @@ def unimported_csv(run: ImportRun) -> str:
     writer.writerow(CSV_HEADER)
     for row in not_imported(run):
         writer.writerow(
-            [
-                row.external_id,
-                row.sku,
-                row.name,
-                row.status_label,
-                row.stock,
-                row.price,
-                row.bucket,
-                reason_for(row, run.mode),
-            ]
+            safe_row(
+                [
+                    row.external_id,
+                    row.sku,
+                    row.name,
+                    row.status_label,
+                    row.stock,
+                    row.price,
+                    row.bucket,
+                    reason_for(row, run.mode),
+                ]
+            )
         )
     return buffer.getvalue()
 

@@ -18,7 +18,7 @@ from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import explain
 from satustok.core import queue
 from satustok.core.debounce import Debounce
-from satustok.sync import imports, pusher
+from satustok.sync import drift, imports, pusher
 from satustok.sync.models import ImportRun, RunState
 
 UNFINISHED = (RunState.QUEUED, RunState.FETCHING, RunState.APPLYING)
@@ -108,6 +108,19 @@ def sweep() -> list[int]:
     due = pusher.accounts_due()
     for account_id in due:
         push_stock(account_id)
+    return due
+
+
+@db_periodic_task(crontab(minute="*"))
+def check_drift() -> list[int]:
+    """Read back the stock the shops show, for every integration whose check is due
+    (``SATUSTOK_DRIFT_CHECK_SECONDS``; checked every minute), and repair what drifted."""
+    due = drift.accounts_to_check()
+    for account_id in due:
+        try:
+            drift.read_back(account_id)
+        except Exception:  # one integration's failure must not stop the others' checks
+            log.exception("drift read-back of integration %s failed", account_id)
     return due
 
 

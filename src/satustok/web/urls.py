@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from satustok.web.views import catalog, dashboard, imports, integrations, orders, stock, synclog
+from satustok.web.views import (
+    activity,
+    catalog,
+    dashboard,
+    imports,
+    integrations,
+    orders,
+    stock,
+    synclog,
+    users,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -48,4 +58,10 @@ urlpatterns = [
     ),
     path("sync-log/", synclog.index, name="sync_log"),
     path("sync-log/pushes/", synclog.pushes, name="sync_log_pushes"),
+    path("activity/", activity.index, name="activity"),
+    path("users/", users.index, name="users"),
+    path("users/<int:pk>/", users.detail, name="user"),
+    path("users/<int:pk>/active/", users.deactivate, name="user_active"),
+    # Public: the one-time key in the link is the pass.
+    path("invitation/<str:key>/", users.invitation, name="invitation"),
 ]

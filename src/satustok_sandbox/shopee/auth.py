@@ -229,7 +229,9 @@ def issue_tokens(
 
 def _body_partner(call: Call, body: dict[str, Any]) -> None:
     given = body.get("partner_id")
-    if given not in (None, "") and str(given).strip() != str(call.partner.partner_id):
+    if given is not None and (isinstance(given, bool) or not isinstance(given, int)):
+        raise param_error(f"Invalid partner_id: expect an integer, got {given!r}.")
+    if given is not None and given != call.partner.partner_id:
         raise param_error("partner_id in the body differs from the query string.")
 
 
@@ -239,6 +241,9 @@ def _body_int(body: dict[str, Any], name: str, call: Call | None = None) -> int:
         value = call.param(name)  # tolerated: some clients also put it in the query string
     if value in (None, ""):
         raise param_error(f"Missing {name}.")
+    if name in body and (isinstance(value, bool) or not isinstance(value, int)):
+        # A JSON string ("7700001") where Shopee's typed decoder expects an integer.
+        raise param_error(f"Invalid {name}: expect an integer, got {value!r}.")
     if isinstance(value, bool) or not str(value).strip().isdigit():
         raise param_error(f"Invalid {name}.")
     return int(value)

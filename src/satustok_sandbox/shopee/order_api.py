@@ -242,8 +242,9 @@ def _order_sn(body: dict[str, Any]) -> str:
 async def cancel_order(call: Call) -> Response:
     body = await call.json_body(MODULE)
     order_sn = _order_sn(body)
-    reason = str(body.get("cancel_reason") or "").strip().upper()
-    if reason not in CANCEL_REASONS:
+    # The exact enum value: Shopee does not fold "out_of_stock" to OUT_OF_STOCK.
+    reason = body.get("cancel_reason")
+    if not isinstance(reason, str) or reason not in CANCEL_REASONS:
         raise param_error(f"cancel_reason must be one of {', '.join(CANCEL_REASONS)}.", MODULE)
     state = call.state
     with state.lock:

@@ -1,7 +1,8 @@
 """``product/update_stock`` and ``product/update_price`` (fact sheet §5): one item per call, 1..50
 entries, each entry applied or refused on its own.
 
-Whole-call errors: a malformed body (``product.error_param``), an unknown item
+Whole-call errors: a malformed body or a field of the wrong JSON type, as Shopee's typed
+decoder refuses it (``product.error_param``; ``"model_id": "1"``, ``"stock": "5"``), an unknown item
 (``error_item_not_found``), another shop's item (``error_item_not_belong_shop``), a
 multi-location shop's stock entry without ``location_id`` (``error_busi`` "…multi warehouse,
 please input location id"). Per entry (``failure_list[{model_id, failed_reason}]``): a model
@@ -41,9 +42,33 @@ def _entries(body: dict[str, Any], key: str) -> tuple[int, list[dict[str, Any]]]
     entries = body.get(key)
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise param_error(f"{key} must be a list of objects.", MODULE)
+    for entry in entries:
+        _check_types(key, entry)
     if not 1 <= len(entries) <= MAX_ENTRIES:
         raise param_error(f"{key} must have 1..{MAX_ENTRIES} entries.", MODULE)
     return item_id, entries
+
+
+def _check_types(key: str, entry: dict[str, Any]) -> None:
+    """Refuse the call as Shopee's typed decoder does (``product.error_param`` naming the
+    field) when a field has the wrong JSON type: ``"model_id": "1"``, ``"seller_stock": 5``,
+    ``"stock": "5"``. A wrong *value* of the right type is refused per entry instead."""
+    model_id = entry.get("model_id")
+    if model_id is not None and not _is_int(model_id):
+        raise param_error(f"{key}.model_id: cannot decode {model_id!r} as an integer.", MODULE)
+    rows = entry.get("seller_stock")
+    if rows is None:
+        return
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise param_error(f"{key}.seller_stock: expect an array of objects, got {rows!r}.", MODULE)
+    for row in rows:
+        stock, location = row.get("stock"), row.get("location_id")
+        if stock is not None and not _is_int(stock):
+            raise param_error(f"seller_stock.stock: cannot decode {stock!r} as an integer.", MODULE)
+        if location is not None and not isinstance(location, str):
+            raise param_error(
+                f"seller_stock.location_id: expect a string, got {location!r}.", MODULE
+            )
 
 
 def _unit(call: Call, item: Item, entry: dict[str, Any]) -> tuple[int, Unit | str]:

@@ -444,12 +444,40 @@ def _set_stock(state: TikTokShopState, sku: Sku, patch: SkuPatch) -> None:
     state.record_stock("control", "", sku, warehouse_id, before)
 
 
+LOW_STOCK = 5  # at or below: LOW_STOCK (the threshold is the seller's on TikTok Shop; U)
+
+
+def notify_inventory(sim: TikTokShopSandbox, sku: Sku, trigger: str) -> None:
+    """Webhook 27 INVENTORY_STATUS_CHANGE for a SKU whose stock the seller changed in Seller
+    Center (sheet §7, shape U: ``inventory_distribution`` with the quantities)."""
+    state = sim.state
+    product = state.products[sku.product_id]
+    available = sku.total_available
+    status = "SUFFICIENT_STOCK" if available > LOW_STOCK else "LOW_STOCK"
+    status = "OUT_OF_STOCK" if available <= 0 else status
+    data = {
+        "product_id": product.id,
+        "sku_id": sku.id,
+        "current_inventory_status": status,
+        "trigger_reason": {"type": trigger},
+        "inventory_distribution": {
+            "total_quantity": available + sku.total_committed,
+            "available_quantity": available,
+            "committed_quantity": sku.total_committed,
+        },
+        "update_time": int(state.now()),
+    }
+    sim.webhooks.send_for_shop(product.shop_id, 27, data)
+
+
 async def patch_sku(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
     patch = await parse_body(request, SkuPatch)
     state = sim.state
     with state.lock:
         sku = _sku(state, request)
         _set_stock(state, sku, patch)
+        if patch.stock is not None:
+            notify_inventory(sim, sku, "SELLER_EDIT")
         sku.status = patch.status or sku.status
         sku.price = patch.price or sku.price
         if patch.seller_sku is not None:

@@ -10,7 +10,8 @@ registered on the seller's shops.
 Body (compact JSON): ``{"type", "tts_notification_id", "shop_id", "timestamp", "data"}``;
 seller-level topics carry ``seller_open_id`` instead of ``shop_id``. Header ``Authorization`` =
 lowercase hex HMAC-SHA256(app_secret, app_key + raw_body), no "Bearer". Sent: 1
-ORDER_STATUS_CHANGE, 6 SELLER_DEAUTHORIZATION, 7 UPCOMING_AUTHORIZATION_EXPIRATION, 35
+ORDER_STATUS_CHANGE, 6 SELLER_DEAUTHORIZATION, 7 UPCOMING_AUTHORIZATION_EXPIRATION, 27
+INVENTORY_STATUS_CHANGE (the seller editing a SKU's stock in Seller Center), 35
 TOKOPEDIA_MIRROR_STATUS_CHANGE.
 
 Delivery (the sheet's retries after 2 min, 30 min, 3 h and 12 h are U, and too slow for tests):

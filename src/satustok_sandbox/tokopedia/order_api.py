@@ -196,6 +196,7 @@ async def reject_order(call: Call) -> Response:
     if not isinstance(body, dict):
         raise ApiError(*BAD_JSON)
     reason_code = _reason_code(body.get("reason_code"))
+    empty_products = _empty_product_ids(body.get("empty_products"))
     with call.state.lock:
         order = _path_order(call)
         if order.status not in REJECTABLE:
@@ -203,23 +204,25 @@ async def reject_order(call: Call) -> Response:
         reason = _check_reason(reason_code, body)
         close_until = _check_shop_close(body) if reason_code == 4 else None
         move_order(call.sim, order, 10, reason=reason)
-        _after_reject(call, order, reason_code, body, close_until)
+        _after_reject(call, order, reason_code, body, close_until, empty_products)
     return envelope_response("success", call.started)
 
 
 def _reason_code(raw: Any) -> int:
-    if raw in (None, ""):
+    """The body's ``reason_code``: absent means 0, as Tokopedia's typed decoder reads it; a
+    string (``"1"``) is refused like the real API's JSON decoder refuses it for an integer."""
+    if raw is None:
         return 0
-    code = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
-    if isinstance(raw, str) and raw.strip().isdigit():
-        code = int(raw)
+    if not _is_int(raw):
+        raise ApiError(*BAD_JSON)
+    code = raw
     if code not in REASON_CODES:
         raise ApiError("ORD_DLV_020", f"reason_code must be one of {sorted(REASON_CODES)}")
     return code
 
 
 def _check_reason(reason_code: int, body: dict[str, Any]) -> str:
-    reason = str(body.get("reason") or "").strip()
+    reason = _text(body, "reason").strip()
     if reason_code in REASON_REQUIRED and not reason:
         raise ApiError("ORD_USC_009", "It is required to fill reject reason")
     if len(reason) > MAX_REASON_LENGTH:
@@ -230,8 +233,8 @@ def _check_reason(reason_code: int, body: dict[str, Any]) -> str:
 
 
 def _check_shop_close(body: dict[str, Any]) -> float:
-    end_date = str(body.get("shop_close_end_date") or "").strip()
-    note = str(body.get("shop_close_note") or "").strip()
+    end_date = _text(body, "shop_close_end_date").strip()
+    note = _text(body, "shop_close_note").strip()
     if not end_date or not note:
         raise ApiError("ORD_USC_012", "It is required to fill shop close end date and note")
     try:
@@ -241,7 +244,12 @@ def _check_shop_close(body: dict[str, Any]) -> float:
 
 
 def _after_reject(
-    call: Call, order: Order, reason_code: int, body: dict[str, Any], close_until: float | None
+    call: Call,
+    order: Order,
+    reason_code: int,
+    body: dict[str, Any],
+    close_until: float | None,
+    empty_products: list[int],
 ) -> None:
     """Side effects: code 4 puts the shop on holiday, code 1 empties the named products."""
     shop = call.state.shops[order.shop_id]
@@ -251,7 +259,7 @@ def _after_reject(
         shop.close_until = int(close_until)
     if reason_code == 1:
         changes = []
-        for product_id in _empty_product_ids(body.get("empty_products")):
+        for product_id in empty_products:
             product = live_product(call.state, product_id)
             if product is not None and product.shop_id == shop.shop_id and not product.is_parent:
                 changes += set_stock(call.sim, product, 0, "stock_overwrite")
@@ -259,18 +267,40 @@ def _after_reject(
 
 
 def _empty_product_ids(raw: Any) -> list[int]:
-    items = raw if isinstance(raw, list) else []
-    ids = [item.get("product_id") if isinstance(item, dict) else item for item in items]
-    return [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+    """``empty_products``: an array of product ids, as the real API takes it. Objects
+    (``[{"product_id": 1}]``), strings or a lone id are refused the way its JSON decoder
+    refuses them, so a client sending the wrong shape fails here as it would in production."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(_is_int(item) for item in raw):
+        raise ApiError(*BAD_JSON)
+    return list(raw)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    """A string field ("" when absent or null); a number or an object where the real API's
+    typed decoder expects a string is refused as a malformed body."""
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(*BAD_JSON)
+    return value
 
 
 async def confirm_shipping(call: Call) -> Response:
     body = await call.json_body(BAD_JSON)
     if not isinstance(body, dict):
         raise ApiError(*BAD_JSON)
-    if body.get("order_status") not in (500, "500"):
+    if body.get("order_status") is not None and not _is_int(body.get("order_status")):
+        raise ApiError(*BAD_JSON)  # a typed decoder refuses "500" for an integer field
+    if body.get("order_status") != 500:
         raise ApiError("ORD_DLV_023", "Order Status is not supported")
-    awb = str(body.get("shipping_ref_num") or "").strip()
+    awb = _text(body, "shipping_ref_num").strip()
     if not awb:
         raise ApiError(
             "ORD_DLV_021",

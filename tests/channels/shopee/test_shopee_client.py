@@ -22,12 +22,12 @@ from shopee_client_helpers import (
 
 from satustok.channels.http.errors import (
     ActionRejected,
+    CredentialsRejected,
     FatalError,
     NotFound,
     RateLimited,
     ServerError,
     TokenExpired,
-    ValidationError,
 )
 from satustok.channels.http.retry import RetryPolicy
 from satustok.channels.shopee.client import (
@@ -137,13 +137,14 @@ def test_a_wrong_partner_key_is_a_wrong_sign(
     make_client: ClientFactory, shopee: ShopeeControl
 ) -> None:
     wrong = PartnerApp(shopee.partner_id, "not-the-partner-key")
-    with pytest.raises(ValidationError) as refused:
+    # Wrong keys are credentials refused (reconnect), never a token to refresh.
+    with pytest.raises(CredentialsRejected) as refused:
         make_client(app=wrong).refresh_tokens("whatever-refresh-token", DEMO_SHOP)
     assert refused.value.error_code == "error_sign"
     assert "not-the-partner-key" not in refused.value.body_excerpt
     tokens = shopee.issue_tokens(DEMO_SHOP)
     shop_client = make_client(app=wrong, shop_id=DEMO_SHOP, access_token=tokens["access_token"])
-    with pytest.raises(ValidationError, match="partner_key"):
+    with pytest.raises(CredentialsRejected, match="partner key"):
         shop_client.get_models(1)
 
 

@@ -26,6 +26,7 @@ from satustok.channels.shopee.errors import (
     UNKNOWN_CODE,
     ClockSkew,
     ReauthorizationRequired,
+    RequestShapeRefused,
     ShopBanned,
     bare_code,
     describe,
@@ -41,9 +42,9 @@ pytestmark = pytest.mark.dbless
 @pytest.mark.parametrize(
     ("code", "message", "scope", "error", "action"),
     [
-        ("error_sign", "Wrong sign.", None, ValidationError, Action.FAIL),
-        ("error_param", "Wrong model_id.", None, ValidationError, Action.FAIL),
-        ("product.error_param", "item_id_list is required", None, ValidationError, Action.FAIL),
+        ("error_sign", "Wrong sign.", None, CredentialsRejected, Action.FAIL),
+        ("error_param", "Wrong model_id.", None, NotFound, Action.FAIL),
+        ("product.error_param", "item_id_list is required", None, RequestShapeRefused, Action.FAIL),
         ("error_param", "Timestamp is expired.", None, ClockSkew, Action.FAIL),
         ("error_param", "Invalid timestamp", "token", ClockSkew, Action.FAIL),
         ("error_param", "Invalid access_token.", None, TokenExpired, Action.REFRESH_TOKEN),
@@ -74,7 +75,7 @@ pytestmark = pytest.mark.dbless
         ("error_not_found", "", None, NotFound, Action.FAIL),
         ("error_data", "data not exist", None, NotFound, Action.FAIL),
         ("error_busi_update_stock_failed", "", None, ActionRejected, Action.FAIL),
-        ("order.order_list_invalid_time", "", None, ValidationError, Action.FAIL),
+        ("order.order_list_invalid_time", "", None, RequestShapeRefused, Action.FAIL),
         ("logistics.package_already_shipped", "", None, ActionRejected, Action.FAIL),
         ("error_something_new", "", None, FatalError, Action.FAIL),
         ("order.error_something_new", "", None, FatalError, Action.FAIL),
@@ -95,9 +96,9 @@ def test_nothing_on_the_token_endpoints_asks_for_a_token_refresh(key: str) -> No
 
 
 def test_the_string_decides_whatever_the_status() -> None:
-    assert rule_for(500, "error_param", "Wrong model_id.").error is ValidationError
+    assert rule_for(500, "error_param", "Wrong model_id.").error is NotFound
     assert rule_for(403, "error_rate_limit").error is RateLimited
-    assert rule_for(429, "error_auth").error is TokenExpired
+    assert rule_for(429, "error_auth", "Invalid access_token.").error is TokenExpired
 
 
 @pytest.mark.parametrize(
@@ -139,7 +140,7 @@ def test_an_unknown_code_is_named_in_the_message() -> None:
 def test_the_message_keeps_shopees_words_and_adds_their_meaning() -> None:
     rule = rule_for(200, "error_sign")
     assert describe(rule, "error_sign", "Wrong sign.") == (
-        "Wrong sign. (wrong sign: check partner_id and partner_key)"
+        "Wrong sign. (the partner id, partner key or sign was refused: reconnect)"
     )
 
 

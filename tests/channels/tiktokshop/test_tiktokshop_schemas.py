@@ -483,10 +483,23 @@ def test_authorization_webhooks() -> None:
 
 
 def test_an_unknown_webhook_type_keeps_its_data_raw() -> None:
-    data = {"product_id": "1", "sku_id": "2", "current_inventory_status": "LOW_STOCK"}
-    envelope = parse_webhook(_webhook(type=27, shop_id="1", data=data))
+    data = {"return_id": "1", "return_status": "RETURN_OR_REFUND_REQUEST_PENDING"}
+    envelope = parse_webhook(_webhook(type=12, shop_id="1", data=data))
     assert envelope.typed_data() == data
     assert parse_webhook(_webhook(type=12, shop_id="1", data=None)).typed_data() == {}
+
+
+def test_an_inventory_change_reads_the_available_quantity_where_it_is_given() -> None:
+    """Type 27's shape is uncertain (sheet §7): the quantity in ``inventory_distribution``,
+    else at the top level, else none (the hub then pushes its value again)."""
+    spread = {"product_id": "1", "sku_id": "2", "inventory_distribution": {"available_quantity": 7}}
+    flat = {"product_id": "1", "sku_id": "2", "available_quantity": 4}
+    bare = {"product_id": "1", "sku_id": "2", "current_inventory_status": "LOW_STOCK"}
+    read = [
+        parse_webhook(_webhook(type=27, shop_id="1", data=data)).inventory_status_change()
+        for data in (spread, flat, bare)
+    ]
+    assert [change.available for change in read if change is not None] == [7, 4, None]
 
 
 def test_webhook_data_sent_as_a_json_string_is_decoded() -> None:

@@ -10,12 +10,14 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from satustok.api.access import requires
 from satustok.api.errors import invalid, not_found
 from satustok.api.pagination import Page
-from satustok.api.schemas import Input, errors
+from satustok.api.schemas import Id, Input, Text, errors
 from satustok.catalog.models import Variant
 from satustok.channels.linking import LinkRefused, link_by_hand
 from satustok.channels.models import LinkMethod, Listing
+from satustok.core.access import Permission
 from satustok.sync.models import Bucket
 
 router = Router(tags=["catalog"])
@@ -91,10 +93,13 @@ class VariantOut(Schema):
         return list(variant.listings.all())
 
 
+VARIANT_QUERY = Query(None, description="part of a SKU or name")
+
+
 class ListingFilters(Schema):
-    integration: int | None = None
+    integration: Id | None = None
     link: LinkName | None = None
-    q: str | None = Field(None, description="part of the channel SKU, name or external id")
+    q: Text | None = Field(None, description="part of the channel SKU, name or external id")
 
 
 class LinkIn(Input):
@@ -109,9 +114,7 @@ def _listings() -> QuerySet[Listing]:
 
 @router.get("/variants", response=list[VariantOut], summary="Master variants")
 @paginate(Page)
-def variants(
-    request: HttpRequest, q: str | None = Query(None, description="part of a SKU or name")
-) -> QuerySet[Variant]:
+def variants(request: HttpRequest, q: Text | None = VARIANT_QUERY) -> QuerySet[Variant]:
     levels_available = F("stock_levels__on_hand") - F("stock_levels__reserved")
     found = (
         Variant.objects.select_related("product")
@@ -143,7 +146,7 @@ def listings(request: HttpRequest, filters: Query[ListingFilters]) -> QuerySet[L
 
 @router.get("/listings/unlinked", response=list[ListingOut], summary="Listings not linked")
 @paginate(Page)
-def unlinked(request: HttpRequest, integration: int | None = None) -> QuerySet[Listing]:
+def unlinked(request: HttpRequest, integration: Id | None = None) -> QuerySet[Listing]:
     """What the master stock does not follow, with the reason (the catalogue's *Listings not
     linked*); link one with ``POST /catalog/listings/{id}/link``."""
     found = _listings().filter(link_method=LinkMethod.UNLINKED)
@@ -158,6 +161,7 @@ def listing(request: HttpRequest, listing_id: int) -> Listing:
 
 
 @router.post("/listings/{listing_id}/link", response={200: ListingOut, **errors(404, 422)})
+@requires(Permission.IMPORT)
 def link(request: HttpRequest, listing_id: int, payload: LinkIn) -> Listing:
     """Link a listing to the master variant with this SKU (compared trimmed, ignoring case)."""
     found = _get_listing(listing_id)

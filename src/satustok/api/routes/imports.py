@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from satustok.api.access import requires
 from satustok.api.errors import ApiError, invalid, not_found
 from satustok.api.pagination import Page
-from satustok.api.schemas import Input, errors
+from satustok.api.schemas import Id, Input, errors
 from satustok.channels.models import ChannelAccount
+from satustok.core.access import Permission
 from satustok.sync import imports, report, tasks
 from satustok.sync.models import ImportRow, ImportRun, RunMode, RunState
 
@@ -130,14 +132,14 @@ class RowOut(Schema):
 
 
 class StartIn(Input):
-    integration: int = Field(description="the integration id")
+    integration: Id = Field(description="the integration id")
     mode: ModeName = Field(
         "preview", description="preview writes nothing (*Next*); import writes (*Finish*)"
     )
 
 
 class RunFilters(Schema):
-    integration: int | None = None
+    integration: Id | None = None
     mode: ModeName | None = None
     state: StateName | None = None
 
@@ -175,6 +177,7 @@ def list_runs(request: HttpRequest, filters: Query[RunFilters]) -> QuerySet[Impo
 
 
 @router.post("", response={202: RunOut, **errors(422)}, summary="Start a preview or an import")
+@requires(Permission.IMPORT)
 def start(request: HttpRequest, payload: StartIn) -> Status[ImportRun]:
     """Queues the run and answers at once; poll ``GET /imports/{id}`` until ``is_finished``."""
     account = ChannelAccount.objects.filter(pk=payload.integration).first()
@@ -191,6 +194,7 @@ def get_import(request: HttpRequest, run_id: int) -> ImportRun:
 
 
 @router.post("/{run_id}/retry", response={202: RunOut, **errors(404, 409)})
+@requires(Permission.IMPORT)
 def retry(request: HttpRequest, run_id: int) -> Status[ImportRun]:
     """Continue a failed run from the last page it finished."""
     run = get_run(run_id)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from satustok.api.access import requires
 from satustok.api.errors import ApiError, errors_for_form, field_errors, invalid, not_found
 from satustok.api.pagination import Page
 from satustok.api.schemas import Input, errors
@@ -17,6 +18,7 @@ from satustok.channels import registry
 from satustok.channels.connect import connect_shop
 from satustok.channels.forms import ConnectForm
 from satustok.channels.models import ChannelAccount
+from satustok.core.access import Permission
 from satustok.orders.moving import MoveRefused, move_integration
 from satustok.sync import pusher
 
@@ -133,11 +135,13 @@ def get_account(pk: int) -> ChannelAccount:
 
 @router.get("", response=list[IntegrationOut])
 @paginate(Page)
+@requires(Permission.MANAGE_INTEGRATIONS)
 def list_integrations(request: HttpRequest) -> QuerySet[ChannelAccount]:
     return accounts()
 
 
 @router.get("/{integration_id}", response={200: IntegrationOut, **errors(404)})
+@requires(Permission.MANAGE_INTEGRATIONS)
 def get_integration(request: HttpRequest, integration_id: int) -> ChannelAccount:
     return get_account(integration_id)
 
@@ -148,6 +152,7 @@ def get_integration(request: HttpRequest, integration_id: int) -> ChannelAccount
     summary="Connect a shop",
     description="Fields per channel:\n" + _connect_fields(),
 )
+@requires(Permission.MANAGE_INTEGRATIONS)
 def connect(request: HttpRequest, payload: ConnectBody = CONNECT_BODY) -> Status[ChannelAccount]:
     """``channel`` (by default the first channel that connects with typed credentials) and its
     connect fields, checked by the same form as the web UI, then with the channel before
@@ -161,6 +166,7 @@ def connect(request: HttpRequest, payload: ConnectBody = CONNECT_BODY) -> Status
 
 
 @router.patch("/{integration_id}", response={200: IntegrationOut, **errors(404, 422)})
+@requires(Permission.SWITCH_PUSH)
 def change_settings(request: HttpRequest, integration_id: int, payload: SettingsIn) -> Any:
     """Switching *push stock* on pushes every linked listing once, so the channel shows the
     master stock from then on."""
@@ -191,6 +197,7 @@ class MovedOut(Schema):
     response={200: MovedOut, **errors(404, 409, 422)},
     summary="Move a shop's integration onto another",
 )
+@requires(Permission.MANAGE_INTEGRATIONS)
 def move(request: HttpRequest, integration_id: int, payload: MoveIn) -> MovedOut:
     """The shop of this integration is served by ``to`` now (a legacy Tokopedia integration onto
     the shop's TikTok Shop one): see docs/channels/tiktokshop.md. A refusal is a 409 whose

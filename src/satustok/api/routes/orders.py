@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from satustok.api.access import requires
 from satustok.api.errors import ApiError, errors_for_form, not_found
 from satustok.api.pagination import Page
-from satustok.api.schemas import Input, MovementBase, errors
+from satustok.api.schemas import Id, Input, MovementBase, Text, errors
 from satustok.channels.protocol import SellerActions
+from satustok.core.access import Permission
 from satustok.inventory.models import StockMovement
 from satustok.orders import actions
 from satustok.orders.forms import RejectForm
@@ -150,10 +152,10 @@ class OrderDetail(OrderOut):
 
 
 class OrderFilters(Schema):
-    integration: int | None = None
+    integration: Id | None = None
     status: OrderStatus | None = None
     unlinked: bool | None = Field(None, description="only orders with lines linked to no SKU")
-    q: str | None = Field(None, description="part of the order id or invoice")
+    q: Text | None = Field(None, description="part of the order id or invoice")
 
 
 class RejectIn(Input):
@@ -208,6 +210,7 @@ def get_one(request: HttpRequest, order_id: int) -> Order:
 
 
 @router.post("/{order_id}/accept", response={200: OrderDetail, **errors(404, *PROBLEMS)})
+@requires(Permission.WORK_ORDERS)
 def accept(request: HttpRequest, order_id: int) -> Order:
     """Accept a new paid order on the channel, then read it back: the answer shows the
     channel's word, not a guess."""
@@ -219,6 +222,7 @@ def accept(request: HttpRequest, order_id: int) -> Order:
 
 
 @router.post("/{order_id}/reject", response={200: OrderDetail, **errors(404, *PROBLEMS)})
+@requires(Permission.WORK_ORDERS)
 def reject(request: HttpRequest, order_id: int, payload: RejectIn) -> Order:
     """Reject with one of the channel's reason codes (``actions.reject_reasons`` of the
     order says which need an explanation or a shop-closed date and note)."""
@@ -234,6 +238,7 @@ def reject(request: HttpRequest, order_id: int, payload: RejectIn) -> Order:
 
 
 @router.post("/{order_id}/refresh", response={200: OrderDetail, **errors(404, *PROBLEMS)})
+@requires(Permission.WORK_ORDERS)
 def refresh(request: HttpRequest, order_id: int) -> Order:
     """Read the order from the channel now."""
     actions.refresh(get_order(order_id))
@@ -241,6 +246,7 @@ def refresh(request: HttpRequest, order_id: int) -> Order:
 
 
 @router.post("/{order_id}/restock", response={200: OrderDetail, **errors(404, 409)})
+@requires(Permission.WORK_ORDERS)
 def restock(request: HttpRequest, order_id: int) -> Order:
     """The returned parcel is back on the shelf: put its items back in stock."""
     try:
@@ -252,6 +258,7 @@ def restock(request: HttpRequest, order_id: int) -> Order:
 
 
 @router.post("/{order_id}/relink", response={200: OrderDetail, **errors(404)})
+@requires(Permission.WORK_ORDERS)
 def link_again(request: HttpRequest, order_id: int) -> Order:
     """Try again to link lines that matched no master SKU (after linking a listing)."""
     relink(get_order(order_id))

@@ -14,12 +14,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from satustok.api.access import requires
 from satustok.api.auth import acting_user
 from satustok.api.errors import ApiError, invalid
 from satustok.api.pagination import Page
-from satustok.api.schemas import Input, MovementBase, errors
+from satustok.api.schemas import Input, MovementBase, Text, errors
 from satustok.catalog.models import Variant
+from satustok.core.access import Permission
 from satustok.inventory import adjustments
+from satustok.inventory.access import visible_levels
 from satustok.inventory.models import StockLevel, StockMovement, Warehouse
 from satustok.sync.stock_view import sku_status
 
@@ -89,7 +92,7 @@ class AdjustIn(Input):
     action: Literal["set", "add", "remove"] = Field(
         description="set on hand after a count, add received stock, remove damaged or lost"
     )
-    quantity: int = Field(ge=0, le=1_000_000)
+    quantity: int = Field(ge=0, le=adjustments.MAX_QUANTITY)
     reason: str = Field(min_length=1, max_length=255, description="kept in the ledger")
     warehouse: str | None = Field(None, description="warehouse code; the main one if omitted")
 
@@ -115,7 +118,7 @@ class AdjustmentOut(Schema):
 
 
 class LevelFilters(Schema):
-    q: str | None = Field(None, description="part of a SKU")
+    q: Text | None = Field(None, description="part of a SKU")
     oversold: bool | None = Field(None, description="only levels with available below 0")
 
 
@@ -132,17 +135,18 @@ def levels(request: HttpRequest, filters: Query[LevelFilters]) -> QuerySet[Stock
         found = found.filter(variant__sku__icontains=filters.q)
     if filters.oversold is not None:
         found = found.filter(avail__lt=0) if filters.oversold else found.filter(avail__gte=0)
-    return found
+    return visible_levels(found, request.user)  # a user limited to warehouses sees those
 
 
 @router.get("", response={200: StockOut, **errors(404, 422)}, summary="One SKU's stock")
-def show(request: HttpRequest, sku: str = SKU_QUERY) -> dict[str, Any]:
+def show(request: HttpRequest, sku: Text = SKU_QUERY) -> dict[str, Any]:
     """On hand, reserved and available per warehouse, and every listing of the SKU with the
     quantity it should show (``desired``) and the one it was last sent (``last_pushed``)."""
     return sku_status(_variant(sku))
 
 
 @router.post("/adjustments", response={201: AdjustmentOut, **errors(422)}, summary="Adjust stock")
+@requires(Permission.ADJUST_STOCK)
 def adjust(request: HttpRequest, payload: AdjustIn) -> Status[dict[str, Any]]:
     variant = _variant(payload.sku, field="sku")
     try:
@@ -162,7 +166,7 @@ def adjust(request: HttpRequest, payload: AdjustIn) -> Status[dict[str, Any]]:
 
 @router.get("/movements", response={200: list[MovementOut], **errors(404, 422)})
 @paginate(Page)
-def movements(request: HttpRequest, sku: str = SKU_QUERY) -> QuerySet[StockMovement]:
+def movements(request: HttpRequest, sku: Text = SKU_QUERY) -> QuerySet[StockMovement]:
     """The ledger of one SKU, newest first: every change with its reason and reference."""
     return _movements().filter(level__variant=_variant(sku))
 

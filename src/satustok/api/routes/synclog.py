@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from satustok.api.pagination import Page
+from satustok.api.schemas import Id
 from satustok.sync.models import PushRecord
 
 router = Router(tags=["sync log"])
@@ -26,6 +27,13 @@ class PushOut(Schema):
     )
     message: str = Field(description="the channel's words when it refused")
     batch: str = Field(description="rows sent in one call share it")
+    drift_cause: str = Field(
+        description="set when the push repaired drift (the shop's stock changed by itself): "
+        "seller_edit, restock, unpaid_hold, sale, report or read_back; empty otherwise"
+    )
+    shown_before: int | None = Field(
+        description="what the shop showed before this drift repair (null: not given)"
+    )
     created_at: datetime
 
     @staticmethod
@@ -46,9 +54,10 @@ class PushOut(Schema):
 
 
 class PushFilters(Schema):
-    integration: int | None = None
-    listing: int | None = None
+    integration: Id | None = None
+    listing: Id | None = None
     result: Literal["ok", "retry", "failed"] | None = None
+    drift: bool | None = Field(default=None, description="true: only pushes that repaired drift")
 
 
 @router.get("/pushes", response=list[PushOut], summary="Stock pushes, newest first")
@@ -61,4 +70,6 @@ def pushes(request: HttpRequest, filters: Query[PushFilters]) -> QuerySet[PushRe
         found = found.filter(listing_id=filters.listing)
     if filters.result:
         found = found.filter(result=filters.result)
+    if filters.drift is not None:
+        found = found.exclude(drift_cause="") if filters.drift else found.filter(drift_cause="")
     return found

@@ -22,6 +22,7 @@ from satustok.channels import protocol, registry
 from satustok.channels.http.errors import ValidationError
 from satustok.channels.http.retry import INTERACTIVE_RETRIES
 from satustok.channels.protocol import (
+    STOCK_UNKNOWN_LABEL,
     Authorization,
     ChannelUnit,
     PushOutcome,
@@ -34,11 +35,13 @@ from satustok.channels.shopee.client import PartnerApp, ShopeeClient
 from satustok.channels.shopee.orders import ShopeeOrders
 from satustok.channels.shopee.schemas import (
     ItemBaseInfo,
+    LegacyStock,
     Model,
     ModelList,
     ShopInfo,
     StockInfoV2,
     StockUpdateResult,
+    legacy_seller_stock,
 )
 from satustok.channels.shopee.tokens import REFRESH_TOKEN_LIFETIME, ShopSession
 
@@ -65,7 +68,15 @@ CLOSED_SHOP_REASONS = {
 }
 
 # Refusals of a row that no retry will change: the listing needs the seller's attention.
-PERMANENT_REASONS = ("wrong model_id", "deleted", "banned", "not found", "not belong")
+PERMANENT_REASONS = (
+    "wrong model_id",
+    "deleted",
+    "banned",
+    "not found",
+    "not belong",
+    "fulfillment by shopee",  # error_auth_*_is_pff: Shopee's warehouse keeps the stock
+    "warehouse shop can't update stock",
+)
 
 
 def unit_id(item_id: int, model_id: int) -> str:
@@ -237,13 +248,14 @@ class ShopeeCatalog:
 
 def _item_unit(item: ItemBaseInfo) -> ChannelUnit:
     """An item without models (or one whose models could not be listed): one unit, model 0."""
+    stock = _stock(item.stock_info_v2, item.stock_info)
     return ChannelUnit(
         external_id=unit_id(item.item_id, NO_MODEL),
         sku=item.item_sku,
         name=item.item_name,
-        is_active=item.item_status == ACTIVE_ITEM_STATUS,
-        status_label=_item_label(item),
-        stock=_stock(item.stock_info_v2),
+        is_active=item.item_status == ACTIVE_ITEM_STATUS and stock is not None,
+        status_label=_item_label(item) if stock is not None else STOCK_UNKNOWN_LABEL,
+        stock=stock or 0,
         price=round(item.price or 0),
     )
 
@@ -251,16 +263,14 @@ def _item_unit(item: ItemBaseInfo) -> ChannelUnit:
 def _model_unit(item: ItemBaseInfo, model: Model, models: ModelList) -> ChannelUnit:
     options = ", ".join(name for name in model.option_names(models.tier_variation) if name)
     item_active = item.item_status == ACTIVE_ITEM_STATUS
+    stock = _stock(model.stock_info_v2, model.stock_info)
     return ChannelUnit(
         external_id=unit_id(item.item_id, model.model_id),
         sku=model.model_sku,
         name=f"{item.item_name} — {options}" if options else item.item_name,
-        is_active=item_active and model.is_available,
-        # The item's status first: an unlisted item's models are unlisted, whatever their own.
-        status_label=_item_label(item)
-        if not item_active or model.is_available
-        else MODEL_UNAVAILABLE_LABEL,
-        stock=_stock(model.stock_info_v2),
+        is_active=item_active and model.is_available and stock is not None,
+        status_label=_model_label(item, model, stock),
+        stock=stock or 0,
         price=round(model.price or 0),
         parent_external_id=str(item.item_id),
         family_name=item.item_name,
@@ -271,11 +281,22 @@ def _item_label(item: ItemBaseInfo) -> str:
     return STATUS_LABELS.get(item.item_status, item.item_status)
 
 
-def _stock(info: StockInfoV2 | None) -> int:
+def _model_label(item: ItemBaseInfo, model: Model, stock: int | None) -> str:
+    # The item's status first: an unlisted item's models are unlisted, whatever their own.
+    if item.item_status != ACTIVE_ITEM_STATUS:
+        return _item_label(item)
+    if not model.is_available:
+        return MODEL_UNAVAILABLE_LABEL
+    return _item_label(item) if stock is not None else STOCK_UNKNOWN_LABEL
+
+
+def _stock(info: StockInfoV2 | None, legacy: list[LegacyStock]) -> int | None:
     """The seller's stock over every location (what update_stock sets); the summary's available
-    figure when Shopee sends no per-location rows."""
+    figure when Shopee sends no per-location rows. Without ``stock_info_v2`` the older
+    ``stock_info`` rows are read; with neither, the stock is unknown (None) — never a silent
+    0, which would import the listing as sold out and push 0 over the shop's real stock."""
     if info is None:
-        return 0
+        return legacy_seller_stock(legacy)
     if info.seller_stock:
         return info.seller_total
     return info.summary_info.total_available_stock if info.summary_info else 0

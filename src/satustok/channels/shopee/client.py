@@ -522,6 +522,14 @@ class ShopeeClient(ChannelClient):
     ) -> ChannelError:
         """The error to raise for a failed response, with a redacted body excerpt."""
         rule = table.rule_for(response.status_code, code, message, endpoint.scope)
+        if issubclass(rule.error, table.RequestShapeRefused):
+            # Our bug, not the seller's or the listing's: loud, with what Shopee said.
+            logger.error(
+                "Shopee could not read the hub's %s request (%s: %s): a bug in satustok",
+                endpoint.group,
+                code,
+                self._secrets.redact(message),
+            )
         return rule.error(
             self._secrets.redact(table.describe(rule, code, message)),
             status=response.status_code,

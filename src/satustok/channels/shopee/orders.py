@@ -16,9 +16,17 @@ Choices where the fact sheet is unsure (§6):
 - TO_CONFIRM_RECEIVE is *delivered*; TO_RETURN is *returned*, ranked above completed (a
   finished order can still come back). Every cancellation is final: the highest rank.
 
+Stock held while unpaid: Shopee takes an order's stock when it is placed, also UNPAID, and
+gives it back when the order is cancelled (the buyer's, or the payment timing out). The
+statuses in ``HOLDS_STOCK_UNPAID`` therefore reach the hub with ``holds_stock``: it reserves
+at once, so the other shops fall with Shopee's shown stock.
+
 Pushes: Shopee sends every event of a partner app to ONE callback URL (``push``), signed with
 the partner key over ``callback_url + "|" + body``; code 3 is an order status change, code 8 a
-reserved-stock change (recorded only: the order's own status drives stock in the hub).
+reserved-stock change, recorded only: it follows the orders (placed, cancelled, shipped), which
+the hub follows through their own statuses, and carries no seller stock. No push says that
+the seller changed stock in the seller centre, or that a cancellation after shipping put the
+units back: Shopee's drift is found by the hub's read-back (sync/drift.py).
 """
 
 from __future__ import annotations
@@ -77,6 +85,9 @@ STATUS_TABLE: dict[str, tuple[S, int]] = {
     "CANCELLED": (S.CANCELLED, CANCELLED_RANK),
 }
 
+# Unpaid statuses in which Shopee already holds the order's stock (fact sheet §6 leaves open
+# whether stock goes at UNPAID; the seller centre shows it taken at placement).
+HOLDS_STOCK_UNPAID = frozenset({"UNPAID"})
 PUSH_EVENT = "push"  # one callback URL per partner app, for every code
 PUSH_CODES = (ORDER_STATUS_PUSH, RESERVED_STOCK_PUSH)
 
@@ -106,7 +117,7 @@ def unified(status: str) -> tuple[S, int]:
 
 
 def status_change(order_sn: str, status: str) -> StatusChange:
-    return order_sources.status_change(STATUS_TABLE, order_sn, status)
+    return order_sources.status_change(STATUS_TABLE, order_sn, status, HOLDS_STOCK_UNPAID)
 
 
 # --- payload → ChannelOrder ---------------------------------------------------------------
@@ -138,6 +149,7 @@ def from_detail(order: OrderDetail) -> ChannelOrder:
         invoice=order.order_sn,
         buyer_name=order.buyer_username,
         total=round(order.total_amount or 0),
+        holds_stock=order.order_status in HOLDS_STOCK_UNPAID,
     )
 
 

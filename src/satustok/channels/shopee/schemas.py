@@ -189,6 +189,29 @@ class StockInfoV2(Payload):
         return self.summary_info.total_reserved_stock if self.summary_info else 0
 
 
+class LegacyStock(Payload):
+    """One row of the older ``stock_info`` (before ``stock_info_v2``): ``stock_type`` 2 is the
+    seller's own stock, 1 Shopee's warehouse; ``normal_stock`` is what the seller set."""
+
+    stock_type: int | None = None
+    current_stock: int | None = None
+    normal_stock: int | None = None
+    reserved_stock: int = 0
+
+
+SELLER_STOCK_TYPE = 2
+
+
+def legacy_seller_stock(rows: list[LegacyStock]) -> int | None:
+    """The seller's stock from the older ``stock_info`` rows, or None when they hold none."""
+    seller = [row for row in rows if row.stock_type in (None, SELLER_STOCK_TYPE)]
+    values = [
+        row.normal_stock if row.normal_stock is not None else row.current_stock for row in seller
+    ]
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
+
+
 def _first_price(prices: list[PriceInfo]) -> Money | None:
     """Shopee lists one price per currency; a shop has one currency."""
     for price in prices:
@@ -216,6 +239,7 @@ class ItemBaseInfo(Payload):
     update_time: int | None = None
     price_info: Items[PriceInfo] = []
     stock_info_v2: StockInfoV2 | None = None
+    stock_info: Items[LegacyStock] = []  # older shops and API versions
 
     @property
     def price(self) -> Money | None:
@@ -248,6 +272,7 @@ class Model(Payload):
     tier_index: Items[int] = []
     price_info: Items[PriceInfo] = []
     stock_info_v2: StockInfoV2 | None = None
+    stock_info: Items[LegacyStock] = []  # older shops and API versions
 
     @property
     def price(self) -> Money | None:

@@ -8,7 +8,9 @@ order only to a higher rank, so a late or repeated webhook never moves it back.
 Choices where the fact sheet is unsure (§6):
 
 - ON_HOLD (paid, the buyer may still cancel freely) holds stock: *open*, below
-  AWAITING_SHIPMENT. TikTok Shop has no accept step: a paid order is worked as it is.
+  AWAITING_SHIPMENT. UNPAID is *pending payment*, but TikTok Shop has already taken the units
+  from available stock (committed): it reaches the hub with ``holds_stock`` and is reserved.
+  TikTok Shop has no accept step: a paid order is worked as it is.
 - PARTIALLY_SHIPPING keeps the whole order *ready to ship* (holding stock) until IN_TRANSIT:
   units are taken from on hand once, when the order leaves.
 - Each line item is ONE unit (there is no quantity field): lines of the same SKU are counted.
@@ -18,7 +20,8 @@ Choices where the fact sheet is unsure (§6):
 
 Webhooks (§7): every type is posted to one address (``notify``) registered per shop for each
 event type the hub reads, signed ``HMAC-SHA256(app_secret, app_key + body)`` in the
-``Authorization`` header. Type 1 is a status change (``CANCEL`` meaning CANCELLED), 6 the
+``Authorization`` header. Type 1 is a status change (``CANCEL`` meaning CANCELLED), 27 a SKU's
+inventory changed (a stock report: the hub repairs a difference from what it pushed), 6 the
 seller removing the app, 7 the authorization ending soon, 35 a Tokopedia shop mirrored into
 TikTok Shop (recorded: it tells a migrated shop, see docs/channels/tiktokshop.md).
 """
@@ -42,15 +45,19 @@ from satustok.channels.protocol import (
     Rejection,
     RejectReason,
     StatusChange,
+    StockCause,
+    StockReport,
     WebhookMessage,
 )
 from satustok.channels.protocol import OrderStatus as S
 from satustok.channels.tiktokshop.schemas import (
+    INVENTORY_STATUS_CHANGE,
     ORDER_STATUS_CHANGE,
     SELLER_DEAUTHORIZATION,
     TOKOPEDIA,
     TOKOPEDIA_MIRROR_STATUS_CHANGE,
     UPCOMING_AUTHORIZATION_EXPIRATION,
+    InventoryStatusChange,
     LineItem,
     Order,
     WebhookEnvelope,
@@ -78,12 +85,15 @@ STATUS_TABLE: dict[str, tuple[S, int]] = {
     "CANCELLED": (S.CANCELLED, CANCELLED_RANK),
     "CANCEL": (S.CANCELLED, CANCELLED_RANK),  # the webhook's spelling
 }
+# Unpaid, yet the units are already committed on TikTok Shop (taken from available).
+HOLDS_STOCK_UNPAID = frozenset({"UNPAID"})
 
 NOTIFY_EVENT = "notify"  # one address for every event type
 EVENT_TYPES = (
     "ORDER_STATUS_CHANGE",
     "SELLER_DEAUTHORIZATION",
     "UPCOMING_AUTHORIZATION_EXPIRATION",
+    "INVENTORY_STATUS_CHANGE",
 )
 SIGNATURE_HEADER = "Authorization"
 AUTHORIZATION_REMINDER = timedelta(days=30)  # type 7 comes daily from 30 days before the end
@@ -112,7 +122,7 @@ def unified(status: str) -> tuple[S, int]:
 
 
 def status_change(order_id: str, status: str) -> StatusChange:
-    return order_sources.status_change(STATUS_TABLE, order_id, status)
+    return order_sources.status_change(STATUS_TABLE, order_id, status, HOLDS_STOCK_UNPAID)
 
 
 # --- payload → ChannelOrder ---------------------------------------------------------------
@@ -162,6 +172,7 @@ def from_order(order: Order) -> ChannelOrder:
         buyer_name=order.recipient_address.name if order.recipient_address else "",
         total=(order.payment.total_amount or 0) if order.payment else 0,
         storefront=TOKOPEDIA_STOREFRONT if tokopedia else "",
+        holds_stock=order.status in HOLDS_STOCK_UNPAID,
     )
 
 
@@ -182,6 +193,8 @@ def parse(event: str, body: bytes) -> WebhookMessage:
         return WebhookMessage(shops, summary="seller removed the app", authorization=notice)
     if envelope.type == UPCOMING_AUTHORIZATION_EXPIRATION:
         return _expiring_message(envelope, shops)
+    if envelope.type == INVENTORY_STATUS_CHANGE:
+        return _inventory_message(envelope, shops)
     if envelope.type == TOKOPEDIA_MIRROR_STATUS_CHANGE:
         mirror = envelope.mirror_status_change()
         assert mirror is not None
@@ -199,6 +212,31 @@ def _status_message(envelope: WebhookEnvelope, shops: tuple[str, ...]) -> Webhoo
         raise MalformedPayload("webhook data.order_id: empty", endpoint="webhook")
     change = status_change(data.order_id, data.status)
     return WebhookMessage(shops, change=change, summary=f"order {data.order_id} → {data.status}")
+
+
+def _inventory_message(envelope: WebhookEnvelope, shops: tuple[str, ...]) -> WebhookMessage:
+    """A SKU's inventory changed: a stock report of its listing (``product:sku``), with the
+    available quantity when the notification gives it."""
+    data = envelope.inventory_status_change()
+    assert data is not None
+    summary = f"inventory of SKU {data.sku_id or '?'} changed"
+    if not (data.product_id and data.sku_id):
+        return WebhookMessage(shops, summary=summary)
+    report = StockReport(f"{data.product_id}:{data.sku_id}", data.available, _inventory_cause(data))
+    return WebhookMessage(shops, summary=summary, stock_reports=(report,))
+
+
+def _inventory_cause(data: InventoryStatusChange) -> str:
+    """The trigger, where the notification names one (its shape is uncertain: any text in it
+    mentioning the seller or an order)."""
+    reason = str(data.trigger_reason or "").lower()
+    if "seller" in reason or "edit" in reason:
+        return StockCause.SELLER_EDIT
+    if "cancel" in reason or "return" in reason:
+        return StockCause.MARKETPLACE_RESTOCK
+    if "order" in reason:
+        return StockCause.SALE
+    return StockCause.CHANNEL_REPORT
 
 
 def _expiring_message(envelope: WebhookEnvelope, shops: tuple[str, ...]) -> WebhookMessage:

@@ -475,6 +475,7 @@ class WebhookRegistrations(Payload):
 ORDER_STATUS_CHANGE = 1
 SELLER_DEAUTHORIZATION = 6
 UPCOMING_AUTHORIZATION_EXPIRATION = 7
+INVENTORY_STATUS_CHANGE = 27
 TOKOPEDIA_MIRROR_STATUS_CHANGE = 35
 
 # The order API says CANCELLED; ORDER_STATUS_CHANGE says CANCEL (sheet §7).
@@ -516,13 +517,48 @@ class MirrorStatusChange(Payload):
     update_time: int | None = None
 
 
-WebhookData = OrderStatusChange | SellerDeauthorization | AuthorizationExpiring | MirrorStatusChange
+class InventoryDistribution(Payload):
+    total_quantity: int | None = None
+    available_quantity: int | None = None
+    committed_quantity: int | None = None
+
+
+class InventoryStatusChange(Payload):
+    """Type 27: ``{product_id, sku_id, current_inventory_status, trigger_reason,
+    inventory_distribution{total_quantity, available_quantity, committed_quantity}, update_time}``
+    (the sheet marks the shape uncertain: ``available_quantity`` is also read at the top level,
+    and a missing quantity means "changed, value not given")."""
+
+    product_id: Id = ""
+    sku_id: Id = ""
+    current_inventory_status: Text = ""
+    trigger_reason: dict[str, Any] | Text | None = None
+    inventory_distribution: InventoryDistribution | None = None
+    available_quantity: int | None = None
+    update_time: int | None = None
+
+    @property
+    def available(self) -> int | None:
+        spread = self.inventory_distribution
+        if spread is not None and spread.available_quantity is not None:
+            return spread.available_quantity
+        return self.available_quantity
+
+
+WebhookData = (
+    OrderStatusChange
+    | SellerDeauthorization
+    | AuthorizationExpiring
+    | MirrorStatusChange
+    | InventoryStatusChange
+)
 
 _DATA_MODELS: dict[int, type[Payload]] = {
     ORDER_STATUS_CHANGE: OrderStatusChange,
     SELLER_DEAUTHORIZATION: SellerDeauthorization,
     UPCOMING_AUTHORIZATION_EXPIRATION: AuthorizationExpiring,
     TOKOPEDIA_MIRROR_STATUS_CHANGE: MirrorStatusChange,
+    INVENTORY_STATUS_CHANGE: InventoryStatusChange,
 }
 
 
@@ -564,6 +600,11 @@ class WebhookEnvelope(Payload):
         if self.type != ORDER_STATUS_CHANGE:
             return None
         return _webhook_data(OrderStatusChange, self.data)
+
+    def inventory_status_change(self) -> InventoryStatusChange | None:
+        if self.type != INVENTORY_STATUS_CHANGE:
+            return None
+        return _webhook_data(InventoryStatusChange, self.data)
 
     def mirror_status_change(self) -> MirrorStatusChange | None:
         if self.type != TOKOPEDIA_MIRROR_STATUS_CHANGE:

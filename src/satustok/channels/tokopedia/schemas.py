@@ -519,7 +519,8 @@ class OrderRejection:
         if self.shop_close_note:
             body["shop_close_note"] = self.shop_close_note
         if self.empty_products:
-            body["empty_products"] = [{"product_id": pid} for pid in self.empty_products]
+            # An array of product ids: Tokopedia refuses objects ({"product_id": …}).
+            body["empty_products"] = [int(pid) for pid in self.empty_products]
         return body
 
 

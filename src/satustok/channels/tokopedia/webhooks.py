@@ -15,13 +15,14 @@ from collections.abc import Callable
 import pydantic
 
 from satustok.channels.http.errors import MalformedPayload
-from satustok.channels.protocol import WebhookMessage
+from satustok.channels.protocol import StockCause, StockReport, WebhookMessage
 from satustok.channels.tokopedia.orders import from_notification, status_change
 from satustok.channels.tokopedia.schemas import (
     WEBHOOK_PAYLOADS,
     OrderNotification,
     OrderStatusEvent,
     Payload,
+    ProductChange,
     ProductChanges,
 )
 
@@ -36,7 +37,10 @@ def verify(body: bytes, signature: str, secret: str) -> bool:
     """True when ``signature`` is the body's HMAC under ``secret`` (constant-time compare)."""
     if not signature or not secret:
         return False
-    return hmac.compare_digest(sign(body, secret), signature.strip().lower())
+    # Bytes on both sides: compare_digest raises on a non-ASCII str, and the header is made by
+    # whoever sent the request (any text, any length).
+    received = signature.strip().lower().encode("utf-8", "replace")
+    return hmac.compare_digest(sign(body, secret).encode(), received)
 
 
 def _order_message(event: OrderNotification) -> WebhookMessage:
@@ -59,7 +63,37 @@ def _product_message(event: ProductChanges) -> WebhookMessage:
     shops = tuple(sorted({str(change.shop_id) for change in event.product_changes_data}))
     actions = sorted({change.action for change in event.product_changes_data})
     summary = f"{len(event.product_changes_data)} product changes ({', '.join(actions)})"
-    return WebhookMessage(shop_ids=shops, summary=summary)
+    return WebhookMessage(shop_ids=shops, summary=summary, stock_reports=_stock_reports(event))
+
+
+# Stock actions of ``product_changes`` (fact sheet §8): an overwrite is the seller's dashboard
+# edit (or an edit-product call), an increment an order cancelled or rejected (Tokopedia puts
+# the units back itself, also after shipping), a decrement a sale.
+STOCK_ACTIONS = {
+    "stock_overwrite": StockCause.SELLER_EDIT,
+    "stock_increment": StockCause.MARKETPLACE_RESTOCK,
+    "stock_decrement": StockCause.SALE,
+}
+
+
+def _stock_reports(event: ProductChanges) -> tuple[StockReport, ...]:
+    """What each product's stock is after the event's last stock change (``value``). A row of
+    another warehouse than the shop's default is left out: the hub pushes the default one."""
+    latest: dict[str, StockReport] = {}
+    for change in event.product_changes_data:
+        cause = STOCK_ACTIONS.get(change.action)
+        if cause is None or change.is_default_warehouse is False:
+            continue
+        latest[str(change.product_id)] = StockReport(
+            str(change.product_id), _quantity(change), cause
+        )
+    return tuple(latest.values())
+
+
+def _quantity(change: ProductChange) -> int | None:
+    """The stock after the change; None (pushed again, not compared) if not a whole number."""
+    text = change.value.strip()
+    return int(text) if text.lstrip("-").isdigit() else None
 
 
 HANDLERS: dict[str, Callable[[Payload], WebhookMessage]] = {

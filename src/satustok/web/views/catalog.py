@@ -4,7 +4,6 @@ integration — linked ones under their variant, unlinked ones with the reason."
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
@@ -17,7 +16,9 @@ from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels import registry
 from satustok.channels.linking import LinkRefused, link_by_hand
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
+from satustok.core.access import Permission
 from satustok.sync.models import Bucket
+from satustok.web.access import requires
 from satustok.web.forms import ManualLinkForm
 
 PRODUCTS_PER_PAGE = 25
@@ -32,9 +33,9 @@ def _variants_with_stock():  # type: ignore[no-untyped-def]
     ).prefetch_related(Prefetch("listings", queryset=listings))
 
 
-@login_required
+@requires(Permission.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL
     products = MasterProduct.objects.prefetch_related(
         Prefetch("variants", queryset=_variants_with_stock())
     )
@@ -64,7 +65,7 @@ def _sync_channels() -> list[tuple[str, str]]:
     return [(code, label) for code, label in channels if code in connected] or channels[:1]
 
 
-@login_required
+@requires(Permission.VIEW)
 def unlinked(request: HttpRequest) -> HttpResponse:
     listings = (
         Listing.objects.filter(link_method=LinkMethod.UNLINKED)
@@ -83,7 +84,7 @@ def unlinked(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Permission.IMPORT)
 @require_POST
 def link(request: HttpRequest, pk: int) -> HttpResponse:
     listing = get_object_or_404(Listing, pk=pk)

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
+from satustok.core.access import Permission
 from satustok.inventory.models import StockLevel
 from satustok.orders.models import Order, OrderStatus
 from satustok.sync.models import ImportRun
+from satustok.web.access import requires
 
 
-@login_required
+@requires(Permission.VIEW)
 def home(request: HttpRequest) -> HttpResponse:
     oversold = StockLevel.objects.filter(reserved__gt=F("on_hand")).select_related(
         "variant", "warehouse"

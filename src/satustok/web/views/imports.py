@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,14 +10,16 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from satustok.channels import registry
 from satustok.channels.models import ChannelAccount
+from satustok.core.access import Permission
 from satustok.sync import imports, report, tasks
 from satustok.sync.models import Bucket, ImportRun, RunMode
+from satustok.web.access import requires
 from satustok.web.forms import ChooseIntegrationForm
 
 ROWS_PER_PAGE = 100
 
 
-@login_required
+@requires(Permission.IMPORT)
 def choose(request: HttpRequest, channel: str = "") -> HttpResponse:
     """Choose the shop to import (``channel``: the first channel with a shop connected, else
     the first registered one)."""
@@ -51,7 +52,7 @@ def _first_connected_channel() -> str:
     return next((code for code in registry.codes() if code in connected), registry.codes()[0])
 
 
-@login_required
+@requires(Permission.VIEW)
 def run_page(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ImportRun.objects.select_related("account"), pk=pk)
     bucket = request.GET.get("bucket", "")
@@ -88,7 +89,7 @@ def _bucket_summary(run: ImportRun) -> list[dict[str, object]]:
     ]
 
 
-@login_required
+@requires(Permission.VIEW)
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ImportRun, pk=pk)
     if run.is_finished:
@@ -96,7 +97,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/imports/_progress.html", {"run": run})
 
 
-@login_required
+@requires(Permission.IMPORT)
 @require_POST
 def finish(request: HttpRequest, pk: int) -> HttpResponse:
     preview = get_object_or_404(ImportRun, pk=pk, mode=RunMode.PREVIEW)
@@ -105,7 +106,7 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:import_run", pk=run.pk)
 
 
-@login_required
+@requires(Permission.IMPORT)
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ImportRun, pk=pk)
@@ -113,7 +114,7 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:import_run", pk=run.pk)
 
 
-@login_required
+@requires(Permission.VIEW)
 def unimported_csv(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ImportRun, pk=pk)
     response = HttpResponse(report.unimported_csv(run), content_type="text/csv; charset=utf-8")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,15 +33,19 @@ from satustok.channels.forms import ConnectForm
 from satustok.channels.models import ChannelAccount
 from satustok.channels.protocol import Credentials
 from satustok.channels.registry import ChannelDescription
+from satustok.core.access import Permission
 from satustok.core.crypto import decrypt, encrypt
+from satustok.orders.models import RefusalReason
 from satustok.orders.moving import MoveRefused, may_move_onto, move_integration
+from satustok.orders.refusals import refused_counts
 from satustok.sync import tasks
 from satustok.sync.pusher import PushRefused, set_push_stock
+from satustok.web.access import requires
 
 PENDING_KEY = "satustok.pending_authorization"
 
 
-@login_required
+@requires(Permission.MANAGE_INTEGRATIONS)
 def index(request: HttpRequest) -> HttpResponse:
     accounts = ChannelAccount.objects.select_related("warehouse").order_by("created_at")
     return render(
@@ -49,7 +53,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Permission.MANAGE_INTEGRATIONS)
 def add(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -65,7 +69,7 @@ def _description(channel: str) -> ChannelDescription:
         raise Http404(channel) from None
 
 
-@login_required
+@requires(Permission.MANAGE_INTEGRATIONS)
 def add_channel(request: HttpRequest, channel: str) -> HttpResponse:
     """The channel's connect page; its form connects at once or sends the seller to approve."""
     description = _description(channel)
@@ -103,7 +107,7 @@ def _connect_page(
     )
 
 
-@login_required
+@requires(Permission.MANAGE_INTEGRATIONS)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(ChannelAccount.objects.select_related("warehouse"), pk=pk)
     return render(
@@ -116,8 +120,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "listing_count": account.listings.count(),
             "runs": account.imports.all()[:5],
             "movable": _movable_onto(account),
+            "refused": _refused_deliveries(account),
+            "retention_days": settings.SATUSTOK_WEBHOOK_RETENTION_DAYS,
         },
     )
+
+
+def _refused_deliveries(account: ChannelAccount) -> list[tuple[str, int]]:
+    """Webhook POSTs refused for this integration within the retention, by reason: nothing of
+    them is stored but this count (see orders/refusals.py)."""
+    counts = refused_counts(channel=account.channel, integration=account.pk)
+    return [(RefusalReason(reason).label, total) for reason, total in counts.items()]
 
 
 def _movable_onto(account: ChannelAccount) -> list[ChannelAccount]:
@@ -136,13 +149,15 @@ def _movable_onto(account: ChannelAccount) -> list[ChannelAccount]:
     return [other for other in candidates if may_move_onto(other, account)]
 
 
-@login_required
+@requires(Permission.MANAGE_INTEGRATIONS)
 @require_POST
 def move_here(request: HttpRequest, pk: int) -> HttpResponse:
     """Move another integration's shop onto this one (see orders/moving.py)."""
     successor = get_object_or_404(ChannelAccount, pk=pk)
     chosen = request.POST.get("legacy", "")
-    legacy = get_object_or_404(ChannelAccount, pk=int(chosen) if chosen.isdigit() else 0)
+    # ASCII digits of a 64-bit id only: "²".isdigit() is true but int("²") fails.
+    is_id = chosen.isascii() and chosen.isdigit() and len(chosen) <= 18
+    legacy = get_object_or_404(ChannelAccount, pk=int(chosen) if is_id else 0)
     try:
         moved = move_integration(legacy, successor)
     except MoveRefused as refused:
@@ -165,7 +180,7 @@ def move_here(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:integration", pk=successor.pk)
 
 
-@login_required
+@requires(Permission.SWITCH_PUSH)
 @require_POST
 def toggle_push(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(ChannelAccount, pk=pk)
@@ -215,18 +230,21 @@ def _send_to_approval(
     )
 
 
-@login_required
+@requires(Permission.MANAGE_INTEGRATIONS)
 def authorized(request: HttpRequest, channel: str) -> HttpResponse:
     """The channel sent the seller back (``code``, ``state`` and maybe ``shop_id``)."""
     pending = request.session.get(PENDING_KEY) or {}
     state = request.GET.get("state")
-    if not pending or pending.get("state") != state or pending.get("channel") != channel:
+    if not pending or not state or pending.get("state") != state:
         messages.error(
             request,
             _("This approval does not belong to a connect started here. Press Connect again."),
         )
         return redirect("web:integration_add")
     del request.session[PENDING_KEY]
+    # The channel is the one the connect started with (the session's), never the URL's: a
+    # return under another channel's address must not hand this code to that channel.
+    channel = pending["channel"]
     credentials = Credentials(
         pending["app_id"], pending["client_id"], decrypt(pending["client_secret"])
     )
@@ -263,7 +281,7 @@ def _welcome(request: HttpRequest, account: ChannelAccount, *, reconnected: bool
     return redirect("web:integration", pk=account.pk)
 
 
-@login_required
+@requires(Permission.MANAGE_INTEGRATIONS)
 @require_POST
 def reconnect(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve the hub again on the channel's page, with the stored app credentials."""

@@ -4,11 +4,11 @@ registering an integration's webhooks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -19,12 +19,14 @@ from django.views.decorators.http import require_POST
 from satustok.channels.http.errors import ChannelError
 from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import SellerProblem, explain
+from satustok.core.access import Permission
 from satustok.inventory.models import StockMovement
 from satustok.orders import actions, registration
 from satustok.orders.forms import RejectForm
 from satustok.orders.ingest import NotRestockable, can_restock, relink
 from satustok.orders.models import Order, OrderStatus, OrderSyncState, WebhookDelivery
 from satustok.orders.source import order_source
+from satustok.web.access import requires
 
 ORDERS_PER_PAGE = 50
 STATUS_BADGES: dict[str, str] = {
@@ -40,7 +42,7 @@ STATUS_BADGES: dict[str, str] = {
 }
 
 
-@login_required
+@requires(Permission.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     orders = _filtered(filters)
@@ -60,18 +62,28 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "web/orders/index.html", context)
 
 
+# An integration id as a query value: ASCII digits that fit a 64-bit id. Anything else
+# ("²", "-1", 10^30) is no integration, so the filter is dropped rather than crashing the
+# page ("²".isdigit() is true, int("²") fails; PostgreSQL refuses ids beyond bigint).
+ID_PARAM = re.compile(r"[1-9][0-9]{0,17}")
+
+
+def _id_param(raw: str) -> str:
+    return raw if ID_PARAM.fullmatch(raw) else ""
+
+
 def _filters(request: HttpRequest) -> dict[str, str]:
     return {
-        "integration": request.GET.get("integration", "").strip(),
+        "integration": _id_param(request.GET.get("integration", "").strip()),
         "status": request.GET.get("status", "").strip(),
         "unlinked": "1" if request.GET.get("unlinked") else "",
-        "q": request.GET.get("q", "").strip(),
+        "q": request.GET.get("q", "").replace("\x00", "").strip(),  # PostgreSQL refuses NUL
     }
 
 
 def _filtered(filters: dict[str, str]) -> QuerySet[Order]:
     orders = Order.objects.select_related("account").annotate(line_count=Count("lines"))
-    if filters["integration"].isdigit():
+    if filters["integration"]:
         orders = orders.filter(account_id=int(filters["integration"]))
     if filters["status"] in OrderStatus.values:
         orders = orders.filter(status=filters["status"])
@@ -84,7 +96,7 @@ def _filtered(filters: dict[str, str]) -> QuerySet[Order]:
     return orders.order_by("-ordered_at", "-id")
 
 
-@login_required
+@requires(Permission.VIEW)
 def detail(request: HttpRequest, pk: int, reject_form: RejectForm | None = None) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("account__warehouse"), pk=pk)
     allowed = order_source(order.account).actions(order.channel_status)
@@ -107,14 +119,14 @@ def detail(request: HttpRequest, pk: int, reject_form: RejectForm | None = None)
     return render(request, "web/orders/detail.html", context)
 
 
-@login_required
+@requires(Permission.WORK_ORDERS)
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     return _act(request, order, lambda: actions.accept(order), _("Order accepted."))
 
 
-@login_required
+@requires(Permission.WORK_ORDERS)
 @require_POST
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
@@ -127,14 +139,14 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, order, lambda: actions.reject(order, rejection), _("Order rejected."))
 
 
-@login_required
+@requires(Permission.WORK_ORDERS)
 @require_POST
 def refresh(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     return _act(request, order, lambda: actions.refresh(order), _("Order read again."))
 
 
-@login_required
+@requires(Permission.WORK_ORDERS)
 @require_POST
 def restock(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
@@ -147,7 +159,7 @@ def restock(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:order", pk=pk)
 
 
-@login_required
+@requires(Permission.WORK_ORDERS)
 @require_POST
 def link_again(request: HttpRequest, pk: int) -> HttpResponse:
     order = relink(_order(pk))
@@ -174,7 +186,7 @@ def _act(
     return redirect("web:order", pk=order.pk)
 
 
-@login_required
+@requires(Permission.MANAGE_INTEGRATIONS)
 @require_POST
 def register_webhooks(request: HttpRequest, pk: int) -> HttpResponse:
     """Integration page › Register webhooks."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import ExpressionWrapper, F, IntegerField
 from django.http import HttpRequest, HttpResponse
@@ -12,14 +11,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from satustok.catalog.models import Variant
-from satustok.inventory.adjustments import AdjustmentRefused, adjust
+from satustok.core.access import Permission
+from satustok.inventory.access import visible_levels
+from satustok.inventory.adjustments import MAX_QUANTITY, AdjustmentRefused, adjust
 from satustok.inventory.models import StockLevel, StockMovement
 from satustok.sync.stock_view import sku_status
+from satustok.web.access import requires
 
 
-@login_required
+@requires(Permission.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL
     levels = (
         StockLevel.objects.select_related("variant", "variant__product", "warehouse")
         .annotate(
@@ -29,6 +31,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     if query:
         levels = levels.filter(variant__sku__icontains=query)
+    levels = visible_levels(levels, request.user)  # a user limited to warehouses sees those
     page = Paginator(levels, 50).get_page(request.GET.get("page"))
     return render(
         request, "web/inventory/index.html", {"nav": "inventory", "page": page, "q": query}
@@ -44,11 +47,11 @@ class AdjustForm(forms.Form):
             ("remove", _("Remove")),
         ],
     )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=0)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=MAX_QUANTITY)
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
-@login_required
+@requires(Permission.VIEW, post=Permission.ADJUST_STOCK)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     variant = get_object_or_404(Variant.objects.select_related("product"), pk=pk)
     form = AdjustForm(request.POST or None)

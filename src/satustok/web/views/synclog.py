@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from satustok.core.access import Permission
 from satustok.sync.models import ImportRun, PushRecord, PushResult
+from satustok.web.access import requires
 
 
-@login_required
+@requires(Permission.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
     runs = ImportRun.objects.select_related("account", "created_by")
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
@@ -19,12 +20,15 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Permission.VIEW)
 def pushes(request: HttpRequest) -> HttpResponse:
     result = request.GET.get("result", "")
     records = PushRecord.objects.select_related("account", "listing", "listing__variant")
     if result in PushResult.values:
         records = records.filter(result=result)
+    drift = bool(request.GET.get("drift"))
+    if drift:  # pushes that repaired a marketplace's own change (sync/drift.py)
+        records = records.exclude(drift_cause="")
     page = Paginator(records, 100).get_page(request.GET.get("page"))
     return render(
         request,
@@ -35,5 +39,6 @@ def pushes(request: HttpRequest) -> HttpResponse:
             "tab": "pushes",
             "result": result,
             "results": PushResult.choices,
+            "drift": drift,
         },
     )

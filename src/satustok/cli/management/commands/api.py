@@ -31,6 +31,7 @@ def token_document(token: ApiToken) -> dict[str, Any]:
         "created_at": token.created_at.isoformat(),
         "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
         "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+        "read_only": token.read_only,
     }
 
 
@@ -44,6 +45,11 @@ class Command(BaseCommand):
         create = actions.add_parser("create", help="create a token (printed once)")
         create.add_argument("username")
         create.add_argument("--name", default="cli", help="what the token is for")
+        create.add_argument(
+            "--read-only",
+            action="store_true",
+            help="the token may read what its user may read, and change nothing",
+        )
         create.add_argument("--json", action="store_true")
         listing = actions.add_parser("list", help="list tokens (never their keys)")
         listing.add_argument("--user", help="only this user's tokens")
@@ -54,14 +60,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "create":
-            self._create(options["username"], options["name"], options["json"])
+            self._create(
+                options["username"], options["name"], options["json"], options["read_only"]
+            )
         elif action == "list":
             self._list(options["user"], options["json"])
         else:
             self._revoke(options["token"])
 
-    def _create(self, username: str, name: str, as_json: bool) -> None:
-        issued = tokens.issue(_user(username), name)
+    def _create(self, username: str, name: str, as_json: bool, read_only: bool) -> None:
+        issued = tokens.issue(_user(username), name, read_only=read_only)
         if as_json:
             print_json({**token_document(issued.token), "token": issued.key})
             return

@@ -1,4 +1,4 @@
-"""``satustok orders list|poll|restock``.
+"""``satustok orders list|poll|restock|purge-webhooks``.
 
 ``orders list --json`` prints one object per order with ``integration``, ``order_id``,
 ``status`` and ``lines`` (each with ``sku``, ``quantity``, ``linked``) — a contract scripts
@@ -16,7 +16,7 @@ from rich.table import Table
 
 from satustok.channels.models import ChannelAccount
 from satustok.cli.output import print_json
-from satustok.orders import poller
+from satustok.orders import poller, retention
 from satustok.orders.ingest import NotRestockable, restock
 from satustok.orders.models import Order, OrderStatus
 
@@ -72,9 +72,21 @@ class Command(BaseCommand):
         back.add_argument("order_id", help="the channel's order id")
         back.add_argument("--integration", type=int)
         back.add_argument("--json", action="store_true")
+        purge = commands.add_parser(
+            "purge-webhooks",
+            help="delete webhook deliveries older than SATUSTOK_WEBHOOK_RETENTION_DAYS now "
+            "(the worker does it every hour)",
+        )
+        purge.add_argument("--days", type=int, help="keep this many days instead")
+        purge.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actions = {"list": self._list, "poll": self._poll, "restock": self._restock}
+        actions = {
+            "list": self._list,
+            "poll": self._poll,
+            "restock": self._restock,
+            "purge-webhooks": self._purge,
+        }
         actions[options["action"]](options)
 
     def _list(self, options: dict[str, Any]) -> None:
@@ -97,6 +109,15 @@ class Command(BaseCommand):
                 "yes" if order.has_unlinked_lines else "",
             )
         Console(width=160).print(table)
+
+    def _purge(self, options: dict[str, Any]) -> None:
+        if options["days"] is not None and options["days"] < 0:
+            raise CommandError("--days cannot be negative.")
+        purged = retention.purge_deliveries(retention_days=options["days"])
+        if options["json"]:
+            print_json({"deliveries": purged.deliveries, "refusal_counts": purged.refusal_counts})
+        else:
+            self.stdout.write(_purge_line(purged))
 
     def _poll(self, options: dict[str, Any]) -> None:
         ids = [options["integration"]] if options["integration"] else poller.accounts_to_poll()
@@ -160,6 +181,13 @@ def _account(pk: int) -> ChannelAccount:
         raise CommandError(
             f"No integration with id {pk}; see `satustok integrations list`.", returncode=2
         ) from None
+
+
+def _purge_line(purged: retention.Purged) -> str:
+    return (
+        f"Deleted {purged.deliveries} webhook deliveries and "
+        f"{purged.refusal_counts} daily counts of refused deliveries."
+    )
 
 
 def _poll_line(result: poller.PollResult) -> str:

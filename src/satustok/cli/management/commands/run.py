@@ -1,9 +1,11 @@
 """``satustok run``: the whole embedded stack in one process.
 
-Starts the sandbox marketplaces (unless ``--no-sandbox``) and points the hub at them, makes
-sure a first user exists, starts the queue worker (threads in this process; not with
-``--web-only``, for several web processes beside ``satustok worker``s), prints where to go, and
-serves the hub with uvicorn.
+Checks the set-up first (core/checks.py; in production mode an unsafe one is refused), starts
+the sandbox marketplaces in demo mode (unless ``--no-sandbox``; never in production mode) and
+points the hub at them, makes sure a first user exists, starts the queue worker (threads in
+this process; not with ``--web-only``, for several web processes beside ``satustok worker``s),
+prints where to go (and, first, which marketplaces it talks to), and serves the hub with
+uvicorn.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
 from satustok.channels import registry
-from satustok.core.firstuser import FirstUser, ensure_first_user
+from satustok.cli.startup import refuse_unsafe_start
+from satustok.core.deploy import Mode
+from satustok.core.firstuser import FirstUser, WeakAdminPassword, ensure_first_user
 
 # An idle SQLite-queue worker looks for work every 0.05 s, backing off to 0.25 s at most (Huey's
 # default backoff reaches 10 s, which made the first sale after a quiet spell wait seconds).
@@ -37,7 +41,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-sandbox",
             action="store_true",
-            help="talk to the real marketplaces (base URLs from settings)",
+            help="demo mode: start no sandbox, talk to the base URLs from settings "
+            "(production mode never starts one)",
         )
         parser.add_argument(
             "--web-only",
@@ -48,8 +53,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_unsafe_start()
         self._know_own_address(options["host"], options["port"])
-        sandbox = None if options["no_sandbox"] else self._start_sandbox(options["sandbox_port"])
+        with_sandbox = not options["no_sandbox"] and not _production()
+        sandbox = self._start_sandbox(options["sandbox_port"]) if with_sandbox else None
         user = self._first_user()
         consumer = None if options["web_only"] else self._start_worker()
         try:
@@ -69,6 +76,8 @@ class Command(BaseCommand):
             return ensure_first_user()
         except IntegrityError:  # another web process starting at the same moment created it
             return ensure_first_user()
+        except WeakAdminPassword as weak:
+            raise CommandError(str(weak)) from None
 
     def _know_own_address(self, host: str, port: int) -> None:
         """Webhook URLs name the hub's address: the port given here, unless configured."""
@@ -133,7 +142,7 @@ class Command(BaseCommand):
 
     def _print_banner(self, host: str, port: int, user: FirstUser, sandbox: Any) -> None:
         url = f"http://{host}:{port}/"
-        lines = ["", "satustok is running", f"  Open        {url}"]
+        lines = ["", "satustok is running", *_mode_lines(sandbox), f"  Open        {url}"]
         if user.created:
             lines.append(
                 f"  Log in as   {user.username} / {user.password}  (first user, created now)"
@@ -156,6 +165,25 @@ class Command(BaseCommand):
         for description in registry.descriptions():
             lines += description.sandbox_hint(sandbox.info)
         return lines
+
+
+def _production() -> bool:
+    return bool(settings.SATUSTOK_MODE == Mode.PRODUCTION)
+
+
+def _mode_lines(sandbox: Any) -> list[str]:
+    """Which marketplaces this hub talks to, said first and plainly."""
+    if _production():
+        return ["  PRODUCTION MODE — talking to the real marketplaces"]
+    if sandbox is not None:
+        return [
+            "  DEMO MODE — talking to the sandbox marketplaces, not the real ones",
+            "              (SATUSTOK_MODE=production for real shops; docs/operations.md)",
+        ]
+    return [
+        "  DEMO MODE — no sandbox started: talking to the marketplace addresses in the settings",
+        "              (SATUSTOK_MODE=production for real shops; docs/operations.md)",
+    ]
 
 
 def _sandbox_settings(info: Any) -> dict[str, str]:

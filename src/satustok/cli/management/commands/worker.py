@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from satustok.cli.management.commands.run import IDLE_POLLING
+from satustok.cli.startup import refuse_unsafe_start
 
 
 class Command(BaseCommand):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         from satustok.core.queue import adopt_list_queue, backend_name
         from satustok.sync.tasks import resume_unfinished
 
+        refuse_unsafe_start()  # in production mode, an unsafe set-up (a Redis without password)
         trace_tasks(HUEY, log_each=options["log_tasks"])
         consumer = HUEY.create_consumer(
             **IDLE_POLLING,
