@@ -182,13 +182,7 @@ def deactivate(user: Any) -> None:
             _keep_an_owner(user, _("The hub needs an active Owner: this is the last one."))
         user.is_active = False
         user.save(update_fields=["is_active"])
-        activity.record(
-            None,
-            activity.Action.USER_DEACTIVATED,
-            user,
-            before={"active": True},
-            after={"active": False},
-        )
+        _record_switch(user, activity.Action.USER_DEACTIVATED, "active", now=False)
 
 
 def _cancel_invitations(user: Any) -> bool:
@@ -196,14 +190,13 @@ def _cancel_invitations(user: Any) -> bool:
     cancelled = user.invitations.filter(used_at__isnull=True, expires_at__gt=timezone.now())
     if not cancelled.update(expires_at=timezone.now()):
         return False
-    activity.record(
-        None,
-        activity.Action.USER_DEACTIVATED,
-        user,
-        before={"invited": True},
-        after={"invited": False},
-    )
+    _record_switch(user, activity.Action.USER_DEACTIVATED, "invited", now=False)
     return True
+
+
+def _record_switch(user: Any, action: str, flag: str, *, now: bool) -> None:
+    """Log a yes/no of the user turning: ``flag`` was ``not now`` and is ``now``."""
+    activity.record(None, action, user, before={flag: not now}, after={flag: now})
 
 
 def reactivate(user: Any) -> None:
@@ -211,13 +204,7 @@ def reactivate(user: Any) -> None:
         return  # an invitee becomes active by accepting the invitation
     user.is_active = True
     user.save(update_fields=["is_active"])
-    activity.record(
-        None,
-        activity.Action.USER_REACTIVATED,
-        user,
-        before={"active": False},
-        after={"active": True},
-    )
+    _record_switch(user, activity.Action.USER_REACTIVATED, "active", now=True)
 
 
 def pending_invitation(user: Any) -> Invitation | None:

@@ -130,7 +130,7 @@ def _refused_deliveries(account: ChannelAccount) -> list[tuple[str, int]]:
     """Webhook POSTs refused for this integration within the retention, by reason: nothing of
     them is stored but this count (see orders/refusals.py)."""
     counts = refused_counts(channel=account.channel, integration=account.pk)
-    return [(RefusalReason(reason).label, total) for reason, total in counts.items()]
+    return [(str(RefusalReason(reason).label), total) for reason, total in counts.items()]
 
 
 def _movable_onto(account: ChannelAccount) -> list[ChannelAccount]:
