@@ -25,11 +25,12 @@ from orders_helpers import ledger, listing, master, wait_until
 
 from channel_worlds import MASTER_SHOP, TokopediaWorld, World
 from satustok.channels.models import ChannelAccount, Listing
-from satustok.channels.protocol import StockCause
+from satustok.channels.protocol import StockCause, StockReport
+from satustok.inventory import stock
 from satustok.inventory.models import MovementReason
 from satustok.orders.models import Order, OrderStatus, StockEffect
 from satustok.orders.registration import register_webhooks
-from satustok.sync import pusher, tasks
+from satustok.sync import drift, pusher, tasks
 from satustok.sync.models import PushRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -227,3 +228,26 @@ def test_the_read_back_leaves_a_shop_showing_the_master_value_alone(
     assert shops.everywhere_master()
     assert world.stock_update_calls() == calls
     assert not PushRecord.objects.exclude(drift_cause="").exists()
+
+
+def test_an_old_stock_report_never_leaves_the_shop_showing_a_stale_value(
+    world: World, fast_sandbox: Any, live_server: Any, settings: Any
+) -> None:
+    """The review's race: a late echo of an earlier push (one unit fewer) arrives while the
+    shop shows the master; a sale then brings the master down to the echoed value. Had the echo
+    been believed, the hub would think the shop already shows it and push nothing."""
+    settings.SATUSTOK_DRIFT_GRACE_SECONDS = 30  # as in production: the push waits
+    shops = two_shops(world, fast_sandbox, live_server, settings)
+    here, _ = shops.listings()
+    wanted = shops.available()
+
+    drift.note_reports(
+        shops.here, [StockReport(here.external_id, wanted - 1, StockCause.SELLER_EDIT)]
+    )
+    assert here.variant_id is not None
+    stock.reserve(shops.here.warehouse_id, here.variant_id, 1, reference="test:sale")
+    Listing.objects.filter(pk=here.pk).update(push_retry_at=None)  # the grace has passed
+    pusher.push_account(shops.here.pk)
+
+    assert wait_until(shops.everywhere_master, SECONDS), shops.shown()
+    assert shops.shown() == (wanted - 1, wanted - 1)

@@ -34,6 +34,12 @@ class ChannelUnit:
     parent_external_id: str = ""  # the variant family, when the unit is a child
     family_name: str = ""  # the family's product name, which names the master product
 
+    @property
+    def stock_known(self) -> bool:
+        """False when the channel did not say how much stock the unit has (``stock`` is then
+        not a reading: nothing may compare it with what the hub pushed)."""
+        return self.status_label != STOCK_UNKNOWN_LABEL
+
 
 # The status label of a unit whose stock the channel did not send: such a unit is reported
 # inactive with this label (never imported with a made-up 0), and the import's not-imported
@@ -109,6 +115,9 @@ class Connector(Protocol):
     def catalog_source(self, account: ChannelAccountLike) -> CatalogSource: ...
 
     max_push_batch: int  # rows the channel takes in one stock-update call
+    # The most stock a listing can show on the channel (None: no stated limit). The hub pushes
+    # at most this, so what it believes the shop shows is what the shop can show.
+    max_shown_stock: int | None
 
     def push_stock(self, account: ChannelAccountLike, pushes: list[StockPush]) -> list[PushOutcome]:
         """Set absolute stock per listing; one outcome per row, in any order."""

@@ -12,14 +12,17 @@ seller centre, Shopee and TikTok Shop take stock for unpaid orders. Two ways in:
   ``SATUSTOK_DRIFT_CHECK_CALLS`` pages a round (a larger shop goes on from that page in the
   next minute's round), so a lost webhook or a channel that sends none is caught too.
 
-A listing showing something other than the hub last pushed is *drifted*: what it shows becomes
-its ``last_pushed_qty`` (the hub's belief of the shop's value), the cause and the shown value
+A listing showing something other than the hub last pushed is *drifted*: the hub no longer
+knows what the shop shows (``last_pushed_qty`` becomes unknown), the cause and the shown value
 are kept on it, and it is marked due. The pusher then sends the master value (level-triggered,
 as for any change) and its :class:`~satustok.sync.models.PushRecord` carries the cause: the
-sync log reads "drift repaired: shop showed 7, hub pushed 5 (cause: seller edit)". The push
-waits ``SATUSTOK_DRIFT_GRACE_SECONDS``: a marketplace's stock change after a sale often comes
-before the order's own webhook, and the master value is right only once the order has moved it
-(then shop and master agree, and nothing is sent).
+sync log reads "drift repaired: shop showed 7, hub pushed 5 (cause: seller edit)". The shown
+value is never taken as the hub's belief: a report can be old (a late echo of an earlier push,
+a reordered webhook, a page read before the last push landed), and believing it would leave the
+shop showing a stale value that no later change corrects. At worst an old report costs one push
+of the value the shop already shows. The push waits ``SATUSTOK_DRIFT_GRACE_SECONDS``: a
+marketplace's stock change after a sale often comes before the order's own webhook, and the
+master value is right only once the order has moved it.
 
 Only integrations with *push stock* on are repaired (otherwise the shop's stock is the seller's
 to keep), never a paused one (approval ended) or one whose shop moved elsewhere.
@@ -28,6 +31,7 @@ to keep), never a paused one (approval ended) or one whose shop moved elsewhere.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
@@ -43,6 +47,10 @@ from satustok.channels.protocol import ChannelUnit, StockCause, StockReport
 from satustok.core.bulk import update_values
 
 log = logging.getLogger(__name__)
+
+# A read-back round stops reading pages after this long, so that the next minute's round
+# (a periodic task) never overlaps it on the same integration.
+ROUND_SECONDS = 40.0
 
 COMPARED_FIELDS = ("id", "account_id", "external_id", "last_pushed_qty", "needs_push")
 
@@ -110,7 +118,7 @@ def mark_drifted(account: ChannelAccount, drifted: Sequence[tuple[Listing, Stock
         update_values(
             Listing,
             ["last_pushed_qty", "drift_shown", "drift_cause", "needs_push"],
-            [(r.quantity, r.quantity, r.cause, True, listing.pk) for listing, r in drifted],
+            [(None, r.quantity, r.cause, True, listing.pk) for listing, r in drifted],
             increment=["dirty_version"],  # a pusher holding the old version keeps it due
         )
         marked = Listing.objects.filter(pk__in=ids)
@@ -154,8 +162,11 @@ def read_back(account_id: int) -> int:
         return 0
     page, drifted = account.drift_page, 0
     source = registry.connector(account.channel).catalog_source(account)
+    ends = time.monotonic() + ROUND_SECONDS
     try:
         for _ in range(max(1, settings.SATUSTOK_DRIFT_CHECK_CALLS)):
+            if time.monotonic() > ends:
+                break  # the next minute's round goes on from here
             units = source.page(page).units
             if not units:
                 page = 1  # the pass is complete
@@ -187,7 +198,7 @@ def _remember(account: ChannelAccount, page: int) -> None:
 def compare_units(account: ChannelAccount, units: Iterable[ChannelUnit]) -> int:
     """Compare a page of the shop's units with what the hub pushed. A listing already due is
     left alone: its push is coming, and the page may have been read before the last one."""
-    shown = {unit.external_id: unit.stock for unit in units}
+    shown = {unit.external_id: unit.stock for unit in units if unit.stock_known}
     drifted = [
         (
             listing,

@@ -231,10 +231,17 @@ def _claim(account: ChannelAccount) -> list[Listing]:
 
 def desired_quantities(account: ChannelAccount, listings: Iterable[Listing]) -> dict[int, int]:
     """What each listing should show: available in the integration's warehouse, never below 0
-    (an oversold SKU shows 0 everywhere)."""
+    (an oversold SKU shows 0 everywhere), and never above what the channel can show (else the
+    shop would always seem to show less than was pushed, and drift repair would never end)."""
     listings = list(listings)
     available = stock.available_many(account.warehouse_id, [lst.variant_id for lst in listings])
-    return {lst.pk: max(available.get(lst.variant_id or 0, 0), 0) for lst in listings}
+    ceiling = registry.connector(account.channel).max_shown_stock
+    return {lst.pk: _within(available.get(lst.variant_id or 0, 0), ceiling) for lst in listings}
+
+
+def _within(available: int, ceiling: int | None) -> int:
+    shown = max(available, 0)
+    return shown if ceiling is None else min(shown, ceiling)
 
 
 def _push_round(account: ChannelAccount, claimed: list[Listing], summary: PushSummary) -> None:
@@ -242,7 +249,7 @@ def _push_round(account: ChannelAccount, claimed: list[Listing], summary: PushSu
     unchanged = [lst for lst in claimed if lst.last_pushed_qty == desired[lst.pk]]
     with transaction.atomic():  # one commit for the lot (see :func:`_settle`)
         _clear(unchanged)
-        # A drift the master value caught up with (the order behind it arrived): nothing to send.
+        # Unchanged after a drift: a later push already set the shop (its belief is known again).
         _forget_drift([lst for lst in unchanged if lst.drift_cause])
     summary.unchanged += len(unchanged)
     to_send = [lst for lst in claimed if lst.last_pushed_qty != desired[lst.pk]]

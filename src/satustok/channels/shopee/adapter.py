@@ -115,6 +115,7 @@ class ShopeeConnector:
     channel = "shopee"
     label = "Shopee"
     max_push_batch = 50  # update_stock takes 50 models of one item a call
+    max_shown_stock = None  # no limit stated in the reference sheet
 
     # --- connecting: the seller approves the hub on Shopee's page ------------------------------
 

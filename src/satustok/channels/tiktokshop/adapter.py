@@ -102,6 +102,7 @@ class TikTokShopConnector:
     channel = "tiktokshop"
     label = "TikTok Shop"
     max_push_batch = 100  # rows a round hands over; push_stock sends one call per product
+    max_shown_stock = MAX_QUANTITY  # inventory/update takes 0..99,999
 
     # --- connecting: the seller authorizes the app on TikTok Shop's page ----------------------
 

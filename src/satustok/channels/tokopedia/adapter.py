@@ -103,6 +103,8 @@ class TokopediaConnector:
 
     max_push_batch = 100  # Tokopedia's stock/update limit
 
+    max_shown_stock = None  # no limit stated in the reference sheet
+
     def push_stock(self, account, pushes: list[StockPush]) -> list[PushOutcome]:  # type: ignore[no-untyped-def]
         creds = _credentials(account.app_id, account.client_id, account.client_secret.reveal())
         with build_client(creds, account) as client:
