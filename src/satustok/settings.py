@@ -244,10 +244,10 @@ SATUSTOK_PUSH_COALESCE_MS = int(os.environ.get("SATUSTOK_PUSH_COALESCE_MS", "100
 # second instead of ten, and its last values go out as soon as it stops.
 SATUSTOK_PUSH_FLOOD_WAIT_MS = int(os.environ.get("SATUSTOK_PUSH_FLOOD_WAIT_MS", "1000"))
 # Drift repair (sync/drift.py): every this many seconds the linked listings' stock is read back
-# from each shop, at most SATUSTOK_DRIFT_CHECK_CALLS catalogue pages a round (the rest next
+# from each shop, at most SATUSTOK_DRIFT_CHECK_PAGES catalogue pages a round (the rest next
 # round), and a listing showing another value than the hub pushed gets the master value again.
 SATUSTOK_DRIFT_CHECK_SECONDS = int(os.environ.get("SATUSTOK_DRIFT_CHECK_SECONDS", "300"))
-SATUSTOK_DRIFT_CHECK_CALLS = int(os.environ.get("SATUSTOK_DRIFT_CHECK_CALLS", "20"))
+SATUSTOK_DRIFT_CHECK_PAGES = int(os.environ.get("SATUSTOK_DRIFT_CHECK_PAGES", "5"))
 # A drift is pushed this long after it is seen, so the order behind a marketplace's own stock
 # change (its webhook may come a moment later) moves the master value first.
 SATUSTOK_DRIFT_GRACE_SECONDS = float(os.environ.get("SATUSTOK_DRIFT_GRACE_SECONDS", "3"))

@@ -9,7 +9,7 @@ seller centre, Shopee and TikTok Shop take stock for unpaid orders. Two ways in:
   (a :class:`~satustok.channels.protocol.StockReport`), or only that it changed.
 - **Read-back** (:func:`read_back`): every ``SATUSTOK_DRIFT_CHECK_SECONDS`` the linked
   listings' stock is read through the channel's catalogue pages, at most
-  ``SATUSTOK_DRIFT_CHECK_CALLS`` pages a round (a larger shop goes on from that page in the
+  ``SATUSTOK_DRIFT_CHECK_PAGES`` pages a round (a larger shop goes on from that page in the
   next minute's round), so a lost webhook or a channel that sends none is caught too.
 
 A listing showing something other than the hub last pushed is *drifted*: the hub no longer
@@ -155,7 +155,7 @@ def accounts_to_check() -> list[int]:
 
 
 def read_back(account_id: int) -> int:
-    """One read-back round of an integration: up to ``SATUSTOK_DRIFT_CHECK_CALLS`` catalogue
+    """One read-back round of an integration: up to ``SATUSTOK_DRIFT_CHECK_PAGES`` catalogue
     pages from where the last round stopped. Returns how many listings drifted."""
     account = ChannelAccount.objects.get(pk=account_id)
     if not repairs(account):
@@ -164,7 +164,7 @@ def read_back(account_id: int) -> int:
     source = registry.connector(account.channel).catalog_source(account)
     ends = time.monotonic() + ROUND_SECONDS
     try:
-        for _ in range(max(1, settings.SATUSTOK_DRIFT_CHECK_CALLS)):
+        for _ in range(max(1, settings.SATUSTOK_DRIFT_CHECK_PAGES)):
             if time.monotonic() > ends:
                 break  # the next minute's round goes on from here
             units = source.page(page).units
