@@ -13,8 +13,17 @@ from a2wsgi import WSGIMiddleware
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from satustok.core.request_bodies import WholeBodies
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satustok.settings")
-application = WSGIMiddleware(
+django_in_threads = WSGIMiddleware(
     get_wsgi_application(),  # type: ignore[arg-type]  # Django's handler is a WSGI app (PEP 3333)
     workers=settings.SATUSTOK_WEB_THREADS,
+)
+# Bodies are read here, in the event loop, before a thread is taken (core/request_bodies.py).
+application = WholeBodies(
+    django_in_threads,  # type: ignore[arg-type]  # a2wsgi's app is an ASGI app
+    webhook_max=settings.SATUSTOK_WEBHOOK_MAX_BYTES,
+    other_max=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+    seconds=settings.SATUSTOK_REQUEST_BODY_SECONDS,
 )

@@ -256,6 +256,9 @@ SATUSTOK_DRIFT_GRACE_SECONDS = float(os.environ.get("SATUSTOK_DRIFT_GRACE_SECOND
 # keeps its thread while a burst lasts: with fewer threads than integrations, one shop's pushes
 # waited for another's burst to end.
 SATUSTOK_WORKER_THREADS = int(os.environ.get("SATUSTOK_WORKER_THREADS", "4"))
+# A request's body must arrive within this many seconds (else 408): bodies are read before a
+# thread is taken, so slow senders cannot hold the threads (core/request_bodies.py).
+SATUSTOK_REQUEST_BODY_SECONDS = float(os.environ.get("SATUSTOK_REQUEST_BODY_SECONDS", "10"))
 # Requests one web process serves at once (threads, each with its own database connection).
 SATUSTOK_WEB_THREADS = int(os.environ.get("SATUSTOK_WEB_THREADS", "8"))
 # Webhook processing: each web process queues a processing task at most this often, and a task

@@ -207,3 +207,22 @@ def test_a_staff_user_limited_to_a_warehouse_adjusts_and_sees_only_that_one(
     assert StockLevel.objects.get(warehouse=default_warehouse()).on_hand == 5
     listed = client.get(reverse("web:inventory")).content.decode()
     assert "Gudang Cabang" in listed and "Gudang Utama" not in listed
+
+
+def test_a_staff_user_limited_to_a_warehouse_adjusts_stock_there_from_the_page(
+    client: Client, objects: dict[str, Any]
+) -> None:
+    staff = as_role(client, Role.STAFF)
+    branch = Warehouse.objects.create(name="Gudang Cabang", code="cabang")
+    set_warehouses(staff, [branch])
+    url = reverse("web:inventory_sku", args=[objects["variant"].pk])
+    page = client.get(url).content.decode()
+    offered = re.search(r'<input type="hidden" name="warehouse" value="(\d+)"', page)
+    assert offered and int(offered.group(1)) == branch.pk  # their only warehouse, chosen
+
+    client.post(url, {"warehouse": branch.pk, "action": "add", "quantity": "3", "reason": "in"})
+
+    assert StockLevel.objects.get(warehouse=branch).on_hand == 3
+    assert StockLevel.objects.get(warehouse=default_warehouse()).on_hand == 5
+    beyond = client.post(url, {"warehouse": 2**70, "action": "add", "quantity": "1", "reason": "x"})
+    assert beyond.status_code == 200 and StockLevel.objects.get(warehouse=branch).on_hand == 3

@@ -164,3 +164,24 @@ def test_deactivating_an_invited_user_cancels_the_link(owner: Any, client: Clien
     assert not budi.is_active and not budi.has_usable_password()
     page = client.get(reverse("web:user", args=[budi.pk])).content.decode()
     assert 'data-testid="invitation-closed"' in page and "cancel-invitation-form" not in page
+
+
+@pytest.mark.parametrize("warehouse", [str(2**70), "-1", "²", "1e3"])
+def test_a_warehouse_no_row_could_have_is_a_form_error_not_a_500(
+    owner: Any, client: Client, warehouse: str
+) -> None:
+    answer = client.post(
+        reverse("web:users"),
+        {"username": "budi", "role": Role.STAFF, "how": "link", "warehouses": [warehouse]},
+    )
+    assert answer.status_code == 200 and "errorlist" in answer.content.decode()
+    assert not get_user_model().objects.filter(username="budi").exists()
+
+
+def test_the_admin_has_no_user_form_that_could_bypass_the_roles(owner: Any, client: Client) -> None:
+    """Its user form set superuser, staff and active directly: a Staff user made superuser
+    there reached every credential, and the last Owner could be deactivated."""
+    staff = user_with_role(Role.STAFF, "staf")
+    for url in (f"/admin/auth/user/{staff.pk}/change/", "/admin/auth/user/", "/admin/auth/group/"):
+        assert client.get(url).status_code == 404
+    assert client.get("/admin/").status_code == 200  # the rest of the admin stays the Owner's

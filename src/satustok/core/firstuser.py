@@ -20,6 +20,9 @@ class FirstUser:
     username: str
     password: str | None  # None when the user already existed: we never know a stored password
     created: bool
+    # The operator chose the password (SATUSTOK_ADMIN_PASSWORD): it is not printed, since the
+    # banner ends up in the service's logs; a generated one must be shown once.
+    chosen: bool = False
 
 
 class WeakAdminPassword(ValueError):
@@ -49,7 +52,7 @@ def ensure_first_user() -> FirstUser:
     password = _checked(chosen, users(username=username)) if chosen else _generated(username)
     first = users.objects.create_superuser(username=username, password=password, email="")
     Membership.objects.create(user=first, role=Role.OWNER)  # the hub's first Owner
-    return FirstUser(username, password, created=True)
+    return FirstUser(username, password, created=True, chosen=bool(chosen))
 
 
 def _checked(password: str, user: Any) -> str:

@@ -8,8 +8,43 @@ from django.utils.translation import gettext_lazy as _
 from satustok.channels.models import ChannelAccount
 
 
+def _an_id(value: object) -> bool:
+    """A primary key the database can look up: ``pk=2**70`` overflows SQLite's integer (a 500,
+    not the 'not one of the choices' a seller should read) and PostgreSQL's bigint."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and 0 < int(text) < 2**63
+
+
+class IdChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A choice of one row by id that refuses any value no row could have, in the field's own
+    words, before it reaches the database."""
+
+    def to_python(self, value: object) -> object:
+        if value in self.empty_values:
+            return None
+        if not _an_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Several rows by id; as :class:`IdChoiceField`."""
+
+    def _check_values(self, value: object) -> object:
+        for each in value or ():  # type: ignore[attr-defined]
+            if not _an_id(each):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": each},
+                )
+        return super()._check_values(value)  # type: ignore[misc]
+
+
 class ChooseIntegrationForm(forms.Form):
-    integration = forms.ModelChoiceField(
+    integration = IdChoiceField(
         label=_("Integration"),
         queryset=ChannelAccount.objects.none(),
         empty_label=None,

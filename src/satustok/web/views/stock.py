@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -11,12 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from satustok.catalog.models import Variant
+from satustok.channels.connect import default_warehouse
 from satustok.core.access import Permission
-from satustok.inventory.access import visible_levels
+from satustok.inventory.access import allowed_warehouse_ids, visible_levels
 from satustok.inventory.adjustments import MAX_QUANTITY, AdjustmentRefused, adjust
-from satustok.inventory.models import StockLevel, StockMovement
+from satustok.inventory.models import StockLevel, StockMovement, Warehouse
 from satustok.sync.stock_view import sku_status
 from satustok.web.access import requires
+from satustok.web.forms import IdChoiceField
 
 
 @requires(Permission.VIEW)
@@ -39,6 +43,10 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 class AdjustForm(forms.Form):
+    # Not required: without it the default warehouse is meant (as for the API and the CLI).
+    warehouse = IdChoiceField(
+        label=_("Warehouse"), queryset=Warehouse.objects.none(), empty_label=None, required=False
+    )
     action = forms.ChoiceField(
         label=_("Change"),
         choices=[
@@ -50,11 +58,27 @@ class AdjustForm(forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=MAX_QUANTITY)
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        """The warehouses this user may change (all, unless limited): the default one first.
+        With one to choose from, the field is not shown."""
+        super().__init__(*args, **kwargs)
+        allowed = allowed_warehouse_ids(user)
+        choices = Warehouse.objects.order_by("pk")
+        if allowed is not None:
+            choices = choices.filter(pk__in=allowed)
+        field = self.fields["warehouse"]
+        field.queryset = choices  # type: ignore[attr-defined]
+        default = default_warehouse()
+        field.initial = default.pk if allowed is None or default.pk in allowed else None
+        if choices.count() <= 1:
+            field.widget = forms.HiddenInput()
+            field.initial = next(iter(choices.values_list("pk", flat=True)), None)
+
 
 @requires(Permission.VIEW, post=Permission.ADJUST_STOCK)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     variant = get_object_or_404(Variant.objects.select_related("product"), pk=pk)
-    form = AdjustForm(request.POST or None)
+    form = AdjustForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             data = form.cleaned_data
@@ -63,6 +87,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 data["action"],
                 data["quantity"],
                 data["reason"],
+                warehouse=data["warehouse"],
                 actor=request.user.get_username(),
             )
         except AdjustmentRefused as refused:

@@ -22,6 +22,7 @@ from satustok.core.access import Permission, Role, assigned_role
 from satustok.inventory.access import set_warehouses, warehouse_names
 from satustok.inventory.models import Warehouse
 from satustok.web.access import requires
+from satustok.web.forms import IdMultipleChoiceField
 
 HOW_CHOICES = [
     ("link", gettext_lazy("Send a one-time link (the user sets a password)")),
@@ -29,8 +30,8 @@ HOW_CHOICES = [
 ]
 
 
-def _warehouse_field() -> forms.ModelMultipleChoiceField:
-    return forms.ModelMultipleChoiceField(
+def _warehouse_field() -> IdMultipleChoiceField:
+    return IdMultipleChoiceField(
         label=gettext_lazy("Warehouses"),
         queryset=Warehouse.objects.order_by("name"),
         required=False,

@@ -143,7 +143,12 @@ class Command(BaseCommand):
     def _print_banner(self, host: str, port: int, user: FirstUser, sandbox: Any) -> None:
         url = f"http://{host}:{port}/"
         lines = ["", "satustok is running", *_mode_lines(sandbox), f"  Open        {url}"]
-        if user.created:
+        if user.created and user.chosen:
+            lines.append(
+                f"  Log in as   {user.username} / the password in SATUSTOK_ADMIN_PASSWORD"
+                "  (first user, created now)"
+            )
+        elif user.created:
             lines.append(
                 f"  Log in as   {user.username} / {user.password}  (first user, created now)"
             )
