@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,10 @@ def run(app: Any, path: str, messages: list[dict[str, Any]], headers: list[Any])
         inner if app is None else app, webhook_max=10, other_max=100, seconds=0.2
     )
     scope = {"type": "http", "path": path, "headers": headers}
-    asyncio.run(middleware(scope, receive, send))
+    # In a thread of its own: a browser test earlier in the session may have left an event
+    # loop running in this one (Playwright's sync API), where asyncio.run refuses to start.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(lambda: asyncio.run(middleware(scope, receive, send))).result()
     status = next((m["status"] for m in sent if m["type"] == "http.response.start"), None)
     return {"seen": seen, "status": status}
 
