@@ -58,6 +58,7 @@ def adjust(
     _check_allowed(warehouse)
     reference = f"user:{actor}" if actor else "adjustment"
     with transaction.atomic():
+        _lock_level(warehouse, variant)
         before = _on_hand(warehouse, variant)
         movement = _apply(variant, action, quantity, reason, warehouse, reference)
         _log(variant, warehouse, action, quantity, reason, before)
@@ -96,6 +97,12 @@ def _check_allowed(warehouse: Warehouse) -> None:
         check_warehouse(user, warehouse)
     except WarehouseRefused as refused:
         raise AdjustmentRefused(str(refused)) from None
+
+
+def _lock_level(warehouse: Warehouse, variant: Variant) -> None:
+    """Hold the level until the adjustment commits: the checks read on hand, and two adds near
+    the bound (or two removes of the last units) checked at once would both pass."""
+    list(StockLevel.objects.select_for_update().filter(warehouse=warehouse, variant=variant))
 
 
 def _on_hand(warehouse: Warehouse, variant: Variant) -> int:
