@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from roles_support import ROLES, user_with_role
 from satustok.catalog.models import MasterProduct, Variant
@@ -20,6 +21,7 @@ from satustok.core.models import Activity
 from satustok.inventory import stock
 from satustok.inventory.access import set_warehouses
 from satustok.inventory.models import StockLevel, Warehouse
+from satustok.orders.models import Order, OrderLine, OrderStatus, StockEffect
 from satustok.sync.models import ImportRun, RunMode, RunState
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +228,37 @@ def test_a_staff_user_limited_to_a_warehouse_adjusts_stock_there_from_the_page(
     assert StockLevel.objects.get(warehouse=default_warehouse()).on_hand == 5
     beyond = client.post(url, {"warehouse": 2**70, "action": "add", "quantity": "1", "reason": "x"})
     assert beyond.status_code == 200 and StockLevel.objects.get(warehouse=branch).on_hand == 3
+
+
+def test_a_staff_user_limited_to_a_warehouse_cannot_restock_another_warehouses_order(
+    client: Client, objects: dict[str, Any]
+) -> None:
+    """An order moves the stock of the warehouse feeding its shop: the UI's restock is refused
+    with the 403 page, and nothing moves."""
+    staff = as_role(client, Role.STAFF)
+    set_warehouses(staff, [Warehouse.objects.create(name="Gudang Cabang", code="cabang")])
+    order = Order.objects.create(
+        account=objects["account"],
+        external_id="5001",
+        status=OrderStatus.RETURNED,
+        channel_status="800",
+        ordered_at=timezone.now(),
+        stock_effect=StockEffect.SHIPPED,
+    )
+    OrderLine.objects.create(
+        order=order,
+        external_product_id="1",
+        quantity=2,
+        variant=objects["variant"],
+        linked=True,
+        stock_effect=StockEffect.SHIPPED,
+    )
+    refused = client.post(reverse("web:order_restock", args=[order.pk]))
+    assert refused.status_code == 403 and "Gudang Utama" in refused.content.decode()
+    assert StockLevel.objects.get(warehouse=default_warehouse()).on_hand == 5
+    order.refresh_from_db()
+    assert order.stock_effect == StockEffect.SHIPPED
+
+    set_warehouses(staff, [])  # every warehouse again
+    assert client.post(reverse("web:order_restock", args=[order.pk])).status_code == 302
+    assert StockLevel.objects.get(warehouse=default_warehouse()).on_hand == 7

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from satustok.core.access import NotAllowed
 from satustok.inventory.models import StockLevel, Warehouse, WarehouseAccess
 
 Levels = TypeVar("Levels", bound=QuerySet[StockLevel])
@@ -37,6 +38,19 @@ def check_warehouse(user: Any, warehouse: Warehouse) -> None:
             _("You work only in other warehouses: %(warehouse)s is not one of them.")
             % {"warehouse": warehouse.name}
         )
+
+
+def require_warehouse(user: Any, warehouse_id: int | None) -> None:
+    """Refuse (as a role refusal: the 403 page, the API's ``forbidden``) work that moves stock
+    of a warehouse ``user`` does not work in, such as an order of a shop it feeds."""
+    allowed = allowed_warehouse_ids(user)
+    if allowed is None or warehouse_id in allowed:
+        return
+    warehouse = Warehouse.objects.filter(pk=warehouse_id or 0).first()
+    raise NotAllowed(
+        _("You work only in other warehouses: %(warehouse)s is not one of them.")
+        % {"warehouse": warehouse.name if warehouse else "—"}
+    )
 
 
 def visible_levels(levels: Levels, user: Any) -> Levels:

@@ -14,7 +14,9 @@ from satustok.channels.http.errors import ChannelError
 from satustok.channels.problems import SellerProblem, explain
 from satustok.channels.protocol import OrderSource, Rejection
 from satustok.core import activity
-from satustok.orders.ingest import ingest, restock
+from satustok.inventory.access import require_warehouse
+from satustok.orders.ingest import ingest
+from satustok.orders.ingest import restock as restock_order
 from satustok.orders.models import EventSource, Order
 from satustok.orders.source import order_source
 
@@ -24,6 +26,7 @@ __all__ = ["accept", "refresh", "reject", "restock"]
 
 
 def accept(order: Order) -> Order:
+    _check_warehouse(order)
     before = _state(order)
     try:
         return _act(order, lambda source: source.accept(order.external_id))
@@ -32,6 +35,7 @@ def accept(order: Order) -> Order:
 
 
 def reject(order: Order, rejection: Rejection) -> Order:
+    _check_warehouse(order)
     before = _state(order)
     try:
         return _act(order, lambda source: source.reject(order.external_id, rejection))
@@ -43,6 +47,20 @@ def reject(order: Order, rejection: Rejection) -> Order:
             reason_code=str(rejection.reason_code),
             reason=rejection.reason,
         )
+
+
+def _check_warehouse(order: Order) -> None:
+    """A user limited to warehouses works only the orders of shops their warehouses feed (the
+    command line and the queue act for the operator: no user, no limit)."""
+    user = activity.current_user()
+    if user is not None:
+        require_warehouse(user, order.account.warehouse_id)
+
+
+def restock(order: Order) -> Order:
+    """Put a returned order's items back in stock (see ``orders.ingest.restock``)."""
+    _check_warehouse(order)
+    return restock_order(order)
 
 
 def _state(order: Order) -> dict[str, str]:
