@@ -9,7 +9,7 @@ import pytest
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.connect import default_warehouse
 from satustok.channels.models import ChannelAccount, Listing
-from satustok.channels.protocol import STOCK_UNKNOWN_LABEL, ChannelUnit
+from satustok.channels.protocol import STOCK_UNKNOWN_LABEL, ChannelUnit, StockCause, StockReport
 from satustok.inventory import stock
 from satustok.sync import drift
 from satustok.sync.pusher import desired_quantities
@@ -60,3 +60,18 @@ def test_the_hub_pushes_at_most_what_the_channel_can_show(channel: str, pushed: 
     assert desired_quantities(listing.account, [listing]) == {listing.pk: pushed}
     Listing.objects.filter(pk=listing.pk).update(last_pushed_qty=pushed)
     assert drift.compare_units(listing.account, [unit(pushed)]) == 0  # a capped shop agrees
+
+
+def test_a_report_of_a_sale_is_left_to_the_order_behind_it() -> None:
+    """Repairing it would show the sold unit again until the order arrives (the poller's
+    minute, if its webhook was lost); the order moves the master and the pusher follows."""
+    listing = linked_listing("tokopedia", PUSHED)
+    sold = StockReport("77", PUSHED - 1, StockCause.SALE)
+    assert drift.note_reports(listing.account, [sold]) == 0
+    listing.refresh_from_db()
+    assert listing.last_pushed_qty == PUSHED and not listing.needs_push
+
+    edited = StockReport("77", PUSHED + 2, StockCause.SELLER_EDIT)
+    assert drift.note_reports(listing.account, [edited, sold]) == 1  # the edit still counts
+    listing.refresh_from_db()
+    assert listing.needs_push and listing.drift_cause == StockCause.SELLER_EDIT

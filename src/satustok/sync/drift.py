@@ -66,8 +66,12 @@ def repairs(account: ChannelAccount) -> bool:
 
 def note_reports(account: ChannelAccount, reports: Iterable[StockReport]) -> int:
     """Compare a channel's stock reports with what the hub pushed; mark the drifted listings
-    for the master value. Returns how many drifted."""
-    latest = {report.external_id: report for report in reports}
+    for the master value. Returns how many drifted.
+
+    A report the channel says a sale caused is left to the order behind it: the order moves
+    the master (by webhook, or the poller if the webhook is lost), and the pusher follows.
+    Repairing it would put the sold unit back on the shop until the order arrives."""
+    latest = {report.external_id: report for report in reports if report.cause != StockCause.SALE}
     if not latest or not repairs(account):
         return 0
     drifted = [
