@@ -341,3 +341,15 @@ class TikTokShopWorld:
     def edit_stock(self, listing: Listing, quantity: int) -> None:
         _, sku_id = listing.external_id.split(":")
         self.tts.patch_sku(sku_id, stock=quantity)
+
+
+WORLD_CLASSES = (TokopediaWorld, ShopeeWorld, TikTokShopWorld)
+
+
+def worlds_where(capability: str) -> Any:
+    """Run a test taking ``world`` only on the channels that have ``capability`` (a World
+    attribute): the others are not collected, rather than collected and skipped."""
+    import pytest
+
+    channels = [w.channel for w in WORLD_CLASSES if getattr(w, capability)]
+    return pytest.mark.parametrize("world", channels, indirect=True)

@@ -1,4 +1,5 @@
-"""Users with a role, for the tests of who may do what (tests/web, tests/api, tests/core)."""
+"""Users with a role and a connected integration, for the tests of who may do what and of
+what a page, an API call or a service does with them (tests/web, tests/api, tests/core, …)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from satustok.channels.connect import default_warehouse
+from satustok.channels.models import ChannelAccount
 from satustok.core.access import Role
 from satustok.core.models import Membership
 
@@ -20,3 +23,18 @@ def user_with_role(role: str, username: str = "") -> Any:
     )
     Membership.objects.create(user=user, role=role)
     return user
+
+
+def an_integration(**fields: Any) -> ChannelAccount:
+    """A connected shop (no channel is called) fed by the default warehouse; ``fields``
+    override the defaults."""
+    defaults: dict[str, Any] = {
+        "channel": "tokopedia",
+        "shop_id": "480001",
+        "shop_name": "Toko Satu",
+        "app_id": "15001",
+        "client_id": "client-abc",
+        "client_secret": "a-client-secret-of-some-length",
+        "warehouse": default_warehouse(),
+    }
+    return ChannelAccount.objects.create(**{**defaults, **fields})

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from roles_support import user_with_role
+from roles_support import an_integration, user_with_role
 from satustok.api import tokens
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.connect import connect_shop, default_warehouse
@@ -40,15 +40,7 @@ def variant() -> Variant:
 
 @pytest.fixture
 def account() -> ChannelAccount:
-    return ChannelAccount.objects.create(
-        channel="tokopedia",
-        shop_id="480001",
-        shop_name="Toko Satu",
-        app_id="15001",
-        client_id="client-abc",
-        client_secret=SECRET,
-        warehouse=default_warehouse(),
-    )
+    return an_integration(client_secret=SECRET)
 
 
 def only(action: str) -> Activity:

@@ -17,7 +17,7 @@ from satustok.inventory import stock
 from satustok.inventory.adjustments import MAX_QUANTITY, AdjustmentRefused, adjust
 from satustok.inventory.models import StockLevel
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def lock_waits() -> int:
@@ -32,7 +32,7 @@ def lock_waits() -> int:
 
 def test_the_second_add_near_the_bound_sees_the_first_and_is_refused() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite's writers take turns: no two adjustments run at once there")
+        pytest.skip("SQLite's writers take turns (make test runs this on PostgreSQL only)")
     variant = Variant.objects.create(product=MasterProduct.objects.create(name="Kaos"), sku="K-1")
     warehouse = default_warehouse()
     stock.set_on_hand(warehouse.pk, variant.pk, MAX_QUANTITY - 10, reference="test")

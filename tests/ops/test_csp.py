@@ -12,10 +12,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from roles_support import an_integration
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels import registry
 from satustok.channels.connect import default_warehouse
-from satustok.channels.models import ChannelAccount, Listing
+from satustok.channels.models import Listing
 from satustok.inventory import stock
 
 pytestmark = pytest.mark.django_db
@@ -61,15 +62,7 @@ class InlineCode(HTMLParser):
 
 @pytest.fixture
 def owner(client: Client) -> Client:
-    account = ChannelAccount.objects.create(
-        channel=registry.codes()[0],
-        shop_id="101",
-        shop_name="Toko CSP",
-        app_id="1",
-        client_id="client",
-        client_secret="client-secret-long-enough",
-        warehouse=default_warehouse(),
-    )
+    account = an_integration(channel=registry.codes()[0], shop_name="Toko CSP")
     product = MasterProduct.objects.create(name="Batik")
     variant = Variant.objects.create(product=product, sku="KMJ-01", name="Kemeja")
     stock.set_on_hand(default_warehouse().pk, variant.pk, 5)

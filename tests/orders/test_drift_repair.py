@@ -23,7 +23,7 @@ import pytest
 from django.urls import reverse
 from orders_helpers import ledger, listing, master, wait_until
 
-from channel_worlds import MASTER_SHOP, TokopediaWorld, World
+from channel_worlds import MASTER_SHOP, TokopediaWorld, World, worlds_where
 from satustok.channels.models import ChannelAccount, Listing
 from satustok.channels.protocol import StockCause, StockReport
 from satustok.inventory import stock
@@ -115,11 +115,10 @@ def drift_pushes(listing_: Listing, cause: str | None = None) -> list[PushRecord
     return list(found.filter(drift_cause=cause) if cause else found)
 
 
+@worlds_where("holds_unpaid")  # Tokopedia takes stock at payment: an unpaid order holds none
 def test_an_unpaid_order_the_channel_holds_is_reserved_at_once_and_released_once(
     world: World, fast_sandbox: Any, live_server: Any, settings: Any
 ) -> None:
-    if not world.holds_unpaid:
-        pytest.skip(f"{world.channel} takes stock at payment: an unpaid order holds nothing")
     shops = two_shops(world, fast_sandbox, live_server, settings)
     on_hand, reserved = master(shops.here, shops.sku)
     available = on_hand - reserved
@@ -147,11 +146,10 @@ def test_an_unpaid_order_the_channel_holds_is_reserved_at_once_and_released_once
     assert wait_until(lambda: shops.shown() == (available, available), SECONDS), shops.shown()
 
 
+@worlds_where("restocks_after_shipping")  # TikTok Shop cancels no order once it has shipped
 def test_a_cancellation_after_shipping_restocked_by_the_marketplace_is_repaired(
     world: World, fast_sandbox: Any, live_server: Any, settings: Any
 ) -> None:
-    if not world.restocks_after_shipping:
-        pytest.skip(f"{world.channel} cancels no order once it has shipped")
     shops = two_shops(world, fast_sandbox, live_server, settings)
     on_hand, reserved = master(shops.here, shops.sku)
     external_id = world.place_order(shops.sku, 1)
@@ -177,11 +175,10 @@ def test_a_cancellation_after_shipping_restocked_by_the_marketplace_is_repaired(
     assert record[0].shown_before == on_hand - reserved and record[0].quantity == on_hand - 1
 
 
+@worlds_where("seller_edit_webhook")  # Shopee sends no webhook for a seller's stock edit
 def test_a_seller_edit_is_repaired_by_the_channel_webhook(
     world: World, fast_sandbox: Any, live_server: Any, settings: Any, admin_client: Any
 ) -> None:
-    if not world.seller_edit_webhook:
-        pytest.skip(f"{world.channel} sends no webhook for a seller's stock edit")
     shops = two_shops(world, fast_sandbox, live_server, settings)
     here, _ = shops.listings()
     wanted = shops.available()

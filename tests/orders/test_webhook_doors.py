@@ -286,6 +286,10 @@ def test_the_cli_purges_now_with_the_days_given(
     assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [recent.pk]
     with pytest.raises(CommandError, match="negative"):
         call_command("orders", "purge-webhooks", "--days", "-1")
+    capsys.readouterr()
+    call_command("orders", "purge-webhooks", "--days", str(10**12), "--json")  # keeps all
+    assert json.loads(capsys.readouterr().out) == {"deliveries": 0, "refusal_counts": 0}
+    assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [recent.pk]
 
 
 def test_the_integration_page_shows_the_refused_count_by_reason(

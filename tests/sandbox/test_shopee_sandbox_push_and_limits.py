@@ -78,12 +78,13 @@ def test_only_authorized_partners_get_a_shops_pushes(
     shopee: ShopeeControl, receiver: Receiver
 ) -> None:
     shopee.set_push_config(f"{receiver.url}/push", codes_on=[3])
-    shopee.place_order(SHOP, [{"item_id": FIRST}])
-    time.sleep(0.2)
-    assert receiver.received == []  # nobody authorized the shop yet in this test
+    unauthorized = shopee.place_order(SHOP, [{"item_id": FIRST}])["order_sn"]
     shopee.authorize(SHOP)
-    shopee.place_order(SHOP, [{"item_id": FIRST}])
+    authorized = shopee.place_order(SHOP, [{"item_id": FIRST}])["order_sn"]
     wait_for(receiver, 1)
+    # Pushes go out in order: had the first order's been sent, it would have come first.
+    pushed = {json.loads(r.body)["data"]["ordersn"] for r in receiver.received}
+    assert authorized in pushed and unauthorized not in pushed
 
 
 def test_failed_pushes_are_retried_then_kept_as_lost(

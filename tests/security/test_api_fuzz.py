@@ -23,10 +23,11 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.core.result import Ok
 
+from roles_support import an_integration
 from satustok.api import tokens
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.connect import default_warehouse
-from satustok.channels.models import ChannelAccount, Listing
+from satustok.channels.models import Listing
 from satustok.inventory import stock
 from satustok.wsgi import application
 
@@ -50,15 +51,7 @@ def world(db: None, sandbox: Any, hub_shopee: Any, hub_tiktokshop: Any) -> dict[
     channel's base URL points at the loopback sandboxes: an operation that calls a channel
     (an import, a refresh) meets them, never the network."""
     warehouse = default_warehouse()
-    account = ChannelAccount.objects.create(
-        channel="tokopedia",
-        shop_id="480001",
-        shop_name="Fuzz shop",
-        app_id="15001",
-        client_id="fuzz-client",
-        client_secret="fuzz-secret",
-        warehouse=warehouse,
-    )
+    account = an_integration(shop_name="Fuzz shop", warehouse=warehouse)
     product = MasterProduct.objects.create(name="Kaos Fuzz")
     variant = Variant.objects.create(product=product, sku="FUZZ-1")
     stock.set_on_hand(warehouse.pk, variant.pk, 5, reference="fuzz")

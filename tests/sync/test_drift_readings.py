@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from roles_support import an_integration
 from satustok.catalog.models import MasterProduct, Variant
-from satustok.channels.connect import default_warehouse
-from satustok.channels.models import ChannelAccount, Listing
+from satustok.channels.models import Listing
 from satustok.channels.protocol import STOCK_UNKNOWN_LABEL, ChannelUnit, StockCause, StockReport
 from satustok.inventory import stock
 from satustok.sync import drift
@@ -20,14 +20,7 @@ PUSHED = 5
 
 
 def linked_listing(channel: str, on_hand: int) -> Listing:
-    account = ChannelAccount.objects.create(
-        channel=channel,
-        shop_id="1",
-        shop_name="Toko Uji",
-        app_id="1",
-        warehouse=default_warehouse(),
-        push_stock=True,
-    )
+    account = an_integration(channel=channel, push_stock=True)
     variant = Variant.objects.create(product=MasterProduct.objects.create(name="Kaos"), sku="K-1")
     stock.set_on_hand(account.warehouse_id, variant.pk, on_hand, reference="test")
     return Listing.objects.create(

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from roles_support import ROLES, user_with_role
+from roles_support import ROLES, an_integration, user_with_role
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.connect import default_warehouse
 from satustok.channels.models import ChannelAccount
@@ -29,15 +29,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def objects() -> dict[str, Any]:
-    account = ChannelAccount.objects.create(
-        channel="tokopedia",
-        shop_id="480001",
-        shop_name="Toko Satu",
-        app_id="15001",
-        client_id="client-abc",
-        client_secret="a-client-secret-of-some-length",
-        warehouse=default_warehouse(),
-    )
+    account = an_integration()
     variant = Variant.objects.create(product=MasterProduct.objects.create(name="Kaos"), sku="K-1")
     stock.set_on_hand(default_warehouse().pk, variant.pk, 5, reference="test")
     run = ImportRun.objects.create(account=account, mode=RunMode.PREVIEW, state=RunState.DONE)

@@ -16,6 +16,8 @@ from django.utils import timezone
 from satustok.orders.models import DeliveryStatus, RefusedDeliveries, WebhookDelivery
 
 PURGE_BATCH = 500  # rows one delete takes: a few milliseconds of write lock
+# A retention longer than this keeps everything (a century; more overflows the date arithmetic).
+LONGEST_RETENTION_DAYS = 36_500
 
 DONE_WITH = (DeliveryStatus.PROCESSED, DeliveryStatus.FAILED, DeliveryStatus.REJECTED)
 
@@ -32,7 +34,7 @@ def purge_deliveries(
     """Delete deliveries done with (processed, failed, or rejected before refusals were only
     counted) received more than the retention ago, and refusal counts of days that old."""
     days = settings.SATUSTOK_WEBHOOK_RETENTION_DAYS if retention_days is None else retention_days
-    cutoff = (now or timezone.now()) - timedelta(days=max(days, 0))
+    cutoff = (now or timezone.now()) - timedelta(days=min(max(days, 0), LONGEST_RETENTION_DAYS))
     old = WebhookDelivery.objects.filter(status__in=DONE_WITH, received_at__lt=cutoff)
     deliveries = 0
     while ids := list(old.order_by("id").values_list("pk", flat=True)[:batch]):

@@ -6,23 +6,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from satustok.channels.models import ChannelAccount
-
-
-def _an_id(value: object) -> bool:
-    """A primary key the database can look up: ``pk=2**70`` overflows SQLite's integer (a 500,
-    not the 'not one of the choices' a seller should read) and PostgreSQL's bigint."""
-    text = str(value)
-    return text.isascii() and text.isdigit() and 0 < int(text) < 2**63
+from satustok.web.params import as_id
 
 
 class IdChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A choice of one row by id that refuses any value no row could have, in the field's own
-    words, before it reaches the database."""
+    words, before it reaches the database (``pk=2**70`` was a 500: SQLite's integer overflows)."""
 
     def to_python(self, value: object) -> object:
         if value in self.empty_values:
             return None
-        if not _an_id(value):
+        if as_id(value) is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )
@@ -34,7 +28,7 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[typ
 
     def _check_values(self, value: object) -> object:
         for each in value or ():  # type: ignore[attr-defined]
-            if not _an_id(each):
+            if as_id(each) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",

@@ -56,17 +56,6 @@ def test_the_sandbox_refuses_empty_products_that_are_not_an_array_of_ids(
     assert tokopedia_sandbox.product(product_id)["stock"] == stock
 
 
-def test_rejecting_out_of_stock_through_the_client_is_accepted_and_empties_the_product(
-    client: TokopediaClient, tokopedia_sandbox: RunningSandbox, place_order: PlaceOrder
-) -> None:
-    placed = place_order()
-    product_id = placed["items"][0]["product_id"]
-    rejection = OrderRejection(RejectReason.OUT_OF_STOCK, empty_products=[product_id])
-    client.reject_order(placed["order_id"], rejection)
-    assert tokopedia_sandbox.order(placed["order_id"])["order_status"] == 10
-    assert tokopedia_sandbox.product(product_id)["stock"] == 0
-
-
 @pytest.mark.parametrize(
     ("endpoint", "body"),
     [

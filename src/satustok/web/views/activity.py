@@ -16,6 +16,7 @@ from satustok.core.access import Permission
 from satustok.core.activity import Action
 from satustok.core.models import Activity
 from satustok.web.access import requires
+from satustok.web.params import query_text
 
 PER_PAGE = 50
 
@@ -23,7 +24,7 @@ PER_PAGE = 50
 @requires(Permission.VIEW_ACTIVITY)
 def index(request: HttpRequest) -> HttpResponse:
     filters = {
-        "user": request.GET.get("user", "").replace("\x00", "").strip(),  # PostgreSQL refuses NUL
+        "user": query_text(request, "user"),
         "action": request.GET.get("action", "").strip(),
         "since": request.GET.get("since", "").strip(),
         "until": request.GET.get("until", "").strip(),

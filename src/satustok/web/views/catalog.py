@@ -20,6 +20,7 @@ from satustok.core.access import Permission
 from satustok.sync.models import Bucket
 from satustok.web.access import requires
 from satustok.web.forms import ManualLinkForm
+from satustok.web.params import query_text
 
 PRODUCTS_PER_PAGE = 25
 
@@ -35,7 +36,7 @@ def _variants_with_stock():  # type: ignore[no-untyped-def]
 
 @requires(Permission.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL
+    query = query_text(request, "q")
     products = MasterProduct.objects.prefetch_related(
         Prefetch("variants", queryset=_variants_with_stock())
     )

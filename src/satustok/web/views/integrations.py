@@ -41,6 +41,7 @@ from satustok.orders.refusals import refused_counts
 from satustok.sync import tasks
 from satustok.sync.pusher import PushRefused, set_push_stock
 from satustok.web.access import requires
+from satustok.web.params import as_id
 
 PENDING_KEY = "satustok.pending_authorization"
 
@@ -154,10 +155,7 @@ def _movable_onto(account: ChannelAccount) -> list[ChannelAccount]:
 def move_here(request: HttpRequest, pk: int) -> HttpResponse:
     """Move another integration's shop onto this one (see orders/moving.py)."""
     successor = get_object_or_404(ChannelAccount, pk=pk)
-    chosen = request.POST.get("legacy", "")
-    # ASCII digits of a 64-bit id only: "²".isdigit() is true but int("²") fails.
-    is_id = chosen.isascii() and chosen.isdigit() and len(chosen) <= 18
-    legacy = get_object_or_404(ChannelAccount, pk=int(chosen) if is_id else 0)
+    legacy = get_object_or_404(ChannelAccount, pk=as_id(request.POST.get("legacy", "")) or 0)
     try:
         moved = move_integration(legacy, successor)
     except MoveRefused as refused:

@@ -4,7 +4,6 @@ registering an integration's webhooks."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -27,6 +26,7 @@ from satustok.orders.ingest import NotRestockable, can_restock, relink
 from satustok.orders.models import Order, OrderStatus, OrderSyncState, WebhookDelivery
 from satustok.orders.source import order_source
 from satustok.web.access import requires
+from satustok.web.params import as_id, query_text
 
 ORDERS_PER_PAGE = 50
 STATUS_BADGES: dict[str, str] = {
@@ -62,22 +62,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "web/orders/index.html", context)
 
 
-# An integration id as a query value: ASCII digits that fit a 64-bit id. Anything else
-# ("²", "-1", 10^30) is no integration, so the filter is dropped rather than crashing the
-# page ("²".isdigit() is true, int("²") fails; PostgreSQL refuses ids beyond bigint).
-ID_PARAM = re.compile(r"[1-9][0-9]{0,17}")
-
-
-def _id_param(raw: str) -> str:
-    return raw if ID_PARAM.fullmatch(raw) else ""
-
-
 def _filters(request: HttpRequest) -> dict[str, str]:
     return {
-        "integration": _id_param(request.GET.get("integration", "").strip()),
+        # No integration could have another id: the filter is dropped, the page still shows.
+        "integration": str(as_id(request.GET.get("integration", "")) or ""),
         "status": request.GET.get("status", "").strip(),
         "unlinked": "1" if request.GET.get("unlinked") else "",
-        "q": request.GET.get("q", "").replace("\x00", "").strip(),  # PostgreSQL refuses NUL
+        "q": query_text(request, "q"),
     }
 
 

@@ -21,11 +21,12 @@ from satustok.inventory.models import StockLevel, StockMovement, Warehouse
 from satustok.sync.stock_view import sku_status
 from satustok.web.access import requires
 from satustok.web.forms import IdChoiceField
+from satustok.web.params import query_text
 
 
 @requires(Permission.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL
+    query = query_text(request, "q")
     levels = (
         StockLevel.objects.select_related("variant", "variant__product", "warehouse")
         .annotate(
