@@ -221,6 +221,35 @@ class ChannelOrderLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Recipient:
+    """Where the parcel goes, as the channel shows it (masked where the channel masks it: the
+    hub stores and shows what it is given, never unmasks)."""
+
+    name: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPart:
+    """One row of an order's payment breakdown: what the channel calls it and the amount in
+    whole rupiah (a discount is negative). ``key`` is the hub's word for the row (``subtotal``,
+    ``shipping``, ``discount``, ``insurance``, ``fee``, ``total``), ``label`` the channel's."""
+
+    key: str
+    label: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedItem:
+    """Part of an order the buyer sent back (a return or refund the channel reports)."""
+
+    external_product_id: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelOrder:
     """An order as a channel reports it, translated to the hub's unified status set."""
 
@@ -239,6 +268,21 @@ class ChannelOrder:
     # The channel already holds the order's stock though it is not paid yet (an unpaid order
     # on a channel that takes stock when the order is placed): the hub reserves it too.
     holds_stock: bool = False
+    # --- fulfilment: what the seller needs to ship the order (all optional: a channel that
+    # does not say leaves them empty) ---
+    # The channel's deadline for the seller's next step (accept, or ship) in UTC: the SLA the
+    # work queue counts down to.
+    ship_by: datetime | None = None
+    courier: str = ""  # the logistics provider and service, as the channel names them
+    tracking_number: str = ""  # the AWB, once the channel has one
+    packages: tuple[str, ...] = ()  # the channel's package ids (one label each)
+    recipient: Recipient | None = None
+    payment: tuple[PaymentPart, ...] = ()
+    # The buyer asked to cancel and the seller may approve or refuse.
+    cancel_requested: bool = False
+    cancel_reason: str = ""  # the channel's words for why it was (or is to be) cancelled
+    # What came back, when the status is RETURNED and the channel says which lines (empty: all).
+    returned_items: tuple[ReturnedItem, ...] = ()
 
 
 class UnknownOrderStatus(ValueError):
@@ -337,13 +381,83 @@ class RejectReason:
     needs_shop_close: bool = False
 
 
+class ShipMethod(models.TextChoices):
+    """How a parcel leaves the seller: a courier collects it (pickup, in a time slot where the
+    channel offers slots), the seller takes it to a counter (drop-off), or the seller ships it
+    with a courier of their own and types the tracking number (self-ship)."""
+
+    PICKUP = "pickup", _("Pickup")
+    DROP_OFF = "drop_off", _("Drop-off")
+    SELF_SHIP = "self_ship", _("Own courier (tracking number)")
+
+
+@dataclass(frozen=True, slots=True)
+class PickupSlot:
+    """A time the courier can come, as the channel offers it. ``id`` is what the channel wants
+    back (Shopee's ``pickup_time_id``; TikTok Shop's start and end, encoded by its package)."""
+
+    id: str
+    label: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShipOption:
+    """One way the channel lets this order be shipped now."""
+
+    method: str  # a ShipMethod value
+    slots: tuple[PickupSlot, ...] = ()  # pickup only, where the channel offers slots
+    needs_tracking_number: bool = False  # self-ship (and drop-off where the channel asks)
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """The seller's choice: how, and the slot or tracking number it needs."""
+
+    method: str  # a ShipMethod value
+    slot_id: str = ""
+    tracking_number: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A shipping label as the channel serves it: a PDF, or HTML (Tokopedia's). One per
+    package; ``content`` is the channel's bytes, unchanged."""
+
+    order_external_id: str
+    package_id: str
+    media_type: str  # "application/pdf" or "text/html"
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelReason:
+    """A reason the channel accepts for a seller's cancellation (its own code)."""
+
+    code: str
+    label: str
+    needs_note: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class SellerActions:
-    """What the seller may do to an order at a channel status."""
+    """What the seller may do to an order at a channel status (the hub adds what it knows of
+    the order itself: a cancellation request is answered only when the order has one)."""
 
     can_accept: bool = False
     can_reject: bool = False
     reject_reasons: tuple[RejectReason, ...] = field(default_factory=tuple)
+    # Shipping: arrange it (pickup, drop-off or self-ship, as ``ship_methods`` says), print the
+    # label once the channel has one.
+    can_arrange_shipment: bool = False
+    ship_methods: tuple[str, ...] = ()  # ShipMethod values the channel offers at this status
+    can_print_label: bool = False
+    # A seller's cancellation with the channel's reasons (where rejecting is not the way).
+    can_cancel: bool = False
+    cancel_reasons: tuple[CancelReason, ...] = field(default_factory=tuple)
+    # Approve or refuse the buyer's cancellation request (when the order has one).
+    can_answer_cancellation: bool = False
 
 
 class OrderSource(Protocol):
@@ -360,6 +474,30 @@ class OrderSource(Protocol):
     def reject(self, external_id: str, rejection: Rejection) -> None: ...
 
     def actions(self, channel_status: str) -> SellerActions: ...
+
+    # --- fulfilment. Each raises the channel error tree; a refusal of the channel's (accept
+    # on an ineligible order, a second ship call, an expired slot, an invalid tracking
+    # number) is an ActionRejected with the channel's own words. ---
+
+    def shipping_options(self, external_id: str) -> tuple[ShipOption, ...]:
+        """How this order can be shipped now, with the pickup slots the channel offers."""
+        ...
+
+    def arrange_shipment(self, external_id: str, shipment: Shipment) -> None:
+        """Arrange pickup or drop-off, or confirm a self-shipped parcel's tracking number."""
+        ...
+
+    def labels(self, external_id: str) -> list[Label]:
+        """The order's shipping labels, one per package, as the channel serves them."""
+        ...
+
+    def cancel(self, external_id: str, reason_code: str, note: str = "") -> None:
+        """The seller cancels the order with one of ``actions().cancel_reasons``."""
+        ...
+
+    def answer_cancellation(self, external_id: str, approve: bool) -> None:
+        """Approve or refuse the buyer's cancellation request."""
+        ...
 
     def register_webhooks(self, urls: Mapping[str, str], secret: str) -> None: ...
 

@@ -84,6 +84,7 @@ class MovementReason(models.TextChoices):
     ORDER_RELEASE = "order_release", _("Order released")
     ORDER_SHIP = "order_ship", _("Order shipped")
     RETURN_RESTOCK = "return_restock", _("Return restocked")
+    RETURN_WRITE_OFF = "return_write_off", _("Return written off")
     ADJUSTMENT = "adjustment", _("Adjustment")
 
 

@@ -57,11 +57,16 @@ def ingest(account: ChannelAccount, incoming: ChannelOrder, source: str) -> Inge
         if created:
             order.stock_effect = _first_effect(order, incoming.holds_stock)
             _create_lines(order, incoming.lines)
+            if incoming.returned_items:
+                _mark_returned(order, incoming)
             _record(order, "", incoming.status, incoming.channel_status, source)
             moved = True
         else:
+            current = incoming.status_rank >= order.status_rank
             moved = _advance(order, _change(incoming), source)
             _fill_blanks(order, incoming)
+            if current:
+                _update_fulfilment(order, incoming)
         _finish(order, source, holds=incoming.holds_stock)
     return Ingested(order, created, moved)
 
@@ -125,7 +130,52 @@ def _fields(incoming: ChannelOrder) -> dict[str, object]:
         "total": incoming.total,
         "ordered_at": incoming.created_at,
         "storefront": incoming.storefront[:32],
+        "item_count": sum(line.quantity for line in incoming.lines),
+        **_fulfilment(incoming),
     }
+
+
+def _fulfilment(incoming: ChannelOrder) -> dict[str, object]:
+    recipient = incoming.recipient
+    return {
+        "ship_by": incoming.ship_by,
+        "courier": incoming.courier[:120],
+        "tracking_number": incoming.tracking_number[:64],
+        "packages": [package[:64] for package in incoming.packages],
+        "recipient_name": recipient.name[:255] if recipient else "",
+        "recipient_phone": recipient.phone[:64] if recipient else "",
+        "recipient_address": recipient.address[:2000] if recipient else "",
+        "payment": [
+            {"key": part.key[:20], "label": part.label[:120], "amount": part.amount}
+            for part in incoming.payment
+        ],
+        "cancel_requested": incoming.cancel_requested,
+        "cancel_reason": incoming.cancel_reason[:255],
+    }
+
+
+# What a later payload may blank: a deadline passes, a cancellation request is answered. What
+# the channel once said (a tracking number, the courier, the packages, the address) is kept
+# when a thinner payload leaves it out.
+_CLEARABLE = frozenset({"ship_by", "cancel_requested", "cancel_reason"})
+
+
+def _update_fulfilment(order: Order, incoming: ChannelOrder) -> None:
+    """A payload at least as new as the stored status updates the fulfilment fields."""
+    for name, value in _fulfilment(incoming).items():
+        if value or name in _CLEARABLE:
+            setattr(order, name, value)
+    if incoming.returned_items:
+        _mark_returned(order, incoming)
+
+
+def _mark_returned(order: Order, incoming: ChannelOrder) -> None:
+    """How many units of each line came back, where the channel says (else the whole line)."""
+    returned = {item.external_product_id: item.quantity for item in incoming.returned_items}
+    lines = list(order.lines.filter(external_product_id__in=returned))
+    for line in lines:
+        line.returned_quantity = min(line.quantity, max(0, returned[line.external_product_id]))
+    OrderLine.objects.bulk_update(lines, ["returned_quantity"])
 
 
 def _change(incoming: ChannelOrder) -> StatusChange:
@@ -280,8 +330,11 @@ def _create_many(
     for channel_order in incoming:
         order = _new_order(account, channel_order, source)
         order_lines = [_new_line(line) for line in channel_order.lines]
+        returned = {i.external_product_id: i.quantity for i in channel_order.returned_items}
         for line in order_lines:
             links.link(line, order.ordered_at)
+            if line.external_product_id in returned:
+                line.returned_quantity = min(line.quantity, returned[line.external_product_id])
         order.has_unlinked_lines = not all(line.linked for line in order_lines)
         orders.append(order)
         lines.append(order_lines)

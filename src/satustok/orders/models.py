@@ -11,23 +11,51 @@ that links to nothing is flagged on the order. :class:`OrderEvent` is the status
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from satustok.catalog.models import Variant
 from satustok.channels.models import ChannelAccount, Listing
+from satustok.inventory.models import Warehouse
 from satustok.orders.status import EventSource, OrderStatus, StockEffect
 
+
+class ReturnChoice(models.TextChoices):
+    RESTOCK = "restock", _("Restock")
+    WRITE_OFF = "write_off", _("Write off (damaged)")
+
+
+class BatchKind(models.TextChoices):
+    ACCEPT = "accept", _("Accept")
+    ARRANGE_SHIPMENT = "arrange", _("Arrange shipment")
+    LABELS = "labels", _("Print labels")
+    PICKING_LIST = "picking", _("Picking list")
+    CANCEL = "cancel", _("Cancel")
+
+
+class ItemState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    OK = "ok", _("Done")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not applicable")
+
+
 __all__ = [
+    "BatchItem",
+    "BatchKind",
     "DeliveryStatus",
     "EventSource",
+    "ItemState",
     "Order",
+    "OrderBatch",
     "OrderEvent",
     "OrderLine",
     "OrderStatus",
     "OrderSyncState",
     "RefusalReason",
     "RefusedDeliveries",
+    "ReturnChoice",
     "StockEffect",
     "WebhookDelivery",
 ]
@@ -50,6 +78,21 @@ class Order(models.Model):
     stock_effect = models.CharField(
         max_length=12, choices=StockEffect.choices, default=StockEffect.NONE
     )
+    # Fulfilment, as the channel last said (see ChannelOrder): the deadline of the seller's
+    # next step, the courier and tracking number, the packages, where it goes, what was paid,
+    # and whether the buyer asked to cancel.
+    ship_by = models.DateTimeField(_("ship by"), null=True, blank=True)
+    courier = models.CharField(_("courier"), max_length=120, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    packages = models.JSONField(default=list, blank=True)  # the channel's package ids
+    recipient_name = models.CharField(_("recipient"), max_length=255, blank=True)
+    recipient_phone = models.CharField(_("phone"), max_length=64, blank=True)
+    recipient_address = models.TextField(_("address"), blank=True)
+    payment = models.JSONField(default=list, blank=True)  # [{key, label, amount}]
+    cancel_requested = models.BooleanField(_("buyer asked to cancel"), default=False)
+    cancel_reason = models.CharField(_("cancel reason"), max_length=255, blank=True)
+    item_count = models.PositiveIntegerField(_("items"), default=0)  # units over all lines
+    labels_printed_at = models.DateTimeField(_("labels printed"), null=True, blank=True)
     polled_at = models.DateTimeField(null=True, blank=True)  # last read by the poller
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -65,6 +108,10 @@ class Order(models.Model):
             models.Index(fields=["account", "status"]),
             models.Index(fields=["has_unlinked_lines", "status"]),
             models.Index(fields=["ordered_at"]),
+            # The work queue: a status tab sorted by deadline, and search by tracking number.
+            models.Index(fields=["status", "ship_by"]),
+            models.Index(fields=["status", "ordered_at"]),
+            models.Index(fields=["tracking_number"]),
         ]
 
     def __str__(self) -> str:
@@ -95,6 +142,16 @@ class OrderLine(models.Model):
     stock_effect = models.CharField(
         max_length=12, choices=StockEffect.choices, default=StockEffect.NONE
     )
+    # A return: how many units came back (the channel's word; 0 = the whole line), and the
+    # seller's choice for them — back on a warehouse's shelf, or written off as damaged.
+    returned_quantity = models.PositiveIntegerField(default=0)
+    return_choice = models.CharField(
+        _("return"), max_length=10, choices=ReturnChoice.choices, blank=True
+    )
+    return_warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    return_decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("order line")
@@ -103,6 +160,63 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku or self.external_product_id} × {self.quantity}"
+
+
+class OrderBatch(models.Model):
+    """A bulk action over many orders, run in the background: what it does, to which orders
+    (its items), how far it got, and the file it made (labels, picking list)."""
+
+    kind = models.CharField(max_length=20, choices=BatchKind.choices)
+    params = models.JSONField(default=dict, blank=True)  # e.g. {"method": "pickup"}
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)  # items finished, whatever their outcome
+    failed = models.PositiveIntegerField(default=0)
+    # The file the batch made, relative to the data directory's exports folder.
+    file_name = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)  # the batch itself failed (not one order)
+    retry_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries"
+    )
+
+    class Meta:
+        verbose_name = _("bulk action")
+        verbose_name_plural = _("bulk actions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.done}/{self.total})"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class BatchItem(models.Model):
+    """One order of a bulk action and what became of it, in the channel's words."""
+
+    batch = models.ForeignKey(OrderBatch, on_delete=models.CASCADE, related_name="items")
+    order = models.ForeignKey("Order", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=ItemState.choices, default=ItemState.PENDING)
+    message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk action item")
+        verbose_name_plural = _("bulk action items")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "order"], name="one_item_per_order"),
+        ]
+        indexes = [models.Index(fields=["batch", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.order_id} {self.state}"
 
 
 class OrderEvent(models.Model):

@@ -29,6 +29,8 @@ class StockEffect(models.TextChoices):
     SHIPPED = "shipped", _("Taken from on hand")
     RELEASED = "released", _("Released")
     RESTOCKED = "restocked", _("Restocked")
+    # A returned line the seller wrote off as damaged: it stays out of stock, on the ledger.
+    WRITTEN_OFF = "written_off", _("Written off")
     # The shop moved between integrations and this order is counted by the other one (see
     # orders/moving.py): nothing to reserve, take or give back here.
     ELSEWHERE = "elsewhere", _("Counted by the other integration of a moved shop")
