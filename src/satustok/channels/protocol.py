@@ -432,18 +432,11 @@ class Label:
 
 
 @dataclass(frozen=True, slots=True)
-class CancelReason:
-    """A reason the channel accepts for a seller's cancellation (its own code)."""
-
-    code: str
-    label: str
-    needs_note: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class SellerActions:
     """What the seller may do to an order at a channel status (the hub adds what it knows of
-    the order itself: a cancellation request is answered only when the order has one)."""
+    the order itself: a cancellation request is answered only when the order has one).
+    Rejecting is the seller's cancellation on every channel (Tokopedia's nack, the others'
+    cancel calls), with the channel's reason codes."""
 
     can_accept: bool = False
     can_reject: bool = False
@@ -453,9 +446,6 @@ class SellerActions:
     can_arrange_shipment: bool = False
     ship_methods: tuple[str, ...] = ()  # ShipMethod values the channel offers at this status
     can_print_label: bool = False
-    # A seller's cancellation with the channel's reasons (where rejecting is not the way).
-    can_cancel: bool = False
-    cancel_reasons: tuple[CancelReason, ...] = field(default_factory=tuple)
     # Approve or refuse the buyer's cancellation request (when the order has one).
     can_answer_cancellation: bool = False
 
@@ -477,7 +467,8 @@ class OrderSource(Protocol):
 
     # --- fulfilment. Each raises the channel error tree; a refusal of the channel's (accept
     # on an ineligible order, a second ship call, an expired slot, an invalid tracking
-    # number) is an ActionRejected with the channel's own words. ---
+    # number) is an ActionRejected with the channel's own words. The seller's cancellation is
+    # ``reject``. ---
 
     def shipping_options(self, external_id: str) -> tuple[ShipOption, ...]:
         """How this order can be shipped now, with the pickup slots the channel offers."""
@@ -489,10 +480,6 @@ class OrderSource(Protocol):
 
     def labels(self, external_id: str) -> list[Label]:
         """The order's shipping labels, one per package, as the channel serves them."""
-        ...
-
-    def cancel(self, external_id: str, reason_code: str, note: str = "") -> None:
-        """The seller cancels the order with one of ``actions().cancel_reasons``."""
         ...
 
     def answer_cancellation(self, external_id: str, approve: bool) -> None:
