@@ -104,6 +104,30 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             fig("import_peak_rss_mb", "import peak RSS", 400, "lower", "MB"),
         ],
     },
+    "labels": {
+        "what": "N orders' labels as one PDF (⅓ channel PDF, ⅓ HTML, ⅓ hub-drawn), both layouts",
+        "target": "labels of 200 orders in one PDF in < 10 s (10×15 and A4)",
+        "full": {"orders": 200},
+        "quick": {"orders": 12},
+        "figures": [
+            fig("seconds_10x15", "10×15 PDF composed in", 10.0, "lower", "s"),
+            fig("seconds_a4", "A4 PDF composed in", 10.0, "lower", "s"),
+        ],
+    },
+    "orders": {
+        "what": "the order work queue over N orders (6 shops, 3 channels) built with bulk_create",
+        "target": "a filtered page of the Orders view ≤ 200 ms on SQLite (p50)",
+        "full": {"orders": 100_000, "rounds": 20},
+        "quick": {"orders": 2_000, "rounds": 3},
+        "max_repeat": 1,  # rounds inside the run give the samples (the build takes long)
+        "figures": [
+            fig("view_ms", "Orders view, filtered page", 200, "lower", "ms"),
+            fig("filtered_page_ms", "filtered page query", 100, "lower", "ms"),
+            fig("tab_counts_ms", "tab counts", 100, "lower", "ms"),
+            fig("page_200_ms", "to ship, page 200", 200, "lower", "ms"),
+            fig("search_ms", "search by tracking number", 20, "lower", "ms"),
+        ],
+    },
     "workers": {
         "what": "PostgreSQL + Redis; a backlog stored by the web process, drained by 1 or 2 "
         "`satustok worker` processes",

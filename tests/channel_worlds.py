@@ -170,6 +170,28 @@ class TokopediaWorld:
     def edit_stock(self, listing: Listing, quantity: int) -> None:
         self.sandbox.patch_product(int(listing.external_id), stock=quantity)
 
+    def _fulfil(self, external_id: str, step: str, body: Any = None) -> dict[str, Any]:
+        return dict(self.sandbox.control("POST", f"orders/{int(external_id)}/{step}", body))
+
+    def deliver(self, external_id: str) -> None:
+        """The courier delivers (600); a parcel not yet handed over is collected first."""
+        if self._fulfilment(external_id)["order_status"] == 450:
+            self._fulfil(external_id, "collect")
+        self._fulfil(external_id, "deliver")
+
+    def request_cancellation(self, external_id: str) -> None:
+        self._fulfil(external_id, "cancel-request", {"reason": "Ingin mengubah pesanan"})
+
+    def return_order(self, external_id: str) -> None:
+        """The buyer sends the whole delivered order back: 550 (returned to seller)."""
+        self._fulfil(external_id, "return", {"items": []})
+
+    def shipped_in_sandbox(self, external_id: str) -> bool:
+        return int(self._fulfilment(external_id)["order_status"]) in (450, 500, 540, 600, 700)
+
+    def _fulfilment(self, external_id: str) -> dict[str, Any]:
+        return dict(self.sandbox.control("GET", f"orders/{int(external_id)}/fulfilment"))
+
 
 class ShopeeWorld:
     channel = "shopee"
@@ -247,6 +269,20 @@ class ShopeeWorld:
     def edit_stock(self, listing: Listing, quantity: int) -> None:
         item_id, model_id = listing.external_id.split(":")
         self.shopee.patch_model(int(item_id), int(model_id), stock=quantity)
+
+    def deliver(self, external_id: str) -> None:
+        self.shopee.deliver(external_id)
+
+    def request_cancellation(self, external_id: str) -> None:
+        """The buyer asks to cancel the paid order (IN_CANCEL on Shopee)."""
+        self.shopee.request_cancellation(external_id)
+
+    def return_order(self, external_id: str) -> None:
+        """The buyer returns the whole delivered order (TO_RETURN, with a return record)."""
+        self.shopee.return_order(external_id)
+
+    def shipped_in_sandbox(self, external_id: str) -> bool:
+        return bool(self.shopee.order(external_id)["shipped"])
 
 
 def point_at_tiktokshop(tiktokshop: Any, monkeypatch: Any) -> Any:
@@ -341,6 +377,29 @@ class TikTokShopWorld:
     def edit_stock(self, listing: Listing, quantity: int) -> None:
         _, sku_id = listing.external_id.split(":")
         self.tts.patch_sku(sku_id, stock=quantity)
+
+    # --- fulfilment (the control API's courier and buyer) ---
+
+    def deliver(self, external_id: str) -> None:
+        """The courier collects the package if it waits (shipping it first if nobody did),
+        then delivers it."""
+        status = self.tts.fulfillment(external_id)["status"]
+        if status in ("AWAITING_SHIPMENT", "PARTIALLY_SHIPPING"):
+            self.tts.move_order(external_id, "AWAITING_COLLECTION")
+            status = "AWAITING_COLLECTION"
+        if status == "AWAITING_COLLECTION":
+            self.tts.collect(external_id)
+        self.tts.deliver(external_id)
+
+    def request_cancellation(self, external_id: str) -> None:
+        self.tts.request_cancellation(external_id)
+
+    def return_order(self, external_id: str) -> None:
+        """The buyer returns every unit after delivery (a completed RETURN_AND_REFUND)."""
+        self.tts.return_order(external_id)
+
+    def shipped_in_sandbox(self, external_id: str) -> bool:
+        return bool(self.tts.fulfillment(external_id)["shipped"])
 
 
 WORLD_CLASSES = (TokopediaWorld, ShopeeWorld, TikTokShopWorld)

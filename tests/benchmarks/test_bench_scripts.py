@@ -26,6 +26,8 @@ EVIDENCE: dict[str, tuple[str, ...]] = {
     "burst": ("orders", "placing_seconds", "hub_side", "stock_update_rows"),
     "webhooks": ("posted", "accepted", "orders_in_db", "reserve_movements", "lines_accepted"),
     "scale": ("build_seconds", "sweep", "converge", "import"),
+    "labels": ("orders", "labels", "pages", "bytes", "mix"),
+    "orders": ("orders_built", "build_seconds", "queries"),
     "workers": ("by_workers",),
 }
 

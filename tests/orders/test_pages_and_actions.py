@@ -88,7 +88,7 @@ def test_accept_refused_by_the_channel_shows_why_and_the_real_status(
     sandbox.move_order(int(order.external_id), 400)  # accepted elsewhere, no webhook
     response = seller.post(reverse("web:order_accept", args=[order.pk]), follow=True)
     text = response.content.decode()
-    assert "answered with an error" in text and "ORD_USC_001" in text
+    assert "Tokopedia refused" in text and "ORD_USC_001" in text
     order.refresh_from_db()
     assert order.status == OrderStatus.ACCEPTED  # read back after the refusal
 

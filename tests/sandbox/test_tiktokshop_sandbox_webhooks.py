@@ -217,7 +217,7 @@ def test_the_subscriptions_view(
     address = register(tts_api, receiver)
     tiktokshop.set_app_webhook(f"{receiver.url}/pc", ["SELLER_DEAUTHORIZATION"])
     view = tiktokshop.webhook_subscriptions()
-    assert view["sent_types"] == [1, 6, 7, 27, 35]
+    assert view["sent_types"] == [1, 6, 7, 11, 12, 27, 35]
     assert view["apps"] == {
         APP_KEY: {"SELLER_DEAUTHORIZATION": f"{receiver.url}/pc"},
         OTHER_APP_KEY: {},

@@ -134,7 +134,7 @@ def test_accept_then_confirm_shipping(tokopedia_sandbox: RunningSandbox, api: Ap
     accepted = api.post(f"{base}/ack")
     again = api.post(f"{base}/ack")
     no_awb = api.post(f"{base}/status", {"order_status": 500, "shipping_ref_num": ""})
-    shipped = api.post(f"{base}/status", {"order_status": 500, "shipping_ref_num": "JNE123"})
+    shipped = api.post(f"{base}/status", {"order_status": 500, "shipping_ref_num": "JNE1234567"})
     assert early.json()["header"]["error_code"] == "LGS_USC_006"
     assert (accepted.status_code, accepted.json()["data"]) == (200, "success")
     assert (again.status_code, again.json()["header"]["error_code"]) == (400, "ORD_USC_001")
@@ -142,7 +142,7 @@ def test_accept_then_confirm_shipping(tokopedia_sandbox: RunningSandbox, api: Ap
     assert shipped.json()["data"] == "Success"
     final = tokopedia_sandbox.order(order_id)
     assert [h["status"] for h in final["history"]] == [220, 400, 500]
-    assert final["awb"] == "JNE123"
+    assert final["awb"] == "JNE1234567"
 
 
 def test_reject_releases_stock(tokopedia_sandbox: RunningSandbox, api: Api) -> None:

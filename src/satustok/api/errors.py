@@ -54,6 +54,8 @@ PROBLEM_STATUS: dict[Problem, int] = {
     Problem.AUTHORIZATION_FAILED: 400,
     Problem.WRONG_SHOP: 409,
     Problem.NEEDS_RECONNECT: 409,
+    Problem.ACTION_REFUSED: 409,
+    Problem.ORDER_NOT_FOUND: 409,
 }
 RETRY_AFTER_SECONDS = 60  # what the rate-limited message tells a seller: "wait a minute"
 

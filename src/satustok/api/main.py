@@ -17,7 +17,15 @@ from ninja import NinjaAPI, Router
 from satustok import __version__
 from satustok.api import docs, errors
 from satustok.api.auth import BearerToken
-from satustok.api.routes import catalog, imports, integrations, orders, stock, synclog
+from satustok.api.routes import (
+    catalog,
+    fulfilment,
+    imports,
+    integrations,
+    orders,
+    stock,
+    synclog,
+)
 from satustok.core import activity
 from satustok.core.models import Via
 
@@ -104,6 +112,8 @@ def build() -> NinjaAPI:
     api.add_router("/catalog", catalog.router)
     api.add_router("/stock", stock.router)
     api.add_router("/orders", orders.router)
+    api.add_router("/orders", fulfilment.router)
+    api.add_router("/order-batches", fulfilment.batch_router)
     api.add_router("/sync-log", synclog.router)
     api.add_router("", _unrouted())
     return api

@@ -30,6 +30,8 @@ class Problem(enum.StrEnum):
     AUTHORIZATION_FAILED = "authorization_failed"
     WRONG_SHOP = "wrong_shop"
     NEEDS_RECONNECT = "needs_reconnect"
+    ACTION_REFUSED = "action_refused"
+    ORDER_NOT_FOUND = "order_not_found"
 
 
 @dataclass
@@ -76,6 +78,8 @@ EXIT_CODES = {
     Problem.AUTHORIZATION_FAILED: 11,
     Problem.WRONG_SHOP: 12,
     Problem.NEEDS_RECONNECT: 13,
+    Problem.ACTION_REFUSED: 14,
+    Problem.ORDER_NOT_FOUND: 15,
 }
 
 MESSAGES: dict[Problem, tuple[Promise, Promise]] = {
@@ -168,6 +172,22 @@ MESSAGES: dict[Problem, tuple[Promise, Promise]] = {
         _("Some fields are missing or malformed"),
         _("Check the highlighted fields and try again."),
     ),
+    Problem.ACTION_REFUSED: (
+        _("%(channel)s refused: %(reason)s"),
+        _(
+            "%(channel)s did not carry this out for the order (%(cause)s). The order was read "
+            "again, so its status here is the channel's. Check the order in the seller centre "
+            "if the reason is unclear; nothing else was changed."
+        ),
+    ),
+    Problem.ORDER_NOT_FOUND: (
+        _("%(channel)s does not know this order"),
+        _(
+            "%(channel)s answered that the order does not exist for shop %(shop_id)s "
+            "(%(cause)s). It may have been removed or belong to another shop; nothing was "
+            "changed."
+        ),
+    ),
 }
 
 # Error class → problem, most specific first (first match wins).
@@ -187,6 +207,24 @@ ERROR_TABLE: list[tuple[type[errors.ChannelError], Problem]] = [
 def problem(kind: Problem, **params: object) -> SellerProblem:
     title, detail = MESSAGES[kind]
     return SellerProblem(kind, title, detail, params)
+
+
+# What a channel says when it refuses an action is shown in its own words, cut to this length
+# (a reason, not a page).
+REASON_CHARS = 300
+
+
+def explain_action(error: errors.ChannelError, **params: object) -> SellerProblem:
+    """The seller's view of a channel error on an order action (accept, ship, label…): a
+    refusal keeps the channel's own reason; an unknown order is said as such; anything else
+    reads as for any call."""
+    cause = error.error_code or (f"HTTP {error.status}" if error.status else type(error).__name__)
+    if isinstance(error, errors.ActionRejected):
+        reason = " ".join(str(error).split())[:REASON_CHARS] or cause
+        return problem(Problem.ACTION_REFUSED, cause=cause, reason=reason, **params)
+    if isinstance(error, errors.NotFound):
+        return problem(Problem.ORDER_NOT_FOUND, cause=cause, **params)
+    return explain(error, **params)
 
 
 def explain(error: errors.ChannelError, **params: object) -> SellerProblem:

@@ -1,18 +1,32 @@
-"""What a seller does to an order: accept, reject, and restock a return.
+"""What a seller does to an order: accept, reject (the seller's cancellation), arrange the
+shipment, print its labels, answer the buyer's cancellation request, and restock a return.
 
-Accept and reject call the channel, then read the order back and ingest it, so the hub shows
-the channel's word rather than its own guess. When the channel refuses (or the call fails),
-the order is read back all the same — after a timeout the action may have happened — and the
-failure is raised as a :class:`SellerProblem` for the page to show.
+Each action calls the channel, then reads the order back and ingests it, so the hub shows the
+channel's word rather than its own guess. When the channel refuses (or the call fails), the
+order is read back all the same — after a timeout the action may have happened — and the
+failure is raised as a :class:`SellerProblem` for the page to show. What the seller may do is
+the channel's table for the order's status (``allowed``), which every front end and the bulk
+actions consult before calling.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+from dataclasses import replace
+
+from django.utils import timezone
 
 from satustok.channels.http.errors import ChannelError
-from satustok.channels.problems import SellerProblem, explain
-from satustok.channels.protocol import OrderSource, Rejection
+from satustok.channels.problems import SellerProblem, explain_action
+from satustok.channels.protocol import (
+    Label,
+    OrderSource,
+    Rejection,
+    SellerActions,
+    Shipment,
+    ShipOption,
+)
 from satustok.core import activity
 from satustok.inventory.access import require_warehouse
 from satustok.orders.ingest import ingest
@@ -22,7 +36,27 @@ from satustok.orders.source import order_source
 
 log = logging.getLogger(__name__)
 
-__all__ = ["accept", "refresh", "reject", "restock"]
+__all__ = [
+    "accept",
+    "allowed",
+    "answer_cancellation",
+    "arrange_shipment",
+    "channel_labels",
+    "label_pdf",
+    "refresh",
+    "reject",
+    "restock",
+    "shipping_options",
+]
+
+
+def allowed(order: Order) -> SellerActions:
+    """What the seller may do to the order now: the channel's table for its status, and an
+    answer to a cancellation request only when the buyer made one."""
+    actions = order_source(order.account).actions(order.channel_status)
+    if not order.cancel_requested:
+        actions = replace(actions, can_answer_cancellation=False)
+    return actions
 
 
 def accept(order: Order) -> Order:
@@ -47,6 +81,72 @@ def reject(order: Order, rejection: Rejection) -> Order:
             reason_code=str(rejection.reason_code),
             reason=rejection.reason,
         )
+
+
+def shipping_options(order: Order) -> tuple[ShipOption, ...]:
+    """How the channel lets this order ship now (pickup slots included)."""
+    _check_warehouse(order)
+    return _ask(order, lambda source: source.shipping_options(order.external_id))
+
+
+def arrange_shipment(order: Order, shipment: Shipment) -> Order:
+    _check_warehouse(order)
+    before = _state(order)
+    try:
+        return _act(order, lambda source: source.arrange_shipment(order.external_id, shipment))
+    finally:
+        _log(
+            order,
+            activity.Action.ORDER_SHIPMENT_ARRANGED,
+            before,
+            method=shipment.method,
+            slot=shipment.slot_id,
+            tracking_number=shipment.tracking_number,
+        )
+
+
+def answer_cancellation(order: Order, approve: bool) -> Order:
+    _check_warehouse(order)
+    before = _state(order)
+    try:
+        return _act(order, lambda source: source.answer_cancellation(order.external_id, approve))
+    finally:
+        _log(
+            order,
+            activity.Action.ORDER_CANCELLATION_ANSWERED,
+            before,
+            answer="approved" if approve else "refused",
+        )
+
+
+def channel_labels(order: Order) -> list[Label]:
+    """The order's labels as the channel serves them (an empty list: draw the hub's own)."""
+    _check_warehouse(order)
+    return _ask(order, lambda source: source.labels(order.external_id))
+
+
+def label_pdf(order: Order, layout: str) -> bytes:
+    """The order's labels as one PDF in ``layout`` ("10x15" or "a4")."""
+    from satustok.orders.labels import LabelSheet  # PDF libraries load only when printing
+
+    sheet = LabelSheet(layout)
+    sheet.add(order, channel_labels(order))
+    buffer = io.BytesIO()
+    sheet.write(buffer)
+    pdf = buffer.getvalue()
+    Order.objects.filter(pk=order.pk).update(labels_printed_at=timezone.now())
+    return pdf
+
+
+def _ask(order: Order, call):  # type: ignore[no-untyped-def]
+    """A read from the channel that changes nothing: no read-back, only the problem."""
+    source = order_source(order.account, interactive=True)
+    try:
+        return call(source)
+    except ChannelError as error:
+        raise _problem(order, error) from error
+    finally:
+        source.close()
 
 
 def _check_warehouse(order: Order) -> None:
@@ -117,7 +217,7 @@ def _read_back_quietly(order: Order, source: OrderSource) -> Order:
 
 def _problem(order: Order, error: ChannelError) -> SellerProblem:
     account = order.account
-    return explain(
+    return explain_action(
         error,
         channel=account.get_channel_display(),
         app_id=account.app_id,

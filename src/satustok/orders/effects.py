@@ -45,8 +45,9 @@ Move = Callable[[int, int, str], stock.Change]  # (variant, quantity, reference)
 def target(status: str, current: str, holds: bool = False) -> StockEffect:
     """The effect an order in ``status`` should have, coming from ``current``; ``holds``: the
     channel holds the order's stock though it is unpaid."""
-    if current in (E.RESTOCKED, E.ELSEWHERE):
-        return E(current)  # final: restocked by the seller, or counted by another integration
+    if current in (E.RESTOCKED, E.WRITTEN_OFF, E.ELSEWHERE):
+        # final: the seller decided on the return, or another integration counts the order
+        return E(current)
     if status in HOLDING or (holds and status == OrderStatus.PENDING_PAYMENT):
         return E.RESERVED if current in (E.NONE, E.RESERVED) else E(current)
     if status in LEFT_SHELF:

@@ -29,9 +29,9 @@ from satustok.catalog.sku import sku_key
 from satustok.channels.models import ChannelAccount, Listing
 from satustok.channels.protocol import ChannelOrder, ChannelOrderLine, StatusChange
 from satustok.inventory import stock
-from satustok.orders import effects, moving
+from satustok.orders import effects, moving, returns
 from satustok.orders.models import EventSource, Order, OrderEvent, OrderLine
-from satustok.orders.status import OrderStatus, StockEffect
+from satustok.orders.status import StockEffect
 
 
 @dataclass(frozen=True)
@@ -99,22 +99,17 @@ class NotRestockable(Exception):
 
 
 def restock(order: Order) -> Order:
-    """The seller put a returned (or cancelled-after-shipping) parcel back on the shelf."""
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().select_related("account").get(pk=order.pk)
-        if not can_restock(locked):
-            raise NotRestockable(f"order {locked.external_id} has nothing to restock")
-        effects.settle(locked, StockEffect.RESTOCKED)
-        locked.save()
-    return locked
+    """The seller put a returned (or cancelled-after-shipping) parcel back on the shelf: every
+    undecided line, into the integration's warehouse (``orders.returns`` decides per line)."""
+    try:
+        return returns.restock_all(order)
+    except returns.NothingToDecide as nothing:
+        raise NotRestockable(str(nothing)) from nothing
 
 
 def can_restock(order: Order) -> bool:
     """A parcel that left the shelf and came back: returned, or cancelled after shipping."""
-    return order.stock_effect == StockEffect.SHIPPED and order.status in (
-        OrderStatus.RETURNED,
-        OrderStatus.CANCELLED,
-    )
+    return returns.can_decide(order)
 
 
 # --- steps ----------------------------------------------------------------------------------

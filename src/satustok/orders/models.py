@@ -112,6 +112,10 @@ class Order(models.Model):
             models.Index(fields=["status", "ship_by"]),
             models.Index(fields=["status", "ordered_at"]),
             models.Index(fields=["tracking_number"]),
+            # Search by order number or invoice (a prefix range), and the courier filter.
+            models.Index(fields=["external_id"]),
+            models.Index(fields=["invoice"]),
+            models.Index(fields=["courier"]),
         ]
 
     def __str__(self) -> str:
@@ -157,6 +161,7 @@ class OrderLine(models.Model):
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         ordering = ["id"]
+        indexes = [models.Index(fields=["sku"])]  # the work queue's SKU filter
 
     def __str__(self) -> str:
         return f"{self.sku or self.external_product_id} × {self.quantity}"

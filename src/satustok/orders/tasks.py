@@ -6,7 +6,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from satustok.orders import poller, retention, webhooks
+from satustok.orders import batches, poller, retention, webhooks
 
 WEBHOOK_RETRIES = 3
 
@@ -56,3 +56,24 @@ def schedule_order_polls() -> list[int]:
             else:
                 poll_orders(account_id)
     return accounts
+
+
+@db_task()
+def run_batch(batch_id: int) -> None:
+    """A bulk action over many orders (see ``orders.batches``)."""
+    batches.run(batch_id)
+
+
+@db_periodic_task(crontab(minute="41"))
+def purge_batch_files() -> int:
+    """Every hour: labels PDFs older than a week are deleted."""
+    return batches.purge_files()
+
+
+@db_periodic_task(crontab(minute="*"))
+def resume_batches() -> list[int]:
+    """Every minute: a bulk action whose worker died (no item finished for a while) goes on."""
+    stale = batches.unfinished()
+    for batch_id in stale:
+        run_batch(batch_id)
+    return stale

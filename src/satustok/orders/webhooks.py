@@ -46,6 +46,7 @@ from satustok.orders.ingest import Ingested, ingest, ingest_many, ingest_status
 from satustok.orders.models import DeliveryStatus, EventSource, RefusalReason, WebhookDelivery
 from satustok.orders.refusals import NO_INTEGRATION, count_refusal
 from satustok.orders.source import order_source
+from satustok.orders.status import OrderStatus
 from satustok.sync import drift
 
 log = logging.getLogger(__name__)
@@ -479,7 +480,32 @@ def _apply(account: ChannelAccount, message: WebhookMessage, source: OrderSource
     done = ingest_status(account, message.change, EventSource.WEBHOOK)
     if done is None:
         done = _fetch_and_ingest(account, message, source)
+    elif done.moved and done.order.status in NEWS_IN_THE_DETAIL:
+        _read_details(account, message.change.external_id, source)
     return done.describe()
+
+
+# Moves after which the whole order says something new the seller works with: paid (the ship-by
+# deadline starts), a cancellation request, shipment arranged (courier, tracking number),
+# shipped, returned (which lines).
+NEWS_IN_THE_DETAIL = frozenset(
+    {
+        OrderStatus.OPEN,
+        OrderStatus.ACCEPTED,
+        OrderStatus.READY_TO_SHIP,
+        OrderStatus.SHIPPED,
+        OrderStatus.RETURNED,
+    }
+)
+
+
+def _read_details(account: ChannelAccount, external_id: str, source: OrderSource) -> None:
+    """Read the whole order after a status event; the status is applied already, so a read
+    that fails only leaves the details to the next poll."""
+    try:
+        ingest(account, source.order(external_id), EventSource.WEBHOOK)
+    except (ChannelError, UnknownOrderStatus) as error:
+        log.info("order %s details not read after its status event: %s", external_id, error)
 
 
 def _fetch_and_ingest(

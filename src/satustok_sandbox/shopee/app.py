@@ -14,7 +14,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from satustok_sandbox.shopee import auth, order_api, product_api, push_api, shop_api, stock_api
+from satustok_sandbox.shopee import (
+    auth,
+    logistics_api,
+    order_api,
+    product_api,
+    push_api,
+    returns_api,
+    shop_api,
+    stock_api,
+)
 from satustok_sandbox.shopee.envelope import ShopeeError, error_response
 from satustok_sandbox.shopee.pipeline import ApiRoute, make_endpoint
 from satustok_sandbox.shopee.signing import AUTH_PARTNER_PATH
@@ -47,6 +56,32 @@ ROUTES: tuple[ApiRoute, ...] = (
         order_api.handle_buyer_cancellation,
         writes=True,
     ),
+    ApiRoute("GET", f"{V2}/logistics/get_shipping_parameter", logistics_api.get_shipping_parameter),
+    ApiRoute("POST", f"{V2}/logistics/ship_order", logistics_api.ship_order, writes=True),
+    ApiRoute("GET", f"{V2}/logistics/get_tracking_number", logistics_api.get_tracking_number),
+    ApiRoute(
+        "POST",
+        f"{V2}/logistics/get_shipping_document_parameter",
+        logistics_api.get_shipping_document_parameter,
+    ),
+    ApiRoute(
+        "POST",
+        f"{V2}/logistics/create_shipping_document",
+        logistics_api.create_shipping_document,
+        writes=True,
+    ),
+    ApiRoute(
+        "POST",
+        f"{V2}/logistics/get_shipping_document_result",
+        logistics_api.get_shipping_document_result,
+    ),
+    ApiRoute(
+        "POST",
+        f"{V2}/logistics/download_shipping_document",
+        logistics_api.download_shipping_document,
+    ),
+    ApiRoute("GET", f"{V2}/returns/get_return_list", returns_api.get_return_list),
+    ApiRoute("GET", f"{V2}/returns/get_return_detail", returns_api.get_return_detail),
     ApiRoute("POST", f"{V2}/push/set_app_push_config", push_api.set_app_push_config, "public"),
     ApiRoute("GET", f"{V2}/push/get_app_push_config", push_api.get_app_push_config, "public"),
     ApiRoute("GET", f"{V2}/push/get_lost_push_message", push_api.get_lost_push_message, "public"),

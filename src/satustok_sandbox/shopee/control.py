@@ -34,10 +34,19 @@ from satustok_sandbox.shopee import auth
 from satustok_sandbox.shopee.catalog import item_view, unit_view
 from satustok_sandbox.shopee.envelope import ShopeeError
 from satustok_sandbox.shopee.faults import FaultsPatch
-from satustok_sandbox.shopee.order_ops import move_order, place_order
+from satustok_sandbox.shopee.order_ops import move_order, open_return, place_order, push_return
 from satustok_sandbox.shopee.push_api import check_url, config_view
+from satustok_sandbox.shopee.returns_api import return_json
 from satustok_sandbox.shopee.seed import ORDER_STATUSES, PUSH_CODES, ItemStatus, ModelStatus
-from satustok_sandbox.shopee.state import ACCESS_TOKEN_TTL, Item, Model, Order, Shop, Unit
+from satustok_sandbox.shopee.state import (
+    ACCESS_TOKEN_TTL,
+    Item,
+    Model,
+    Order,
+    Shop,
+    Unit,
+    package_number,
+)
 
 if TYPE_CHECKING:
     from satustok_sandbox.shopee.sandbox import ShopeeSandbox
@@ -65,12 +74,51 @@ class PlaceOrderBody(_Body):
     buyer_username: str = "budi.s"
     recipient_city: str = "Kota Bandung"
     message_to_seller: str = ""
+    logistics: Literal["integrated", "non_integrated"] = Field(
+        "integrated",
+        description="integrated: pickup or drop-off with SPX; non_integrated: the seller's "
+        "own courier and tracking number.",
+    )
 
 
 class MoveOrderBody(_Body):
     status: str
     cancel_by: Literal["buyer", "seller", "system"] | None = None
     reason: str = ""
+
+
+class ReasonBody(_Body):
+    reason: str = ""
+
+
+class ReturnLineBody(_Body):
+    item_id: int
+    model_id: int = 0
+    quantity: int = Field(ge=1)
+
+
+class ReturnBody(_Body):
+    lines: list[ReturnLineBody] | None = Field(None, description="Default: the whole order.")
+    reason: Literal[
+        "NOT_RECEIPT",
+        "WRONG_ITEM",
+        "ITEM_DAMAGED",
+        "DIFFERENT_DESCRIPTION",
+        "MUTUAL_AGREE",
+        "OTHER",
+        "CHANGE_MIND",
+        "ITEM_MISSING",
+        "EXPECTATION_FAILED",
+        "ITEM_FAKE",
+        "PHYSICAL_DMG",
+        "FUNCTIONAL_DMG",
+    ] = "ITEM_DAMAGED"
+
+
+class ReturnPatch(_Body):
+    status: Literal[
+        "REQUESTED", "ACCEPTED", "CANCELLED", "JUDGING", "CLOSED", "PROCESSING", "SELLER_DISPUTE"
+    ]
 
 
 class UnitPatch(_Body):
@@ -120,6 +168,15 @@ def routes(sim: ShopeeSandbox) -> list[BaseRoute]:
         ("POST", "/orders", post_order),
         ("GET", "/orders/{order_sn}", get_order),
         ("POST", "/orders/{order_sn}/status", post_order_status),
+        ("POST", "/orders/{order_sn}/collect", post_collect),
+        ("POST", "/orders/{order_sn}/fail_pickup", post_fail_pickup),
+        ("POST", "/orders/{order_sn}/deliver", post_deliver),
+        ("POST", "/orders/{order_sn}/fail_delivery", post_fail_delivery),
+        ("POST", "/orders/{order_sn}/cancel_request", post_cancel_request),
+        ("POST", "/orders/{order_sn}/buyer_cancel", post_buyer_cancel),
+        ("POST", "/orders/{order_sn}/return", post_return),
+        ("GET", "/returns/{return_sn}", get_return),
+        ("PATCH", "/returns/{return_sn}", patch_return),
         ("GET", "/items/{item_id}", get_item),
         ("PATCH", "/items/{item_id}", patch_item),
         ("GET", "/items/{item_id}/models/{model_id}", get_model),
@@ -220,6 +277,24 @@ def order_summary(order: Order) -> dict[str, Any]:
         "reserved_held": order.reserved_held,
         "cancel_by": order.cancel_by,
         "cancel_reason": order.cancel_reason,
+        "buyer_cancel_reason": order.buyer_cancel_reason,
+        **fulfilment_view(order),
+    }
+
+
+def fulfilment_view(order: Order) -> dict[str, Any]:
+    """What the sandbox holds of an order's shipping: its logistics channel, the arrangement
+    ship_order recorded, the tracking number, its package's document and downloads, returns."""
+    return {
+        "logistics": order.logistics,
+        "shipping_carrier": order.shipping_carrier,
+        "package_number": package_number(order),
+        "shipment": dict(order.shipment),
+        "tracking_number": order.tracking_number,
+        "documents": dict(order.documents),
+        "labels_downloaded": order.labels_downloaded,
+        "shipped": order.status in SHIPPED_STATUSES,
+        "return_sns": list(order.return_sns),
     }
 
 
@@ -278,6 +353,7 @@ async def post_order(sim: ShopeeSandbox, request: Request) -> Response:
             buyer_username=body.buyer_username,
             recipient_city=body.recipient_city,
             message_to_seller=body.message_to_seller,
+            logistics=body.logistics,
         )
         return JSONResponse(order_summary(order), status_code=201)
 
@@ -314,6 +390,115 @@ async def post_order_status(sim: ShopeeSandbox, request: Request) -> dict[str, A
             raise ControlError(409, f"order {order.order_sn} is already {status}")
         move_order(sim, order, status, cancel_by=body.cancel_by or "", reason=body.reason)
         return order_summary(order)
+
+
+# --- the parcel's journey and the buyer's requests ----------------------------------------
+
+SHIPPED_STATUSES = frozenset({"SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"})
+
+
+def _step(
+    sim: ShopeeSandbox,
+    request: Request,
+    allowed: frozenset[str],
+    status: str,
+    *,
+    cancel_by: str = "",
+    reason: str = "",
+) -> dict[str, Any]:
+    with sim.state.lock:
+        order = _order(sim, request.path_params["order_sn"])
+        if order.status not in allowed:
+            raise ControlError(
+                409,
+                f"order {order.order_sn} is {order.status}; this step needs "
+                f"{' or '.join(sorted(allowed))}",
+            )
+        move_order(sim, order, status, cancel_by=cancel_by, reason=reason)
+        return order_summary(order)
+
+
+async def post_collect(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
+    """The courier collects the parcel (pickup done, or dropped off at the counter)."""
+    return _step(sim, request, frozenset({"PROCESSED"}), "SHIPPED")
+
+
+async def post_fail_pickup(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
+    """The courier could not collect: the seller arranges shipment again (RETRY_SHIP)."""
+    return _step(sim, request, frozenset({"PROCESSED"}), "RETRY_SHIP")
+
+
+async def post_deliver(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
+    return _step(sim, request, frozenset({"SHIPPED"}), "TO_CONFIRM_RECEIVE")
+
+
+async def post_fail_delivery(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
+    """Delivery failed and the parcel goes back to the seller: Shopee cancels the order."""
+    return _step(
+        sim,
+        request,
+        frozenset({"SHIPPED"}),
+        "CANCELLED",
+        cancel_by="system",
+        reason="Failed Delivery",
+    )
+
+
+async def post_cancel_request(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
+    """The buyer asks to cancel a paid order (IN_CANCEL): the seller answers with
+    handle_buyer_cancellation."""
+    body = await parse_body(request, ReasonBody)
+    reason = body.reason or "Need to change delivery address"
+    allowed = frozenset({"READY_TO_SHIP", "PROCESSED"})
+    return _step(sim, request, allowed, "IN_CANCEL", reason=reason)
+
+
+async def post_buyer_cancel(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
+    """The buyer cancels an unpaid order outright (a paid one needs a cancel_request)."""
+    body = await parse_body(request, ReasonBody)
+    reason = body.reason or "Change of mind / others"
+    allowed = frozenset({"UNPAID"})
+    return _step(sim, request, allowed, "CANCELLED", cancel_by="buyer", reason=reason)
+
+
+async def post_return(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
+    """The buyer returns lines of a delivered order (default: all of it)."""
+    body = await parse_body(request, ReturnBody)
+    with sim.state.lock:
+        order = _order(sim, request.path_params["order_sn"])
+        if order.status not in ("TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"):
+            raise ControlError(409, f"order {order.order_sn} is {order.status}: not delivered")
+        bought = {(line.item_id, line.model_id): line.quantity for line in order.lines}
+        wanted = (
+            {(row.item_id, row.model_id): row.quantity for row in body.lines}
+            if body.lines
+            else dict(bought)
+        )
+        for key, quantity in wanted.items():
+            if quantity > bought.get(key, 0):
+                raise ControlError(409, f"line {key} of {order.order_sn}: {quantity} > bought")
+        found = open_return(sim, order, wanted, body.reason)
+        return {**order_summary(order), "return": return_json(sim.state, found)}
+
+
+async def get_return(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
+    with sim.state.lock:
+        found = sim.state.returns.get(request.path_params["return_sn"])
+        if found is None:
+            raise ControlError(404, f"no return {request.path_params['return_sn']}")
+        return return_json(sim.state, found)
+
+
+async def patch_return(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
+    body = await parse_body(request, ReturnPatch)
+    with sim.state.lock:
+        found = sim.state.returns.get(request.path_params["return_sn"])
+        if found is None:
+            raise ControlError(404, f"no return {request.path_params['return_sn']}")
+        found.status = body.status
+        found.update_time = int(sim.state.now())
+        push_return(sim, found)
+        return return_json(sim.state, found)
 
 
 # --- items, models, shops --------------------------------------------------------------------

@@ -101,7 +101,43 @@ class ShopeeControl(InfoControlHandle):
         return self.control("POST", f"orders/{order_sn}/status", {"status": status, **extra})
 
     def order(self, order_sn: str) -> dict[str, Any]:
+        """The order as the sandbox holds it, with its shipping (``shipment``,
+        ``tracking_number``, ``documents``, ``labels_downloaded``, ``shipped``, returns)."""
         return self.control("GET", f"orders/{order_sn}")
+
+    # the parcel's journey and the buyer's requests
+    def collect(self, order_sn: str) -> dict[str, Any]:
+        """The courier collects an arranged parcel (PROCESSED → SHIPPED)."""
+        return self.control("POST", f"orders/{order_sn}/collect")
+
+    def fail_pickup(self, order_sn: str) -> dict[str, Any]:
+        return self.control("POST", f"orders/{order_sn}/fail_pickup")
+
+    def deliver(self, order_sn: str) -> dict[str, Any]:
+        return self.control("POST", f"orders/{order_sn}/deliver")
+
+    def fail_delivery(self, order_sn: str) -> dict[str, Any]:
+        """The parcel goes back to the seller: Shopee cancels the order."""
+        return self.control("POST", f"orders/{order_sn}/fail_delivery")
+
+    def request_cancellation(self, order_sn: str, reason: str = "") -> dict[str, Any]:
+        """The buyer asks to cancel a paid order (→ IN_CANCEL)."""
+        return self.control("POST", f"orders/{order_sn}/cancel_request", {"reason": reason})
+
+    def buyer_cancel(self, order_sn: str, reason: str = "") -> dict[str, Any]:
+        return self.control("POST", f"orders/{order_sn}/buyer_cancel", {"reason": reason})
+
+    def return_order(
+        self, order_sn: str, lines: list[dict[str, Any]] | None = None, reason: str = ""
+    ) -> dict[str, Any]:
+        """The buyer returns ``lines`` (``[{item_id, model_id, quantity}]``; default all)."""
+        body: dict[str, Any] = {"lines": lines}
+        if reason:
+            body["reason"] = reason
+        return self.control("POST", f"orders/{order_sn}/return", body)
+
+    def patch_return(self, return_sn: str, status: str) -> dict[str, Any]:
+        return self.control("PATCH", f"returns/{return_sn}", {"status": status})
 
     # items and shops
     def item(self, item_id: int) -> dict[str, Any]:

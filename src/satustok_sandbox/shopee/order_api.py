@@ -18,12 +18,18 @@ from satustok_sandbox.shopee.envelope import ShopeeError, ok, param_error
 from satustok_sandbox.shopee.order_ops import move_order
 from satustok_sandbox.shopee.pipeline import Call
 from satustok_sandbox.shopee.seed import ORDER_STATUSES
-from satustok_sandbox.shopee.state import CANCELLABLE_STATUSES, Order, ShopeeState
+from satustok_sandbox.shopee.state import (
+    CANCELLABLE_STATUSES,
+    Order,
+    ShopeeState,
+    package_number,
+)
 
 MODULE = "order"
 MAX_WINDOW_SECONDS = 15 * 86_400
 MAX_PAGE_SIZE = 100
 MAX_DETAIL = 50
+DAYS_TO_SHIP = 2
 CANCEL_REASONS = ("OUT_OF_STOCK", "CUSTOMER_REQUEST", "UNDELIVERABLE_AREA", "COD_NOT_SUPPORTED")
 TW_MY_ONLY = frozenset({"UNDELIVERABLE_AREA"})
 LOGISTICS_STATUS = {
@@ -128,7 +134,9 @@ def _masked(text: str, keep: int = 2) -> str:
 
 def order_json(state: ShopeeState, order: Order, optional: set[str]) -> dict[str, Any]:
     shop = state.shops[order.shop_id]
-    ship_by = (order.pay_time or order.create_time) + 2 * 86_400
+    # Shopee's days_to_ship: the seller ships within 2 days of payment (the pay time, or the
+    # order's creation for COD), by the sandbox clock the order was placed on.
+    ship_by = (order.pay_time or order.create_time) + DAYS_TO_SHIP * 86_400
     row: dict[str, Any] = {
         "order_sn": order.order_sn,
         "region": shop.region,
@@ -138,7 +146,7 @@ def order_json(state: ShopeeState, order: Order, optional: set[str]) -> dict[str
         "message_to_seller": order.message_to_seller,
         "create_time": order.create_time,
         "update_time": order.update_time,
-        "days_to_ship": 2,
+        "days_to_ship": DAYS_TO_SHIP,
         "ship_by_date": ship_by,
         "booking_sn": "",
     }
@@ -210,10 +218,16 @@ def order_json(state: ShopeeState, order: Order, optional: set[str]) -> dict[str
     return row
 
 
+def _logistics_status(order: Order) -> str:
+    if order.status == "IN_CANCEL" and order.shipment:
+        return "LOGISTICS_REQUEST_CREATED"  # the buyer asked after the seller arranged it
+    return LOGISTICS_STATUS.get(order.status, "LOGISTICS_NOT_START")
+
+
 def _package(order: Order) -> dict[str, Any]:
     return {
-        "package_number": f"OFG{order.create_time % 10**9:09d}{order.order_sn[-4:]}",
-        "logistics_status": LOGISTICS_STATUS.get(order.status, "LOGISTICS_NOT_START"),
+        "package_number": package_number(order),
+        "logistics_status": _logistics_status(order),
         "shipping_carrier": order.shipping_carrier,
         "logistics_channel_id": 8005,
         "allow_self_design_awb": False,

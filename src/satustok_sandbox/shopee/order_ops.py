@@ -6,7 +6,8 @@ UNPAID) and holds it as reserved stock while open (UNPAID, READY_TO_SHIP, PROCES
 RETRY_SHIP, IN_CANCEL). Shipping (SHIPPED, TO_CONFIRM_RECEIVE, COMPLETED, TO_RETURN) releases
 the reservation; cancelling gives the stock back once and releases the reservation. Every status
 change sends push 3 to the partners authorized for the shop; every reservation change sends
-push 8 (``action`` place_order, cancel_order or ship_order), one per unit.
+push 8 (``action`` place_order, cancel_order or ship_order), one per unit. A package's tracking
+number sends push 4, a shipping document turning READY push 15, a return push 29.
 """
 
 from __future__ import annotations
@@ -18,13 +19,23 @@ from satustok_sandbox.shopee.state import (
     Item,
     Model,
     Order,
+    Return,
+    ReturnLine,
     Shop,
     Unit,
     order_line,
+    package_number,
 )
 
 if TYPE_CHECKING:
     from satustok_sandbox.shopee.sandbox import ShopeeSandbox
+
+TRACKING_NUMBER_PUSH = 4
+DOCUMENT_STATUS_PUSH = 15
+RETURN_UPDATES_PUSH = 29
+# The logistics channel of a placed order: Shopee's integrated courier (pickup or drop-off),
+# or a non-integrated one (the seller ships and types the tracking number).
+CARRIERS = {"integrated": "SPX Standard", "non_integrated": "Kurir Toko (non-integrated)"}
 
 
 def _take(unit: Unit, quantity: int) -> dict[str, int]:
@@ -48,6 +59,7 @@ def place_order(
     buyer_username: str = "budi.s",
     recipient_city: str = "Kota Bandung",
     message_to_seller: str = "",
+    logistics: str = "integrated",
 ) -> Order:
     """A buyer's order; the caller has checked statuses and stock."""
     state = sim.state
@@ -79,12 +91,13 @@ def place_order(
             recipient_name="Budi Santoso",
             recipient_city=recipient_city,
             cod=cod,
-            shipping_carrier="SPX Standard",
+            shipping_carrier=CARRIERS[logistics],
             estimated_shipping_fee=10_000,
             message_to_seller=message_to_seller,
             history=history,
             stock_taken=True,
             reserved_held=True,
+            logistics=logistics,
         )
         state.orders[order.order_sn] = order
         _push_status(sim, order)
@@ -111,12 +124,87 @@ def move_order(
             order.pay_time = now
         if status in ("SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED") and not order.pickup_done_time:
             order.pickup_done_time = now
-            order.tracking_number = order.tracking_number or f"SPXID{order.create_time % 10**9:09d}"
+            # Moved along by the control API without ship_order: the courier's number, quietly.
+            order.tracking_number = order.tracking_number or courier_tracking_number(order)
         if status == "CANCELLED":
             order.cancel_by = cancel_by or order.cancel_by or "system"
             order.cancel_reason = reason or order.cancel_reason
         _push_status(sim, order)
         _release(sim, order, status)
+
+
+def courier_tracking_number(order: Order) -> str:
+    """The AWB Shopee's integrated courier gives a package (SPX: ``SPXID`` + 12 digits)."""
+    return f"SPXID0{order.create_time % 10**9:09d}{sum(map(ord, order.order_sn)) % 100:02d}"
+
+
+def assign_tracking_number(sim: ShopeeSandbox, order: Order, tracking_number: str) -> None:
+    """Give the package its tracking number and tell the partners (push 4)."""
+    order.tracking_number = tracking_number
+    data = {
+        "ordersn": order.order_sn,
+        "forder_id": f"{package_number(order)}",
+        "package_number": package_number(order),
+        "tracking_no": tracking_number,
+    }
+    sim.push.send_for_shop(order.shop_id, TRACKING_NUMBER_PUSH, data)
+
+
+def document_ready(sim: ShopeeSandbox, order: Order, package: str) -> None:
+    """A shipping document finished rendering (push 15)."""
+    order.documents[package] = "READY"
+    data = {"order_sn": order.order_sn, "package_number": package, "status": "READY"}
+    sim.push.send_for_shop(order.shop_id, DOCUMENT_STATUS_PUSH, data)
+
+
+def open_return(
+    sim: ShopeeSandbox, order: Order, quantities: dict[tuple[int, int], int], reason: str
+) -> Return:
+    """The buyer asks to return ``quantities`` of the order's lines: a return record, the
+    order moves to TO_RETURN, and push 29 says so."""
+    state = sim.state
+    now = int(state.now())
+    lines = [
+        ReturnLine(
+            item_id=line.item_id,
+            model_id=line.model_id,
+            name=line.item_name,
+            item_sku=line.item_sku,
+            variation_sku=line.model_sku,
+            amount=quantities[(line.item_id, line.model_id)],
+            item_price=line.discounted_price,
+        )
+        for line in order.lines
+        if quantities.get((line.item_id, line.model_id))
+    ]
+    found = Return(
+        return_sn=state.next_return_sn(),
+        order_sn=order.order_sn,
+        shop_id=order.shop_id,
+        status="REQUESTED",
+        reason=reason,
+        text_reason="",
+        lines=lines,
+        buyer_username=order.buyer_username,
+        create_time=now,
+        update_time=now,
+    )
+    state.returns[found.return_sn] = found
+    order.return_sns.append(found.return_sn)
+    if order.status != "TO_RETURN":
+        move_order(sim, order, "TO_RETURN")
+    push_return(sim, found)
+    return found
+
+
+def push_return(sim: ShopeeSandbox, found: Return) -> None:
+    data = {
+        "return_sn": found.return_sn,
+        "order_sn": found.order_sn,
+        "status": found.status,
+        "update_time": found.update_time,
+    }
+    sim.push.send_for_shop(found.shop_id, RETURN_UPDATES_PUSH, data)
 
 
 def _release(sim: ShopeeSandbox, order: Order, status: str) -> None:

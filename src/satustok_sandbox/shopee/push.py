@@ -12,7 +12,10 @@ confirmed or three days old.
 Codes sent: 1 shop authorized, 2 shop deauthorized, 3 order status update
 (``data{ordersn, status, update_time, items: []}``), 8 reserved stock change
 (``data{shop_id, item_id, model_id, variation_id, action, changed_values[{name:
-"reserved_stock", old, new}], update_time}``).
+"reserved_stock", old, new}], update_time}``), 4 tracking number (``data{ordersn, forder_id,
+package_number, tracking_no}``), 15 shipping document status (``data{order_sn,
+package_number, status}``), 29 return updates (``data{return_sn, order_sn, status,
+update_time}``; the shape of 4, 15 and 29 is the sandbox's reading of uncertain sources).
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ EVENTS = {
     1: "shop_authorization",
     2: "shop_deauthorization",
     3: "order_status_update",
+    4: "order_trackingno_push",
     8: "reserved_stock_change",
+    15: "shipping_document_status_push",
+    29: "return_updates_push",
 }
 RETRY_DELAYS = (0.2, 0.5)
 TIMEOUT_SECONDS = 3.0

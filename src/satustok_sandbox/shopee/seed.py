@@ -40,7 +40,7 @@ OrderStatus = Literal[
     "TO_RETURN",
 ]
 ORDER_STATUSES: tuple[str, ...] = OrderStatus.__args__  # type: ignore[attr-defined]
-PUSH_CODES = frozenset({1, 2, 3, 8})
+PUSH_CODES = frozenset({1, 2, 3, 4, 8, 15, 29})
 SN_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # order_sn characters (no I, O)
 
 Price = Annotated[
@@ -63,7 +63,7 @@ class ShopeePartner(_Model):
     callback_url: str = Field("", description="Push callback URL registered in the console.")
     push_codes: list[int] = Field(
         default_factory=lambda: sorted(PUSH_CODES),
-        description="Push codes switched on (the sandbox sends 1, 2, 3 and 8).",
+        description="Push codes switched on (the sandbox sends 1, 2, 3, 4, 8, 15 and 29).",
     )
     rate_limit: ShopeeRateLimit | None = Field(None, description="Default: 50 req/s, burst 50.")
 
@@ -221,7 +221,8 @@ def _problems(seed: ShopeeSeed) -> Iterator[str]:
     for index, partner in enumerate(seed.partners):
         unknown = sorted(set(partner.push_codes) - PUSH_CODES)
         if unknown:
-            yield f"partners[{index}].push_codes: {unknown} are not sent (only 1, 2, 3, 8)"
+            sent = sorted(PUSH_CODES)
+            yield f"partners[{index}].push_codes: {unknown} are not sent (only {sent})"
     for value in duplicates([s.shop_id for s in seed.shops]):
         yield f"shops: shop_id {value} appears more than once"
     for index, shop in enumerate(seed.shops):

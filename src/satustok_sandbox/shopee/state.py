@@ -185,11 +185,57 @@ class Order:
     package_number: str = ""
     tracking_number: str = ""
     pickup_done_time: int = 0
+    # Fulfilment (logistics/*): the order's logistics channel ("integrated": pickup or
+    # drop-off with Shopee's courier; "non_integrated": the seller's own courier and tracking
+    # number), the arrangement ship_order recorded, each package's shipping document
+    # (PROCESSING, then READY) and how often its PDF was downloaded, and the returns.
+    logistics: str = "integrated"
+    shipment: dict[str, Any] = field(default_factory=dict)
+    documents: dict[str, str] = field(default_factory=dict)
+    document_reads: dict[str, int] = field(default_factory=dict)
+    labels_downloaded: int = 0
+    return_sns: list[str] = field(default_factory=list)
 
     @property
     def total_amount(self) -> int:
         goods = sum(line.discounted_price * line.quantity for line in self.lines)
         return goods + self.estimated_shipping_fee
+
+
+def package_number(order: Order) -> str:
+    """The order's one package (the sandbox never splits an order): ``OFG`` + digits."""
+    return order.package_number or f"OFG{order.create_time % 10**9:09d}{order.order_sn[-4:]}"
+
+
+@dataclass
+class ReturnLine:
+    item_id: int
+    model_id: int
+    name: str
+    item_sku: str
+    variation_sku: str
+    amount: int  # the quantity sent back
+    item_price: int
+
+
+@dataclass
+class Return:
+    """A buyer's return/refund request (returns/get_return_list, get_return_detail)."""
+
+    return_sn: str
+    order_sn: str
+    shop_id: int
+    status: str  # REQUESTED, ACCEPTED, CANCELLED, JUDGING, CLOSED, PROCESSING, SELLER_DISPUTE
+    reason: str
+    text_reason: str
+    lines: list[ReturnLine]
+    buyer_username: str
+    create_time: int
+    update_time: int
+
+    @property
+    def refund_amount(self) -> int:
+        return sum(line.amount * line.item_price for line in self.lines)
 
 
 @dataclass
@@ -292,6 +338,7 @@ class ShopeeState:
     items: dict[int, Item]
     models: dict[int, Model]
     orders: dict[str, Order]
+    returns: dict[str, Return] = field(default_factory=dict)
     index: ItemIndex = field(default_factory=ItemIndex)
     skus: dict[tuple[int, str], set[int]] = field(default_factory=dict)
     authorizations: dict[tuple[int, int], Authorization] = field(default_factory=dict)
@@ -303,6 +350,7 @@ class ShopeeState:
     reused_refresh_tokens: list[dict[str, Any]] = field(default_factory=list)
     order_numbers: int = 0
     order_item_numbers: int = 0
+    return_numbers: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def now(self) -> float:
@@ -357,6 +405,11 @@ class ShopeeState:
         self.order_numbers += 1
         day = datetime.fromtimestamp(self.now(), WIB).strftime("%y%m%d")
         return f"{day}{_scrambled(self.order_numbers)}"
+
+    def next_return_sn(self) -> str:
+        self.return_numbers += 1
+        day = datetime.fromtimestamp(self.now(), WIB).strftime("%y%m%d")
+        return f"{day}{100_000_000 + self.return_numbers:09d}"
 
     def next_order_item_id(self) -> int:
         self.order_item_numbers += 1

@@ -18,7 +18,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from satustok_sandbox.tiktokshop import auth, event_api, order_api, product_api, stock_api
+from satustok_sandbox.tiktokshop import (
+    auth,
+    event_api,
+    fulfillment_api,
+    order_api,
+    product_api,
+    return_api,
+    stock_api,
+)
 from satustok_sandbox.tiktokshop.envelope import INVALID_PATH, TikTokError, error_response
 from satustok_sandbox.tiktokshop.pipeline import ApiRoute, make_endpoint
 
@@ -28,6 +36,9 @@ if TYPE_CHECKING:
 Endpoint = Callable[[Request], Awaitable[Response]]
 PRODUCT = "/product/202309/products"
 READ, WRITE = "seller.product.basic", "seller.product.write"
+PACKAGE = "/fulfillment/202309/packages"
+FULFILLMENT, RETURNS = "seller.logistics", "seller.return_refund.basic"
+CANCELLATIONS = "/return_refund/202309/cancellations"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 ROUTES: tuple[ApiRoute, ...] = (
@@ -55,6 +66,35 @@ ROUTES: tuple[ApiRoute, ...] = (
         order_api.cancel_order,
         "seller.return_refund.basic",
     ),
+    ApiRoute("POST", f"{PACKAGE}/search", fulfillment_api.search_packages, FULFILLMENT),
+    ApiRoute("GET", f"{PACKAGE}/{{package_id}}", fulfillment_api.get_package, FULFILLMENT),
+    ApiRoute(
+        "GET",
+        f"{PACKAGE}/{{package_id}}/handover_time_slots",
+        fulfillment_api.handover_time_slots,
+        FULFILLMENT,
+    ),
+    ApiRoute("POST", f"{PACKAGE}/{{package_id}}/ship", fulfillment_api.ship_package, FULFILLMENT),
+    ApiRoute(
+        "GET",
+        f"{PACKAGE}/{{package_id}}/shipping_documents",
+        fulfillment_api.shipping_documents,
+        FULFILLMENT,
+    ),
+    ApiRoute(
+        "POST",
+        "/fulfillment/202309/orders/{order_id}/packages",
+        fulfillment_api.mark_shipped,
+        FULFILLMENT,
+    ),
+    ApiRoute("POST", f"{CANCELLATIONS}/search", return_api.search_cancellations, RETURNS),
+    ApiRoute(
+        "POST", f"{CANCELLATIONS}/{{cancel_id}}/approve", return_api.approve_cancellation, RETURNS
+    ),
+    ApiRoute(
+        "POST", f"{CANCELLATIONS}/{{cancel_id}}/reject", return_api.reject_cancellation, RETURNS
+    ),
+    ApiRoute("POST", "/return_refund/202309/returns/search", return_api.search_returns, RETURNS),
     ApiRoute("PUT", "/event/202309/webhooks", event_api.put_webhook, None),
     ApiRoute("GET", "/event/202309/webhooks", event_api.get_webhooks, None),
     ApiRoute("DELETE", "/event/202309/webhooks", event_api.delete_webhook, None),
@@ -84,6 +124,12 @@ def _dispatch(sim: TikTokShopSandbox, methods: dict[str, ApiRoute]) -> Endpoint:
         return await found(request)
 
     return endpoint
+
+
+def document_routes(sim: TikTokShopSandbox) -> list[BaseRoute]:
+    """Where a ``doc_url`` points: the sandbox's own host, outside the signed API."""
+    download = fulfillment_api.document_endpoint(lambda: sim.state)
+    return [Route("/{token}", download, methods=["GET"]), _catch_all()]
 
 
 def auth_routes(sim: TikTokShopSandbox) -> list[BaseRoute]:

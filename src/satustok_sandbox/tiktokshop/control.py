@@ -36,8 +36,10 @@ from satustok_sandbox.tiktokshop.catalog import product_detail
 from satustok_sandbox.tiktokshop.envelope import TikTokError
 from satustok_sandbox.tiktokshop.event_api import check_address
 from satustok_sandbox.tiktokshop.faults import FaultsPatch
-from satustok_sandbox.tiktokshop.order_json import order_json
+from satustok_sandbox.tiktokshop.fulfillment_api import SHIPPED
+from satustok_sandbox.tiktokshop.order_json import PENDING_CANCEL, buyer_cancel_pending, order_json
 from satustok_sandbox.tiktokshop.order_ops import Buyer, move_order, place_order
+from satustok_sandbox.tiktokshop.return_api import add_cancellation, notify_return
 from satustok_sandbox.tiktokshop.seed import (
     EVENT_TYPES,
     MAX_QUANTITY,
@@ -51,6 +53,7 @@ from satustok_sandbox.tiktokshop.state import (
     STATUS_PATH,
     Order,
     Product,
+    ReturnRecord,
     Shop,
     Sku,
     TikTokShopState,
@@ -82,6 +85,9 @@ class PlaceOrderBody(_Body):
     recipient_city: str = "Kota Bandung"
     is_cod: bool = False
     shipping_fee: int = Field(10_000, ge=0)
+    shipping_type: Literal["TIKTOK", "SELLER"] = Field(
+        "TIKTOK", description="SELLER: the seller ships with a courier of their own."
+    )
 
 
 class MoveOrderBody(_Body):
@@ -92,6 +98,24 @@ class MoveOrderBody(_Body):
 
 class BuyerCancelBody(_Body):
     reason: str = "Pembeli berubah pikiran"
+
+
+class ReturnItemBody(_Body):
+    sku_id: str
+    quantity: int = Field(1, ge=1, le=100)
+
+
+class ReturnBody(_Body):
+    items: list[ReturnItemBody] | None = Field(None, description="Default: every line item.")
+    return_type: Literal["RETURN_AND_REFUND", "REFUND"] = "RETURN_AND_REFUND"
+    status: Literal[
+        "RETURN_OR_REFUND_REQUEST_PENDING",
+        "AWAITING_BUYER_SHIP",
+        "BUYER_SHIPPED_ITEM",
+        "RETURN_OR_REFUND_REQUEST_SUCCESS",
+        "RETURN_OR_REFUND_REQUEST_COMPLETE",
+    ] = "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    reason: str = "Barang rusak"
 
 
 class ProductPatch(_Body):
@@ -146,6 +170,12 @@ def routes(sim: TikTokShopSandbox) -> list[BaseRoute]:
         ("GET", "/orders/{order_id}", get_order),
         ("POST", "/orders/{order_id}/status", post_order_status),
         ("POST", "/orders/{order_id}/cancel", post_buyer_cancel),
+        ("POST", "/orders/{order_id}/request_cancel", post_request_cancel),
+        ("POST", "/orders/{order_id}/collect", post_collect),
+        ("POST", "/orders/{order_id}/deliver", post_deliver),
+        ("POST", "/orders/{order_id}/fail_delivery", post_fail_delivery),
+        ("POST", "/orders/{order_id}/return", post_return),
+        ("GET", "/orders/{order_id}/fulfillment", get_fulfillment),
         ("GET", "/products/{product_id}", get_product),
         ("PATCH", "/products/{product_id}", patch_product),
         ("GET", "/skus/{sku_id}", get_sku),
@@ -344,6 +374,7 @@ async def post_order(sim: TikTokShopSandbox, request: Request) -> Response:
             status=body.status,
             commerce_platform=body.commerce_platform,
             buyer=buyer,
+            shipping_type=body.shipping_type,
         )
         return JSONResponse(order_view(order), status_code=201)
 
@@ -388,6 +419,122 @@ async def post_buyer_cancel(sim: TikTokShopSandbox, request: Request) -> dict[st
         _check_move(order, "CANCELLED")
         move_order(sim, order, "CANCELLED", initiator="BUYER", reason=body.reason)
         return order_view(order)
+
+
+# --- fulfilment: the courier, the buyer's requests and returns ---------------------------------
+
+
+def _step(sim: TikTokShopSandbox, request: Request, before: str, after: str, **how: str) -> Any:
+    """Move an order from ``before`` (only) to ``after``: the courier's and TikTok's steps."""
+    with sim.state.lock:
+        order = _order(sim.state, request)
+        if order.status != before:
+            raise ControlError(409, f"order {order.id} is {order.status}, not {before}")
+        move_order(sim, order, after, **how)
+        return order_view(order)
+
+
+async def post_collect(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
+    """The courier collects the arranged package (→ IN_TRANSIT)."""
+    return _step(sim, request, "AWAITING_COLLECTION", "IN_TRANSIT")  # type: ignore[no-any-return]
+
+
+async def post_deliver(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
+    return _step(sim, request, "IN_TRANSIT", "DELIVERED")  # type: ignore[no-any-return]
+
+
+async def post_fail_delivery(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
+    """Delivery failed and the parcel goes back to the seller: TikTok Shop cancels the order
+    (initiator SYSTEM). The units left the warehouse at collection; none come back by
+    themselves (the seller restocks the parcel)."""
+    reason = "Package delivery failed"
+    return _step(  # type: ignore[no-any-return]
+        sim, request, "IN_TRANSIT", "CANCELLED", initiator="SYSTEM", reason=reason
+    )
+
+
+REQUESTABLE = frozenset({"AWAITING_SHIPMENT", "PARTIALLY_SHIPPING", "AWAITING_COLLECTION"})
+
+
+async def post_request_cancel(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
+    """The buyer asks to cancel a paid order: a pending request the seller approves or rejects
+    (webhook 11); the order shows ``is_buyer_request_cancel``."""
+    body = await parse_body(request, BuyerCancelBody)
+    with sim.state.lock:
+        order = _order(sim.state, request)
+        if order.status not in REQUESTABLE:
+            raise ControlError(409, f"order {order.id} is {order.status}; no request possible")
+        if buyer_cancel_pending(order):
+            raise ControlError(409, f"order {order.id} already has a pending request")
+        order.update_time = int(sim.state.now())
+        found_request = add_cancellation(sim, order, "BUYER", PENDING_CANCEL, body.reason)
+        return {**order_view(order), "cancel_id": found_request.id}
+
+
+def _returned_items(order: Order, items: list[ReturnItemBody] | None) -> list[str]:
+    if items is None:
+        return [item.id for item in order.line_items]
+    chosen: list[str] = []
+    for wanted in items:
+        free = [i.id for i in order.line_items if i.sku_id == wanted.sku_id and i.id not in chosen]
+        if len(free) < wanted.quantity:
+            raise ControlError(
+                409,
+                f"order {order.id} has fewer than {wanted.quantity} of SKU "
+                f"{wanted.sku_id} to return",
+            )
+        chosen += free[: wanted.quantity]
+    return chosen
+
+
+async def post_return(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
+    """The buyer returns line items of a delivered order (default: all of them; webhook 12)."""
+    body = await parse_body(request, ReturnBody)
+    state = sim.state
+    with state.lock:
+        order = _order(state, request)
+        if order.status not in ("DELIVERED", "COMPLETED"):
+            raise ControlError(409, f"order {order.id} is {order.status}; nothing to return")
+        now = int(state.now())
+        record = ReturnRecord(
+            state.next_id("return", "42"),
+            order.id,
+            body.return_type,
+            body.status,
+            body.reason,
+            _returned_items(order, body.items),
+            now,
+            now,
+            tracking_number=f"RT{int(order.id) % 10**10:010d}",
+        )
+        order.returns.append(record)
+        order.update_time = now
+        notify_return(sim, order, record)
+        return {**order_view(order), "return_id": record.id}
+
+
+def fulfillment_view(order: Order) -> dict[str, Any]:
+    """What the sandbox holds of an order's shipping (the control API's read)."""
+    slot = order.pickup_slot
+    return {
+        "order_id": order.id,
+        "status": order.status,
+        "shipping_type": order.shipping_type,
+        "package_id": order.package_id,
+        "tracking_number": order.tracking_number,
+        "handover_method": order.handover_method,
+        "pickup_slot": {"start_time": slot[0], "end_time": slot[1]} if slot else None,
+        "shipping_provider_id": order.shipping_provider_id,
+        "labels_printed": order.labels_printed,
+        "shipped": bool(order.handover_method) or order.status in SHIPPED,
+        "cancellations": [asdict(c) for c in order.cancellations],
+        "returns": [asdict(r) for r in order.returns],
+    }
+
+
+async def get_fulfillment(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
+    with sim.state.lock:
+        return fulfillment_view(_order(sim.state, request))
 
 
 # --- products, SKUs, shops, stock ------------------------------------------------------------

@@ -98,6 +98,38 @@ class TikTokShopControl(InfoControlHandle):
         body = {} if reason is None else {"reason": reason}
         return self.control("POST", f"orders/{order_id}/cancel", body)
 
+    # fulfilment: the courier, the buyer's requests and returns
+    def collect(self, order_id: str) -> dict[str, Any]:
+        """The courier collects the arranged package (AWAITING_COLLECTION → IN_TRANSIT)."""
+        return self.control("POST", f"orders/{order_id}/collect")
+
+    def deliver(self, order_id: str) -> dict[str, Any]:
+        return self.control("POST", f"orders/{order_id}/deliver")
+
+    def fail_delivery(self, order_id: str) -> dict[str, Any]:
+        """The parcel comes back to the seller: the order is cancelled (initiator SYSTEM)."""
+        return self.control("POST", f"orders/{order_id}/fail_delivery")
+
+    def request_cancellation(self, order_id: str, reason: str | None = None) -> dict[str, Any]:
+        """The buyer asks to cancel: ``{…order, cancel_id}``."""
+        body = {} if reason is None else {"reason": reason}
+        return self.control("POST", f"orders/{order_id}/request_cancel", body)
+
+    def return_order(
+        self, order_id: str, items: list[dict[str, Any]] | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """The buyer returns ``items`` (``[{"sku_id", "quantity"}]``, default all): ``{…order,
+        return_id}``; ``extra``: ``return_type``, ``status``, ``reason``."""
+        body: dict[str, Any] = dict(extra)
+        if items is not None:
+            body["items"] = items
+        return self.control("POST", f"orders/{order_id}/return", body)
+
+    def fulfillment(self, order_id: str) -> dict[str, Any]:
+        """``{status, tracking_number, handover_method, pickup_slot, labels_printed, shipped,
+        cancellations, returns, …}``."""
+        return self.control("GET", f"orders/{order_id}/fulfillment")
+
     # products, SKUs, stock
     def product(self, product_id: str) -> dict[str, Any]:
         return self.control("GET", f"products/{product_id}")

@@ -40,6 +40,7 @@ from satustok_sandbox.tiktokshop.fields import optional_int, optional_text, text
 from satustok_sandbox.tiktokshop.order_json import order_json
 from satustok_sandbox.tiktokshop.order_ops import move_order
 from satustok_sandbox.tiktokshop.pipeline import Call
+from satustok_sandbox.tiktokshop.return_api import add_cancellation
 from satustok_sandbox.tiktokshop.seed import ORDER_STATUSES
 from satustok_sandbox.tiktokshop.state import CANCELLABLE_STATUSES, Order
 
@@ -147,5 +148,6 @@ async def cancel_order(call: Call) -> Response:
                 f"The order is {order.status}: it can no longer be cancelled.",
             )
         move_order(call.sim, order, "CANCELLED", initiator="SELLER", reason=reason)
-        cancel_id = state.next_id("cancel", "41")
-    return ok({"cancel_id": cancel_id, "cancel_status": "CANCELLATION_REQUEST_COMPLETE"})
+        complete = "CANCELLATION_REQUEST_COMPLETE"
+        cancel_id = add_cancellation(call.sim, order, "SELLER", complete, reason).id
+    return ok({"cancel_id": cancel_id, "cancel_status": complete})

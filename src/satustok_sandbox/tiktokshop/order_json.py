@@ -28,6 +28,33 @@ RTS_SLA_SECONDS = 2 * 86_400
 TTS_SLA_SECONDS = 3 * 86_400
 
 
+# Couriers a seller-shipped (SELLER) package may name in ``self_shipment``: id → name.
+SELLER_PROVIDERS = {
+    "6617675021119438849": "J&T Express",
+    "6617675021119438850": "JNE",
+    "6617675021119438851": "SiCepat",
+}
+PENDING_CANCEL = "CANCELLATION_REQUEST_PENDING"
+
+
+def _paid_or_created(order: Order) -> int:
+    """The SLA clock starts at payment (at placement for COD and unpaid orders)."""
+    return order.paid_time or order.create_time
+
+
+def buyer_cancel_pending(order: Order) -> bool:
+    return any(c.role == "BUYER" and c.status == PENDING_CANCEL for c in order.cancellations)
+
+
+def provider_of(order: Order) -> tuple[str, str]:
+    """(name, id) of the courier: TikTok's for platform logistics, the seller's own choice once a
+    SELLER package is shipped (blank before)."""
+    if order.shipping_type == "TIKTOK":
+        return SHIPPING_PROVIDER
+    provider_id = order.shipping_provider_id
+    return (SELLER_PROVIDERS.get(provider_id, ""), provider_id)
+
+
 def money(value: int) -> str:
     return str(value)
 
@@ -93,8 +120,8 @@ def line_item_json(order: Order, item: LineItem) -> dict[str, Any]:
         "package_id": order.package_id,
         "package_status": PACKAGE_STATUS.get(order.status, "TO_FULFILL"),
         "tracking_number": order.tracking_number,
-        "shipping_provider_name": SHIPPING_PROVIDER[0],
-        "shipping_provider_id": SHIPPING_PROVIDER[1],
+        "shipping_provider_name": provider_of(order)[0],
+        "shipping_provider_id": provider_of(order)[1],
         "is_gift": False,
         "cancel_reason": order.cancel_reason if cancelled else "",
         "cancel_user": order.cancellation_initiator if cancelled else "",
@@ -112,8 +139,8 @@ def order_json(order: Order) -> dict[str, Any]:
         "update_time": order.update_time,
         "paid_time": order.paid_time,
         "rts_time": order.rts_time,
-        "rts_sla_time": order.create_time + RTS_SLA_SECONDS,
-        "tts_sla_time": order.create_time + TTS_SLA_SECONDS,
+        "rts_sla_time": _paid_or_created(order) + RTS_SLA_SECONDS,
+        "tts_sla_time": _paid_or_created(order) + TTS_SLA_SECONDS,
         "collection_time": order.collection_time,
         "delivery_time": order.delivery_time,
         "cancel_time": order.cancel_time,
@@ -123,16 +150,16 @@ def order_json(order: Order) -> dict[str, Any]:
         "payment_method_name": "COD" if order.is_cod else "Transfer Bank",
         "is_cod": order.is_cod,
         "is_on_hold_order": order.status == "ON_HOLD",
-        "is_buyer_request_cancel": False,
+        "is_buyer_request_cancel": buyer_cancel_pending(order),
         "is_sample_order": False,
         "cancel_reason": order.cancel_reason,
         "cancellation_initiator": order.cancellation_initiator,
         "fulfillment_type": "FULFILLMENT_BY_SELLER",
-        "shipping_type": "TIKTOK",
+        "shipping_type": order.shipping_type,
         "delivery_type": "HOME_DELIVERY",
         "delivery_option_name": "Reguler",
-        "shipping_provider": SHIPPING_PROVIDER[0],
-        "shipping_provider_id": SHIPPING_PROVIDER[1],
+        "shipping_provider": provider_of(order)[0],
+        "shipping_provider_id": provider_of(order)[1],
         "tracking_number": order.tracking_number,
         "warehouse_id": order.warehouse_id,
         "payment": payment(order),

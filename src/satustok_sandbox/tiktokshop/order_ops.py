@@ -77,6 +77,7 @@ def place_order(
     status: str,
     commerce_platform: str,
     buyer: Buyer,
+    shipping_type: str = "TIKTOK",
 ) -> Order:
     """A buyer's order, one line item per unit; the caller checked statuses and stock."""
     state = sim.state
@@ -102,6 +103,7 @@ def place_order(
             package_id=state.next_id("package", "11"),
             history=[(status, now)],
             holds_stock=True,
+            shipping_type=shipping_type,
         )
         stamp_status(order, status, now)
         state.orders[order.id] = order

@@ -30,6 +30,7 @@ from satustok_sandbox.tiktokshop.webhooks import WebhookDispatcher
 
 MOUNT = "/tiktokshop"
 API_PREFIX, AUTH_PREFIX, SERVICES_PREFIX = "/open-api", "/auth", "/services"
+DOCUMENTS_PREFIX = "/documents"  # shipping documents' doc_url (fulfillment_api.py)
 CONTROL_MOUNT = "/_sandbox/tiktokshop"
 DEFAULT_LIMIT = RateLimit(50.0, 50)
 SIGNED_PATH_EXAMPLE = "/product/202309/products/search"
@@ -73,6 +74,7 @@ class TikTokShopSandbox(ApiSandbox[TikTokShopSeed]):
                     Mount(API_PREFIX, routes=app.api_routes(self)),
                     Mount(AUTH_PREFIX, routes=app.auth_routes(self)),
                     Mount(SERVICES_PREFIX, routes=app.services_routes(self)),
+                    Mount(DOCUMENTS_PREFIX, routes=app.document_routes(self)),
                 ],
             ),
             Mount(CONTROL_MOUNT, routes=control.routes(self)),

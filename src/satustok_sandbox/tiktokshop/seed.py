@@ -90,7 +90,7 @@ EVENT_TYPES: dict[str, int] = {
     "INVOICE_STATUS_CHANGE": 36,
     "PRODUCT_AUDIT_STATUS_CHANGE": 37,
 }
-SENT_EVENT_TYPES = frozenset({1, 6, 7, 27, 35})
+SENT_EVENT_TYPES = frozenset({1, 6, 7, 11, 12, 27, 35})
 MAX_QUANTITY = 99_999
 
 Price = Annotated[int, Field(ge=100, le=1_000_000_000, description="Rupiah, whole numbers.")]

@@ -148,6 +148,35 @@ class LineItem:
 
 
 @dataclass
+class CancelRequest:
+    """A cancellation of an order (``cancellations/search``): the buyer's request, pending until
+    the seller answers, or the seller's own (complete at once)."""
+
+    id: str
+    order_id: str
+    role: str  # BUYER | SELLER | SYSTEM
+    status: str  # CANCELLATION_REQUEST_PENDING | _SUCCESS | _CANCEL | _COMPLETE
+    reason: str
+    create_time: int
+    update_time: int
+
+
+@dataclass
+class ReturnRecord:
+    """A buyer's return or refund of some line items (``returns/search``)."""
+
+    id: str
+    order_id: str
+    return_type: str  # RETURN_AND_REFUND | REFUND
+    status: str
+    reason: str
+    line_item_ids: list[str]
+    create_time: int
+    update_time: int
+    tracking_number: str = ""
+
+
+@dataclass
 class Order:
     id: str
     shop_id: str
@@ -173,6 +202,14 @@ class Order:
     cancel_reason: str = ""
     cancellation_initiator: str = ""
     tracking_number: str = ""
+    # --- fulfilment (fulfillment_api.py, return_api.py) ---
+    shipping_type: str = "TIKTOK"  # TIKTOK (platform logistics) | SELLER (seller ships)
+    handover_method: str = ""  # PICKUP | DROP_OFF, once the package is shipped (arranged)
+    pickup_slot: tuple[int, int] | None = None
+    shipping_provider_id: str = ""  # a SELLER order's provider, once it is shipped
+    labels_printed: int = 0  # shipping documents downloaded
+    cancellations: list[CancelRequest] = field(default_factory=list)
+    returns: list[ReturnRecord] = field(default_factory=list)
 
     @property
     def warehouse_id(self) -> str:
@@ -261,6 +298,17 @@ class StockChange:
 
 
 @dataclass
+class ShippingDocument:
+    """A ``doc_url`` handed out by ``shipping_documents``: what it serves, until when."""
+
+    order_id: str
+    package_id: str
+    document_type: str
+    document_size: str
+    expires_at: float
+
+
+@dataclass
 class TikTokShopState:
     """Everything a reset restores."""
 
@@ -281,6 +329,7 @@ class TikTokShopState:
     reused_refresh_tokens: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: dict[tuple[str, str], dict[str, Subscription]] = field(default_factory=dict)
     stock_changes: list[StockChange] = field(default_factory=list)
+    documents: dict[str, ShippingDocument] = field(default_factory=dict)  # by doc_url token
     numbers: dict[str, itertools.count[int]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 

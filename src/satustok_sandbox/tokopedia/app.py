@@ -13,7 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from satustok_sandbox.tokopedia import order_api, product_api, shop_api, stock_api, webhook_api
+from satustok_sandbox.tokopedia import (
+    fulfilment_api,
+    order_api,
+    product_api,
+    shop_api,
+    stock_api,
+    webhook_api,
+)
 from satustok_sandbox.tokopedia.envelope import ApiError, error_response
 from satustok_sandbox.tokopedia.pipeline import ApiRoute, make_endpoint
 
@@ -81,6 +88,17 @@ ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute("POST", f"{ORDER}/ack", "order_action", order_api.accept_order, "ORD"),
     ApiRoute("POST", f"{ORDER}/nack", "order_action", order_api.reject_order, "ORD"),
     ApiRoute("POST", f"{ORDER}/status", "order_action", order_api.confirm_shipping, "ORD"),
+    ApiRoute(
+        "POST",
+        "/inventory/v1/fs/{fs_id}/pick-up",
+        "order_action",
+        fulfilment_api.request_pickup,
+        "ORD",
+    ),
+    ApiRoute(
+        "GET", f"{ORDER}/shipping-label", "order_action", fulfilment_api.shipping_label, "ORD"
+    ),
+    ApiRoute("POST", f"{ORDER}/reject-cancel", "order_action", fulfilment_api.reject_cancel, "ORD"),
     ApiRoute(
         "POST", "/v1/fs/{fs_id}/register", "webhook", webhook_api.register, webhook_style=True
     ),

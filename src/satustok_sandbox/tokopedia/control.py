@@ -28,6 +28,7 @@ from satustok_sandbox.common.control import (
 )
 from satustok_sandbox.common.control import StrictBody as _Body
 from satustok_sandbox.common.tokens import expire_now
+from satustok_sandbox.tokopedia import fulfilment_control
 from satustok_sandbox.tokopedia.catalog import (
     ProductChange,
     apply_changes,
@@ -96,6 +97,7 @@ def routes(sim: TokopediaSandbox) -> list[BaseRoute]:
         ("POST", "/orders", post_order),
         ("GET", "/orders/{order_id}", get_order),
         ("POST", "/orders/{order_id}/status", post_order_status),
+        *fulfilment_control.rows(),
         ("GET", "/products/{product_id}", get_product),
         ("PATCH", "/products/{product_id}", patch_product),
         ("GET", "/webhooks", get_webhooks),

@@ -7,6 +7,7 @@ answer ``ORD_API_008`` with HTTP 500, as the API layer maps to 500.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,13 @@ REASON_CODES = frozenset({0, 1, 2, 3, 4, 5, 7, 8})
 REASON_REQUIRED = frozenset({0, 7, 8})
 MAX_REASON_LENGTH = 490
 BAD_JSON = ("ORD_DLV_020", "Wrong JSON body format, please check again")
+# An airway bill the couriers issue: 8 to 30 letters or digits (the sandbox's rule; a real
+# courier's own format is stricter). Anything else is refused like Tokopedia's 520 "invalid AWB".
+VALID_AWB = re.compile(r"[A-Za-z0-9]{8,30}")
+# A buyer's pending cancellation request is approved by rejecting with reason 8 (buyer's
+# request) while the order is at 400 and before 600.
+BUYER_REQUEST_REASON = 8
+CANCEL_REQUEST_STATUSES = frozenset({400, 401, 450, 500, 501, 520, 530, 540})
 
 
 def _int(
@@ -199,13 +207,23 @@ async def reject_order(call: Call) -> Response:
     empty_products = _empty_product_ids(body.get("empty_products"))
     with call.state.lock:
         order = _path_order(call)
-        if order.status not in REJECTABLE:
+        if order.status not in REJECTABLE and not _approves_request(order, reason_code):
             raise ApiError("ORD_USC_008", "Order status it not eligible to changed to reject")
         reason = _check_reason(reason_code, body)
         close_until = _check_shop_close(body) if reason_code == 4 else None
+        order.cancel_request_time = None
         move_order(call.sim, order, 10, reason=reason)
         _after_reject(call, order, reason_code, body, close_until, empty_products)
     return envelope_response("success", call.started)
+
+
+def _approves_request(order: Order, reason_code: int) -> bool:
+    """A nack with reason 8 approves the buyer's pending cancellation request."""
+    return (
+        reason_code == BUYER_REQUEST_REASON
+        and order.cancel_request_time is not None
+        and order.status in CANCEL_REQUEST_STATUSES
+    )
 
 
 def _reason_code(raw: Any) -> int:
@@ -314,6 +332,13 @@ async def confirm_shipping(call: Call) -> Response:
                 "Error When Request Confirm Shipping To Ext Service: "
                 f"order status {order.status} cannot be confirmed as shipped",
             )
+        if not VALID_AWB.fullmatch(awb):
+            raise ApiError(
+                "LGS_USC_006",
+                f"Invalid AWB {awb!r}: the shipping reference number must be 8 to 30 "
+                "letters or digits",
+            )
         order.awb = awb
+        order.ship_method = order.ship_method or "self_ship"
         move_order(call.sim, order, 500)
     return envelope_response("Success", call.started)

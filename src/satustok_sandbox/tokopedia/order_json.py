@@ -32,10 +32,24 @@ def masked_email(name: str) -> str:
 
 
 def deadlines(order: Order) -> dict[str, str]:
+    """Accept within 2 days of payment; ship within 2 days of accepting (or, before the
+    accept, of the accept deadline), on the sandbox clock."""
     accept = order.create_time + ACCEPT_WINDOW_SECONDS
+    accepted = order.first_time(400)
     return {
         "accept_deadline": rfc3339(accept),
-        "confirm_shipping_deadline": rfc3339(accept + SHIP_WINDOW_SECONDS),
+        "confirm_shipping_deadline": rfc3339((accepted or accept) + SHIP_WINDOW_SECONDS),
+    }
+
+
+def cancel_request_info(order: Order) -> dict[str, Any] | None:
+    """The buyer's pending cancellation request (null when none), as IZI and NDA read it."""
+    if order.cancel_request_time is None:
+        return None
+    return {
+        "create_time": rfc3339(order.cancel_request_time),
+        "reason": order.cancel_request_reason,
+        "status": 0,
     }
 
 
@@ -145,6 +159,7 @@ def order_list_row(order: Order, fs_id: int) -> dict[str, Any]:
         "custom_fields": {"awb": order.awb},
         "encryption": {"secret": "", "content": ""},
         "is_plus": False,
+        "cancel_request_info": cancel_request_info(order),
     }
 
 
@@ -233,7 +248,7 @@ def single_order(order: Order, shop: Shop) -> dict[str, Any]:
         "payment_info": _payment_info(order),
         "insurance_info": {"insurance_type": 0},
         "hold_info": None,
-        "cancel_request_info": None,
+        "cancel_request_info": cancel_request_info(order),
         "create_time": rfc3339(order.create_time),
         "shipping_date": rfc3339(_first_time(order, 500)),
         "update_time": rfc3339(order.update_time),

@@ -96,3 +96,15 @@ def release_stock(sim: TokopediaSandbox, order: Order) -> list[ProductChange]:
         if product is not None:
             changes += set_stock(sim, product, product.stock + line.quantity, "stock_increment")
     return changes
+
+
+def ask_to_cancel(sim: TokopediaSandbox, order: Order, reason: str) -> None:
+    """The buyer asks to cancel: the request is pending (``cancel_request_info``) and
+    ``order_request_cancellation`` says which order (its whole body is ``{order_id}``)."""
+    state = sim.state
+    with state.lock:
+        order.cancel_request_time = state.now()
+        order.cancel_request_reason = reason
+        order.update_time = order.cancel_request_time
+        shop = state.shops[order.shop_id]
+        sim.notify(shop, "order_request_cancellation", lambda fs_id: {"order_id": order.order_id})

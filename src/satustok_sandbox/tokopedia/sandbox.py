@@ -77,6 +77,7 @@ class TokopediaSandbox(SandboxBase[Seed]):
     limiter: RateLimiter
     stats: Stats
     state: SandboxState
+    pickup_delay_seconds: float
 
     def __init__(
         self, seed: Seed | None = None, *, latency_ms: int = 0, unlimited: bool = False
@@ -95,6 +96,9 @@ class TokopediaSandbox(SandboxBase[Seed]):
 
     def _build_world(self) -> None:
         self.state = build_state(self.seed, self.clock)
+        # Seconds Tokopedia wants between an accept and a pickup request (about 5 on the real
+        # API); 0 until set through the control API (``POST fulfilment``), so tests never wait.
+        self.pickup_delay_seconds = 0.0
 
     def routes(self) -> list[BaseRoute]:
         return [

@@ -170,6 +170,18 @@ class Order:
     history: list[tuple[int, float]]
     stock_taken: bool
     reject_reason: str = ""
+    # --- fulfilment (fact sheet §7): how it ships, the label, the buyer's requests ---
+    ship_method: str = ""  # "pickup" or "self_ship", once arranged
+    pickup_requested_at: float | None = None
+    label_fetches: int = 0
+    labels_printed: int = 0  # fetches with printed=1
+    cancel_request_reason: str = ""
+    cancel_request_time: float | None = None  # set while a buyer's request is pending
+    returned_items: list[tuple[int, int]] = field(default_factory=list)  # (product_id, qty)
+
+    def first_time(self, status: int) -> float | None:
+        """When the order first reached ``status`` (None if it never did)."""
+        return next((at for code, at in self.history if code == status), None)
 
     @property
     def reached_paid(self) -> bool:

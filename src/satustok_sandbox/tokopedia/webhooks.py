@@ -23,6 +23,7 @@ EVENT_URL_FIELDS = {
     "order_notification": "order_notification_url",
     "order_status": "order_status_url",
     "order_cancellation": "order_cancellation_url",
+    "order_request_cancellation": "order_request_cancellation_url",
     "product_changes": "product_changes_url",
 }
 REGISTRATION_URL_FIELDS = (

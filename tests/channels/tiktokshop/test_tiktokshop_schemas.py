@@ -483,10 +483,10 @@ def test_authorization_webhooks() -> None:
 
 
 def test_an_unknown_webhook_type_keeps_its_data_raw() -> None:
-    data = {"return_id": "1", "return_status": "RETURN_OR_REFUND_REQUEST_PENDING"}
-    envelope = parse_webhook(_webhook(type=12, shop_id="1", data=data))
+    data = {"invoice_id": "1", "invoice_status": "ISSUED"}  # 36 INVOICE_STATUS_CHANGE
+    envelope = parse_webhook(_webhook(type=36, shop_id="1", data=data))
     assert envelope.typed_data() == data
-    assert parse_webhook(_webhook(type=12, shop_id="1", data=None)).typed_data() == {}
+    assert parse_webhook(_webhook(type=36, shop_id="1", data=None)).typed_data() == {}
 
 
 def test_an_inventory_change_reads_the_available_quantity_where_it_is_given() -> None:

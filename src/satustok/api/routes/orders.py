@@ -14,14 +14,12 @@ from satustok.api.access import requires
 from satustok.api.errors import ApiError, errors_for_form, not_found
 from satustok.api.pagination import Page
 from satustok.api.schemas import Id, Input, MovementBase, Text, errors
-from satustok.channels.protocol import SellerActions
 from satustok.core.access import Permission
 from satustok.inventory.models import StockMovement
 from satustok.orders import actions
 from satustok.orders.forms import RejectForm
 from satustok.orders.ingest import NotRestockable, can_restock, relink
 from satustok.orders.models import Order, OrderLine, OrderStatus
-from satustok.orders.source import order_source
 
 router = Router(tags=["orders"])
 
@@ -48,6 +46,18 @@ class LineOut(Schema):
         return line.variant.sku if line.variant else None
 
 
+class RecipientOut(Schema):
+    name: str
+    phone: str = Field(description="as the channel shows it (often masked)")
+    address: str
+
+
+class PaymentOut(Schema):
+    key: str = Field(description="subtotal, shipping, discount, insurance, fee or total")
+    label: str = Field(description="the channel's name for the row")
+    amount: int
+
+
 class OrderOut(Schema):
     id: int
     integration: int
@@ -62,7 +72,23 @@ class OrderOut(Schema):
     ordered_at: datetime
     stock_effect: str
     has_unlinked_lines: bool
+    ship_by: datetime | None = Field(description="the channel's deadline for the next step")
+    courier: str
+    tracking_number: str
+    packages: list[str]
+    recipient: RecipientOut
+    payment: list[PaymentOut] = Field(description="the channel's breakdown, whole rupiah")
+    cancel_requested: bool = Field(description="the buyer asked to cancel")
+    cancel_reason: str
     lines: list[LineOut]
+
+    @staticmethod
+    def resolve_recipient(order: Order) -> dict[str, str]:
+        return {
+            "name": order.recipient_name,
+            "phone": order.recipient_phone,
+            "address": order.recipient_address,
+        }
 
     @staticmethod
     def resolve_integration(order: Order) -> int:
@@ -119,6 +145,10 @@ class ActionsOut(Schema):
     can_accept: bool
     can_reject: bool
     can_restock: bool
+    can_arrange_shipment: bool
+    ship_methods: list[str]
+    can_print_label: bool
+    can_answer_cancellation: bool
     reject_reasons: list[RejectReasonOut]
 
 
@@ -142,11 +172,15 @@ class OrderDetail(OrderOut):
 
     @staticmethod
     def resolve_actions(order: Order) -> dict[str, object]:
-        allowed = _allowed(order)
+        allowed = actions.allowed(order)
         return {
             "can_accept": allowed.can_accept,
             "can_reject": allowed.can_reject,
             "can_restock": can_restock(order),
+            "can_arrange_shipment": allowed.can_arrange_shipment,
+            "ship_methods": list(allowed.ship_methods),
+            "can_print_label": allowed.can_print_label,
+            "can_answer_cancellation": allowed.can_answer_cancellation,
             "reject_reasons": allowed.reject_reasons,
         }
 
@@ -181,14 +215,6 @@ def get_order(pk: int) -> Order:
     return order
 
 
-def _allowed(order: Order) -> SellerActions:
-    source = order_source(order.account)
-    try:
-        return source.actions(order.channel_status)
-    finally:
-        source.close()
-
-
 @router.get("", response=list[OrderOut], summary="Orders, newest first")
 @paginate(Page)
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> QuerySet[Order]:
@@ -215,7 +241,7 @@ def accept(request: HttpRequest, order_id: int) -> Order:
     """Accept a new paid order on the channel, then read it back: the answer shows the
     channel's word, not a guess."""
     order = get_order(order_id)
-    if not _allowed(order).can_accept:
+    if not actions.allowed(order).can_accept:
         raise _not_allowed(order, _("accepted"))
     actions.accept(order)
     return get_order(order_id)
@@ -227,7 +253,7 @@ def reject(request: HttpRequest, order_id: int, payload: RejectIn) -> Order:
     """Reject with one of the channel's reason codes (``actions.reject_reasons`` of the
     order says which need an explanation or a shop-closed date and note)."""
     order = get_order(order_id)
-    allowed = _allowed(order)
+    allowed = actions.allowed(order)
     if not allowed.can_reject:
         raise _not_allowed(order, _("rejected"))
     form = RejectForm(_form_data(payload), reasons=allowed.reject_reasons)

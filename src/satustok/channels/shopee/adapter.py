@@ -32,6 +32,7 @@ from satustok.channels.protocol import (
 )
 from satustok.channels.pushing import Rows, group_pushes, push_groups, row_outcomes, split_unit_id
 from satustok.channels.shopee.client import PartnerApp, ShopeeClient
+from satustok.channels.shopee.fulfilment import INTERACTIVE_DOCUMENT_WAIT
 from satustok.channels.shopee.orders import ShopeeOrders
 from satustok.channels.shopee.schemas import (
     ItemBaseInfo,
@@ -173,7 +174,10 @@ class ShopeeConnector:
     def orders(self, account, *, interactive: bool = False) -> ShopeeOrders:  # type: ignore[no-untyped-def]
         """The integration's orders; the session is built on first use (no I/O here)."""
         policy = INTERACTIVE_RETRIES if interactive else None
-        return ShopeeOrders(account, lambda: ShopSession(account, retry_policy=policy))
+        source = ShopeeOrders(account, lambda: ShopSession(account, retry_policy=policy))
+        if interactive:
+            source.document_wait = INTERACTIVE_DOCUMENT_WAIT
+        return source
 
 
 # --- stock push ----------------------------------------------------------------------------------

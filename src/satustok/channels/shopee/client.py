@@ -59,6 +59,8 @@ from satustok.channels.http.redaction import SecretMemory
 from satustok.channels.http.transport import send
 from satustok.channels.shopee import errors as table
 from satustok.channels.shopee.schemas import (
+    DocumentResults,
+    DocumentRow,
     ItemBaseInfo,
     ItemBaseInfoList,
     ItemListPage,
@@ -69,9 +71,13 @@ from satustok.channels.shopee.schemas import (
     OrderListPage,
     OrderRef,
     PriceUpdateResult,
+    ReturnListPage,
+    ReturnRecord,
+    ShippingParameter,
     ShopInfo,
     StockUpdateResult,
     TokenResponse,
+    TrackingNumber,
 )
 from satustok.channels.shopee.signing import sign_public, sign_shop
 
@@ -92,7 +98,27 @@ ORDER_SNS_PER_CALL = 50  # get_order_detail: order_sn_list 1..50
 # Windows share their boundary, so nothing falls between them.
 ORDER_WINDOW = timedelta(days=15) - timedelta(seconds=1)
 ORDER_TIME_FIELDS = ("create_time", "update_time")
-ORDER_DETAIL_FIELDS = "item_list,total_amount,buyer_username,pay_time"
+ORDER_DETAIL_FIELDS = ",".join(
+    (
+        "item_list",
+        "total_amount",
+        "buyer_username",
+        "pay_time",
+        "recipient_address",
+        "package_list",
+        "shipping_carrier",
+        "payment_method",
+        "cancel_by",
+        "cancel_reason",
+        "buyer_cancel_reason",
+        "estimated_shipping_fee",
+        "actual_shipping_fee",
+    )
+)
+DOCUMENT_ROWS_PER_CALL = 50  # the shipping document calls: order_list 1..50
+RETURNS_PER_PAGE = 100  # get_return_list: page_size 1..100
+SHIPPING_DOCUMENT_TYPE = "NORMAL_AIR_WAYBILL"
+BUYER_CANCELLATION_OPERATIONS = ("ACCEPT", "REJECT")
 DEFAULT_ITEM_STATUSES = ("NORMAL", "UNLIST", "BANNED", "REVIEWING")
 CANCEL_REASONS = ("OUT_OF_STOCK", "CUSTOMER_REQUEST", "UNDELIVERABLE_AREA", "COD_NOT_SUPPORTED")
 
@@ -175,6 +201,31 @@ ORDER_LIST = Endpoint("order_list", "GET", "/api/v2/order/get_order_list", True)
 ORDER_DETAIL = Endpoint("order_detail", "GET", "/api/v2/order/get_order_detail", True)
 # Repeating a cancel after a timeout would meet "not allowed": read the order instead.
 CANCEL_ORDER = Endpoint("cancel_order", "POST", "/api/v2/order/cancel_order", False)
+# Answering twice meets "not IN_CANCEL": read the order instead.
+BUYER_CANCELLATION = Endpoint(
+    "buyer_cancellation", "POST", "/api/v2/order/handle_buyer_cancellation", False
+)
+SHIPPING_PARAMETER = Endpoint(
+    "shipping_parameter", "GET", "/api/v2/logistics/get_shipping_parameter", True
+)
+# A second ship_order meets logistics.package_already_shipped: read the order instead.
+SHIP_ORDER = Endpoint("ship_order", "POST", "/api/v2/logistics/ship_order", False)
+TRACKING_NUMBER = Endpoint("tracking_number", "GET", "/api/v2/logistics/get_tracking_number", True)
+DOCUMENT_PARAMETER = Endpoint(
+    "shipping_document", "POST", "/api/v2/logistics/get_shipping_document_parameter", True
+)
+# Creating a package's document again only starts the rendering again: safe to repeat.
+CREATE_DOCUMENT = Endpoint(
+    "shipping_document", "POST", "/api/v2/logistics/create_shipping_document", True
+)
+DOCUMENT_RESULT = Endpoint(
+    "shipping_document", "POST", "/api/v2/logistics/get_shipping_document_result", True
+)
+DOWNLOAD_DOCUMENT = Endpoint(
+    "shipping_document", "POST", "/api/v2/logistics/download_shipping_document", True
+)
+RETURN_LIST = Endpoint("returns", "GET", "/api/v2/returns/get_return_list", True)
+RETURN_DETAIL = Endpoint("returns", "GET", "/api/v2/returns/get_return_detail", True)
 
 
 @dataclass(frozen=True)
@@ -442,6 +493,147 @@ class ShopeeClient(ChannelClient):
             body["item_list"] = [{"item_id": i, "model_id": m} for i, m in items]
         self._call(CANCEL_ORDER, body=body)
 
+    def handle_buyer_cancellation(self, order_sn: str, operation: str) -> None:
+        """Answer the buyer's cancellation request of an IN_CANCEL order: ``ACCEPT`` (Shopee
+        cancels the order) or ``REJECT`` (it goes back to where it was)."""
+        require(
+            operation in BUYER_CANCELLATION_OPERATIONS,
+            f"operation must be one of {', '.join(BUYER_CANCELLATION_OPERATIONS)}",
+        )
+        self._call(BUYER_CANCELLATION, body={"order_sn": order_sn, "operation": operation})
+
+    # --- Logistics -----------------------------------------------------------------------------
+
+    def get_shipping_parameter(self, order_sn: str, package_number: str = "") -> ShippingParameter:
+        """How the package can ship (``info_needed``), with pickup addresses and slots."""
+        params = _package_query(order_sn, package_number)
+        answer = self._call(SHIPPING_PARAMETER, params=params)
+        return self._response(SHIPPING_PARAMETER, answer, ShippingParameter)
+
+    def ship_order(
+        self,
+        order_sn: str,
+        *,
+        package_number: str = "",
+        pickup: Mapping[str, Any] | None = None,
+        dropoff: Mapping[str, Any] | None = None,
+        non_integrated: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Arrange shipment with exactly one of ``pickup`` (``address_id``,
+        ``pickup_time_id``), ``dropoff`` (possibly empty) or ``non_integrated``
+        (``tracking_number``): the key ``info_needed`` named, sent even as an empty object.
+        Not repeated after an ambiguous failure: a second call meets
+        ``logistics.package_already_shipped``."""
+        given = {
+            name: dict(value)
+            for name, value in (
+                ("pickup", pickup),
+                ("dropoff", dropoff),
+                ("non_integrated", non_integrated),
+            )
+            if value is not None
+        }
+        require(len(given) == 1, "give exactly one of pickup, dropoff or non_integrated")
+        body: dict[str, Any] = {"order_sn": order_sn, **given}
+        if package_number:
+            body["package_number"] = package_number
+        self._call(SHIP_ORDER, body=body)
+
+    def get_tracking_number(self, order_sn: str, package_number: str = "") -> TrackingNumber:
+        params = _package_query(order_sn, package_number)
+        answer = self._call(TRACKING_NUMBER, params=params)
+        return self._response(TRACKING_NUMBER, answer, TrackingNumber)
+
+    def get_shipping_document_parameter(
+        self, packages: Sequence[tuple[str, str]]
+    ) -> list[DocumentRow]:
+        """The document types each ``(order_sn, package_number)`` can print."""
+        return self._document_rows(DOCUMENT_PARAMETER, [_package_row(*p) for p in packages])
+
+    def create_shipping_document(
+        self,
+        packages: Sequence[tuple[str, str, str]],
+        document_type: str = SHIPPING_DOCUMENT_TYPE,
+    ) -> list[DocumentRow]:
+        """Start rendering the airway bill of each ``(order_sn, package_number,
+        tracking_number)``; a row Shopee refuses comes back with ``fail_error``."""
+        rows = [
+            {**_package_row(sn, package), "tracking_number": tracking}
+            if tracking
+            else _package_row(sn, package)
+            for sn, package, tracking in packages
+        ]
+        for row in rows:
+            row["shipping_document_type"] = document_type
+        return self._document_rows(CREATE_DOCUMENT, rows)
+
+    def get_shipping_document_result(
+        self,
+        packages: Sequence[tuple[str, str]],
+        document_type: str = SHIPPING_DOCUMENT_TYPE,
+    ) -> list[DocumentRow]:
+        """Each package's document ``status``: PROCESSING, READY or FAILED."""
+        rows = [_package_row(*p) for p in packages]
+        return self._document_rows(DOCUMENT_RESULT, rows, document_type)
+
+    def download_shipping_document(
+        self,
+        packages: Sequence[tuple[str, str]],
+        document_type: str = SHIPPING_DOCUMENT_TYPE,
+    ) -> bytes:
+        """The READY documents of up to 50 packages as one file (a PDF: the body is the file's
+        bytes, not JSON; an error still comes as the JSON envelope)."""
+        require(0 < len(packages) <= DOCUMENT_ROWS_PER_CALL, "give 1..50 packages")
+        body = {
+            "shipping_document_type": document_type,
+            "order_list": [_package_row(*p) for p in packages],
+        }
+        return self._with_retries(
+            lambda: self._attempt_file(DOWNLOAD_DOCUMENT, {}, body),
+            idempotent=DOWNLOAD_DOCUMENT.idempotent,
+        )
+
+    def _document_rows(
+        self, endpoint: Endpoint, rows: list[dict[str, Any]], document_type: str = ""
+    ) -> list[DocumentRow]:
+        found: list[DocumentRow] = []
+        for chunk in chunks(rows, DOCUMENT_ROWS_PER_CALL):
+            body: dict[str, Any] = {"order_list": chunk}
+            if document_type:
+                body["shipping_document_type"] = document_type
+            answer = self._call(endpoint, body=body)
+            found.extend(self._response(endpoint, answer, DocumentResults).result_list)
+        return found
+
+    # --- Returns -------------------------------------------------------------------------------
+
+    def iter_returns(
+        self, created_from: datetime, created_to: datetime, *, page_size: int = RETURNS_PER_PAGE
+    ) -> Iterator[ReturnRecord]:
+        """Returns created in ``[created_from, created_to]`` (15-day windows), page by page."""
+        require(1 <= page_size <= RETURNS_PER_PAGE, f"page_size must be 1..{RETURNS_PER_PAGE}")
+        require(
+            aware(created_from) <= aware(created_to), "created_from must not be after created_to"
+        )
+        for start, end in time_windows(created_from, created_to, ORDER_WINDOW):
+            page_no, more = 0, True
+            while more:
+                params = {
+                    "page_no": page_no,
+                    "page_size": page_size,
+                    "create_time_from": unix_seconds(start),
+                    "create_time_to": unix_seconds(end),
+                }
+                page = self._response(
+                    RETURN_LIST, self._call(RETURN_LIST, params=params), ReturnListPage
+                )
+                yield from page.returns
+                more, page_no = page.more and bool(page.returns), page_no + 1
+
+    def get_return_detail(self, return_sn: str) -> ReturnRecord:
+        answer = self._call(RETURN_DETAIL, params={"return_sn": return_sn})
+        return self._response(RETURN_DETAIL, answer, ReturnRecord)
+
     # --- The request pipeline ----------------------------------------------------------------
 
     def _call(
@@ -458,6 +650,18 @@ class ShopeeClient(ChannelClient):
         return self._with_retries(
             lambda: self._attempt(endpoint, query, body), idempotent=endpoint.idempotent
         )
+
+    def _attempt_file(self, endpoint: Endpoint, params: dict[str, Any], body: object) -> bytes:
+        """One exchange whose success is a file: its bytes; a JSON body is Shopee's envelope
+        (an error raises; a "success" without the file is malformed)."""
+        self._require_shop(endpoint)
+        response, sent_at = self._paced(
+            endpoint.group, lambda now: self._send(endpoint, params, body, int(now))
+        )
+        if response.is_success and not _looks_like_json(response):
+            return response.content
+        self._read(endpoint, response, sent_at)
+        raise self._malformed(endpoint, None, "the answer has no document", response)
 
     def _require_shop(self, endpoint: Endpoint) -> None:
         if self.shop_id is None or not self._access_token:
@@ -584,6 +788,27 @@ def _statuses(statuses: Sequence[str]) -> list[str]:
     listed = [statuses] if isinstance(statuses, str) else list(statuses)
     require(bool(listed), "give at least one item status")
     return listed
+
+
+def _package_query(order_sn: str, package_number: str) -> dict[str, Any]:
+    require(bool(order_sn.strip()), "order_sn must not be blank")
+    query: dict[str, Any] = {"order_sn": order_sn}
+    if package_number:
+        query["package_number"] = package_number
+    return query
+
+
+def _package_row(order_sn: str, package_number: str) -> dict[str, Any]:
+    """An order_list row; ``package_number`` left out when empty (Shopee refuses "")."""
+    row: dict[str, Any] = {"order_sn": order_sn}
+    if package_number:
+        row["package_number"] = package_number
+    return row
+
+
+def _looks_like_json(response: httpx.Response) -> bool:
+    kind = response.headers.get("content-type", "")
+    return "json" in kind or response.content.lstrip()[:1] == b"{"
 
 
 def _has_failure_list(body: Mapping[str, Any]) -> bool:

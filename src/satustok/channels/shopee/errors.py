@@ -247,6 +247,14 @@ RULES: dict[str, Rule] = {
     ),
     "error_busi": Rule(ActionRejected, _FAIL, "refused by a business rule"),
     "package_already_shipped": Rule(ActionRejected, _FAIL, "the package was already shipped"),
+    # -- logistics: the seller's choice refused (ship_order says which in its message) -------
+    "error_param~time slot": Rule(
+        ActionRejected, _FAIL, "the pickup slot is not offered any more: choose another"
+    ),
+    "error_param~tracking_number": Rule(ActionRejected, _FAIL, "the tracking number was refused"),
+    "error_param~shipping method": Rule(
+        ActionRejected, _FAIL, "this shipping method is not offered for the order"
+    ),
     "cancel_order_invalid_status": _ORDER_STATE,
     "order_status_invalid": _ORDER_STATE,
     "error_status": _ORDER_STATE,

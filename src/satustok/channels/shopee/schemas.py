@@ -54,6 +54,16 @@ def _null_as_blank(value: object) -> object:
 Items = Annotated[list[T], BeforeValidator(_null_as_empty)]
 # A string Shopee may send as null.
 Text = Annotated[str, BeforeValidator(_null_as_blank)]
+
+
+def _as_text(value: object) -> object:
+    if value is None:
+        return ""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+# An id Shopee documents as a string but SDKs show as a number (pickup_time_id, return_sn).
+IdText = Annotated[str, BeforeValidator(_as_text)]
 Money = float
 
 
@@ -386,9 +396,41 @@ class OrderItem(Payload):
         return self.model_sku or self.item_sku
 
 
+class RecipientAddress(Payload):
+    """``recipient_address``: as Shopee gives it (the phone and address may come masked)."""
+
+    name: Text = ""
+    phone: Text = ""
+    full_address: Text = ""
+    town: Text = ""
+    district: Text = ""
+    city: Text = ""
+    state: Text = ""
+    region: Text = ""
+    zipcode: Text = ""
+
+
+class PackageItem(Payload):
+    item_id: int = 0
+    model_id: int = 0
+    model_quantity: int = 0
+    order_item_id: int | None = None
+
+
+class Package(Payload):
+    """One row of ``package_list``: the unit Shopee ships (one label each)."""
+
+    package_number: Text = ""
+    logistics_status: Text = ""
+    shipping_carrier: Text = ""
+    logistics_channel_id: int | None = None
+    item_list: Items[PackageItem] = []
+
+
 class OrderDetail(Payload):
-    """One order of ``order/get_order_detail`` (``item_list``, ``total_amount``, ``pay_time``
-    and ``buyer_username`` only come when asked for in ``response_optional_fields``)."""
+    """One order of ``order/get_order_detail`` (``item_list``, ``total_amount``, ``pay_time``,
+    ``buyer_username``, ``recipient_address``, ``package_list`` and the fees only come when
+    asked for in ``response_optional_fields``)."""
 
     order_sn: str
     order_status: Text = ""
@@ -406,17 +448,150 @@ class OrderDetail(Payload):
     total_amount: Money | None = None
     cancel_by: Text = ""
     cancel_reason: Text = ""
+    buyer_cancel_reason: Text = ""
     item_list: Items[OrderItem] = []
+    recipient_address: RecipientAddress | None = None
+    package_list: Items[Package] = []
+    shipping_carrier: Text = ""
+    checkout_shipping_carrier: Text = ""
+    payment_method: Text = ""
+    estimated_shipping_fee: Money | None = None
+    actual_shipping_fee: Money | None = None
 
 
 class OrderDetailList(Payload):
     order_list: Items[OrderDetail] = []
 
 
+# --- Logistics (fact sheet §6.1; Shopee's order-management guide §8) -------------------------
+
+
+class TimeSlot(Payload):
+    """A pickup slot: ``date`` (Unix seconds) and the ``pickup_time_id`` ship_order wants."""
+
+    date: int | None = None
+    pickup_time_id: IdText = ""
+    time_text: Text = ""
+
+
+class PickupAddress(Payload):
+    address_id: int
+    region: Text = ""
+    state: Text = ""
+    city: Text = ""
+    district: Text = ""
+    town: Text = ""
+    address: Text = ""
+    zipcode: Text = ""
+    address_flag: Items[str] = []
+    time_slot_list: Items[TimeSlot] = []
+
+    @property
+    def is_pickup_address(self) -> bool:
+        return "pickup_address" in self.address_flag or "default_address" in self.address_flag
+
+
+class PickupInfo(Payload):
+    address_list: Items[PickupAddress] = []
+
+
+class Branch(Payload):
+    branch_id: int
+    region: Text = ""
+    state: Text = ""
+    city: Text = ""
+    address: Text = ""
+    zipcode: Text = ""
+
+
+class DropoffInfo(Payload):
+    branch_list: Items[Branch] = []
+
+
+class InfoNeeded(Payload):
+    """Which ways the order can ship (a key present, even with an empty list) and what each
+    needs in ship_order. ``tracking_no`` is an older spelling of ``tracking_number``."""
+
+    pickup: list[str] | None = None
+    dropoff: list[str] | None = None
+    non_integrated: list[str] | None = None
+
+
+class ShippingParameter(Payload):
+    """``logistics/get_shipping_parameter``."""
+
+    info_needed: InfoNeeded = InfoNeeded()
+    pickup: PickupInfo | None = None
+    dropoff: DropoffInfo | None = None
+
+
+class TrackingNumber(Payload):
+    """``logistics/get_tracking_number``: empty until the courier assigned one."""
+
+    tracking_number: Text = ""
+    hint: Text = ""
+    pickup_code: Text = ""
+    first_mile_tracking_number: Text = ""
+
+
+class DocumentRow(Payload):
+    """One row of the shipping document calls' ``result_list`` (``status`` READY, PROCESSING
+    or FAILED from get_shipping_document_result; ``fail_error`` when the row was refused)."""
+
+    order_sn: Text = ""
+    package_number: Text = ""
+    status: Text = ""
+    fail_error: Text = ""
+    fail_message: Text = ""
+    suggest_shipping_document_type: Text = ""
+    selectable_shipping_document_type: Items[str] = []
+
+
+class DocumentResults(Payload):
+    result_list: Items[DocumentRow] = []
+
+
+# --- Returns ---------------------------------------------------------------------------------
+
+
+class ReturnItem(Payload):
+    """One line of a return: ``amount`` is the quantity the buyer sends back."""
+
+    item_id: int
+    model_id: int = 0
+    name: Text = ""
+    amount: int = 0
+    item_price: Money | None = None
+    item_sku: Text = ""
+    variation_sku: Text = ""
+
+
+class ReturnRecord(Payload):
+    """A return/refund request (``returns/get_return_list`` row, ``get_return_detail``)."""
+
+    return_sn: IdText
+    order_sn: Text = ""
+    status: Text = ""
+    reason: Text = ""
+    text_reason: Text = ""
+    refund_amount: Money | None = None
+    create_time: int | None = None
+    update_time: int | None = None
+    item: Items[ReturnItem] = []
+
+
+class ReturnListPage(Payload):
+    more: bool = False
+    returns: Items[ReturnRecord] = Field(default=[], validation_alias="return")
+
+
 # --- Push ------------------------------------------------------------------------------------
 
 ORDER_STATUS_PUSH = 3
+TRACKING_NUMBER_PUSH = 4
 RESERVED_STOCK_PUSH = 8
+DOCUMENT_STATUS_PUSH = 15
+RETURN_UPDATES_PUSH = 29
 
 
 class OrderStatusPushData(Payload):
@@ -425,6 +600,33 @@ class OrderStatusPushData(Payload):
     order_sn: str = Field(validation_alias=AliasChoices("ordersn", "order_sn"))
     status: Text = ""
     update_time: int | None = None
+
+
+class TrackingPushData(Payload):
+    """Code 4 (order_trackingno_push): a package got its tracking number. Shape uncertain [U]:
+    ``ordersn`` or ``order_sn``, ``tracking_no`` or ``tracking_number``."""
+
+    order_sn: str = Field(validation_alias=AliasChoices("ordersn", "order_sn"))
+    package_number: Text = ""
+    tracking_no: Text = Field(
+        default="", validation_alias=AliasChoices("tracking_no", "tracking_number")
+    )
+
+
+class DocumentPushData(Payload):
+    """Code 15 (shipping_document_status_push): ``status`` READY or FAILED [U]."""
+
+    order_sn: str = Field(validation_alias=AliasChoices("order_sn", "ordersn"))
+    package_number: Text = ""
+    status: Text = ""
+
+
+class ReturnPushData(Payload):
+    """Code 29 (return_updates_push) [U]: the return, and the order where Shopee names it."""
+
+    return_sn: IdText = ""
+    order_sn: Text = Field(default="", validation_alias=AliasChoices("order_sn", "ordersn"))
+    status: Text = ""
 
 
 class ChangedValue(Payload):
@@ -464,6 +666,21 @@ class PushMessage(Payload):
         if self.code != ORDER_STATUS_PUSH:
             return None
         return _push_data(OrderStatusPushData, self.data)
+
+    def tracking_number(self) -> TrackingPushData | None:
+        if self.code != TRACKING_NUMBER_PUSH:
+            return None
+        return _push_data(TrackingPushData, self.data)
+
+    def document_status(self) -> DocumentPushData | None:
+        if self.code != DOCUMENT_STATUS_PUSH:
+            return None
+        return _push_data(DocumentPushData, self.data)
+
+    def return_update(self) -> ReturnPushData | None:
+        if self.code != RETURN_UPDATES_PUSH:
+            return None
+        return _push_data(ReturnPushData, self.data)
 
     def reserved_stock(self) -> ReservedStockPushData | None:
         if self.code != RESERVED_STOCK_PUSH:

@@ -71,13 +71,22 @@ from satustok.channels.tiktokshop.schemas import (
     AuthorizedShop,
     AuthorizedShops,
     Cancellation,
+    CancellationRecord,
+    CancellationSearchPage,
+    HandoverTimeSlots,
     InventorySearch,
     Order,
     OrderList,
     OrderSearchPage,
+    PackageDetail,
+    PackageSearchPage,
     Product,
     ProductInventory,
     ProductSearchPage,
+    ReturnRecord,
+    ReturnSearchPage,
+    ShippedPackage,
+    ShippingDocument,
     TokenGrant,
     UpdateResult,
     Warehouse,
@@ -242,6 +251,39 @@ PUT_WEBHOOK = Endpoint("webhooks", "PUT", "/event/202309/webhooks", True)
 LIST_WEBHOOKS = Endpoint("webhooks", "GET", "/event/202309/webhooks", True)
 # Repeating a cancel after a timeout would meet "not allowed": read the order instead.
 CANCEL_ORDER = Endpoint("cancel", "POST", "/return_refund/202309/cancellations", False)
+# Fulfilment (§6.1). Shipping is not repeated after an ambiguous failure: a second ship call
+# is refused ("already shipped"), so the caller reads the package instead.
+PACKAGES = "/fulfillment/202309/packages"
+GET_PACKAGE = Endpoint("package_detail", "GET", PACKAGES + "/{package_id}", True)
+HANDOVER_SLOTS = Endpoint(
+    "handover_slots", "GET", PACKAGES + "/{package_id}/handover_time_slots", True
+)
+SHIP_PACKAGE = Endpoint("package_ship", "POST", PACKAGES + "/{package_id}/ship", False)
+SHIPPING_DOCUMENTS = Endpoint(
+    "shipping_documents", "GET", PACKAGES + "/{package_id}/shipping_documents", True
+)
+SEARCH_PACKAGES = Endpoint("package_search", "POST", PACKAGES + "/search", True)
+MARK_SHIPPED = Endpoint(
+    "mark_shipped", "POST", "/fulfillment/202309/orders/{order_id}/packages", False
+)
+# The doc_url download: the same budget group and client, no signature (the URL is the key).
+DOWNLOAD_DOCUMENT = Endpoint("shipping_documents", "GET", "doc_url", True)
+CANCELLATIONS = "/return_refund/202309/cancellations"
+SEARCH_CANCELLATIONS = Endpoint("cancellation_search", "POST", CANCELLATIONS + "/search", True)
+# Answering a request twice is refused ("not pending"): not repeated, the caller re-reads.
+APPROVE_CANCELLATION = Endpoint(
+    "cancellation_answer", "POST", CANCELLATIONS + "/{cancel_id}/approve", False
+)
+REJECT_CANCELLATION = Endpoint(
+    "cancellation_answer", "POST", CANCELLATIONS + "/{cancel_id}/reject", False
+)
+SEARCH_RETURNS = Endpoint("return_search", "POST", "/return_refund/202309/returns/search", True)
+HANDOVER_METHODS = ("PICKUP", "DROP_OFF")
+DOCUMENT_TYPES = ("SHIPPING_LABEL", "PACKING_SLIP", "SHIPPING_LABEL_AND_PACKING_SLIP")
+DOCUMENT_SIZES = ("A6", "A5")
+PACKAGES_PER_PAGE = 50  # packages/search: page_size 1..50
+AFTERSALES_PER_PAGE = 50  # cancellations/search 1..50, returns/search 10..50
+AFTERSALE_ORDER_IDS = 50
 
 
 @dataclass(frozen=True)
@@ -526,6 +568,177 @@ class TikTokShopClient(ChannelClient):
             body["skus"] = [{"sku_id": sku, "quantity": qty} for sku, qty in skus]
         answer = self._call(CANCEL_ORDER, body=body)
         return self._data(CANCEL_ORDER, answer, Cancellation)
+
+    # --- Fulfilment --------------------------------------------------------------------------
+
+    def get_package(self, package_id: str) -> PackageDetail:
+        """A package: status, handover method and slot, tracking number, courier, orders."""
+        answer = self._call(GET_PACKAGE, path_args={"package_id": package_id})
+        return self._data(GET_PACKAGE, answer, PackageDetail)
+
+    def handover_time_slots(self, package_id: str) -> HandoverTimeSlots:
+        """Whether the package may be picked up or dropped off, and the pickup slots."""
+        answer = self._call(HANDOVER_SLOTS, path_args={"package_id": package_id})
+        return self._data(HANDOVER_SLOTS, answer, HandoverTimeSlots)
+
+    def ship_package(
+        self,
+        package_id: str,
+        handover_method: str,
+        *,
+        pickup_slot: tuple[int, int] | None = None,
+        self_shipment: tuple[str, str] | None = None,
+    ) -> None:
+        """Ship (arrange) a package: ``handover_method`` PICKUP (with a ``pickup_slot`` of
+        ``(start_time, end_time)``) or DROP_OFF; ``self_shipment`` ``(tracking_number,
+        shipping_provider_id)`` for a package the seller ships. Never repeated."""
+        require(handover_method in HANDOVER_METHODS, "handover_method: PICKUP or DROP_OFF")
+        require(pickup_slot is None or handover_method == "PICKUP", "a slot goes with PICKUP")
+        body: dict[str, Any] = {"handover_method": handover_method}
+        if pickup_slot is not None:
+            body["pickup_slot"] = {"start_time": pickup_slot[0], "end_time": pickup_slot[1]}
+        if self_shipment is not None:
+            tracking, provider = self_shipment
+            require(bool(tracking.strip()), "the tracking number must not be blank")
+            body["self_shipment"] = {"tracking_number": tracking, "shipping_provider_id": provider}
+        self._call(SHIP_PACKAGE, body=body, path_args={"package_id": package_id})
+
+    def mark_package_as_shipped(
+        self,
+        order_id: str,
+        tracking_number: str,
+        shipping_provider_id: str,
+        order_line_item_ids: Sequence[str] = (),
+    ) -> ShippedPackage:
+        """A seller-shipped order's parcel: its tracking number and courier."""
+        require(bool(tracking_number.strip()), "the tracking number must not be blank")
+        body = _without_empty(
+            {
+                "tracking_number": tracking_number.strip(),
+                "shipping_provider_id": shipping_provider_id,
+                "order_line_item_ids": list(order_line_item_ids),
+            }
+        )
+        answer = self._call(MARK_SHIPPED, body=body, path_args={"order_id": order_id})
+        return self._data(MARK_SHIPPED, answer, ShippedPackage)
+
+    def search_packages(
+        self, page_token: str = "", page_size: int = PACKAGES_PER_PAGE, **filters: Any
+    ) -> PackageSearchPage:
+        """One page of the shop's packages (``filters``: package_status, create_time_ge, …)."""
+        require(1 <= page_size <= PACKAGES_PER_PAGE, f"page_size must be 1..{PACKAGES_PER_PAGE}")
+        params = _page_params(page_token, page_size)
+        answer = self._call(SEARCH_PACKAGES, params=params, body=_without_empty(filters))
+        return self._data(SEARCH_PACKAGES, answer, PackageSearchPage)
+
+    def shipping_document(
+        self, package_id: str, document_type: str = "SHIPPING_LABEL", document_size: str = "A6"
+    ) -> ShippingDocument:
+        """Where the package's document is (``doc_url``), once the package is shipped."""
+        require(document_type in DOCUMENT_TYPES, f"document_type: {', '.join(DOCUMENT_TYPES)}")
+        require(document_size in DOCUMENT_SIZES, f"document_size: {', '.join(DOCUMENT_SIZES)}")
+        params = {"document_type": document_type, "document_size": document_size}
+        answer = self._call(SHIPPING_DOCUMENTS, params=params, path_args={"package_id": package_id})
+        found = self._data(SHIPPING_DOCUMENTS, answer, ShippingDocument)
+        if not found.doc_url.startswith(("https://", "http://")):
+            raise self._malformed(SHIPPING_DOCUMENTS, answer, "doc_url is not a URL")
+        return found
+
+    def download_document(self, doc_url: str) -> bytes:
+        """The document's bytes (a PDF), through this client's budget and retries."""
+
+        def attempt() -> bytes:
+            response, _ = self._paced(
+                DOWNLOAD_DOCUMENT.group,
+                lambda _now: send(self._http, DOWNLOAD_DOCUMENT, doc_url, logger),
+            )
+            if response.is_success and response.content.startswith(b"%PDF"):
+                return response.content
+            body = json_object(response.content) or {}
+            raise self._error(
+                DOWNLOAD_DOCUMENT,
+                response,
+                table.code_text(body.get("code")),
+                str(body.get("message") or "the document is not a PDF"),
+            )
+
+        return self._with_retries(attempt, idempotent=True)
+
+    # --- Cancellation requests and returns ----------------------------------------------------
+
+    def search_cancellations(
+        self,
+        *,
+        order_ids: Sequence[str] = (),
+        cancel_status: Sequence[str] = (),
+        page_token: str = "",
+        page_size: int = AFTERSALES_PER_PAGE,
+    ) -> CancellationSearchPage:
+        require(1 <= page_size <= AFTERSALES_PER_PAGE, "page_size must be 1..50")
+        require(len(order_ids) <= AFTERSALE_ORDER_IDS, "at most 50 order ids")
+        body = _without_empty({"order_ids": list(order_ids), "cancel_status": list(cancel_status)})
+        answer = self._call(
+            SEARCH_CANCELLATIONS, params=_page_params(page_token, page_size), body=body
+        )
+        return self._data(SEARCH_CANCELLATIONS, answer, CancellationSearchPage)
+
+    def cancellations_of(
+        self, order_ids: Sequence[str], *statuses: str
+    ) -> list[CancellationRecord]:
+        """Every cancellation of the orders (in the given statuses), all pages."""
+        return self._all_pages(
+            lambda token: self.search_cancellations(
+                order_ids=order_ids, cancel_status=statuses, page_token=token
+            ),
+            lambda page: (page.cancellations, page.next_page_token),
+        )
+
+    def approve_cancellation(self, cancel_id: str) -> None:
+        self._call(APPROVE_CANCELLATION, path_args={"cancel_id": cancel_id})
+
+    def reject_cancellation(self, cancel_id: str, reason: str, comment: str = "") -> None:
+        require(bool(reason.strip()), "the reject reason must not be blank")
+        body = _without_empty({"reject_reason": reason, "comment": comment or None})
+        self._call(REJECT_CANCELLATION, body=body, path_args={"cancel_id": cancel_id})
+
+    def search_returns(
+        self,
+        *,
+        order_ids: Sequence[str] = (),
+        return_status: Sequence[str] = (),
+        page_token: str = "",
+        page_size: int = AFTERSALES_PER_PAGE,
+    ) -> ReturnSearchPage:
+        require(10 <= page_size <= AFTERSALES_PER_PAGE, "page_size must be 10..50")
+        require(len(order_ids) <= AFTERSALE_ORDER_IDS, "at most 50 order ids")
+        body = _without_empty({"order_ids": list(order_ids), "return_status": list(return_status)})
+        answer = self._call(SEARCH_RETURNS, params=_page_params(page_token, page_size), body=body)
+        return self._data(SEARCH_RETURNS, answer, ReturnSearchPage)
+
+    def returns_of(self, order_ids: Sequence[str], *statuses: str) -> list[ReturnRecord]:
+        """Every return of the orders (50 ids a call), all pages."""
+        found: list[ReturnRecord] = []
+        for chunk in chunks(_unique(order_ids), AFTERSALE_ORDER_IDS):
+            found += self._all_pages(
+                lambda token: self.search_returns(
+                    order_ids=chunk,  # noqa: B023 (read at once, within the iteration)
+                    return_status=statuses,
+                    page_token=token,
+                ),
+                lambda page: (page.return_orders, page.next_page_token),
+            )
+        return found
+
+    def _all_pages(
+        self, read: Callable[[str], T], rows: Callable[[T], tuple[list[Any], str]]
+    ) -> list[Any]:
+        found: list[Any] = []
+        paginator = CursorPaginator()
+        while not paginator.finished:
+            items, next_token = rows(read(paginator.current))
+            found += items
+            paginator.advance(next_token if items else None)
+        return found
 
     # --- Webhooks ----------------------------------------------------------------------------
 

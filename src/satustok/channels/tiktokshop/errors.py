@@ -21,6 +21,9 @@ Where the TikTok Shop classes sit in the shared tree (``channels/http/errors.py`
           │    └── AuthorizationEnded
           │         └── ReauthorizationRequired   the token endpoints refused the code or
           │                                       the refresh token: the seller reconnects
+          ├── ActionRejected             21…/25… business refusals (already shipped, slot
+          │                              expired, request not pending…), TikTok's words kept
+          ├── NotFound                   21011001 order, 21001001 package, 25001001 request
           ├── NotAssociated
           │    └── ScopeNotGranted       105005: the seller did not grant the API's scope
           ├── ValidationError            106013 (no shop_cipher), 36009004, HTTP 4xx
@@ -48,11 +51,13 @@ from __future__ import annotations
 from satustok.channels.http.errors import (
     STATUS_RULES,
     Action,
+    ActionRejected,
     AuthError,
     AuthorizationEnded,
     CredentialsRejected,
     FatalError,
     NotAssociated,
+    NotFound,
     RateLimited,
     Rule,
     ServerError,
@@ -126,6 +131,22 @@ RULES: dict[str, Rule] = {
     # -- throttling and server failures -------------------------------------------------------
     "36009002": _THROTTLE,
     "36009003": Rule(ServerError, _RETRY, "TikTok Shop internal error"),
+    # -- orders, fulfilment, cancellation requests: TikTok Shop's words are the reason shown to
+    # the seller. The codes are the sandbox's (the real ones are not captured, sheet §3); any
+    # other 21… (order / fulfilment) or 25… (return & refund) code is a business refusal too.
+    "21011001": Rule(NotFound, _FAIL, "TikTok Shop does not know this order"),
+    "21011002": Rule(ActionRejected, _FAIL, "the order can no longer be cancelled"),
+    "21001001": Rule(NotFound, _FAIL, "TikTok Shop does not know this package"),
+    "21001012": Rule(ActionRejected, _FAIL, "the package is already shipped"),
+    "21001013": Rule(ActionRejected, _FAIL, "the order cannot be shipped in its status"),
+    "21001014": Rule(ActionRejected, _FAIL, "the pickup slot is expired or not offered"),
+    "21001015": Rule(ActionRejected, _FAIL, "the package's shipping type refuses this"),
+    "21001016": Rule(ActionRejected, _FAIL, "the tracking number or courier was refused"),
+    "21001017": Rule(ActionRejected, _FAIL, "the shipping document is not ready"),
+    "25001001": Rule(NotFound, _FAIL, "TikTok Shop does not know this cancellation"),
+    "25001002": Rule(ActionRejected, _FAIL, "the cancellation request is no longer pending"),
+    "21*": Rule(ActionRejected, _FAIL, "TikTok Shop refused the order step"),
+    "25*": Rule(ActionRejected, _FAIL, "TikTok Shop refused the return or cancellation step"),
     # -- codes nobody mapped ------------------------------------------------------------------
     # EP (tiktokshop-php) treats 105… and 360… as token errors. An undocumented 105… is about
     # the access token, so one refresh is worth trying (the hub retries once, then gives up).
@@ -142,7 +163,7 @@ RULES: dict[str, Rule] = {
 }
 
 # Rows for codes TikTok Shop did not document: the raised message names the code.
-_UNDOCUMENTED = ("105*", "360*", UNKNOWN_CODE)
+_UNDOCUMENTED = ("105*", "360*", "21*", "25*", UNKNOWN_CODE)
 
 # {code (possibly scoped): [hint words]}, from the table's ``code~hint`` keys, in table order.
 _HINTS = hints_of(RULES)

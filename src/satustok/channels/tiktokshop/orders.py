@@ -29,7 +29,7 @@ TikTok Shop (recorded: it tells a migrated shop, see docs/channels/tiktokshop.md
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
@@ -42,17 +42,26 @@ from satustok.channels.protocol import (
     AuthorizationNotice,
     ChannelOrder,
     ChannelOrderLine,
+    Label,
     Rejection,
     RejectReason,
+    SellerActions,
+    Shipment,
+    ShipOption,
     StatusChange,
     StockCause,
     StockReport,
     WebhookMessage,
 )
 from satustok.channels.protocol import OrderStatus as S
+from satustok.channels.tiktokshop import fulfilment
+from satustok.channels.tiktokshop.fulfilment import RETURNABLE
 from satustok.channels.tiktokshop.schemas import (
+    CANCELLATION_STATUS_CHANGE,
     INVENTORY_STATUS_CHANGE,
     ORDER_STATUS_CHANGE,
+    PACKAGE_UPDATE,
+    RETURN_STATUS_CHANGE,
     SELLER_DEAUTHORIZATION,
     TOKOPEDIA,
     TOKOPEDIA_MIRROR_STATUS_CHANGE,
@@ -60,6 +69,7 @@ from satustok.channels.tiktokshop.schemas import (
     InventoryStatusChange,
     LineItem,
     Order,
+    ReturnRecord,
     WebhookEnvelope,
     parse_webhook,
 )
@@ -69,6 +79,7 @@ from satustok.channels.tiktokshop.tokens import ShopSession
 log = logging.getLogger(__name__)
 
 CANCELLED_RANK = 900
+RETURNED = "RETURNED"
 TOKOPEDIA_STOREFRONT = "tokopedia"  # a storefront of the channel's description
 CANCELLED_ITEM = "CANCELLED"  # a line item's display or package status
 
@@ -82,6 +93,9 @@ STATUS_TABLE: dict[str, tuple[S, int]] = {
     "IN_TRANSIT": (S.SHIPPED, 400),
     "DELIVERED": (S.DELIVERED, 500),
     "COMPLETED": (S.COMPLETED, 600),
+    # Not TikTok Shop's: a delivered or completed order with a completed return or refund
+    # (``returns/search``) is reported under this word, so the hub moves it to RETURNED.
+    RETURNED: (S.RETURNED, 700),
     "CANCELLED": (S.CANCELLED, CANCELLED_RANK),
     "CANCEL": (S.CANCELLED, CANCELLED_RANK),  # the webhook's spelling
 }
@@ -91,6 +105,9 @@ HOLDS_STOCK_UNPAID = frozenset({"UNPAID"})
 NOTIFY_EVENT = "notify"  # one address for every event type
 EVENT_TYPES = (
     "ORDER_STATUS_CHANGE",
+    "PACKAGE_UPDATE",
+    "CANCELLATION_STATUS_CHANGE",
+    "RETURN_STATUS_CHANGE",
     "SELLER_DEAUTHORIZATION",
     "UPCOMING_AUTHORIZATION_EXPIRATION",
     "INVENTORY_STATUS_CHANGE",
@@ -156,14 +173,18 @@ def _line(items: list[LineItem]) -> ChannelOrderLine:
     )
 
 
-def from_order(order: Order) -> ChannelOrder:
-    status, rank = unified(order.status)
+def from_order(order: Order, returns: Sequence[ReturnRecord] = ()) -> ChannelOrder:
+    """The order; ``returns`` are its returns and refunds (``returns/search``): a completed one
+    reports a delivered or completed order as RETURNED, with the units that came back."""
+    done = fulfilment.done_returns(returns, order.id) if order.status in RETURNABLE else []
+    channel_status = RETURNED if done else order.status
+    status, rank = unified(channel_status)
     created = datetime.fromtimestamp(order.create_time, UTC) if order.create_time else None
     tokopedia = order.commerce_platform == TOKOPEDIA
     storefront = "Tokopedia" if tokopedia else "TikTok Shop"
     return ChannelOrder(
         external_id=order.id,
-        channel_status=order.status,
+        channel_status=channel_status,
         status=status.value,
         status_rank=rank,
         created_at=created or timezone.now(),
@@ -173,7 +194,22 @@ def from_order(order: Order) -> ChannelOrder:
         total=(order.payment.total_amount or 0) if order.payment else 0,
         storefront=TOKOPEDIA_STOREFRONT if tokopedia else "",
         holds_stock=order.status in HOLDS_STOCK_UNPAID,
+        ship_by=fulfilment.ship_by(order),
+        courier=order.shipping_provider,
+        tracking_number=fulfilment.tracking_number(order),
+        packages=fulfilment.package_ids(order),
+        recipient=fulfilment.recipient(order),
+        payment=fulfilment.payment_parts(order.payment),
+        cancel_requested=order.is_buyer_request_cancel,
+        cancel_reason=order.cancel_reason,
+        returned_items=fulfilment.returned_items(order, done),
     )
+
+
+def thin_order(order_id: str) -> ChannelOrder:
+    """An event that names an order without saying enough: the hub reads it whole (a message
+    order without lines is read with ``order()``)."""
+    return ChannelOrder(order_id, "", S.OPEN.value, 0, timezone.now(), ())
 
 
 # --- webhooks ---------------------------------------------------------------------------------
@@ -195,6 +231,8 @@ def parse(event: str, body: bytes) -> WebhookMessage:
         return _expiring_message(envelope, shops)
     if envelope.type == INVENTORY_STATUS_CHANGE:
         return _inventory_message(envelope, shops)
+    if envelope.type in (CANCELLATION_STATUS_CHANGE, RETURN_STATUS_CHANGE, PACKAGE_UPDATE):
+        return _aftersale_message(envelope, shops)
     if envelope.type == TOKOPEDIA_MIRROR_STATUS_CHANGE:
         mirror = envelope.mirror_status_change()
         assert mirror is not None
@@ -212,6 +250,24 @@ def _status_message(envelope: WebhookEnvelope, shops: tuple[str, ...]) -> Webhoo
         raise MalformedPayload("webhook data.order_id: empty", endpoint="webhook")
     change = status_change(data.order_id, data.status)
     return WebhookMessage(shops, change=change, summary=f"order {data.order_id} → {data.status}")
+
+
+def _aftersale_message(envelope: WebhookEnvelope, shops: tuple[str, ...]) -> WebhookMessage:
+    """A cancellation request (11), a return or refund (12) or a package change (4): what the
+    order is now (``is_buyer_request_cancel``, RETURNED, packages) is read whole."""
+    if envelope.type == CANCELLATION_STATUS_CHANGE:
+        cancel = envelope.cancellation_status_change()
+        order_id, summary = cancel.order_id, f"cancellation {cancel.cancel_status or '?'}"
+    elif envelope.type == RETURN_STATUS_CHANGE:
+        back = envelope.return_status_change()
+        order_id, summary = back.order_id, f"return {back.return_status or '?'}"
+    else:
+        package = envelope.package_update()
+        ids = package.order_ids
+        order_id, summary = (ids[0] if ids else ""), f"package {package.sc_type or 'update'}"
+    if not order_id:
+        return WebhookMessage(shops, summary=f"{summary} (no order named)")
+    return WebhookMessage(shops, order=thin_order(order_id), summary=f"order {order_id}: {summary}")
 
 
 def _inventory_message(envelope: WebhookEnvelope, shops: tuple[str, ...]) -> WebhookMessage:
@@ -277,10 +333,52 @@ class TikTokShopOrders(SessionOrderSource[ShopSession]):
         found = self.session.call(
             lambda client: list(client.iter_orders(window, field="create_time"))
         )
-        yield from known_orders(found, from_order, lambda order: order.id, log)
+        returns = self._returns([order.id for order in found if order.status in RETURNABLE])
+        yield from known_orders(
+            found, lambda order: from_order(order, returns), lambda order: order.id, log
+        )
 
     def order(self, external_id: str) -> ChannelOrder:
-        return from_order(self._current(external_id))
+        current = self._current(external_id)
+        returns = self._returns([current.id] if current.status in RETURNABLE else [])
+        return from_order(current, returns)
+
+    def _returns(self, order_ids: list[str]) -> list[ReturnRecord]:
+        """The completed returns of the orders that can have one (none: no call)."""
+        if not order_ids:
+            return []
+        done = sorted(fulfilment.RETURN_DONE)
+        return self.session.call(lambda client: client.returns_of(order_ids, *done))
+
+    def actions(self, channel_status: str) -> SellerActions:
+        return fulfilment.seller_actions(channel_status, super().actions(channel_status))
+
+    def shipping_options(self, external_id: str) -> tuple[ShipOption, ...]:
+        current = self._current(external_id)
+        if current.status not in fulfilment.TO_ARRANGE:
+            return ()
+        packages = fulfilment.package_ids(current)
+        if current.shipping_type == fulfilment.SELLER_SHIPPING or not packages:
+            return fulfilment.options(current, None)
+        slots = self.session.call(lambda client: client.handover_time_slots(packages[0]))
+        return fulfilment.options(current, slots)
+
+    def arrange_shipment(self, external_id: str, shipment: Shipment) -> None:
+        """Ship every package of the order the way the seller chose."""
+        current = self._current(external_id)
+        for package_id in fulfilment.package_ids(current):
+            self.session.call(
+                lambda client: fulfilment.ship_package(client, current, package_id, shipment)  # noqa: B023
+            )
+
+    def labels(self, external_id: str) -> list[Label]:
+        current = self._current(external_id)
+        return self.session.call(lambda client: fulfilment.labels(client, current))
+
+    def answer_cancellation(self, external_id: str, approve: bool) -> None:
+        self.session.call(
+            lambda client: fulfilment.answer_cancellation(client, external_id, approve)
+        )
 
     def _current(self, order_id: str) -> Order:
         return only_order(self.session.call(lambda c: c.get_orders([order_id])), order_id)

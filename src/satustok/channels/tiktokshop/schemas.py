@@ -342,6 +342,8 @@ class Payment(Payload):
     original_total_product_price: Rupiah = None
     original_shipping_fee: Rupiah = None
     # Indonesia only.
+    shipping_fee_seller_discount: Rupiah = None
+    shipping_fee_platform_discount: Rupiah = None
     buyer_service_fee: Rupiah = None
     handling_fee: Rupiah = None
     shipping_insurance_fee: Rupiah = None
@@ -455,6 +457,139 @@ class Cancellation(Payload):
     cancel_status: Text = ""
 
 
+# --- Fulfilment (fact sheet §6.1; the SDK's Fulfillment202309 models) -------------------------
+
+
+def _slot_available(value: object) -> object:
+    return True if value is None else value
+
+
+class PickupSlotTimes(Payload):
+    """A pickup slot: Unix times. ``available`` is read under the SDK's spelling
+    ``avaliable`` too; a slot that does not say is taken as available."""
+
+    start_time: int
+    end_time: int
+    available: Annotated[bool, BeforeValidator(_slot_available)] = pydantic.Field(
+        True, validation_alias=pydantic.AliasChoices("avaliable", "available")
+    )
+
+
+class HandoverTimeSlots(Payload):
+    """``GET /fulfillment/202309/packages/{package_id}/handover_time_slots``."""
+
+    can_pickup: bool = False
+    can_drop_off: bool = False
+    can_van_collection: bool = False
+    drop_off_point_url: Text = ""
+    pickup_slots: Items[PickupSlotTimes] = []
+
+
+class PackageOrder(Payload):
+    id: Id
+
+
+class PackageDetail(Payload):
+    """``GET /fulfillment/202309/packages/{package_id}`` (the SDK names the id ``package_id``;
+    package search rows name it ``id``: both are read)."""
+
+    package_id: Id = pydantic.Field("", validation_alias=pydantic.AliasChoices("package_id", "id"))
+    package_status: Text = ""
+    shipping_type: Text = ""
+    handover_method: Text = ""
+    pickup_slot: PickupSlotTimes | None = None
+    tracking_number: Text = ""
+    shipping_provider_id: Id = ""
+    shipping_provider_name: Text = ""
+    order_line_item_ids: Items[Id] = []
+    orders: Items[PackageOrder] = []
+    create_time: int | None = None
+    update_time: int | None = None
+
+
+class PackageSearchPage(Payload):
+    packages: Items[PackageDetail] = []
+    next_page_token: Text = ""
+    total_count: int = 0
+
+
+class ShippingDocument(Payload):
+    """``GET …/packages/{package_id}/shipping_documents``: where to download it."""
+
+    doc_url: Text = ""
+    tracking_number: Text = ""
+
+
+class ShippedPackage(Payload):
+    """``POST /fulfillment/202309/orders/{order_id}/packages`` (seller-shipped)."""
+
+    package_id: Id = ""
+
+
+class RefundAmount(Payload):
+    currency: Text = ""
+    refund_total: Rupiah = None
+
+
+class AftersaleLine(Payload):
+    """A line of a cancellation or a return: one unit of an order line item."""
+
+    order_line_item_id: Id = ""
+    sku_id: Id = ""
+    seller_sku: Text = ""
+    product_name: Text = ""
+    sku_name: Text = ""
+
+
+class CancellationRecord(Payload):
+    """A row of ``POST /return_refund/202309/cancellations/search``. ``cancel_status``:
+    CANCELLATION_REQUEST_PENDING | _SUCCESS | _CANCEL | _COMPLETE; ``role`` BUYER | SELLER |
+    SYSTEM."""
+
+    cancel_id: Id
+    order_id: Id = ""
+    role: Text = ""
+    cancel_type: Text = ""
+    cancel_status: Text = ""
+    cancel_reason: Text = ""
+    cancel_reason_text: Text = ""
+    create_time: int | None = None
+    update_time: int | None = None
+    cancel_line_items: Items[AftersaleLine] = []
+    refund_amount: RefundAmount | None = None
+
+
+class CancellationSearchPage(Payload):
+    cancellations: Items[CancellationRecord] = []
+    next_page_token: Text = ""
+    total_count: int = 0
+
+
+class ReturnRecord(Payload):
+    """A row of ``POST /return_refund/202309/returns/search``. ``return_type`` REFUND |
+    RETURN_AND_REFUND | REPLACEMENT; ``return_status`` e.g. RETURN_OR_REFUND_REQUEST_PENDING …
+    RETURN_OR_REFUND_REQUEST_COMPLETE."""
+
+    return_id: Id
+    order_id: Id = ""
+    return_type: Text = ""
+    return_status: Text = ""
+    role: Text = ""
+    return_reason: Text = ""
+    return_reason_text: Text = ""
+    return_tracking_number: Text = ""
+    create_time: int | None = None
+    update_time: int | None = None
+    return_line_items: Items[AftersaleLine] = []
+    refund_amount: RefundAmount | None = None
+
+
+class ReturnSearchPage(Payload):
+    return_orders: Items[ReturnRecord] = []
+    next_page_token: Text = ""
+    total_count: int = 0
+
+
 # --- Webhook registrations -------------------------------------------------------------------
 
 
@@ -473,6 +608,9 @@ class WebhookRegistrations(Payload):
 # --- Webhook notifications -------------------------------------------------------------------
 
 ORDER_STATUS_CHANGE = 1
+PACKAGE_UPDATE = 4
+CANCELLATION_STATUS_CHANGE = 11
+RETURN_STATUS_CHANGE = 12
 SELLER_DEAUTHORIZATION = 6
 UPCOMING_AUTHORIZATION_EXPIRATION = 7
 INVENTORY_STATUS_CHANGE = 27
@@ -494,6 +632,60 @@ class OrderStatusChange(Payload):
     def status(self) -> str:
         """The status in the order API's spelling (CANCEL → CANCELLED)."""
         return _WEBHOOK_STATUS_SPELLINGS.get(self.order_status, self.order_status)
+
+
+class PackageUpdateOrder(Payload):
+    order_id: Id = ""
+
+
+class PackageUpdateItem(Payload):
+    package_id: Id = ""
+    order_list: Items[PackageUpdateOrder] = []
+
+
+class PackageUpdate(Payload):
+    """Type 4: packages combined or split ``{sc_type, role_type, package_list[{package_id,
+    order_list[{order_id}]}], update_time}`` (third-party DTOs of the doc's sample; U). An
+    ``order_id`` at the top level is read too."""
+
+    sc_type: Text = ""
+    order_id: Id = ""
+    package_id: Id = ""
+    package_list: Items[PackageUpdateItem] = []
+    update_time: int | None = None
+
+    @property
+    def order_ids(self) -> list[str]:
+        found = [o.order_id for p in self.package_list for o in p.order_list if o.order_id]
+        return list(dict.fromkeys([self.order_id, *found] if self.order_id else found))
+
+
+class CancellationStatusChange(Payload):
+    """Type 11: ``{order_id, cancellations_role, cancel_status, cancel_id, create_time}`` (the
+    role's key is plural in the doc's sample; ``role`` is read too; U)."""
+
+    order_id: Id
+    role: Text = pydantic.Field(
+        "",
+        validation_alias=pydantic.AliasChoices("cancellations_role", "cancellation_role", "role"),
+    )
+    cancel_status: Text = ""
+    cancel_id: Id = ""
+    create_time: int | None = None
+    update_time: int | None = None
+
+
+class ReturnStatusChange(Payload):
+    """Type 12: ``{order_id, return_role, return_type, return_status, return_id, create_time,
+    update_time}`` (U)."""
+
+    order_id: Id
+    return_role: Text = ""
+    return_type: Text = ""
+    return_status: Text = ""
+    return_id: Id = ""
+    create_time: int | None = None
+    update_time: int | None = None
 
 
 class SellerDeauthorization(Payload):
@@ -551,6 +743,9 @@ WebhookData = (
     | AuthorizationExpiring
     | MirrorStatusChange
     | InventoryStatusChange
+    | PackageUpdate
+    | CancellationStatusChange
+    | ReturnStatusChange
 )
 
 _DATA_MODELS: dict[int, type[Payload]] = {
@@ -559,6 +754,9 @@ _DATA_MODELS: dict[int, type[Payload]] = {
     UPCOMING_AUTHORIZATION_EXPIRATION: AuthorizationExpiring,
     TOKOPEDIA_MIRROR_STATUS_CHANGE: MirrorStatusChange,
     INVENTORY_STATUS_CHANGE: InventoryStatusChange,
+    PACKAGE_UPDATE: PackageUpdate,
+    CANCELLATION_STATUS_CHANGE: CancellationStatusChange,
+    RETURN_STATUS_CHANGE: ReturnStatusChange,
 }
 
 
@@ -605,6 +803,15 @@ class WebhookEnvelope(Payload):
         if self.type != INVENTORY_STATUS_CHANGE:
             return None
         return _webhook_data(InventoryStatusChange, self.data)
+
+    def package_update(self) -> PackageUpdate:
+        return _webhook_data(PackageUpdate, self.data)
+
+    def cancellation_status_change(self) -> CancellationStatusChange:
+        return _webhook_data(CancellationStatusChange, self.data)
+
+    def return_status_change(self) -> ReturnStatusChange:
+        return _webhook_data(ReturnStatusChange, self.data)
 
     def mirror_status_change(self) -> MirrorStatusChange | None:
         if self.type != TOKOPEDIA_MIRROR_STATUS_CHANGE:

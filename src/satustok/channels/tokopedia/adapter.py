@@ -23,9 +23,12 @@ from satustok.channels.protocol import (
     UnitPage,
 )
 from satustok.channels.tokopedia.auth import AccessToken, Credentials
-from satustok.channels.tokopedia.client import TokopediaClient
+from satustok.channels.tokopedia.client import PICKUP_WAIT_SECONDS, TokopediaClient
 from satustok.channels.tokopedia.orders import TokopediaOrders
 from satustok.channels.tokopedia.schemas import Product, ShopInfo, StockUpdate
+
+# A seller waiting on a page: the ~5 s Tokopedia asks for after an accept, and a little more.
+INTERACTIVE_PICKUP_WAIT = 8.0
 
 # Product status codes of the fact sheet (§5); 2 ("featured") is an active product too.
 ACTIVE_STATUSES = {1, 2}
@@ -119,7 +122,9 @@ class TokopediaConnector:
         creds = _credentials(account.app_id, account.client_id, account.client_secret.reveal())
         policy = INTERACTIVE_RETRIES if interactive else None
         return TokopediaOrders(
-            lambda: build_client(creds, account, retry_policy=policy), int(account.shop_id)
+            lambda: build_client(creds, account, retry_policy=policy),
+            int(account.shop_id),
+            pickup_wait=INTERACTIVE_PICKUP_WAIT if interactive else PICKUP_WAIT_SECONDS,
         )
 
 

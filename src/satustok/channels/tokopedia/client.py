@@ -40,8 +40,10 @@ import pydantic
 from satustok.channels.http.client import ChannelClient, ClientOptions
 from satustok.channels.http.errors import (
     Action,
+    ActionRejected,
     ChannelError,
     MalformedPayload,
+    ServerError,
     TokenExpired,
     ValidationError,
     excerpt,
@@ -66,6 +68,7 @@ from satustok.channels.tokopedia.schemas import (
     FailedRow,
     OrderRejection,
     OrderRow,
+    PickupRequest,
     PriceUpdate,
     Product,
     ProductPage,
@@ -76,6 +79,7 @@ from satustok.channels.tokopedia.schemas import (
     SingleOrder,
     StatusEnvelope,
     StockUpdate,
+    SuccessFlag,
     TokenResponse,
     WebhookUrls,
 )
@@ -98,6 +102,11 @@ SMALLEST_ORDER_WINDOW = timedelta(minutes=30)  # below this, ORD_API_009 is not 
 MAX_SKU_LENGTH = 50
 TOO_MANY_REQUESTS_ROW = "ERR_TOO_MANY_REQUEST"
 CONFIRM_SHIPPING_STATUS = 500
+# Tokopedia asks for about 5 s between accepting and requesting pickup; until then the pickup
+# is refused with a retryable error (nothing was done), waited out here within this bound.
+PICKUP_NOT_READY_CODES = frozenset({"LGS_API_006"})
+PICKUP_WAIT_SECONDS = 20.0
+PICKUP_POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,13 @@ ORDER_SINGLE = Endpoint("order_single", "GET", "/v2/fs/{fs_id}/order", True)
 ORDER_ACK = Endpoint("order_action", "POST", "/v1/order/{order_id}/fs/{fs_id}/ack", False)
 ORDER_NACK = Endpoint("order_action", "POST", "/v1/order/{order_id}/fs/{fs_id}/nack", False)
 ORDER_CONFIRM = Endpoint("order_action", "POST", "/v1/order/{order_id}/fs/{fs_id}/status", False)
+ORDER_PICKUP = Endpoint("order_action", "POST", "/inventory/v1/fs/{fs_id}/pick-up", False)
+ORDER_LABEL = Endpoint(
+    "order_action", "GET", "/v1/order/{order_id}/fs/{fs_id}/shipping-label", True
+)
+ORDER_REJECT_CANCEL = Endpoint(
+    "order_action", "POST", "/v1/order/{order_id}/fs/{fs_id}/reject-cancel", False
+)
 WEBHOOK_REGISTER = Endpoint("webhook", "POST", "/v1/fs/{fs_id}/register", True)
 WEBHOOK_LIST = Endpoint("webhook", "GET", "/v1/fs/{fs_id}", True)
 
@@ -520,6 +536,50 @@ class TokopediaClient(ChannelClient):
             )
         body = {"order_status": CONFIRM_SHIPPING_STATUS, "shipping_ref_num": awb.strip()}
         self._call(ORDER_CONFIRM, path={"order_id": order_id}, body=body)
+
+    def request_pickup(
+        self, order_id: int, shop_id: int, *, max_wait: float = PICKUP_WAIT_SECONDS
+    ) -> PickupRequest:
+        """Ask Tokopedia's courier to collect an accepted order (400 → 450).
+
+        Right after an accept Tokopedia refuses the pickup with a retryable error (it asks
+        for about 5 s in between); that refusal did nothing, so it is asked again, on the
+        client's clock and sleep, for at most ``max_wait`` seconds (no fixed sleep)."""
+        body = {"order_id": order_id, "shop_id": shop_id}
+        started = self._clock()
+        while True:
+            try:
+                response = self._call(ORDER_PICKUP, body=body)
+            except ServerError as not_ready:
+                waited = self._clock() - started
+                if not_ready.error_code not in PICKUP_NOT_READY_CODES or waited >= max_wait:
+                    raise
+                self._sleep(max(min(PICKUP_POLL_SECONDS, max_wait - waited), 0.05))
+                continue
+            return self._data(ORDER_PICKUP, response, PickupRequest)
+
+    def shipping_label(self, order_id: int, *, printed: bool = True) -> bytes:
+        """The order's shipping label as Tokopedia serves it (HTML), from status 400.
+
+        ``printed`` marks it printed on Tokopedia (``printed=1``). The page is the body; a
+        standard envelope whose ``data`` holds the HTML is read too [U]."""
+        params = {"printed": 1 if printed else 0}
+        response = self._call(ORDER_LABEL, path={"order_id": order_id}, params=params)
+        if "json" in response.headers.get("content-type", ""):
+            return self._data(ORDER_LABEL, response, str).encode("utf-8")
+        return response.content
+
+    def reject_cancel_request(self, order_id: int, shop_id: int) -> None:
+        """Refuse the buyer's cancellation request; the order carries on (400 and before 600)."""
+        response = self._call(
+            ORDER_REJECT_CANCEL, path={"order_id": order_id}, params={"shop_id": shop_id}
+        )
+        flag = self._data(ORDER_REJECT_CANCEL, response, SuccessFlag)
+        if not flag.success:
+            raise ActionRejected(
+                "Tokopedia did not reject the cancellation request",
+                endpoint=ORDER_REJECT_CANCEL.group,
+            )
 
     # --- Webhooks ----------------------------------------------------------------------------
 

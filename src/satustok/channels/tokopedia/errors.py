@@ -66,8 +66,21 @@ RULES: dict[str, Rule] = {
     "ORD_API_009": Rule(ValidationError, _FAIL, "result too big: narrow the time window"),
     "ORD_DLV_013": Rule(ValidationError, _FAIL, "date range too long (at most 3 days)"),
     "PRD_DLV_018": Rule(ValidationError, _FAIL, "too many items in one request"),
-    "LGS_USC_006": Rule(ActionRejected, _FAIL, "confirm shipping failed"),
-    "LGS_USC_012": Rule(ActionRejected, _FAIL, "no permission to request pickup"),
+    "LGS_USC_006": Rule(
+        ActionRejected, _FAIL, "confirm shipping failed (not shippable now, or an invalid AWB)"
+    ),
+    "LGS_USC_012": Rule(
+        ActionRejected, _FAIL, "no permission to request pickup: ship with your own courier"
+    ),
+    "ORD_USC_001": Rule(ActionRejected, _FAIL, "the order is not eligible to be accepted"),
+    "ORD_USC_008": Rule(ActionRejected, _FAIL, "the order is not eligible to be rejected"),
+    "ORD_DLV_021": Rule(ValidationError, _FAIL, "the airway bill (AWB) number is empty"),
+    # Sandbox-chosen codes for refusals the fact sheet does not name (docs/channels/tokopedia.md).
+    "LGS_USC_011": Rule(ActionRejected, _FAIL, "the order is not eligible for a pickup request"),
+    "LGS_USC_001": Rule(ActionRejected, _FAIL, "the order has no shipping label yet"),
+    "ORD_USC_020": Rule(ActionRejected, _FAIL, "the order has no cancellation request to answer"),
+    # Right after an accept: nothing was done, ask again in a few seconds.
+    "LGS_API_006": Rule(ServerError, _RETRY, "pickup not ready yet (wait ~5 s after accepting)"),
     # -- code layers (sheet §2: DLV validation, USC business rule, MDLW middleware) -------------
     "*_DLV_*": Rule(ValidationError, _FAIL, "the request was refused as malformed"),
     "*_USC_*": Rule(ActionRejected, _FAIL, "refused by a business rule"),

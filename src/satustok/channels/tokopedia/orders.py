@@ -11,7 +11,8 @@ Choices where the fact sheet is unsure (documented in ``docs/orders.md``):
   opened changes nothing.
 - 699 (invalid: shipping > 25 days / payment > 5 days) is a cancellation.
 - 401 (buyer asked to cancel [U]) stays *accepted*, ranked just after 400: stock stays
-  reserved until Tokopedia actually cancels (then 0/4/10/15 releases it).
+  reserved until Tokopedia actually cancels (then 0/4/10/15 releases it). A pending request
+  is read from ``cancel_request_info`` (or status 401) as ``cancel_requested``.
 - 11 (pending replacement) and 2 (reject replaced) are cancellations for this seller.
 - Every cancellation code shares one rank, the highest: the first cancellation is final.
 - 550 (returned to seller) ranks above completed (a finished order can still come back).
@@ -27,23 +28,35 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from satustok.channels import order_sources
+from satustok.channels.http.errors import ActionRejected, ValidationError
 from satustok.channels.order_sources import OnFirstUse, known_orders
 from satustok.channels.protocol import (
     ChannelOrder,
     ChannelOrderLine,
+    Label,
+    PaymentPart,
+    Recipient,
     Rejection,
     RejectReason,
     SellerActions,
+    Shipment,
+    ShipMethod,
+    ShipOption,
     StatusChange,
     WebhookMessage,
 )
 from satustok.channels.protocol import OrderStatus as S
-from satustok.channels.tokopedia.client import TokopediaClient
+from satustok.channels.tokopedia.client import PICKUP_WAIT_SECONDS, TokopediaClient
 from satustok.channels.tokopedia.schemas import (
+    CancelRequestInfo,
+    OrderAmounts,
+    OrderLogistics,
     OrderNotification,
     OrderProduct,
+    OrderRecipient,
     OrderRejection,
     OrderRow,
+    ShipmentFulfillment,
     SingleOrder,
     SingleOrderLine,
     WebhookUrls,
@@ -95,12 +108,33 @@ WEBHOOK_URL_FIELDS = {
     "order_notification": "order_notification_url",
     "order_status": "order_status_url",
     "order_cancellation": "order_cancellation_url",
+    "order_request_cancellation": "order_request_cancellation_url",
     "product_changes": "product_changes_url",
 }
 WEBHOOK_EVENTS = tuple(WEBHOOK_URL_FIELDS)
 
 ACCEPTABLE = frozenset({220})  # ack: only a new paid order
 REJECTABLE = frozenset({220, 221, 400})  # nack
+# Arrange shipment: at 400 request pickup (Tokopedia's courier comes; no slots) or confirm
+# shipping with an own courier's AWB; at 501/520/530 Tokopedia waits for a (corrected) AWB.
+SHIP_METHODS: dict[int, tuple[str, ...]] = {
+    400: (ShipMethod.PICKUP, ShipMethod.SELF_SHIP),
+    501: (ShipMethod.SELF_SHIP,),
+    520: (ShipMethod.SELF_SHIP,),
+    530: (ShipMethod.SELF_SHIP,),
+}
+# The label (HTML) is served from 400 on, until the parcel is delivered.
+LABEL_STATUSES = frozenset({400, 401, 450, 501, 520, 530, 500, 540})
+# A buyer's cancellation request is answered while the order is at 400 and before 600.
+ANSWERABLE = frozenset({400, 401, 450, 501, 520, 530, 500, 540})
+# The deadline of the seller's next step: accepting, then confirming shipping.
+ACCEPT_BY = frozenset({220, 221})
+SHIP_BY = frozenset({400, 401, 450, 501, 520, 530})
+BUYER_REQUEST_STATUS = 401
+# Approving a buyer's cancellation: Tokopedia has no approve call; the seller rejects the order
+# with reason 8 ("buyer's request"), whose reason text is required.
+APPROVE_REASON_CODE = 8
+APPROVE_REASON_TEXT = "Cancellation requested by the buyer"
 
 REJECT_REASONS = (
     RejectReason(0, gettext_noop("Reject shipping"), needs_reason=True),
@@ -151,6 +185,7 @@ def _order(
     invoice: str,
     buyer_name: str,
     total: int,
+    **fulfilment: object,
 ) -> ChannelOrder:
     status, rank = unified(code)
     return ChannelOrder(
@@ -163,7 +198,88 @@ def _order(
         invoice=invoice,
         buyer_name=buyer_name,
         total=total,
+        packages=(str(order_id),),  # no packages on Tokopedia: one label per order
+        **fulfilment,  # type: ignore[arg-type]
     )
+
+
+def ship_by(code: int, deadlines: ShipmentFulfillment | None) -> datetime | None:
+    """The deadline of the seller's next step at ``code``, in UTC (None when none is due)."""
+    if deadlines is None:
+        return None
+    due = None
+    if code in ACCEPT_BY:
+        due = deadlines.accept_deadline
+    elif code in SHIP_BY:
+        due = deadlines.confirm_shipping_deadline
+    if due is None:
+        return None
+    return (due if due.tzinfo else due.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _courier(agency: str, service: str) -> str:
+    return " ".join(part for part in (agency.strip(), service.strip()) if part)
+
+
+def _address(*parts: object) -> str:
+    return ", ".join(str(part).strip() for part in parts if str(part or "").strip())
+
+
+def _recipient(recipient: OrderRecipient | None) -> Recipient | None:
+    if recipient is None:
+        return None
+    where = recipient.address
+    address = (
+        _address(where.address_full, where.district, where.city, where.province, where.postal_code)
+        if where
+        else ""
+    )
+    return Recipient(name=recipient.name, phone=recipient.phone, address=address)
+
+
+def _payment(amounts: OrderAmounts | None) -> tuple[PaymentPart, ...]:
+    """``amt`` of the list and the notification, as the hub's payment rows."""
+    if amounts is None:
+        return ()
+    return _parts(
+        subtotal=amounts.ttl_product_price,
+        shipping=amounts.shipping_cost,
+        insurance=amounts.insurance_cost,
+        discounts=(("Voucher", amounts.voucher_amount), ("TopPoints", amounts.toppoints_amount)),
+        total=amounts.ttl_amount,
+    )
+
+
+def _parts(
+    *,
+    subtotal: float,
+    shipping: float,
+    insurance: float,
+    discounts: tuple[tuple[str, float], ...],
+    total: float,
+) -> tuple[PaymentPart, ...]:
+    rows = [
+        PaymentPart("subtotal", "Total product price", round(subtotal)),
+        PaymentPart("shipping", "Shipping cost", round(shipping)),
+    ]
+    if insurance:
+        rows.append(PaymentPart("insurance", "Insurance", round(insurance)))
+    rows += [
+        PaymentPart("discount", label, -abs(round(amount))) for label, amount in discounts if amount
+    ]
+    rows.append(PaymentPart("total", "Total", round(total)))
+    return tuple(rows)
+
+
+def _cancel_request(code: int, info: CancelRequestInfo | None) -> dict[str, object]:
+    """A pending request: ``cancel_request_info`` is set, or the order is at 401 [U]."""
+    if info is None and code != BUYER_REQUEST_STATUS:
+        return {"cancel_requested": False}
+    return {"cancel_requested": True, "cancel_reason": info.reason if info else ""}
+
+
+def _logistics(logistics: OrderLogistics | None) -> str:
+    return _courier(logistics.shipping_agency, logistics.service_type) if logistics else ""
 
 
 def from_row(row: OrderRow) -> ChannelOrder:
@@ -176,6 +292,12 @@ def from_row(row: OrderRow) -> ChannelOrder:
         invoice=row.invoice_ref_num,
         buyer_name=row.buyer.name if row.buyer else "",
         total=round(row.amt.ttl_amount),
+        ship_by=ship_by(row.order_status, row.shipment_fulfillment),
+        courier=_logistics(row.logistics),
+        tracking_number=row.custom_fields.awb.strip() if row.custom_fields else "",
+        recipient=_recipient(row.recipient),
+        payment=_payment(row.amt),
+        **_cancel_request(row.order_status, row.cancel_request_info),
     )
 
 
@@ -189,20 +311,76 @@ def from_notification(event: OrderNotification) -> ChannelOrder:
         invoice=event.invoice_num,
         buyer_name=event.customer.name if event.customer else "",
         total=round(event.amt.ttl_amount) if event.amt else 0,
+        courier=_logistics(event.logistics),
+        tracking_number=event.custom_fields.awb.strip() if event.custom_fields else "",
+        recipient=_recipient(event.recipient),
+        payment=_payment(event.amt),
     )
 
 
 def from_single(order: SingleOrder) -> ChannelOrder:
     """Get Single Order. Its times are RFC 3339; a missing create time falls back to payment."""
     created = order.create_time or order.payment_date or timezone.now()
+    info = order.order_info
+    shipping = info.shipping_info
     return _order(
         order.order_id,
         order.order_status,
         created,
-        tuple(_single_line(line) for line in order.order_info.order_detail),
+        tuple(_single_line(line) for line in info.order_detail),
         invoice=order.invoice_number,
         buyer_name=order.buyer_info.buyer_fullname if order.buyer_info else "",
         total=round(order.open_amt or 0),
+        ship_by=ship_by(order.order_status, order.shipment_fulfillment),
+        courier=_courier(shipping.logistic_name, shipping.logistic_service) if shipping else "",
+        tracking_number=shipping.awb.strip() if shipping else "",
+        recipient=_destination(order),
+        payment=_single_payment(order),
+        **_cancel_request(order.order_status, order.cancel_request_info),
+    )
+
+
+def _destination(order: SingleOrder) -> Recipient | None:
+    to = order.order_info.destination
+    if to is None:
+        return None
+    address = _address(
+        to.address_street,
+        to.address_district,
+        to.address_city,
+        to.address_province,
+        to.address_postal,
+    )
+    return Recipient(name=to.receiver_name, phone=to.receiver_phone, address=address)
+
+
+def _single_payment(order: SingleOrder) -> tuple[PaymentPart, ...]:
+    shipping = order.order_info.shipping_info
+    subtotal = order.item_price
+    if subtotal is None:
+        subtotal = sum(line.product_price * line.quantity for line in order.order_info.order_detail)
+    discount = order.payment_info.discount_amount if order.payment_info else None
+    return _parts(
+        subtotal=subtotal,
+        shipping=(shipping.shipping_price or 0) if shipping else 0,
+        insurance=(shipping.insurance_price or 0) if shipping else 0,
+        discounts=(("Discount", discount or 0),),
+        total=order.open_amt or 0,
+    )
+
+
+def cancel_request(order_id: int) -> ChannelOrder:
+    """``order_request_cancellation`` says only which order: a thin order without lines, which
+    ingestion reads whole (Get Single Order carries the request and its reason)."""
+    status, rank = unified(BUYER_REQUEST_STATUS)
+    return ChannelOrder(
+        external_id=str(order_id),
+        channel_status=str(BUYER_REQUEST_STATUS),
+        status=status.value,
+        status_rank=rank,
+        created_at=timezone.now(),
+        lines=(),
+        cancel_requested=True,
     )
 
 
@@ -218,9 +396,16 @@ class TokopediaOrders:
 
     webhook_events = WEBHOOK_EVENTS
 
-    def __init__(self, build: Callable[[], TokopediaClient], shop_id: int) -> None:
+    def __init__(
+        self,
+        build: Callable[[], TokopediaClient],
+        shop_id: int,
+        *,
+        pickup_wait: float = PICKUP_WAIT_SECONDS,
+    ) -> None:
         self._client = OnFirstUse(build)
         self.shop_id = shop_id
+        self.pickup_wait = pickup_wait  # shorter for a seller waiting on a page
 
     @property
     def client(self) -> TokopediaClient:
@@ -254,11 +439,57 @@ class TokopediaOrders:
 
     def actions(self, channel_status: str) -> SellerActions:
         code = int(channel_status) if channel_status.lstrip("-").isdigit() else -1
+        methods = SHIP_METHODS.get(code, ())
         return SellerActions(
             can_accept=code in ACCEPTABLE,
             can_reject=code in REJECTABLE,
             reject_reasons=REJECT_REASONS,
+            can_arrange_shipment=bool(methods),
+            ship_methods=tuple(str(method) for method in methods),
+            can_print_label=code in LABEL_STATUSES,
+            can_answer_cancellation=code in ANSWERABLE,
         )
+
+    # --- fulfilment ----------------------------------------------------------------------------
+
+    def shipping_options(self, external_id: str) -> tuple[ShipOption, ...]:
+        """What the order's current status allows: pickup has no slots on Tokopedia."""
+        order = self.order(external_id)
+        return tuple(
+            ShipOption(method=method, needs_tracking_number=method == ShipMethod.SELF_SHIP)
+            for method in self.actions(order.channel_status).ship_methods
+        )
+
+    def arrange_shipment(self, external_id: str, shipment: Shipment) -> None:
+        """Request pickup (400 → 450), or confirm shipping with an own courier's AWB (→ 500)."""
+        if shipment.method == ShipMethod.PICKUP:
+            self.client.request_pickup(int(external_id), self.shop_id, max_wait=self.pickup_wait)
+        elif shipment.method == ShipMethod.SELF_SHIP:
+            if not shipment.tracking_number.strip():
+                raise ValidationError(
+                    "a tracking number (AWB) is required to ship with your own courier",
+                    endpoint="order_action",
+                )
+            self.client.confirm_shipping(int(external_id), shipment.tracking_number)
+        else:
+            raise ActionRejected(
+                f"Tokopedia does not offer {shipment.method}: request a pickup or ship with "
+                "your own courier",
+                endpoint="order_action",
+            )
+
+    def labels(self, external_id: str) -> list[Label]:
+        """One HTML label per order (Tokopedia has no packages), marked printed there."""
+        content = self.client.shipping_label(int(external_id), printed=True)
+        return [Label(external_id, external_id, "text/html", content)]
+
+    def answer_cancellation(self, external_id: str, approve: bool) -> None:
+        """Approve: reject the order with reason 8 ("buyer's request": Tokopedia has no approve
+        call). Refuse: Reject Cancel Request; the order carries on."""
+        if approve:
+            self.reject(external_id, Rejection(APPROVE_REASON_CODE, APPROVE_REASON_TEXT))
+        else:
+            self.client.reject_cancel_request(int(external_id), self.shop_id)
 
     def register_webhooks(self, urls: Mapping[str, str], secret: str) -> None:
         """Registering replaces ALL of the app's URLs: every event we use is in ``urls``."""

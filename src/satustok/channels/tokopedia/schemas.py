@@ -329,7 +329,7 @@ class OrderAddress(Payload):
     city: str = ""
     province: str = ""
     country: str = ""
-    postal_code: str = ""
+    postal_code: str | int = ""
     district_id: int | None = None
     city_id: int | None = None
     province_id: int | None = None
@@ -378,6 +378,15 @@ class OrderCustomFields(Payload):
     awb: str = ""
 
 
+class CancelRequestInfo(Payload):
+    """The buyer's pending cancellation request (Get Single Order's ``cancel_request_info``,
+    null when there is none; IZI and NDA read ``create_time`` and ``reason``) [U]."""
+
+    create_time: OptionalTime = None
+    reason: str = ""
+    status: int | None = None
+
+
 class OrderRow(Payload):
     """One row of Get All Orders (times are unix seconds here)."""
 
@@ -398,6 +407,8 @@ class OrderRow(Payload):
     shipment_fulfillment: ShipmentFulfillment | None = None
     custom_fields: OrderCustomFields | None = None
     encryption: EncryptedBuyerData | None = None
+    # Not in the documented list row [U]: read when present (the sandbox sends it).
+    cancel_request_info: CancelRequestInfo | None = None
 
 
 class SingleOrderLine(Payload):
@@ -414,14 +425,23 @@ class SingleOrderShipping(Payload):
     logistic_name: str = ""
     logistic_service: str = ""
     awb: str = ""
+    shipping_price: Money | None = None
+    insurance_price: Money | None = None
 
 
 class SingleOrderDestination(Payload):
     receiver_name: str = ""
     receiver_phone: str = ""
     address_street: str = ""
+    address_district: str = ""
     address_city: str = ""
+    address_province: str = ""
     address_postal: str = ""
+
+
+class SingleOrderPayment(Payload):
+    discount_amount: Money | None = None
+    voucher_code: str = ""
 
 
 class SingleOrderInfo(Payload):
@@ -450,6 +470,8 @@ class SingleOrder(Payload):
     buyer_info: SingleOrderBuyer | None = None
     shipment_fulfillment: ShipmentFulfillment | None = None
     order_info: SingleOrderInfo  # required: it holds the lines
+    payment_info: SingleOrderPayment | None = None
+    cancel_request_info: CancelRequestInfo | None = None
     create_time: OptionalTime = None
     update_time: OptionalTime = None
     payment_date: OptionalTime = None
@@ -522,6 +544,24 @@ class OrderRejection:
             # An array of product ids: Tokopedia refuses objects ({"product_id": …}).
             body["empty_products"] = [int(pid) for pid in self.empty_products]
         return body
+
+
+# --- Fulfilment responses ---------------------------------------------------------------------
+
+
+class PickupRequest(Payload):
+    """Request Pickup's ``data``: ``request_time`` is "YYYY-MM-DD HH:MM:SS" (WIB)."""
+
+    order_id: int
+    shop_id: int
+    request_time: str = ""
+    result: str | bool | int | None = None
+
+
+class SuccessFlag(Payload):
+    """Reject Cancel Request's ``{"success": true}``."""
+
+    success: bool
 
 
 # --- Webhooks --------------------------------------------------------------------------------

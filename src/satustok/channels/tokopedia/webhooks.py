@@ -16,9 +16,10 @@ import pydantic
 
 from satustok.channels.http.errors import MalformedPayload
 from satustok.channels.protocol import StockCause, StockReport, WebhookMessage
-from satustok.channels.tokopedia.orders import from_notification, status_change
+from satustok.channels.tokopedia.orders import cancel_request, from_notification, status_change
 from satustok.channels.tokopedia.schemas import (
     WEBHOOK_PAYLOADS,
+    OrderCancellationRequest,
     OrderNotification,
     OrderStatusEvent,
     Payload,
@@ -56,6 +57,16 @@ def _status_message(event: OrderStatusEvent) -> WebhookMessage:
         shop_ids=(str(event.shop_id),),
         change=change,
         summary=f"order {change.external_id} → {change.channel_status}",
+    )
+
+
+def _cancel_request_message(event: OrderCancellationRequest) -> WebhookMessage:
+    """The buyer asks to cancel. The body names only the order (no shop): it is routed to the
+    integration whose URL received it, and ingestion reads the order whole (with the request's
+    reason) because the thin order carries no lines."""
+    order = cancel_request(event.order_id)
+    return WebhookMessage(
+        shop_ids=(), order=order, summary=f"order {order.external_id}: buyer asks to cancel"
     )
 
 
@@ -100,6 +111,7 @@ HANDLERS: dict[str, Callable[[Payload], WebhookMessage]] = {
     "order_notification": _order_message,  # type: ignore[dict-item]
     "order_status": _status_message,  # type: ignore[dict-item]
     "order_cancellation": _status_message,  # type: ignore[dict-item]
+    "order_request_cancellation": _cancel_request_message,  # type: ignore[dict-item]
     "product_changes": _product_message,  # type: ignore[dict-item]
 }
 
