@@ -13,7 +13,7 @@ import pytest
 from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from roles_support import an_integration, user_with_role
 from satustok.catalog.models import MasterProduct, Variant
@@ -160,6 +160,16 @@ def test_to_ship_puts_overdue_first_then_the_soonest_deadline(
     assert everything == ids(Order.objects.order_by("-ordered_at", "-id"))[:50]
 
 
+def test_countdown_speaks_the_sellers_language() -> None:
+    order = Order(status=OrderStatus.ACCEPTED, ship_by=NOW + timedelta(hours=2, minutes=14))
+    with translation.override("id"):
+        ahead = countdown(order, NOW + timedelta(seconds=20))
+        late = countdown(order, NOW + timedelta(hours=5, minutes=14))
+    assert ahead is not None and ahead.text == "2 j 13 m lagi"
+    assert late is not None and late.text == "terlambat 3 j 0 m"
+
+
+@translation.override("en")
 def test_countdown_is_worked_out_on_the_server() -> None:
     order = Order(status=OrderStatus.ACCEPTED, ship_by=NOW + timedelta(hours=2, minutes=14))
     ahead = countdown(order, NOW + timedelta(seconds=20))

@@ -301,10 +301,9 @@ def _earliest_slot(option: ShipOption) -> str:
 def _arranged(option: ShipOption, slot_id: str) -> str:
     slot = next((s.label for s in option.slots if s.id == slot_id), "")
     method = ShipMethod(option.method).label
-    return _("%(method)s arranged%(slot)s.") % {
-        "method": method,
-        "slot": f" ({slot})" if slot else "",
-    }
+    if slot:
+        return _("%(method)s arranged (%(slot)s).") % {"method": method, "slot": slot}
+    return _("%(method)s arranged.") % {"method": method}
 
 
 def _not_arrangeable(order: Order, allowed: Any) -> Outcome:
