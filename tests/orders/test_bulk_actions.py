@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from orders_helpers import SHOP_A
 from pypdf import PdfReader
 
@@ -23,7 +23,7 @@ from satustok.core.access import Role
 from satustok.inventory.access import set_warehouses
 from satustok.inventory.models import Warehouse
 from satustok.orders import batches, poller, tasks
-from satustok.orders.models import BatchKind, ItemState, Order, OrderBatch, OrderStatus
+from satustok.orders.models import BatchItem, BatchKind, ItemState, Order, OrderBatch, OrderStatus
 
 SKU = "SB-MSK-SDM-050"  # a demo shop A listing with stock to spare
 
@@ -65,7 +65,7 @@ def test_bulk_accept_reports_each_order_and_finishes_the_others(
     assert batch.finished and (batch.total, batch.done, batch.failed) == (5, 5, 2)
     result = states(batch)
     assert result[cancelled.external_id][0] == ItemState.FAILED
-    assert "cancelled" in result[cancelled.external_id][1].lower()
+    assert "dibatalkan" in result[cancelled.external_id][1], "in the seller's language"
     refused_state, refused_reason = result[accepted_elsewhere.external_id]
     assert refused_state == ItemState.FAILED and "ORD_USC_001" in refused_reason
     for order in orders[2:]:
@@ -190,3 +190,79 @@ def test_old_label_files_are_purged(settings: Any, tmp_path: Any, monkeypatch: A
     os.utime(old, (week_ago, week_ago))
     assert batches.purge_files() == 1
     assert not old.exists() and new.exists()
+
+
+def test_a_batch_held_by_a_live_worker_is_left_to_it(sandbox: Any, shop_a: ChannelAccount) -> None:
+    orders = new_orders(sandbox, shop_a, 2)
+    batch = batches.start(BatchKind.ACCEPT, [o.pk for o in orders])
+    OrderBatch.objects.filter(pk=batch.pk).update(beat_at=timezone.now())  # another worker
+    calls = len(sandbox.calls())
+    batches.run(batch.pk)
+    batch.refresh_from_db()
+    assert batch.done == 0 and len(sandbox.calls()) == calls, "no order called twice"
+    assert batches.unfinished() == [], "a live worker's batch is not resumed"
+    OrderBatch.objects.filter(pk=batch.pk).update(beat_at=timezone.now() - timedelta(hours=1))
+    assert batches.unfinished() == [batch.pk]
+    assert batches.run(batch.pk).done == 2
+
+
+def test_a_resumed_labels_batch_still_prints_every_label(
+    sandbox: Any, shop_a: ChannelAccount, django_capture_on_commit_callbacks: Any
+) -> None:
+    orders = new_orders(sandbox, shop_a, 4)
+    run(BatchKind.ACCEPT, orders, django_capture_on_commit_callbacks)
+    run(BatchKind.ARRANGE_SHIPMENT, orders, django_capture_on_commit_callbacks, method="pickup")
+    batch = batches.start(BatchKind.LABELS, [o.pk for o in orders], params={"layout": "10x15"})
+    # A first worker printed two, then died: their items are done, its sheet is gone.
+    done_before = list(batch.items.order_by("id")[:2])
+    for item in done_before:
+        BatchItem.objects.filter(pk=item.pk).update(state=ItemState.OK, finished_at=timezone.now())
+    OrderBatch.objects.filter(pk=batch.pk).update(
+        done=2, beat_at=timezone.now() - timedelta(hours=1)
+    )
+
+    resumed = batches.run(batch.pk)
+    path = batches.batch_file(resumed)
+    assert resumed.finished and resumed.done == 4 and not resumed.error
+    assert path is not None and len(PdfReader(path).pages) == 4
+
+
+def test_an_unexpected_error_fails_its_order_only(
+    sandbox: Any, shop_a: ChannelAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orders = new_orders(sandbox, shop_a, 3)
+    broken = orders[0].pk
+    accept = batches.actions.accept
+
+    def accept_or_break(order: Order) -> Order:
+        if order.pk == broken:
+            raise ValueError("a bug")
+        return accept(order)
+
+    monkeypatch.setattr(batches.actions, "accept", accept_or_break)
+    batch = batches.run(batches.start(BatchKind.ACCEPT, [o.pk for o in orders]).pk)
+    assert batch.finished and (batch.done, batch.failed) == (3, 1)
+    item = batch.items.get(order_id=broken)
+    assert item.state == ItemState.FAILED and "ValueError" in item.message
+
+
+def test_orders_deleted_since_are_refused_or_reported(sandbox: Any, shop_a: ChannelAccount) -> None:
+    orders = new_orders(sandbox, shop_a, 2)
+    batch = batches.start(BatchKind.ACCEPT, [o.pk for o in orders])
+    Order.objects.filter(pk=orders[0].pk).delete()  # its item goes with it (cascade)
+    assert batches.run(batch.pk).done == 1
+    Order.objects.filter(pk=orders[1].pk).delete()
+    with pytest.raises(batches.BatchRefused):
+        batches.start(BatchKind.ACCEPT, [o.pk for o in orders])
+
+
+def test_results_are_written_in_the_language_of_who_started_it(
+    sandbox: Any, shop_a: ChannelAccount
+) -> None:
+    orders = new_orders(sandbox, shop_a, 1)
+    sandbox.move_order(int(orders[0].external_id), 15)
+    poller.poll_account(shop_a.pk, force=True)
+    with translation.override("en"):
+        batch = batches.start(BatchKind.ACCEPT, [orders[0].pk])
+    batches.run(batch.pk)  # the worker's own language is the default (Bahasa Indonesia)
+    assert batch.items.get().message.startswith("The order is cancelled")

@@ -160,6 +160,7 @@ def test_a_refused_cancellation_request_keeps_the_order_and_its_stock(
     actions.answer_cancellation(order, approve=False)
     order.refresh_from_db()
     assert order.status != OrderStatus.CANCELLED and not order.cancel_requested
+    assert actions.allowed(order).can_arrange_shipment, f"still to ship ({order.channel_status})"
     assert master(account, sku) == (on_hand, reserved + 1)
     assert moves(order, MovementReason.ORDER_RELEASE) == 0
 

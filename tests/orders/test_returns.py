@@ -102,8 +102,23 @@ def test_only_what_the_channel_says_came_back_is_restocked(catalog: Catalog) -> 
         ingest(catalog.account, channel_order(code, TWO_LINES), WEBHOOK)
     partial = replace(channel_order(550, TWO_LINES), returned_items=(ReturnedItem("1001", 1),))
     order = ingest(catalog.account, partial, WEBHOOK).order
+    assert [line.sku for line in returns.lines_to_decide(order)] == ["KMJ-01"]
     returns.restock_all(order)
     assert catalog.level(catalog.shirt) == (9, 0), "one of the two shirts came back"
+    assert catalog.level(catalog.scarf) == (4, 0), "the scarf stayed with the buyer"
+    order.refresh_from_db()
+    assert order.stock_effect == StockEffect.RESTOCKED and not returns.can_decide(order)
+
+
+def test_two_lines_of_one_product_share_the_returned_units(catalog: Catalog) -> None:
+    lines = [("1001", "KMJ-01", 2), ("1001", "KMJ-01", 1)]
+    for code in (220, 500):
+        ingest(catalog.account, channel_order(code, lines), WEBHOOK)
+    partial = replace(channel_order(550, lines), returned_items=(ReturnedItem("1001", 2),))
+    order = ingest(catalog.account, partial, WEBHOOK).order
+    assert sorted(order.lines.values_list("returned_quantity", flat=True)) == [0, 2]
+    returns.restock_all(order)
+    assert catalog.level(catalog.shirt) == (9, 0), "two of the three came back, not four"
 
 
 def test_an_order_that_did_not_come_back_has_nothing_to_decide(catalog: Catalog) -> None:

@@ -180,7 +180,6 @@ def test_the_labels_file_is_its_batchs_own(staff: Client) -> None:
 
 
 def test_the_picking_list_is_answered_at_once(staff: Client) -> None:
-    pytest.importorskip("satustok.orders.picking")
     order = Order.objects.create(
         account=an_integration(),
         external_id="1",
@@ -197,6 +196,18 @@ def test_the_picking_list_is_answered_at_once(staff: Client) -> None:
     pdf = staff.post(reverse("web:orders_bulk"), {**form, "action": "picking_pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert not OrderBatch.objects.exists()  # immediate: no batch
+
+
+def test_retry_with_nothing_failed_is_a_message_not_an_error(staff: Client) -> None:
+    running = OrderBatch.objects.create(kind=BatchKind.ACCEPT, total=1)
+    done = OrderBatch.objects.create(
+        kind=BatchKind.ACCEPT, total=1, done=1, finished_at=timezone.now()
+    )
+    for batch in (running, done):
+        response = staff.post(reverse("web:order_batch_retry", args=[batch.pk]), follow=True)
+        assert response.status_code == 200
+        assert "No failed orders to retry" in response.content.decode()
+    assert OrderBatch.objects.count() == 2, "nothing new started"
 
 
 def _labels_batch(order: Order) -> OrderBatch:

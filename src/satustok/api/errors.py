@@ -56,6 +56,7 @@ PROBLEM_STATUS: dict[Problem, int] = {
     Problem.NEEDS_RECONNECT: 409,
     Problem.ACTION_REFUSED: 409,
     Problem.ORDER_NOT_FOUND: 409,
+    Problem.NOT_AT_THIS_STATUS: 409,
 }
 RETRY_AFTER_SECONDS = 60  # what the rate-limited message tells a seller: "wait a minute"
 

@@ -32,6 +32,7 @@ class Problem(enum.StrEnum):
     NEEDS_RECONNECT = "needs_reconnect"
     ACTION_REFUSED = "action_refused"
     ORDER_NOT_FOUND = "order_not_found"
+    NOT_AT_THIS_STATUS = "not_at_this_status"
 
 
 @dataclass
@@ -80,6 +81,7 @@ EXIT_CODES = {
     Problem.NEEDS_RECONNECT: 13,
     Problem.ACTION_REFUSED: 14,
     Problem.ORDER_NOT_FOUND: 15,
+    Problem.NOT_AT_THIS_STATUS: 16,
 }
 
 MESSAGES: dict[Problem, tuple[Promise, Promise]] = {
@@ -178,6 +180,13 @@ MESSAGES: dict[Problem, tuple[Promise, Promise]] = {
             "%(channel)s did not carry this out for the order (%(cause)s). The order was read "
             "again, so its status here is the channel's. Check the order in the seller centre "
             "if the reason is unclear; nothing else was changed."
+        ),
+    ),
+    Problem.NOT_AT_THIS_STATUS: (
+        _("Not possible while the order is %(status)s"),
+        _(
+            "%(channel)s does not allow this at the order's status (%(channel_status)s), so "
+            "nothing was sent. If the order moved on in the seller centre, read it again."
         ),
     ),
     Problem.ORDER_NOT_FOUND: (

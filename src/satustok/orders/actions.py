@@ -18,7 +18,7 @@ from dataclasses import replace
 from django.utils import timezone
 
 from satustok.channels.http.errors import ChannelError
-from satustok.channels.problems import SellerProblem, explain_action
+from satustok.channels.problems import Problem, SellerProblem, explain_action, problem
 from satustok.channels.protocol import (
     Label,
     OrderSource,
@@ -26,6 +26,7 @@ from satustok.channels.protocol import (
     SellerActions,
     Shipment,
     ShipOption,
+    UnknownOrderStatus,
 )
 from satustok.core import activity
 from satustok.inventory.access import require_warehouse
@@ -61,6 +62,7 @@ def allowed(order: Order) -> SellerActions:
 
 def accept(order: Order) -> Order:
     _check_warehouse(order)
+    _require(order, allowed(order).can_accept)
     before = _state(order)
     try:
         return _act(order, lambda source: source.accept(order.external_id))
@@ -70,6 +72,7 @@ def accept(order: Order) -> Order:
 
 def reject(order: Order, rejection: Rejection) -> Order:
     _check_warehouse(order)
+    _require(order, allowed(order).can_reject)
     before = _state(order)
     try:
         return _act(order, lambda source: source.reject(order.external_id, rejection))
@@ -91,6 +94,7 @@ def shipping_options(order: Order) -> tuple[ShipOption, ...]:
 
 def arrange_shipment(order: Order, shipment: Shipment) -> Order:
     _check_warehouse(order)
+    _require(order, allowed(order).can_arrange_shipment)
     before = _state(order)
     try:
         return _act(order, lambda source: source.arrange_shipment(order.external_id, shipment))
@@ -107,6 +111,7 @@ def arrange_shipment(order: Order, shipment: Shipment) -> Order:
 
 def answer_cancellation(order: Order, approve: bool) -> Order:
     _check_warehouse(order)
+    _require(order, allowed(order).can_answer_cancellation)
     before = _state(order)
     try:
         return _act(order, lambda source: source.answer_cancellation(order.external_id, approve))
@@ -122,6 +127,7 @@ def answer_cancellation(order: Order, approve: bool) -> Order:
 def channel_labels(order: Order) -> list[Label]:
     """The order's labels as the channel serves them (an empty list: draw the hub's own)."""
     _check_warehouse(order)
+    _require(order, allowed(order).can_print_label)
     return _ask(order, lambda source: source.labels(order.external_id))
 
 
@@ -147,6 +153,17 @@ def _ask(order: Order, call):  # type: ignore[no-untyped-def]
         raise _problem(order, error) from error
     finally:
         source.close()
+
+
+def _require(order: Order, permitted: bool) -> None:
+    """Only what the channel allows at the order's status is sent, from any front end."""
+    if not permitted:
+        raise problem(
+            Problem.NOT_AT_THIS_STATUS,
+            channel=order.account.get_channel_display(),
+            status=order.get_status_display(),
+            channel_status=order.channel_status,
+        )
 
 
 def _check_warehouse(order: Order) -> None:
@@ -205,7 +222,7 @@ def _read_back_quietly(order: Order, source: OrderSource) -> Order:
     """The webhook or the poller will catch up if this read fails."""
     try:
         return _read_back(order, source)
-    except ChannelError as error:
+    except (ChannelError, UnknownOrderStatus) as error:
         log.warning(
             "order %s not read back: %s",
             order.pk,

@@ -22,6 +22,7 @@ the exports folder of the data directory when the last item is done.
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -29,9 +30,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from satustok.channels.problems import SellerProblem
@@ -43,6 +46,8 @@ from satustok.core.models import Via
 from satustok.orders import actions
 from satustok.orders.models import BatchItem, BatchKind, ItemState, Order, OrderBatch
 from satustok.orders.status import OrderStatus
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "BATCH_LIMIT",
@@ -57,7 +62,10 @@ __all__ = [
 
 BATCH_LIMIT = 5000  # orders in one bulk action: a day's work for a large shop
 FILE_DAYS = 7  # a labels PDF is kept this long for printing again
-STALE_AFTER = timedelta(minutes=5)  # a started batch with no progress for this long is resumed
+STALE_AFTER = timedelta(minutes=5)  # a batch queued this long without starting is queued again
+# A worker renews its batch's lease after every order; one it has not renewed for this long is
+# a dead worker's (one order's channel calls end within a minute, retries included).
+LEASE = timedelta(minutes=10)
 LAYOUTS = ("10x15", "a4")
 BULK_METHODS = (ShipMethod.PICKUP, ShipMethod.DROP_OFF)  # self-ship needs a number per order
 
@@ -86,7 +94,11 @@ def start(
         )
     existing = set(Order.objects.filter(pk__in=ids).values_list("pk", flat=True))
     ids = [pk for pk in ids if pk in existing]
+    if not ids:
+        raise BatchRefused(_("None of these orders exists any more."))
     clean["via"] = activity.current_actor().via
+    # Results are written in the language of the seller who started the batch.
+    clean["language"] = translation.get_language() or settings.LANGUAGE_CODE
     with transaction.atomic():
         batch = OrderBatch.objects.create(
             kind=kind, params=clean, created_by=_user_or_none(user), total=len(ids)
@@ -102,7 +114,7 @@ def start(
 def retry_failed(batch: OrderBatch, user: Any = None) -> OrderBatch:
     """A new batch of the same kind over the orders that failed in this one."""
     failed = batch.items.filter(state=ItemState.FAILED).values_list("order_id", flat=True)
-    params = {k: v for k, v in batch.params.items() if k != "via"}
+    params = {k: v for k, v in batch.params.items() if k not in ("via", "language")}
     retry = start(batch.kind, list(failed), params=params, user=user)
     OrderBatch.objects.filter(pk=retry.pk).update(retry_of=batch)
     retry.retry_of = batch
@@ -139,30 +151,48 @@ def _queue(batch_id: int) -> None:
 
 
 def run(batch_id: int) -> OrderBatch:
-    """Work every waiting item of the batch, then finish it (and write its file)."""
+    """Work every waiting item of the batch, then finish it (and write its file). A batch
+    another worker holds (its lease renewed within ``LEASE``) is left to that worker."""
     batch = OrderBatch.objects.select_related("created_by").get(pk=batch_id)
-    if batch.finished:
+    if batch.finished or not _hold(batch):
         return batch
-    OrderBatch.objects.filter(pk=batch.pk, started_at__isnull=True).update(
-        started_at=timezone.now()
-    )
     worker = WORKERS[batch.kind](batch)
     via = batch.params.get("via", Via.UI)
-    with activity.acting(lambda: activity.actor_for(batch.created_by, via)):
+    language = batch.params.get("language", settings.LANGUAGE_CODE)
+    acting = activity.acting(lambda: activity.actor_for(batch.created_by, via))
+    with acting, translation.override(language):
         for item in _waiting(batch):
-            _finish_item(batch, item, worker.one(_fresh(item.order_id)))
+            _finish_item(batch, item, worker.one_by_id(item.order_id))
+            _renew(batch)
         worker.finish()
     batch.refresh_from_db()
     return batch
 
 
 def unfinished() -> list[int]:
-    """Batches a worker should be running but no item has moved for a while (a dead worker,
-    or a queue that lost the task): the sweep queues them again."""
-    stale = timezone.now() - STALE_AFTER
-    batches = OrderBatch.objects.filter(finished_at__isnull=True, created_at__lt=stale)
-    moving = BatchItem.objects.filter(finished_at__gte=stale).values("batch_id")
-    return list(batches.exclude(pk__in=moving).values_list("pk", flat=True))
+    """Batches no worker holds though they are not finished: queued for longer than
+    ``STALE_AFTER`` without starting (a lost task), or whose worker stopped renewing its lease
+    (it died). The sweep queues them again; a worker still holding one keeps it."""
+    now = timezone.now()
+    never_started = Q(beat_at__isnull=True, created_at__lt=now - STALE_AFTER)
+    abandoned = Q(beat_at__lt=now - LEASE)
+    stale = OrderBatch.objects.filter(never_started | abandoned, finished_at__isnull=True)
+    return list(stale.values_list("pk", flat=True))
+
+
+def _hold(batch: OrderBatch) -> bool:
+    """Take the batch's lease, unless a live worker has it: one worker per batch, so no
+    order gets the channel call twice."""
+    now = timezone.now()
+    free = Q(beat_at__isnull=True) | Q(beat_at__lt=now - LEASE)
+    taken = OrderBatch.objects.filter(free, pk=batch.pk, finished_at__isnull=True).update(
+        beat_at=now, started_at=Coalesce("started_at", Value(now))
+    )
+    return taken == 1
+
+
+def _renew(batch: OrderBatch) -> None:
+    OrderBatch.objects.filter(pk=batch.pk).update(beat_at=timezone.now())
 
 
 def _waiting(batch: OrderBatch) -> list[BatchItem]:
@@ -171,6 +201,13 @@ def _waiting(batch: OrderBatch) -> list[BatchItem]:
 
 def _fresh(order_id: int) -> Order:
     return Order.objects.select_related("account__warehouse").get(pk=order_id)
+
+
+def _unexpected(error: Exception) -> str:
+    return _(
+        "Something unexpected went wrong with this order (%(error)s); it was logged. Retry, "
+        "or work the order on its page."
+    ) % {"error": type(error).__name__}
 
 
 def _finish_item(batch: OrderBatch, item: BatchItem, outcome: Outcome) -> None:
@@ -197,6 +234,16 @@ class Worker:
 
     def __init__(self, batch: OrderBatch) -> None:
         self.batch = batch
+
+    def one_by_id(self, order_id: int) -> Outcome:
+        """Whatever goes wrong with one order is that order's result, never the batch's end."""
+        try:
+            return self.one(_fresh(order_id))
+        except Order.DoesNotExist:
+            return ItemState.FAILED, _("The order no longer exists.")
+        except Exception as error:
+            log.exception("bulk action %s: order %s failed", self.batch.pk, order_id)
+            return ItemState.FAILED, _unexpected(error)
 
     def one(self, order: Order) -> Outcome:
         if order.status == OrderStatus.CANCELLED:
@@ -263,8 +310,15 @@ class Labelling(Worker):
         return ItemState.OK, _("%(pages)d label(s).") % {"pages": pages}
 
     def finish(self) -> None:
+        lost = self._add_earlier_labels()
+        error = (
+            _("%(count)d label(s) done before the worker restarted could not be fetched again.")
+            % {"count": lost}
+            if lost
+            else ""
+        )
         if not self.printed:
-            _mark_finished(self.batch)
+            _mark_finished(self.batch, error=error)
             return
         # Unguessable, and never an earlier database's file of the same batch number.
         name = f"labels-{self.batch.pk}-{secrets.token_hex(8)}.pdf"
@@ -273,7 +327,24 @@ class Labelling(Worker):
         path = private_file(_exports() / name)  # created 0600 before anything is written
         path.write_bytes(buffer.getvalue())
         Order.objects.filter(pk__in=self.printed).update(labels_printed_at=timezone.now())
-        _mark_finished(self.batch, file_name=name)
+        _mark_finished(self.batch, file_name=name, error=error)
+
+    def _add_earlier_labels(self) -> int:
+        """A batch resumed after its worker died: the orders done before are in no sheet in
+        this process, so their labels are fetched again. How many could not be."""
+        from satustok.orders.labels import LabelUnreadable
+
+        earlier = self.batch.items.filter(state=ItemState.OK).exclude(order_id__in=self.printed)
+        lost = 0
+        for order_id in earlier.order_by("id").values_list("order_id", flat=True):
+            try:
+                order = _fresh(order_id)
+                self.sheet.add(order, actions.channel_labels(order))
+            except (SellerProblem, NotAllowed, LabelUnreadable, Order.DoesNotExist):
+                lost += 1
+                continue
+            self.printed.append(order_id)
+        return lost
 
 
 WORKERS: dict[str, Callable[[OrderBatch], Worker]] = {

@@ -27,7 +27,12 @@ from django.utils import timezone
 from satustok.catalog.models import Variant
 from satustok.catalog.sku import sku_key
 from satustok.channels.models import ChannelAccount, Listing
-from satustok.channels.protocol import ChannelOrder, ChannelOrderLine, StatusChange
+from satustok.channels.protocol import (
+    ChannelOrder,
+    ChannelOrderLine,
+    ReturnedItem,
+    StatusChange,
+)
 from satustok.inventory import stock
 from satustok.orders import effects, moving, returns
 from satustok.orders.models import EventSource, Order, OrderEvent, OrderLine
@@ -64,6 +69,7 @@ def ingest(account: ChannelAccount, incoming: ChannelOrder, source: str) -> Inge
         else:
             current = incoming.status_rank >= order.status_rank
             moved = _advance(order, _change(incoming), source)
+            _same_step(order, incoming)
             _fill_blanks(order, incoming)
             if current:
                 _update_fulfilment(order, incoming)
@@ -165,12 +171,24 @@ def _update_fulfilment(order: Order, incoming: ChannelOrder) -> None:
 
 
 def _mark_returned(order: Order, incoming: ChannelOrder) -> None:
-    """How many units of each line came back, where the channel says (else the whole line)."""
-    returned = {item.external_product_id: item.quantity for item in incoming.returned_items}
-    lines = list(order.lines.filter(external_product_id__in=returned))
-    for line in lines:
-        line.returned_quantity = min(line.quantity, max(0, returned[line.external_product_id]))
+    lines = list(order.lines.order_by("id"))
+    share_returned(lines, incoming.returned_items)
     OrderLine.objects.bulk_update(lines, ["returned_quantity"])
+
+
+def share_returned(lines: Sequence[OrderLine], returned: Iterable[ReturnedItem]) -> None:
+    """How many units of each line came back, where the channel says which: a line it does not
+    name came back with none (it stayed with the buyer); lines of the same product share the
+    product's units in order, so no unit counts twice."""
+    left: dict[str, int] = {}
+    for item in returned:
+        product = item.external_product_id
+        left[product] = left.get(product, 0) + max(0, item.quantity)
+    for line in lines:
+        units = min(line.quantity, left.get(line.external_product_id, 0))
+        line.returned_quantity = units
+        if units:
+            left[line.external_product_id] -= units
 
 
 def _change(incoming: ChannelOrder) -> StatusChange:
@@ -191,6 +209,14 @@ def _advance(order: Order, change: StatusChange, source: str) -> bool:
     order.status, order.channel_status = change.status, change.channel_status
     order.status_rank = change.status_rank
     return True
+
+
+def _same_step(order: Order, incoming: ChannelOrder) -> None:
+    """A whole order read from the channel at the rank the hub holds, under another of the
+    channel's codes for the same step (Shopee's IN_CANCEL beside READY_TO_SHIP), is the code it
+    is at now: the actions the seller is offered follow the channel's code."""
+    if incoming.status_rank == order.status_rank and incoming.status == order.status:
+        order.channel_status = incoming.channel_status
 
 
 def _record(order: Order, before: str, after: str, channel_status: str, source: str) -> None:
@@ -325,11 +351,10 @@ def _create_many(
     for channel_order in incoming:
         order = _new_order(account, channel_order, source)
         order_lines = [_new_line(line) for line in channel_order.lines]
-        returned = {i.external_product_id: i.quantity for i in channel_order.returned_items}
         for line in order_lines:
             links.link(line, order.ordered_at)
-            if line.external_product_id in returned:
-                line.returned_quantity = min(line.quantity, returned[line.external_product_id])
+        if channel_order.returned_items:
+            share_returned(order_lines, channel_order.returned_items)
         order.has_unlinked_lines = not all(line.linked for line in order_lines)
         orders.append(order)
         lines.append(order_lines)

@@ -146,9 +146,10 @@ class OrderLine(models.Model):
     stock_effect = models.CharField(
         max_length=12, choices=StockEffect.choices, default=StockEffect.NONE
     )
-    # A return: how many units came back (the channel's word; 0 = the whole line), and the
-    # seller's choice for them — back on a warehouse's shelf, or written off as damaged.
-    returned_quantity = models.PositiveIntegerField(default=0)
+    # A return: how many units came back, as the channel says (None: it did not say, so the
+    # whole line; 0: the channel named other lines, so nothing of this one), and the seller's
+    # choice for them — back on a warehouse's shelf, or written off as damaged.
+    returned_quantity = models.PositiveIntegerField(null=True, blank=True)
     return_choice = models.CharField(
         _("return"), max_length=10, choices=ReturnChoice.choices, blank=True
     )
@@ -178,6 +179,9 @@ class OrderBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The worker running it renews this after every order: one worker at a time holds a batch,
+    # and the sweep resumes one whose worker stopped renewing (died).
+    beat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)  # items finished, whatever their outcome

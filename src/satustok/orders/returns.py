@@ -14,7 +14,7 @@ inside the transaction that holds the order's row lock, so a second click, a ret
 sellers at once find nothing left to do. When every linked line is decided the order's own
 effect becomes final (``effects.target`` never moves it again, whatever the channel says
 later). The quantity is what the channel says came back (``returned_quantity``), or the whole
-line when it does not say.
+line when it does not say; a line a partial return leaves out has nothing to decide.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def lines_to_decide(order: Order) -> list[OrderLine]:
 
 def returned_units(line: OrderLine) -> int:
     """How many units of the line came back: what the channel said, else the whole line."""
-    return line.returned_quantity or line.quantity
+    return line.quantity if line.returned_quantity is None else line.returned_quantity
 
 
 def decide(order: Order, decisions: Iterable[LineDecision]) -> Order:
@@ -114,7 +114,10 @@ def restock_all(order: Order) -> Order:
 
 
 def _undecided(order: Order) -> QuerySet[OrderLine]:
-    return order.lines.filter(linked=True, variant__isnull=False, stock_effect=StockEffect.SHIPPED)
+    """Linked lines still shipped, of which something came back (a line the channel said
+    nothing of came back whole; one it left out of a partial return stayed sold)."""
+    lines = order.lines.filter(linked=True, variant__isnull=False, stock_effect=StockEffect.SHIPPED)
+    return lines.exclude(returned_quantity=0)
 
 
 def _check(decisions: list[LineDecision]) -> None:

@@ -37,7 +37,12 @@ from django.views.decorators.http import require_POST
 from satustok.channels import registry as channel_registry
 from satustok.channels.http.errors import ChannelError, RetryableError
 from satustok.channels.models import ChannelAccount
-from satustok.channels.protocol import OrderSource, UnknownOrderStatus, WebhookMessage
+from satustok.channels.protocol import (
+    OrderSource,
+    StatusChange,
+    UnknownOrderStatus,
+    WebhookMessage,
+)
 from satustok.channels.tokens import apply_authorization_notice
 from satustok.core.bulk import update_rows
 from satustok.core.crypto import Secret
@@ -480,9 +485,18 @@ def _apply(account: ChannelAccount, message: WebhookMessage, source: OrderSource
     done = ingest_status(account, message.change, EventSource.WEBHOOK)
     if done is None:
         done = _fetch_and_ingest(account, message, source)
-    elif done.moved and done.order.status in NEWS_IN_THE_DETAIL:
+    elif _news_in_the_detail(done, message.change):
         _read_details(account, message.change.external_id, source)
     return done.describe()
+
+
+def _news_in_the_detail(done: Ingested, change: StatusChange) -> bool:
+    """The event moved the order to a step whose details are new, or names another code of the
+    step it is at (a cancellation request asked or answered): the whole order says what."""
+    if done.moved:
+        return done.order.status in NEWS_IN_THE_DETAIL
+    order = done.order
+    return order.status_rank == change.status_rank and order.channel_status != change.channel_status
 
 
 # Moves after which the whole order says something new the seller works with: paid (the ship-by

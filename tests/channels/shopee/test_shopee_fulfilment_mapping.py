@@ -125,6 +125,21 @@ def test_a_return_maps_to_returned_with_the_lines_sent_back() -> None:
                 "item": [{"item_id": 100, "model_id": 7, "amount": 1}],
             }
         ),
+        ReturnRecord.model_validate(  # a refund without sending anything back
+            {
+                "return_sn": "2014",
+                "status": "ACCEPTED",
+                "needs_logistics": False,
+                "item": [{"item_id": 100, "model_id": 7, "amount": 5}],
+            }
+        ),
+        ReturnRecord.model_validate(
+            {
+                "return_sn": "2015",
+                "status": "CLOSED",
+                "item": [{"item_id": 100, "model_id": 7, "amount": 3}],
+            }
+        ),
     ]
     order = from_detail(detail(order_status="TO_RETURN"), returns=returns)
     assert order.status == OrderStatus.RETURNED

@@ -102,6 +102,9 @@ def test_a_completed_return_reports_the_order_returned_with_its_units() -> None:
     }
     pending = record.model_copy(update={"return_status": "RETURN_OR_REFUND_REQUEST_PENDING"})
     assert from_order(_order(status="DELIVERED"), [pending]).status == OrderStatus.DELIVERED
+    refund_only = record.model_copy(update={"return_type": "REFUND"})
+    kept = from_order(_order(status="DELIVERED"), [refund_only])
+    assert kept.status == OrderStatus.DELIVERED and not kept.returned_items, "goods kept"
 
 
 def test_the_actions_follow_the_status() -> None:

@@ -5,10 +5,11 @@ actions over many orders with a result per order (the same services as the web p
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from satustok.api.access import requires
 from satustok.api.errors import ApiError, not_found
@@ -67,6 +68,7 @@ class LabelQuery(Schema):
     response={200: list[ShipOptionOut], **errors(404, *PROBLEMS)},
     summary="How the order can ship now",
 )
+@requires(Permission.WORK_ORDERS)
 def shipping_options(request: HttpRequest, order_id: Id) -> list[object]:
     return list(actions.shipping_options(get_order(order_id)))
 
@@ -139,8 +141,13 @@ def _not_now(order: object) -> ApiError:
 # --- bulk actions -------------------------------------------------------------------------------
 
 
+# The kinds a caller may start here; BatchKind also names kinds no worker runs (a batch of one
+# would be written, then fail in the queue on every attempt).
+BulkKind = Literal["accept", "arrange", "labels"]
+
+
 class BatchIn(Input):
-    kind: str = Field(description="accept, arrange or labels")
+    kind: BulkKind = Field(description="accept, arrange or labels")
     order_ids: list[Id] = Field(min_length=1, max_length=batches.BATCH_LIMIT)
     method: str = Field("pickup", description="arrange: pickup or drop_off")
     layout: str = Field("10x15", pattern=LAYOUT_PATTERN, description="labels: 10x15 or a4")
@@ -177,7 +184,7 @@ class BatchOut(Schema):
 
 @batch_router.post("", response={202: BatchOut, **errors(422)}, summary="Start a bulk action")
 @requires(Permission.WORK_ORDERS)
-def start_batch(request: HttpRequest, payload: BatchIn) -> tuple[int, OrderBatch]:
+def start_batch(request: HttpRequest, payload: BatchIn) -> Status[OrderBatch]:
     params = {"method": payload.method} if payload.kind == BatchKind.ARRANGE_SHIPMENT else {}
     if payload.kind == BatchKind.LABELS:
         params = {"layout": payload.layout}
@@ -185,7 +192,7 @@ def start_batch(request: HttpRequest, payload: BatchIn) -> tuple[int, OrderBatch
         batch = batches.start(payload.kind, payload.order_ids, params=params, user=request.user)
     except batches.BatchRefused as refused:
         raise ApiError(422, "batch_refused", str(refused)) from None
-    return 202, batch
+    return Status(202, batch)
 
 
 @batch_router.get("/{batch_id}", response={200: BatchOut, **errors(404)})
@@ -195,13 +202,13 @@ def get_batch(request: HttpRequest, batch_id: Id) -> OrderBatch:
 
 @batch_router.post("/{batch_id}/retry", response={202: BatchOut, **errors(404, 409, 422)})
 @requires(Permission.WORK_ORDERS)
-def retry_batch(request: HttpRequest, batch_id: Id) -> tuple[int, OrderBatch]:
+def retry_batch(request: HttpRequest, batch_id: Id) -> Status[OrderBatch]:
     """A new bulk action over the orders that failed in this one."""
     batch = _batch(batch_id)
     if not batch.finished or not batch.failed:
         raise ApiError(409, "nothing_to_retry", _("No failed orders to retry (yet)."))
     try:
-        return 202, batches.retry_failed(batch, request.user)
+        return Status(202, batches.retry_failed(batch, request.user))
     except batches.BatchRefused as refused:
         raise ApiError(422, "batch_refused", str(refused)) from None
 

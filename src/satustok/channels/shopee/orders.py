@@ -126,7 +126,8 @@ TRACKED = frozenset(
 # The seller's next step has Shopee's ship_by_date as its deadline only before shipping.
 DEADLINED = frozenset({"READY_TO_SHIP", "IN_CANCEL", "PROCESSED", "RETRY_SHIP"})
 ARRANGED_LOGISTICS = frozenset({"LOGISTICS_REQUEST_CREATED", "LOGISTICS_PICKUP_RETRY"})
-CANCELLED_RETURNS = frozenset({"CANCELLED"})
+# Returns that send nothing back: withdrawn by the buyer, or closed without a return.
+CANCELLED_RETURNS = frozenset({"CANCELLED", "CLOSED"})
 OUT_OF_STOCK = 1
 # The seller's reasons, as small ints for the forms and the API, and Shopee's cancel_reason for
 # each. UNDELIVERABLE_AREA is left out: Shopee takes it from Taiwan and Malaysia shops only.
@@ -258,11 +259,12 @@ def payment_parts(order: OrderDetail) -> tuple[PaymentPart, ...]:
 
 
 def returned_items(returns: Sequence[ReturnRecord]) -> tuple[ReturnedItem, ...]:
-    """What the order's returns (all but cancelled ones) send back, summed per listing."""
+    """What the order's returns send back, summed per listing: not a cancelled or closed one,
+    nor a refund without the goods (``needs_logistics`` false)."""
     quantities: dict[str, int] = {}
     for record in returns:
-        if record.status.upper() in CANCELLED_RETURNS:
-            continue
+        if record.status.upper() in CANCELLED_RETURNS or record.needs_logistics is False:
+            continue  # nothing comes back (a refund-only request keeps the goods with the buyer)
         for item in record.item:
             key = f"{item.item_id}:{item.model_id}"
             quantities[key] = quantities.get(key, 0) + item.amount

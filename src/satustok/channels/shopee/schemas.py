@@ -575,6 +575,8 @@ class ReturnRecord(Payload):
     reason: Text = ""
     text_reason: Text = ""
     refund_amount: Money | None = None
+    # False: a refund without sending the goods back (nothing comes back to restock).
+    needs_logistics: bool | None = None
     create_time: int | None = None
     update_time: int | None = None
     item: Items[ReturnItem] = []

@@ -57,6 +57,7 @@ PENDING_CANCEL = "CANCELLATION_REQUEST_PENDING"
 # A return or refund that is done (the hub reports the order RETURNED).
 RETURN_DONE = frozenset({"RETURN_OR_REFUND_REQUEST_COMPLETE"})
 RETURNABLE = frozenset({"DELIVERED", "COMPLETED"})
+REFUND_ONLY = "REFUND"  # return_type: money back, goods kept (RETURN_AND_REFUND sends them)
 # The reject reason key is not captured (sheet §6.1, U): this one reads as TikTok's others do.
 REJECT_CANCEL_REASON = "seller_reject_apply_product_has_been_packed"
 LABEL_DOCUMENT, LABEL_SIZE = "SHIPPING_LABEL", "A6"
@@ -156,7 +157,15 @@ def payment_parts(payment: Payment | None) -> tuple[PaymentPart, ...]:
 
 
 def done_returns(returns: Iterable[ReturnRecord], order_id: str) -> list[ReturnRecord]:
-    return [r for r in returns if r.order_id == order_id and r.return_status in RETURN_DONE]
+    """The order's completed returns that sent goods back (a REFUND without a return leaves
+    them with the buyer: nothing to restock)."""
+    return [
+        r
+        for r in returns
+        if r.order_id == order_id
+        and r.return_status in RETURN_DONE
+        and r.return_type.upper() != REFUND_ONLY
+    ]
 
 
 def returned_items(order: Order, returns: Sequence[ReturnRecord]) -> tuple[ReturnedItem, ...]:

@@ -4,8 +4,10 @@ the failed orders, and downloading the file a batch made (the labels PDF)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -58,7 +60,14 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(OrderBatch, pk=pk)
-    again = batches.retry_failed(batch, request.user)
+    if not batch.finished or not batch.failed:
+        messages.info(request, _("No failed orders to retry (yet)."))
+        return redirect("web:order_batch", pk=pk)
+    try:
+        again = batches.retry_failed(batch, request.user)
+    except batches.BatchRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("web:order_batch", pk=pk)
     return redirect("web:order_batch", pk=again.pk)
 
 
