@@ -111,3 +111,18 @@ def test_an_approval_page_source_has_no_accept_step() -> None:
     assert not paid.can_accept and paid.can_reject and paid.reject_reasons == Orders.reject_reasons
     assert not shipped.can_reject
     source.close()  # never built: nothing to close
+
+
+def test_a_pickup_slot_reads_in_wib_whatever_zone_the_channel_used() -> None:
+    from datetime import UTC, datetime
+
+    from satustok.channels.protocol import PickupSlot
+
+    slot = PickupSlot(
+        "1",
+        "2026-12-08 02:00–05:00 UTC",
+        starts_at=datetime(2026, 12, 8, 2, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 8, 5, 0, tzinfo=UTC),
+    )
+    assert slot.display == "08-12-2026 09:00–12:00 WIB"
+    assert PickupSlot("2", "Besok pagi").display == "Besok pagi", "no times: the channel's words"

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -400,6 +401,17 @@ class PickupSlot:
     label: str
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+
+    @property
+    def display(self) -> str:
+        """The slot as the seller reads it: in the hub's time zone (WIB) when the channel gave
+        its times, else the channel's own words."""
+        if self.starts_at is None:
+            return self.label
+        starts = timezone.localtime(self.starts_at)
+        if self.ends_at is None:
+            return f"{starts:%d-%m-%Y %H:%M} WIB"
+        return f"{starts:%d-%m-%Y %H:%M}–{timezone.localtime(self.ends_at):%H:%M} WIB"
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,7 +122,7 @@ def retry_failed(batch: OrderBatch, user: Any = None) -> OrderBatch:
 
 
 def _checked_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
-    if kind not in BatchKind.values or kind == BatchKind.PICKING_LIST:
+    if kind not in WORKERS:  # a picking list is immediate; cancelling is one by one
         raise BatchRefused(_("Unknown bulk action."))
     if kind == BatchKind.ARRANGE_SHIPMENT:
         method = params.get("method", ShipMethod.PICKUP)
@@ -370,7 +370,7 @@ def _earliest_slot(option: ShipOption) -> str:
 
 
 def _arranged(option: ShipOption, slot_id: str) -> str:
-    slot = next((s.label for s in option.slots if s.id == slot_id), "")
+    slot = next((s.display for s in option.slots if s.id == slot_id), "")
     method = ShipMethod(option.method).label
     if slot:
         return _("%(method)s arranged (%(slot)s).") % {"method": method, "slot": slot}

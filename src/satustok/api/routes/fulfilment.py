@@ -9,7 +9,7 @@ from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from satustok.api.access import requires
 from satustok.api.errors import ApiError, not_found
@@ -59,8 +59,8 @@ class ReturnIn(Input):
     lines: list[LineDecisionIn] = Field(min_length=1, max_length=500)
 
 
-class LabelQuery(Schema):
-    layout: str = Field("10x15", pattern=LAYOUT_PATTERN)
+class LabelIn(Input):
+    layout: str = Field("10x15", pattern=LAYOUT_PATTERN, description="10x15 or a4")
 
 
 @router.get(
@@ -88,17 +88,18 @@ def ship(request: HttpRequest, order_id: Id, payload: ShipIn) -> object:
     return get_order(order_id)
 
 
-@router.get(
+@router.post(
     "/{order_id}/labels",
-    response={200: bytes, **errors(404, 409, *PROBLEMS)},
+    response={200: bytes, **errors(404, 409, 422, *PROBLEMS)},
     summary="The order's shipping labels as one PDF",
 )
 @requires(Permission.WORK_ORDERS)
-def labels(request: HttpRequest, order_id: Id, query: Query[LabelQuery]) -> HttpResponse:
+def labels(request: HttpRequest, order_id: Id, payload: LabelIn) -> HttpResponse:
+    """A POST: printing marks the label printed, here and on channels that record it."""
     order = get_order(order_id)
     if not actions.allowed(order).can_print_label:
         raise _not_now(order)
-    pdf = actions.label_pdf(order, query.layout)
+    pdf = actions.label_pdf(order, payload.layout)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="label-{order.pk}.pdf"'
     return response
