@@ -63,6 +63,16 @@ def accepted_where_the_channel_asks(order: Order) -> Order:
     return order
 
 
+def buyer_asks_to_cancel(world: World, external_id: str) -> Order:
+    world.request_cancellation(external_id)
+    order = wait_until(
+        lambda: Order.objects.filter(external_id=external_id, cancel_requested=True).first(),
+        timeout=SECONDS,
+    )
+    assert order is not None, "the buyer's request never reached the hub"
+    return order
+
+
 def arrange_pickup(order: Order) -> Order:
     order = accepted_where_the_channel_asks(order)
     assert actions.allowed(order).can_arrange_shipment, order.channel_status
@@ -128,12 +138,7 @@ def test_an_approved_cancellation_request_releases_once(
     external_id = world.place_order(sku, 1)
     accepted_where_the_channel_asks(arrived(external_id, OrderStatus.OPEN))
 
-    world.request_cancellation(external_id)
-    order = wait_until(
-        lambda: Order.objects.filter(external_id=external_id, cancel_requested=True).first(),
-        timeout=SECONDS,
-    )
-    assert order is not None, "the buyer's request never reached the hub"
+    order = buyer_asks_to_cancel(world, external_id)
     assert actions.allowed(order).can_answer_cancellation
     actions.answer_cancellation(order, approve=True)
 
@@ -151,12 +156,7 @@ def test_a_refused_cancellation_request_keeps_the_order_and_its_stock(
     external_id = world.place_order(sku, 1)
     accepted_where_the_channel_asks(arrived(external_id, OrderStatus.OPEN))
 
-    world.request_cancellation(external_id)
-    order = wait_until(
-        lambda: Order.objects.filter(external_id=external_id, cancel_requested=True).first(),
-        timeout=SECONDS,
-    )
-    assert order is not None
+    order = buyer_asks_to_cancel(world, external_id)
     actions.answer_cancellation(order, approve=False)
     order.refresh_from_db()
     assert order.status != OrderStatus.CANCELLED and not order.cancel_requested

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 from django.utils import timezone
@@ -61,29 +62,23 @@ def allowed(order: Order) -> SellerActions:
 
 
 def accept(order: Order) -> Order:
-    _check_warehouse(order)
-    _require(order, allowed(order).can_accept)
-    before = _state(order)
-    try:
-        return _act(order, lambda source: source.accept(order.external_id))
-    finally:
-        _log(order, activity.Action.ORDER_ACCEPTED, before)
+    return _changing(
+        order,
+        allowed(order).can_accept,
+        lambda source: source.accept(order.external_id),
+        activity.Action.ORDER_ACCEPTED,
+    )
 
 
 def reject(order: Order, rejection: Rejection) -> Order:
-    _check_warehouse(order)
-    _require(order, allowed(order).can_reject)
-    before = _state(order)
-    try:
-        return _act(order, lambda source: source.reject(order.external_id, rejection))
-    finally:
-        _log(
-            order,
-            activity.Action.ORDER_REJECTED,
-            before,
-            reason_code=str(rejection.reason_code),
-            reason=rejection.reason,
-        )
+    return _changing(
+        order,
+        allowed(order).can_reject,
+        lambda source: source.reject(order.external_id, rejection),
+        activity.Action.ORDER_REJECTED,
+        reason_code=str(rejection.reason_code),
+        reason=rejection.reason,
+    )
 
 
 def shipping_options(order: Order) -> tuple[ShipOption, ...]:
@@ -93,35 +88,44 @@ def shipping_options(order: Order) -> tuple[ShipOption, ...]:
 
 
 def arrange_shipment(order: Order, shipment: Shipment) -> Order:
-    _check_warehouse(order)
-    _require(order, allowed(order).can_arrange_shipment)
-    before = _state(order)
-    try:
-        return _act(order, lambda source: source.arrange_shipment(order.external_id, shipment))
-    finally:
-        _log(
-            order,
-            activity.Action.ORDER_SHIPMENT_ARRANGED,
-            before,
-            method=shipment.method,
-            slot=shipment.slot_id,
-            tracking_number=shipment.tracking_number,
-        )
+    return _changing(
+        order,
+        allowed(order).can_arrange_shipment,
+        lambda source: source.arrange_shipment(order.external_id, shipment),
+        activity.Action.ORDER_SHIPMENT_ARRANGED,
+        method=shipment.method,
+        slot=shipment.slot_id,
+        tracking_number=shipment.tracking_number,
+    )
 
 
 def answer_cancellation(order: Order, approve: bool) -> Order:
+    return _changing(
+        order,
+        allowed(order).can_answer_cancellation,
+        lambda source: source.answer_cancellation(order.external_id, approve),
+        activity.Action.ORDER_CANCELLATION_ANSWERED,
+        answer="approved" if approve else "refused",
+    )
+
+
+def _changing(
+    order: Order,
+    permitted: bool,
+    call: Callable[[OrderSource], object],
+    action: str,
+    **details: str,
+) -> Order:
+    """An action that changes the order on the channel: only where the seller may work the
+    order and the channel allows it at the status; the channel's answer read back; logged
+    whether the channel agreed or not."""
     _check_warehouse(order)
-    _require(order, allowed(order).can_answer_cancellation)
+    _require(order, permitted)
     before = _state(order)
     try:
-        return _act(order, lambda source: source.answer_cancellation(order.external_id, approve))
+        return _act(order, call)
     finally:
-        _log(
-            order,
-            activity.Action.ORDER_CANCELLATION_ANSWERED,
-            before,
-            answer="approved" if approve else "refused",
-        )
+        _log(order, action, before, **details)
 
 
 def channel_labels(order: Order) -> list[Label]:
@@ -201,7 +205,7 @@ def refresh(order: Order) -> Order:
         source.close()
 
 
-def _act(order: Order, call) -> Order:  # type: ignore[no-untyped-def]
+def _act(order: Order, call: Callable[[OrderSource], object]) -> Order:
     source = order_source(order.account, interactive=True)
     try:
         call(source)
