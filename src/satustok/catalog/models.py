@@ -16,6 +16,9 @@ from satustok.catalog.sku import MAX_SKU_LENGTH, sku_key
 
 class MasterProduct(models.Model):
     name = models.CharField(_("name"), max_length=255)
+    # Archived: no longer sold. Its listings are pushed 0 until it is brought back; it leaves
+    # the catalogue's lists (a filter shows it).
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -34,6 +37,12 @@ class Variant(models.Model):
     # Stored so the database itself enforces "one variant per SKU" with an index lookup.
     sku_key = models.CharField(max_length=MAX_SKU_LENGTH, unique=True, editable=False)
     name = models.CharField(_("variant name"), max_length=255, blank=True)
+    # A database default too: imports write variants with plain multi-row INSERTs.
+    barcode = models.CharField(_("barcode"), max_length=64, blank=True, db_default="")
+    weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
+    # Below or at this many available the SKU is low on stock (None: the hub's default,
+    # SATUSTOK_LOW_STOCK_DEFAULT).
+    low_stock_threshold = models.PositiveIntegerField(_("low stock at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

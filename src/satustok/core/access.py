@@ -34,11 +34,14 @@ class Permission(StrEnum):
     SWITCH_PUSH = "switch_push"
     ADJUST_STOCK = "adjust_stock"
     WORK_ORDERS = "work_orders"  # accept, reject, refresh, restock, link an order again
+    # Edit master products (name, SKU, barcode, weight, low-stock threshold), archive them.
+    EDIT_CATALOG = "edit_catalog"
     VIEW_ACTIVITY = "view_activity"
 
 
 _STAFF = frozenset({Permission.VIEW, Permission.ADJUST_STOCK, Permission.WORK_ORDERS})
 _ADMIN = _STAFF | {
+    Permission.EDIT_CATALOG,
     Permission.MANAGE_INTEGRATIONS,
     Permission.IMPORT,
     Permission.SWITCH_PUSH,
