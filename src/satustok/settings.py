@@ -275,6 +275,49 @@ SATUSTOK_WEBHOOK_RETENTION_DAYS = int(os.environ.get("SATUSTOK_WEBHOOK_RETENTION
 SATUSTOK_ORDER_POLL_SECONDS = int(os.environ.get("SATUSTOK_ORDER_POLL_SECONDS", "60"))
 SATUSTOK_ORDER_REPOLL_LIMIT = int(os.environ.get("SATUSTOK_ORDER_REPOLL_LIMIT", "50"))
 
+
+def _low_stock_default() -> int:
+    raw = os.environ.get("SATUSTOK_LOW_STOCK_DEFAULT", "5").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        raise ImproperlyConfigured(
+            f"SATUSTOK_LOW_STOCK_DEFAULT must be a whole number, 0 or more (got {raw!r})"
+        )
+    return int(raw)
+
+
+def _digest_addresses() -> list[str]:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    addresses = [a.strip() for a in os.environ.get("SATUSTOK_DIGEST_EMAIL", "").split(",")]
+    for address in filter(None, addresses):
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"SATUSTOK_DIGEST_EMAIL: {address!r} is not an e-mail address"
+            ) from None
+    return [address for address in addresses if address]
+
+
+# Low stock (inventory/low_stock.py): a SKU whose available stock, summed over the warehouses,
+# is at or below its own threshold, or this default when it has none, is low on stock.
+# 0 switches the default off: only SKUs given a threshold of their own are watched.
+SATUSTOK_LOW_STOCK_DEFAULT = _low_stock_default()
+# The daily low-stock digest (07:00 WIB, inventory/digest.py) is also e-mailed, to the active
+# Owners and Admins with an e-mail and to these addresses (comma-separated), once mail is set
+# up: EMAIL_HOST names an SMTP server other than Django's default (localhost), or this names
+# recipients (then a mail server on localhost:25 is meant).
+SATUSTOK_DIGEST_EMAIL = _digest_addresses()
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"  # STARTTLS, usually port 587
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"  # TLS from the start, port 465
+EMAIL_TIMEOUT = 30  # seconds: a mail server that hangs must not hold a worker thread
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "satustok <satustok@localhost>")
+
 # Each channel's base URLs (the only thing that differs between the real marketplace and its
 # sandbox), as the channel describes them to the registry: SATUSTOK_<NAME> overrides each.
 globals().update(channel_registry.base_url_settings())

@@ -190,3 +190,11 @@ def test_the_activity_page_filters_by_user_action_and_day(client: Client, varian
     assert "<tr data-action" not in future
     nonsense = client.get(reverse("web:activity"), {"since": "kemarin", "page": "x"})
     assert nonsense.status_code == 200 and nonsense.content.decode().count("<tr data-action") == 3
+
+
+def test_every_permission_has_words_for_its_refusal() -> None:
+    """A permission without a refusal sentence made a refused request a 500 instead of a 403."""
+    from satustok.core.access import Permission, refusal
+
+    for permission in Permission:
+        assert refusal(permission), permission

@@ -19,6 +19,7 @@ from satustok.api import docs, errors
 from satustok.api.auth import BearerToken
 from satustok.api.routes import (
     catalog,
+    doctor,
     fulfilment,
     imports,
     integrations,
@@ -110,6 +111,7 @@ def build() -> NinjaAPI:
     api.add_router("/integrations", integrations.router)
     api.add_router("/imports", imports.router)
     api.add_router("/catalog", catalog.router)
+    api.add_router("/catalog", doctor.router)
     api.add_router("/stock", stock.router)
     api.add_router("/orders", orders.router)
     api.add_router("/orders", fulfilment.router)

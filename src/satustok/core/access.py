@@ -63,6 +63,7 @@ _REFUSALS = {
     Permission.SWITCH_PUSH: _("Only an Owner or an Admin switches stock pushing."),
     Permission.ADJUST_STOCK: _("Your role cannot change stock."),
     Permission.WORK_ORDERS: _("Your role cannot work on orders."),
+    Permission.EDIT_CATALOG: _("Only an Owner or an Admin edits master products."),
     Permission.VIEW_ACTIVITY: _("Only an Owner or an Admin sees the activity log."),
 }
 

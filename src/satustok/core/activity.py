@@ -35,6 +35,9 @@ class Action(models.TextChoices):
     IMPORT_STARTED = "import.started", _("Started an import")
     IMPORT_FINISHED = "import.finished", _("An import finished")
     LISTING_LINKED = "listing.linked", _("Linked a listing by hand")
+    MASTER_EDITED = "master.edited", _("Edited a master product")
+    MASTER_ARCHIVED = "master.archived", _("Archived a master product")
+    MASTER_RESTORED = "master.restored", _("Brought back an archived master product")
     STOCK_ADJUSTED = "stock.adjusted", _("Adjusted stock")
     ORDER_ACCEPTED = "order.accepted", _("Accepted an order")
     ORDER_REJECTED = "order.rejected", _("Rejected an order")
@@ -42,6 +45,10 @@ class Action(models.TextChoices):
     ORDER_CANCELLATION_ANSWERED = "order.cancellation", _("Answered a cancellation request")
     RETURN_DECIDED = "order.return", _("Restocked or wrote off a return")
     BULK_STARTED = "order.bulk", _("Started a bulk action on orders")
+    STOCK_CONTROLS_CHANGED = (
+        "stock.controls",
+        _("Changed a push rule, an allocation or a priority store"),
+    )
     USER_INVITED = "user.invited", _("Invited a user")
     USER_CREATED = "user.created", _("Created a user")
     USER_JOINED = "user.joined", _("Accepted an invitation")

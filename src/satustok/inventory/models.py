@@ -107,3 +107,23 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} {self.on_hand_delta:+d}/{self.reserved_delta:+d}"
+
+
+class LowStockDigest(models.Model):
+    """One day's low-stock digest (``inventory/digest.py``). The date is unique: the worker
+    that creates the day's row is the one that sends it, however many workers run the task."""
+
+    date = models.DateField(_("date"), unique=True)  # in WIB
+    sku_count = models.PositiveIntegerField(_("SKUs low on stock"))
+    # The addresses it was e-mailed to, comma-separated; empty when it was not e-mailed.
+    sent_to = models.TextField(_("sent to"), blank=True)
+    sent_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("low-stock digest")
+        verbose_name_plural = _("low-stock digests")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.sku_count}"

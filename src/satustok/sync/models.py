@@ -10,6 +10,7 @@ the run: they are the *Finish* report and its CSV.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -133,6 +134,8 @@ class PushRecord(models.Model):
     # channel said it changed without the value).
     drift_cause = models.CharField(max_length=16, choices=StockCause.choices, blank=True)
     shown_before = models.IntegerField(null=True, blank=True)
+    # How the quantity was computed ("available 40 − buffer 5 = 35 × 50% = 17"; sync/rules.py).
+    explanation = models.CharField(max_length=255, blank=True, db_default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -167,3 +170,92 @@ class PushRecord(models.Model):
             "pushed": self.quantity,
             "cause": cause,
         }
+
+
+class PushRule(models.Model):
+    """How much of the available stock an integration's listings show (``listing`` empty), or
+    one listing (its own rule replaces the integration's). See ``sync/rules.py``."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="push_rules")
+    listing = models.OneToOneField(
+        "channels.Listing",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="push_rule",
+    )
+    percent = models.PositiveSmallIntegerField(
+        _("share (%)"), default=100, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    buffer = models.PositiveIntegerField(_("kept back"), default=0)
+    maximum = models.PositiveIntegerField(_("most shown"), null=True, blank=True)
+    fixed = models.PositiveIntegerField(_("fixed quantity"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("push rule")
+        verbose_name_plural = _("push rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(listing__isnull=True),
+                name="one_rule_per_integration",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(percent__lte=100), name="push_rule_percent_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.listing_id or '*'}: {self.percent}% −{self.buffer}"
+
+
+class Allocation(models.Model):
+    """A quantity of a SKU kept for one integration during a campaign: the other integrations
+    show available minus it until ``ends_at``; then it ends by itself."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="allocations")
+    account = models.ForeignKey(
+        ChannelAccount, on_delete=models.CASCADE, related_name="allocations"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    note = models.CharField(_("note"), max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["variant", "ends_at"]), models.Index(fields=["ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="allocation_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} ×{self.quantity} for {self.account_id}"
+
+
+class PriorityStore(models.Model):
+    """When a SKU's available is at or below ``threshold``, only ``account`` keeps selling it
+    (``variant`` empty: every SKU without its own)."""
+
+    account = models.ForeignKey(
+        ChannelAccount, on_delete=models.CASCADE, related_name="priority_stores"
+    )
+    variant = models.OneToOneField(
+        Variant, on_delete=models.CASCADE, null=True, blank=True, related_name="priority_store"
+    )
+    threshold = models.PositiveIntegerField(_("at or below"))
+
+    class Meta:
+        # One row for every SKU at most: sync/rules.py replaces it rather than adds one.
+        verbose_name = _("priority store")
+        verbose_name_plural = _("priority stores")
+
+    def __str__(self) -> str:
+        return f"{self.variant_id or '*'} ≤ {self.threshold}: {self.account_id}"

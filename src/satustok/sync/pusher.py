@@ -24,6 +24,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from satustok.catalog.models import Variant
 from satustok.channels import health, registry
 from satustok.channels.http.errors import AuthorizationEnded, ChannelError
 from satustok.channels.models import ChannelAccount, Health, Listing
@@ -31,6 +32,7 @@ from satustok.channels.protocol import PushOutcome, StockPush
 from satustok.core import activity
 from satustok.core.bulk import update_values
 from satustok.inventory import stock
+from satustok.sync import rules
 from satustok.sync.models import PushRecord, PushResult
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,18 @@ def mark_dirty(warehouse_id: int, variant_ids: Sequence[int]) -> set[int]:
             needs_push=True, dirty_version=F("dirty_version") + 1
         )
         accounts.update(account for _, account in marked)
+    return accounts
+
+
+def mark_variants_dirty(variant_ids: Sequence[int]) -> set[int]:
+    """Mark every linked listing of these variants for a push, whichever warehouse feeds its
+    integration (a master archived or brought back changes what all of them should show);
+    returns the integrations to nudge (``tasks.nudge_after_commit``)."""
+    accounts: set[int] = set()
+    for start in range(0, len(variant_ids), MARK_CHUNK):
+        found = Listing.objects.filter(variant_id__in=variant_ids[start : start + MARK_CHUNK])
+        accounts.update(found.values_list("account_id", flat=True).distinct())
+        found.update(needs_push=True, dirty_version=F("dirty_version") + 1)
     return accounts
 
 
@@ -230,22 +244,56 @@ def _claim(account: ChannelAccount) -> list[Listing]:
 
 
 def desired_quantities(account: ChannelAccount, listings: Iterable[Listing]) -> dict[int, int]:
-    """What each listing should show: available in the integration's warehouse, never below 0
-    (an oversold SKU shows 0 everywhere), and never above what the channel can show (else the
-    shop would always seem to show less than was pushed, and drift repair would never end)."""
+    """What each listing should show (see :func:`explained_quantities`)."""
+    return {pk: found.quantity for pk, found in explained_quantities(account, listings).items()}
+
+
+def explained_quantities(
+    account: ChannelAccount, listings: Iterable[Listing]
+) -> dict[int, rules.Explained]:
+    """What each listing should show, and why: available in the integration's warehouse, never
+    below 0 (an oversold SKU shows 0 everywhere), through the allocations, priority stores and
+    push rules that apply (``sync/rules.py``), and never above what the channel can show (else
+    the shop would always seem to show less than was pushed, and drift repair would never end).
+    A variant of an archived master is no longer sold: 0, whatever its stock."""
     listings = list(listings)
-    available = stock.available_many(account.warehouse_id, [lst.variant_id for lst in listings])
+    variant_ids = [lst.variant_id for lst in listings]
+    available = stock.available_many(account.warehouse_id, variant_ids)
+    archived = _archived(variant_ids)
     ceiling = registry.connector(account.channel).max_shown_stock
-    return {lst.pk: _within(available.get(lst.variant_id or 0, 0), ceiling) for lst in listings}
+    context = rules.load_context(account, listings)
+    found = {}
+    for listing in listings:
+        variant_id = listing.variant_id or 0
+        have = available.get(variant_id, 0)
+        if variant_id in archived:
+            found[listing.pk] = rules.Explained(
+                0, (_("available %(n)d") % {"n": have}, _("archived → 0"))
+            )
+            continue
+        rule, own = context.rule_for(listing.pk)
+        found[listing.pk] = rules.explain(
+            have,
+            rule=rule,
+            own_rule=own,
+            held_elsewhere=context.held_elsewhere.get(variant_id, 0),
+            priority=context.priority_for(variant_id),
+            account_id=account.pk,
+            ceiling=ceiling,
+        )
+    return found
 
 
-def _within(available: int, ceiling: int | None) -> int:
-    shown = max(available, 0)
-    return shown if ceiling is None else min(shown, ceiling)
+def _archived(variant_ids: Iterable[int | None]) -> set[int]:
+    """The variants among these whose master is archived (one indexed query a round)."""
+    ids = [variant_id for variant_id in variant_ids if variant_id is not None]
+    found = Variant.objects.filter(pk__in=ids, product__archived_at__isnull=False)
+    return set(found.values_list("pk", flat=True))
 
 
 def _push_round(account: ChannelAccount, claimed: list[Listing], summary: PushSummary) -> None:
-    desired = desired_quantities(account, claimed)
+    explained = explained_quantities(account, claimed)
+    desired = {pk: found.quantity for pk, found in explained.items()}
     unchanged = [lst for lst in claimed if lst.last_pushed_qty == desired[lst.pk]]
     with transaction.atomic():  # one commit for the lot (see :func:`_settle`)
         _clear(unchanged)
@@ -255,7 +303,7 @@ def _push_round(account: ChannelAccount, claimed: list[Listing], summary: PushSu
     to_send = [lst for lst in claimed if lst.last_pushed_qty != desired[lst.pk]]
     if to_send:
         outcomes = _send(account, to_send, desired, summary)
-        _settle(account, to_send, desired, outcomes, summary)
+        _settle(account, to_send, explained, outcomes, summary)
 
 
 def _send(
@@ -290,7 +338,7 @@ class PushPaused(Exception):
 def _settle(
     account: ChannelAccount,
     listings: list[Listing],
-    desired: dict[int, int],
+    explained: dict[int, rules.Explained],
     outcomes: dict[str, PushOutcome],
     summary: PushSummary,
 ) -> None:
@@ -304,7 +352,7 @@ def _settle(
         outcome = outcomes.get(listing.external_id) or PushOutcome(
             listing.external_id, ok=False, message="no answer for this row"
         )
-        settled.add(account, listing, desired[listing.pk], outcome, batch)
+        settled.add(account, listing, explained[listing.pk], outcome, batch)
     with transaction.atomic():
         settled.write()
     summary.ok += len(settled.ok)
@@ -325,10 +373,11 @@ class Settled:
         self,
         account: ChannelAccount,
         listing: Listing,
-        quantity: int,
+        explained: rules.Explained,
         outcome: PushOutcome,
         batch: str,
     ) -> None:
+        quantity = explained.quantity
         if outcome.ok:
             self.ok.append((listing, quantity))
             result = PushResult.OK
@@ -354,6 +403,7 @@ class Settled:
                 batch=batch,
                 drift_cause=listing.drift_cause,
                 shown_before=listing.drift_shown,
+                explanation=explained.text[:255],
             )
         )
 

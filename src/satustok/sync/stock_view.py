@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from satustok.catalog.models import Variant
-from satustok.sync.pusher import desired_quantities
+from satustok.sync.pusher import explained_quantities
 
 
 def sku_status(variant: Variant) -> dict[str, Any]:
@@ -38,13 +38,14 @@ def sku_status(variant: Variant) -> dict[str, Any]:
 def _listings(variant: Variant) -> list[dict[str, Any]]:
     rows = []
     for listing in variant.listings.select_related("account"):
-        desired = desired_quantities(listing.account, [listing])[listing.pk]
+        explained = explained_quantities(listing.account, [listing])[listing.pk]
         rows.append(
             {
                 "integration": listing.account_id,
                 "shop": listing.account.shop_name,
                 "external_id": listing.external_id,
-                "desired": desired,
+                "desired": explained.quantity,
+                "explanation": explained.text,
                 "last_pushed": listing.last_pushed_qty,
                 "last_pushed_at": listing.last_pushed_at.isoformat()
                 if listing.last_pushed_at

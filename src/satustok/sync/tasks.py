@@ -18,7 +18,8 @@ from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import explain
 from satustok.core import queue
 from satustok.core.debounce import Debounce
-from satustok.sync import drift, imports, pusher
+from satustok.inventory import digest
+from satustok.sync import controls, drift, imports, pusher
 from satustok.sync.models import ImportRun, RunState
 
 UNFINISHED = (RunState.QUEUED, RunState.FETCHING, RunState.APPLYING)
@@ -124,6 +125,16 @@ def check_drift() -> list[int]:
     return due
 
 
+# Every hour, on the hour (Huey's clock is UTC): the day's digest is made from 07:00 WIB, so a
+# worker down at seven makes it when it comes back; the day's row keeps it to once a day.
+@db_periodic_task(crontab(minute="0"))
+def low_stock_digest() -> int | None:
+    """The daily low-stock digest (``inventory/digest.py``); the number of SKUs it counted, or
+    None when today's is not due or already made."""
+    made = digest.make_daily_digest()
+    return made.sku_count if made else None
+
+
 def nudge_after_commit(account_ids: set[int]) -> None:
     """Ask for a push once the stock change is committed (never for a rolled-back one)."""
     enabled = ChannelAccount.objects.filter(pk__in=account_ids, push_stock=True)
@@ -142,3 +153,16 @@ def _nudge(account_id: int) -> None:
     thousand push tasks before, nearly all of them finding nothing to do."""
     if _nudges.allow(account_id, settings.SATUSTOK_PUSH_COALESCE_MS / 1000):
         push_stock(account_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def allocations_turning() -> list[int]:
+    """Every minute: an allocation that started or ended changes what the other integrations
+    show; its SKU's listings are pushed again (an allocation ends by itself)."""
+    return controls.mark_turning_allocations()
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def purge_old_allocations() -> int:
+    """Every night: allocations over for 90 days are deleted."""
+    return controls.purge_ended_allocations()

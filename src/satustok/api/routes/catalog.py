@@ -1,23 +1,29 @@
 """Product Catalog: master variants with their stock and listings, the listings that are not
-linked (and why), and linking one by hand."""
+linked (and why), linking one by hand, and editing masters (name, SKU with a preview, details,
+archive)."""
 
 from datetime import datetime
 from typing import Literal
 
+from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from satustok.api.access import requires
-from satustok.api.errors import invalid, not_found
+from satustok.api.errors import ApiError, invalid, not_found
 from satustok.api.pagination import Page
 from satustok.api.schemas import Id, Input, Text, errors
-from satustok.catalog.models import Variant
+from satustok.catalog import editing
+from satustok.catalog.editing import Applied, EditRefused, SkuChange
+from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.linking import LinkRefused, link_by_hand
 from satustok.channels.models import LinkMethod, Listing
 from satustok.core.access import Permission
+from satustok.sync import pusher, tasks
 from satustok.sync.models import Bucket
 
 router = Router(tags=["catalog"])
@@ -80,6 +86,10 @@ class VariantOut(Schema):
     name: str
     product_id: int
     product: str
+    barcode: str
+    weight_grams: int | None
+    low_stock_threshold: int | None = Field(description="null: the hub's default")
+    archived: bool = Field(description="its master is archived: its listings are pushed 0")
     on_hand: int = Field(description="summed over warehouses")
     available: int = Field(description="on hand − reserved, summed; below 0 is an oversell")
     listings: list[ListingOut]
@@ -91,6 +101,10 @@ class VariantOut(Schema):
     @staticmethod
     def resolve_listings(variant: Variant) -> list[Listing]:
         return list(variant.listings.all())
+
+    @staticmethod
+    def resolve_archived(variant: Variant) -> bool:
+        return variant.product.archived_at is not None
 
 
 VARIANT_QUERY = Query(None, description="part of a SKU or name")
@@ -112,11 +126,9 @@ def _listings() -> QuerySet[Listing]:
     )
 
 
-@router.get("/variants", response=list[VariantOut], summary="Master variants")
-@paginate(Page)
-def variants(request: HttpRequest, q: Text | None = VARIANT_QUERY) -> QuerySet[Variant]:
+def _variants() -> QuerySet[Variant]:
     levels_available = F("stock_levels__on_hand") - F("stock_levels__reserved")
-    found = (
+    return (
         Variant.objects.select_related("product")
         .annotate(
             on_hand=Coalesce(Sum("stock_levels__on_hand"), 0),
@@ -125,6 +137,12 @@ def variants(request: HttpRequest, q: Text | None = VARIANT_QUERY) -> QuerySet[V
         .prefetch_related(Prefetch("listings", queryset=_listings()))
         .order_by("sku_key")
     )
+
+
+@router.get("/variants", response=list[VariantOut], summary="Master variants")
+@paginate(Page)
+def variants(request: HttpRequest, q: Text | None = VARIANT_QUERY) -> QuerySet[Variant]:
+    found = _variants()
     if q:
         found = found.filter(Q(sku__icontains=q) | Q(product__name__icontains=q))
     return found
@@ -176,4 +194,154 @@ def _get_listing(pk: int) -> Listing:
     found = _listings().filter(pk=pk).first()
     if found is None:
         raise not_found("listing", pk)
+    return found
+
+
+# --- editing masters ------------------------------------------------------------------------
+
+
+class VariantPatch(Input):
+    sku: Text | None = Field(None, max_length=255, description="the new master SKU")
+    link: list[Id] = Field(
+        default_factory=list,
+        description="with sku: ids of unlinked listings (from the preview's linkable) to link",
+    )
+    name: Text | None = Field(None, max_length=editing.NAME_LENGTH)
+    barcode: Text | None = Field(None, max_length=editing.BARCODE_LENGTH)
+    weight_grams: int | None = Field(None, ge=0)
+    low_stock_threshold: int | None = Field(None, ge=0, description="null: the hub's default")
+
+
+class ListingFactOut(Schema):
+    id: int
+    integration: str
+    external_id: str
+    channel_sku: str
+    name: str
+
+
+class SkuChangeOut(Schema):
+    old_sku: str
+    new_sku: str
+    refused: str = Field(description="why it cannot be saved; empty when it can")
+    conflict_sku: str | None = Field(description="the other variant that has the new SKU")
+    linked: list[ListingFactOut] = Field(description="keep their link (links are by id)")
+    differing: list[ListingFactOut] = Field(description="linked, channel SKU now differs")
+    linkable: list[ListingFactOut] = Field(description="unlinked, channel SKU is the new one")
+    left_unlinked: list[ListingFactOut] = Field(description="unlinked, spelled like the old")
+
+    @staticmethod
+    def resolve_refused(change: SkuChange) -> str:
+        return change.refusal
+
+    @staticmethod
+    def resolve_conflict_sku(change: SkuChange) -> str | None:
+        return change.conflict.sku if change.conflict else None
+
+
+class ProductPatch(Input):
+    name: Text = Field(min_length=1, max_length=editing.NAME_LENGTH)
+
+
+class ProductOut(Schema):
+    id: int
+    name: str
+    archived_at: datetime | None
+    variants: list[str] = Field(description="the SKUs of its variants")
+
+    @staticmethod
+    def resolve_variants(product: MasterProduct) -> list[str]:
+        return list(product.variants.values_list("sku", flat=True))
+
+
+DETAIL_FIELDS = ("name", "barcode", "weight_grams", "low_stock_threshold")
+
+
+@router.patch(
+    "/variants/{variant_id}",
+    response={200: VariantOut | SkuChangeOut, **errors(404, 409, 422)},
+    summary="Edit a master variant",
+)
+@requires(Permission.EDIT_CATALOG)
+def edit_variant(
+    request: HttpRequest, variant_id: int, payload: VariantPatch, preview: bool = False
+) -> Variant | SkuChange:
+    """Change the SKU, name, barcode, weight or low-stock threshold. With ``?preview=1`` and a
+    ``sku``: nothing is saved; the answer says what the change means for the listings (see
+    the web page's preview). A SKU another variant has is refused with 409 ``sku_taken``."""
+    variant = _get_variant(variant_id)
+    given = payload.model_dump(exclude_unset=True)
+    change = editing.change_sku(variant, payload.sku) if payload.sku is not None else None
+    if preview:
+        if change is None:
+            raise invalid("sku", _("A preview needs the new sku."))
+        return change
+    try:
+        with transaction.atomic():
+            if change is not None and not change.unchanged:
+                _refuse_sku(change)
+                _push_again(change.apply(link=payload.link))
+            details = {name: given[name] for name in DETAIL_FIELDS if name in given}
+            if details:
+                editing.set_details(variant, **details)
+    except EditRefused as refused:
+        raise invalid("sku" if change else "details", str(refused)) from None
+    return _get_variant(variant_id)
+
+
+def _refuse_sku(change: SkuChange) -> None:
+    if change.conflict is not None:
+        raise ApiError(409, "sku_taken", change.refusal, conflict_sku=change.conflict.sku)
+    if change.refusal:
+        raise invalid("sku", change.refusal)
+
+
+@router.patch("/products/{product_id}", response={200: ProductOut, **errors(404, 422)})
+@requires(Permission.EDIT_CATALOG)
+def edit_product(request: HttpRequest, product_id: int, payload: ProductPatch) -> MasterProduct:
+    """Rename a master product."""
+    product = _get_product(product_id)
+    try:
+        editing.rename(product, payload.name)
+    except EditRefused as refused:
+        raise invalid("name", str(refused)) from None
+    return product
+
+
+@router.post("/products/{product_id}/archive", response={200: ProductOut, **errors(404)})
+@requires(Permission.EDIT_CATALOG)
+def archive(request: HttpRequest, product_id: int) -> MasterProduct:
+    """No longer sold: every linked listing of its variants is pushed 0; hidden from lists."""
+    product = _get_product(product_id)
+    with transaction.atomic():
+        _push_again(editing.archive(product))
+    return product
+
+
+@router.post("/products/{product_id}/restore", response={200: ProductOut, **errors(404)})
+@requires(Permission.EDIT_CATALOG)
+def restore(request: HttpRequest, product_id: int) -> MasterProduct:
+    """Sold again: its listings are pushed the real stock."""
+    product = _get_product(product_id)
+    with transaction.atomic():
+        _push_again(editing.restore(product))
+    return product
+
+
+def _push_again(applied: Applied) -> None:
+    if applied.variant_ids:
+        tasks.nudge_after_commit(pusher.mark_variants_dirty(applied.variant_ids))
+
+
+def _get_variant(pk: int) -> Variant:
+    found = _variants().filter(pk=pk).first()
+    if found is None:
+        raise not_found("variant", pk)
+    return found
+
+
+def _get_product(pk: int) -> MasterProduct:
+    found = MasterProduct.objects.filter(pk=pk).first()
+    if found is None:
+        raise not_found("product", pk)
     return found

@@ -63,6 +63,15 @@ STATUS_LABELS = {
     "DELETED": gettext_noop("Deleted"),
 }
 MODEL_UNAVAILABLE_LABEL = gettext_noop("Variant unavailable")
+# A model is only sellable while its item is: the item's status, said as the parent's.
+PARENT_STATUS_LABELS = {
+    "UNLIST": gettext_noop("Parent unlisted"),
+    "BANNED": gettext_noop("Parent banned"),
+    "REVIEWING": gettext_noop("Parent pending review"),
+    "SELLER_DELETE": gettext_noop("Parent deleted"),
+    "SHOPEE_DELETE": gettext_noop("Parent deleted"),
+    "DELETED": gettext_noop("Parent deleted"),
+}
 CLOSED_SHOP_REASONS = {
     "BANNED": gettext_noop("banned by Shopee"),
     "FROZEN": gettext_noop("frozen by Shopee"),
@@ -287,9 +296,10 @@ def _item_label(item: ItemBaseInfo) -> str:
 
 
 def _model_label(item: ItemBaseInfo, model: Model, stock: int | None) -> str:
-    # The item's status first: an unlisted item's models are unlisted, whatever their own.
+    # The item's status first: a banned or unlisted item's models are not sellable, whatever
+    # their own status, and the label says it is the parent's.
     if item.item_status != ACTIVE_ITEM_STATUS:
-        return _item_label(item)
+        return PARENT_STATUS_LABELS.get(item.item_status, _item_label(item))
     if not model.is_available:
         return MODEL_UNAVAILABLE_LABEL
     return _item_label(item) if stock is not None else STOCK_UNKNOWN_LABEL

@@ -76,6 +76,17 @@ STATUS_LABELS = {
     "DELETED": gettext_noop("Deleted"),
 }
 SKU_DEACTIVATED_LABEL = gettext_noop("Variant deactivated")
+# A SKU of a product with several is only sellable while the product is: its status, said as
+# the parent's (a one-SKU product is the listing itself and keeps the product's own label).
+PARENT_STATUS_LABELS = {
+    "DRAFT": gettext_noop("Parent draft"),
+    "PENDING": gettext_noop("Parent pending review"),
+    "FAILED": gettext_noop("Parent failed review"),
+    "SELLER_DEACTIVATED": gettext_noop("Parent deactivated"),
+    "PLATFORM_DEACTIVATED": gettext_noop("Parent banned"),
+    "FREEZE": gettext_noop("Parent frozen"),
+    "DELETED": gettext_noop("Parent deleted"),
+}
 
 # Refusals of a row that no retry will change: the listing needs the seller's attention.
 PERMANENT_REASONS = ("not found", "deleted", "not belong", "not activate", "frozen", "invalid sku")
@@ -330,10 +341,7 @@ def _unit(product: Product, sku: Sku, family: str) -> ChannelUnit:
         sku=sku.seller_sku,
         name=f"{product.title} — {variant}" if variant else product.title,
         is_active=product_active and sku.is_active,
-        # The product's status first: a frozen product's SKUs are frozen, whatever their own.
-        status_label=_label(product)
-        if not product_active or sku.is_active
-        else SKU_DEACTIVATED_LABEL,
+        status_label=_sku_label(product, sku, family),
         stock=sku.available,
         price=(sku.price.amount or 0) if sku.price else 0,
         parent_external_id=product.id if family else "",
@@ -343,3 +351,12 @@ def _unit(product: Product, sku: Sku, family: str) -> ChannelUnit:
 
 def _label(product: Product) -> str:
     return STATUS_LABELS.get(product.status, product.status)
+
+
+def _sku_label(product: Product, sku: Sku, family: str) -> str:
+    # The product's status first: a frozen product's SKUs are frozen, whatever their own.
+    if product.status != ACTIVE:
+        return (
+            PARENT_STATUS_LABELS.get(product.status, _label(product)) if family else _label(product)
+        )
+    return _label(product) if sku.is_active else SKU_DEACTIVATED_LABEL

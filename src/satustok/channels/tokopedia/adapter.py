@@ -8,6 +8,7 @@ Maps Tokopedia payloads (``schemas.py``) onto the channel-neutral records of
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from django.db import connection
 from django.utils.translation import gettext_noop
@@ -39,6 +40,13 @@ STATUS_LABELS = {
     1: gettext_noop("Active"),
     2: gettext_noop("Featured"),
     3: gettext_noop("Inactive"),
+}
+# A child is only sellable while its family is: the parent's status, said as the parent's.
+PARENT_STATUS_LABELS = {
+    -2: gettext_noop("Parent banned"),
+    -1: gettext_noop("Parent pending review"),
+    0: gettext_noop("Parent deleted"),
+    3: gettext_noop("Parent inactive"),
 }
 
 
@@ -152,7 +160,7 @@ class TokopediaCatalog:
 
     def __init__(self, client: TokopediaClient, shop_id: int) -> None:
         self.client, self.shop_id = client, shop_id
-        self._family_names: dict[int, str] = {}
+        self._families: dict[int, _Family] = {}
 
     def page(self, number: int) -> UnitPage:
         """One page of sellable units (thread-safe: the client and its budget are)."""
@@ -164,33 +172,53 @@ class TokopediaCatalog:
     def _units(self, products: list[Product]) -> list[ChannelUnit]:
         for product in products:
             if product.is_variant_parent:
-                self._family_names[product.product_id] = product.basic.name
+                self._families[product.product_id] = _Family.of(product)
         self._learn_missing_parents(products)
         return [self._unit(p) for p in products if not p.is_variant_parent]
 
     def _learn_missing_parents(self, products: list[Product]) -> None:
         # A child may come on an earlier page than its parent (or after a resume): look the
-        # missing parents up in one call, so the master product gets the family's name.
-        missing = {
-            pid for p in products if (pid := _parent_id(p)) and pid not in self._family_names
-        }
+        # missing parents up in one call, so the master product gets the family's name and
+        # the child the family's status.
+        missing = {pid for p in products if (pid := _parent_id(p)) and pid not in self._families}
         if missing:
             for parent in self.client.get_products(sorted(missing)):
-                self._family_names[parent.product_id] = parent.basic.name
+                self._families[parent.product_id] = _Family.of(parent)
 
     def _unit(self, product: Product) -> ChannelUnit:
         parent = _parent_id(product)
+        family = self._families.get(parent) if parent else None
+        is_active, label = _status(product.basic.status, family)
         return ChannelUnit(
             external_id=str(product.product_id),
             sku=product.sku,
             name=product.basic.name,
-            is_active=product.basic.status in ACTIVE_STATUSES,
-            status_label=STATUS_LABELS.get(product.basic.status, str(product.basic.status)),
+            is_active=is_active,
+            status_label=label,
             stock=product.stock.value,
             price=round(product.price.value),
             parent_external_id=str(parent) if parent else "",
-            family_name=self._family_names.get(parent, "") if parent else "",
+            family_name=family.name if family else "",
         )
+
+
+@dataclass(frozen=True)
+class _Family:
+    name: str
+    status: int
+
+    @classmethod
+    def of(cls, parent: Product) -> _Family:
+        return cls(parent.basic.name, parent.basic.status)
+
+
+def _status(own: int, family: _Family | None) -> tuple[bool, str]:
+    """Whether a unit sells, and the label that says why not. A child of a banned or inactive
+    parent is not sellable whatever its own status (buyers cannot reach it), so it is inactive
+    and the label names the parent's status; a parent never looked up is taken as active."""
+    if own in ACTIVE_STATUSES and family is not None and family.status not in ACTIVE_STATUSES:
+        return False, PARENT_STATUS_LABELS.get(family.status, str(family.status))
+    return own in ACTIVE_STATUSES, STATUS_LABELS.get(own, str(own))
 
 
 def _parent_id(product: Product) -> int | None:

@@ -37,7 +37,8 @@ def _variants_with_stock():  # type: ignore[no-untyped-def]
 @requires(Permission.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
     query = query_text(request, "q")
-    products = MasterProduct.objects.prefetch_related(
+    archived = request.GET.get("archived") == "1"  # the filter: archived masters only
+    products = MasterProduct.objects.filter(archived_at__isnull=not archived).prefetch_related(
         Prefetch("variants", queryset=_variants_with_stock())
     )
     if query:
@@ -52,6 +53,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "nav": "catalog",
             "page": page,
             "q": query,
+            "archived": archived,
             "unlinked_count": Listing.objects.filter(link_method=LinkMethod.UNLINKED).count(),
             "sync_channels": _sync_channels(),
         },

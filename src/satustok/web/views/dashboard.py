@@ -7,6 +7,8 @@ from django.shortcuts import render
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.core.access import Permission
+from satustok.inventory.digest import last_digest
+from satustok.inventory.low_stock import low_stock
 from satustok.inventory.models import StockLevel
 from satustok.orders.models import Order, OrderStatus
 from satustok.sync.models import ImportRun
@@ -23,6 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .exclude(status=OrderStatus.CANCELLED)
         .select_related("account")
     )
+    low = low_stock(request.user)  # the warehouses this user works in
     context = {
         "nav": "dashboard",
         "integrations": ChannelAccount.objects.order_by("shop_name"),
@@ -36,5 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
         # Orders whose lines match no master SKU: their stock is not followed (rule 7).
         "unlinked_orders": unlinked_orders[:10],
         "unlinked_orders_count": unlinked_orders.count(),
+        "low_stock": low[:10],
+        "low_stock_count": low.count(),
+        "last_digest": last_digest(),
     }
     return render(request, "web/dashboard.html", context)

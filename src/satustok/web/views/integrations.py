@@ -42,6 +42,7 @@ from satustok.sync import tasks
 from satustok.sync.pusher import PushRefused, set_push_stock
 from satustok.web.access import requires
 from satustok.web.params import as_id
+from satustok.web.views import stock_controls
 
 PENDING_KEY = "satustok.pending_authorization"
 
@@ -123,6 +124,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "movable": _movable_onto(account),
             "refused": _refused_deliveries(account),
             "retention_days": settings.SATUSTOK_WEBHOOK_RETENTION_DAYS,
+            "rule_form": stock_controls.rule_form(account),
         },
     )
 

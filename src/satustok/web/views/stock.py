@@ -17,15 +17,27 @@ from satustok.channels.connect import default_warehouse
 from satustok.core.access import Permission
 from satustok.inventory.access import allowed_warehouse_ids, visible_levels
 from satustok.inventory.adjustments import MAX_QUANTITY, AdjustmentRefused, adjust
+from satustok.inventory.low_stock import (
+    MAX_THRESHOLD,
+    default_threshold,
+    low_stock,
+    set_threshold,
+    threshold_of,
+)
 from satustok.inventory.models import StockLevel, StockMovement, Warehouse
 from satustok.sync.stock_view import sku_status
 from satustok.web.access import requires
 from satustok.web.forms import IdChoiceField
 from satustok.web.params import query_text
+from satustok.web.views import stock_controls
+
+LOW_STOCK_BUCKET = "low"  # ?bucket=low: the Low stock tab
 
 
 @requires(Permission.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("bucket") == LOW_STOCK_BUCKET:
+        return _low_stock_tab(request)
     query = query_text(request, "q")
     levels = (
         StockLevel.objects.select_related("variant", "variant__product", "warehouse")
@@ -39,8 +51,29 @@ def index(request: HttpRequest) -> HttpResponse:
     levels = visible_levels(levels, request.user)  # a user limited to warehouses sees those
     page = Paginator(levels, 50).get_page(request.GET.get("page"))
     return render(
-        request, "web/inventory/index.html", {"nav": "inventory", "page": page, "q": query}
+        request,
+        "web/inventory/index.html",
+        {"nav": "inventory", "page": page, "q": query, "tab": "all"},
     )
+
+
+def _low_stock_tab(request: HttpRequest) -> HttpResponse:
+    """The SKUs at or below their threshold, one row per SKU (available summed over the
+    warehouses the user works in), oversold first."""
+    query = query_text(request, "q")
+    skus = low_stock(request.user)
+    if query:
+        skus = skus.filter(sku__icontains=query)
+    page = Paginator(skus, 50).get_page(request.GET.get("page"))
+    context = {
+        "nav": "inventory",
+        "page": page,
+        "q": query,
+        "tab": "low",
+        "bucket": LOW_STOCK_BUCKET,  # the pager keeps it in its links
+        "default_threshold": default_threshold(),
+    }
+    return render(request, "web/inventory/index.html", context)
 
 
 class AdjustForm(forms.Form):
@@ -76,9 +109,30 @@ class AdjustForm(forms.Form):
             field.initial = next(iter(choices.values_list("pk", flat=True)), None)
 
 
+class ThresholdForm(forms.Form):
+    """A SKU's own low-stock threshold; empty: the hub's default."""
+
+    low_stock_threshold = forms.IntegerField(
+        label=_("Low stock at"),
+        min_value=0,
+        max_value=MAX_THRESHOLD,
+        required=False,
+        help_text=_("Available at or below this is low stock; 0: not watched."),
+    )
+
+
 @requires(Permission.VIEW, post=Permission.ADJUST_STOCK)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     variant = get_object_or_404(Variant.objects.select_related("product"), pk=pk)
+    threshold_posted = request.method == "POST" and request.POST.get("form") == "threshold"
+    threshold_form = ThresholdForm(
+        request.POST if threshold_posted else None,
+        initial={"low_stock_threshold": variant.low_stock_threshold},
+    )
+    if threshold_posted:
+        if threshold_form.is_valid():
+            return _save_threshold(request, variant, threshold_form)
+        return _detail_page(request, variant, AdjustForm(user=request.user), threshold_form)
     form = AdjustForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -96,6 +150,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Stock of %(sku)s changed.") % {"sku": variant.sku})
             return redirect("web:inventory_sku", pk=variant.pk)
+    return _detail_page(request, variant, form, threshold_form)
+
+
+def _save_threshold(request: HttpRequest, variant: Variant, form: ThresholdForm) -> HttpResponse:
+    set_threshold(variant, form.cleaned_data["low_stock_threshold"])
+    messages.success(request, _("Low-stock threshold of %(sku)s saved.") % {"sku": variant.sku})
+    return redirect("web:inventory_sku", pk=variant.pk)
+
+
+def _detail_page(
+    request: HttpRequest, variant: Variant, form: AdjustForm, threshold_form: ThresholdForm
+) -> HttpResponse:
     movements = StockMovement.objects.filter(level__variant=variant).select_related(
         "level__warehouse"
     )[:100]
@@ -106,7 +172,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "nav": "inventory",
             "variant": variant,
             "status": sku_status(variant),
+            **stock_controls.sku_controls(variant),
             "form": form,
             "movements": movements,
+            "threshold_form": threshold_form,
+            "threshold": threshold_of(variant),
+            "default_threshold": default_threshold(),
         },
     )

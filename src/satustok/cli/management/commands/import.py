@@ -105,6 +105,24 @@ def _account(channel: str, pk: int) -> ChannelAccount:
 
 def _run(account: ChannelAccount, options: dict[str, Any]) -> ImportRun:
     if options["resume"]:
-        return ImportRun.objects.get(pk=options["resume"], account=account)
+        return _resumable(account, options["resume"])
     mode = RunMode.PREVIEW if options["preview"] else RunMode.IMPORT
     return imports.start_run(account, mode)
+
+
+def _resumable(account: ChannelAccount, pk: int) -> ImportRun:
+    """The run ``--resume`` names, refused in words (exit code 2) when it is not this
+    integration's: resuming another shop's run would write its products under this one."""
+    run = ImportRun.objects.filter(pk=pk).first()
+    if run is None:
+        raise CommandError(
+            f"No import run with id {pk}; run the command without --resume to start one.",
+            returncode=2,
+        )
+    if run.account_id != account.pk:
+        raise CommandError(
+            f"Import run {pk} belongs to integration {run.account_id}, not {account.pk}; "
+            f"resume it with that integration's id, or run without --resume.",
+            returncode=2,
+        )
+    return run
