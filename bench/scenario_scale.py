@@ -33,13 +33,21 @@ from typing import Any
 from bench import seeds, stack
 
 ON_HAND = 50
+# Every integration has a push rule (issue 15): a unit kept back, so each listing shows one less
+# than available and every desired quantity goes through the rule's computation.
+KEPT_BACK = 1
+SHOWN = ON_HAND - KEPT_BACK
 BATCH = 5_000
 CONVERGE_TIMEOUT = 120.0
 DRAIN_TIMEOUT = 20.0
 
 
 def run(skus: int, rounds: int, latency_ms: int, import_units: int) -> dict[str, Any]:
-    result: dict[str, Any] = {"skus": skus, "listings": 3 * skus}
+    result: dict[str, Any] = {
+        "skus": skus,
+        "listings": 3 * skus,
+        "push_rules": f"every integration keeps {KEPT_BACK} back",
+    }
     started = time.perf_counter()
     accounts, variants = build(skus)
     result["build_seconds"] = round(time.perf_counter() - started, 1)
@@ -47,7 +55,7 @@ def run(skus: int, rounds: int, latency_ms: int, import_units: int) -> dict[str,
     result["sweep_seconds"] = [round(s["seconds"], 3) for s in result["sweep"]]
     changed = list(range(7, skus, 100))  # 1% of the SKUs, spread over the catalogue
     sandbox = stack.Sandbox(
-        seeds.scale_shops(changed, stock=ON_HAND), latency_ms=latency_ms, unlimited=False
+        seeds.scale_shops(changed, stock=SHOWN), latency_ms=latency_ms, unlimited=False
     )
     try:
         stack.point_hub_at(sandbox)
@@ -76,6 +84,7 @@ def build(skus: int) -> tuple[list[int], list[int]]:
     from satustok.channels.connect import default_warehouse
     from satustok.channels.models import ChannelAccount, LinkMethod, Listing
     from satustok.inventory.models import StockLevel
+    from satustok.sync.models import PushRule
 
     warehouse = default_warehouse()
     accounts = [
@@ -118,11 +127,11 @@ def build(skus: int) -> tuple[list[int], list[int]]:
                         sku=seeds.scale_sku(i),
                         name=f"Skala {i}",
                         status="Active",
-                        stock=ON_HAND,
+                        stock=SHOWN,
                         price=25_000,
                         variant=v,
                         link_method=LinkMethod.AUTO_SKU,
-                        last_pushed_qty=ON_HAND,
+                        last_pushed_qty=SHOWN,
                         last_pushed_at=now,
                         last_seen_at=now,
                     )
@@ -131,6 +140,7 @@ def build(skus: int) -> tuple[list[int], list[int]]:
                 ]
             )
         variant_ids.extend(v.pk for v in variants)
+    PushRule.objects.bulk_create(PushRule(account=a, buffer=KEPT_BACK) for a in accounts)
     _analyze()
     return [a.pk for a in accounts], variant_ids
 
@@ -192,7 +202,7 @@ def _converge_round(
     from satustok.inventory.models import MovementReason
 
     warehouse = _warehouse_id(accounts[0])
-    expected = ON_HAND - round_number
+    expected = SHOWN - round_number
     changed = Listing.objects.filter(account_id__in=accounts, variant_id__in=variants)
     before = sandbox.stats()["groups"]["stock_update"]
     started = time.perf_counter()
