@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.test import Client
 
@@ -36,6 +37,13 @@ class ApiClient:
 
     def patch(self, path: str, body: Any) -> Any:
         return self._call("patch", path, body)
+
+    def put(self, path: str, body: Any) -> Any:
+        return self._call("put", path, body)
+
+    def delete(self, path: str, **params: Any) -> Any:
+        query = f"?{urlencode(params)}" if params else ""
+        return self.client.delete(f"/api{path}{query}", headers=self.headers)
 
 
 def connect_body(credentials: Credentials, shop_id: int | str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from satustok.api import docs, errors
 from satustok.api.auth import BearerToken
 from satustok.api.routes import (
     catalog,
+    controls,
     doctor,
     fulfilment,
     imports,
@@ -116,6 +117,7 @@ def build() -> NinjaAPI:
     api.add_router("/orders", orders.router)
     api.add_router("/orders", fulfilment.router)
     api.add_router("/order-batches", fulfilment.batch_router)
+    api.add_router("", controls.router)
     api.add_router("/sync-log", synclog.router)
     api.add_router("", _unrouted())
     return api

@@ -68,7 +68,11 @@ class ListingStock(Schema):
     integration: int
     shop: str
     external_id: str
-    desired: int = Field(description="available in the integration's warehouse, at least 0")
+    desired: int = Field(
+        description="what it should show: available in the integration's warehouse, at least 0, "
+        "through allocations, the priority store and the push rule"
+    )
+    explanation: str = Field(description='how: "available 40 − buffer 5 = 35 × 50% = 17"')
     last_pushed: int | None
     last_pushed_at: datetime | None
     needs_push: bool
