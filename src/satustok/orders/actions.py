@@ -15,6 +15,7 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from django.utils import timezone
 
@@ -37,6 +38,7 @@ from satustok.orders.models import EventSource, Order
 from satustok.orders.source import order_source
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = [
     "accept",
@@ -148,7 +150,7 @@ def label_pdf(order: Order, layout: str) -> bytes:
     return pdf
 
 
-def _ask(order: Order, call):  # type: ignore[no-untyped-def]
+def _ask(order: Order, call: Callable[[OrderSource], T]) -> T:
     """A read from the channel that changes nothing: no read-back, only the problem."""
     source = order_source(order.account, interactive=True)
     try:

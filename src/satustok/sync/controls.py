@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,7 +143,7 @@ def purge_ended_allocations(older_than: timedelta = timedelta(days=90)) -> int:
     return deleted
 
 
-def _priority_rows(variant: Variant | None):  # type: ignore[no-untyped-def]
+def _priority_rows(variant: Variant | None) -> QuerySet[PriorityStore]:
     if variant is None:
         return PriorityStore.objects.filter(variant__isnull=True)
     return PriorityStore.objects.filter(variant=variant)
@@ -166,5 +166,5 @@ def _check(rule: Rule) -> None:
         raise InvalidControl(_("Quantities cannot be negative."))
 
 
-def _log(target: object, after: dict[str, object]) -> None:
-    activity.record(None, activity.Action.STOCK_CONTROLS_CHANGED, target, after=after)  # type: ignore[arg-type]
+def _log(target: Model, after: dict[str, object]) -> None:
+    activity.record(None, activity.Action.STOCK_CONTROLS_CHANGED, target, after=after)

@@ -4,6 +4,7 @@ show each listing's quantity with its explanation (``sync/rules.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -104,10 +105,9 @@ def sku_controls(variant: Variant) -> dict[str, Any]:
 def set_rule(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(ChannelAccount, pk=pk)
     form = RuleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors(form))
-    else:
-        _apply(request, lambda: controls.set_rule(account, form.rule()), _("Push rule saved."))
+    _submit(
+        request, form, lambda _data: controls.set_rule(account, form.rule()), _("Push rule saved.")
+    )
     return redirect("web:integration", pk=pk)
 
 
@@ -115,23 +115,19 @@ def set_rule(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def allocate(request: HttpRequest, pk: int) -> HttpResponse:
     variant = get_object_or_404(Variant, pk=pk)
-    form = AllocationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors(form))
-    else:
-        data = form.cleaned_data
-        _apply(
-            request,
-            lambda: controls.allocate(
-                variant,
-                data["account"],
-                data["quantity"],
-                data["starts_at"],
-                data["ends_at"],
-                data["note"],
-            ),
-            _("Allocation saved."),
-        )
+    _submit(
+        request,
+        AllocationForm(request.POST),
+        lambda data: controls.allocate(
+            variant,
+            data["account"],
+            data["quantity"],
+            data["starts_at"],
+            data["ends_at"],
+            data["note"],
+        ),
+        _("Allocation saved."),
+    )
     return redirect("web:inventory_sku", pk=pk)
 
 
@@ -151,23 +147,29 @@ def set_priority(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("clear"):
         controls.clear_priority(variant)
         messages.success(request, _("Priority store removed."))
-        return redirect("web:inventory_sku", pk=pk)
-    form = PriorityForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors(form))
     else:
-        data = form.cleaned_data
-        _apply(
+        _submit(
             request,
-            lambda: controls.set_priority(data["account"], data["threshold"], variant),
+            PriorityForm(request.POST),
+            lambda data: controls.set_priority(data["account"], data["threshold"], variant),
             _("Priority store saved."),
         )
     return redirect("web:inventory_sku", pk=pk)
 
 
-def _apply(request: HttpRequest, call: Any, done: str) -> None:
+def _submit(
+    request: HttpRequest,
+    form: forms.Form,
+    change: Callable[[dict[str, Any]], object],
+    done: str,
+) -> None:
+    """A control's form: its fields' problems, the service's refusal, or the change made —
+    each as a message on the page the seller comes back to."""
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return
     try:
-        call()
+        change(form.cleaned_data)
     except controls.InvalidControl as refused:
         messages.error(request, str(refused))
     else:
