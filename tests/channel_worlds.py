@@ -10,6 +10,7 @@ world here; every parametrised test then runs on it.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -412,3 +413,28 @@ def worlds_where(capability: str) -> Any:
 
     channels = [w.channel for w in WORLD_CLASSES if getattr(w, capability)]
     return pytest.mark.parametrize("world", channels, indirect=True)
+
+
+QUIET_SECONDS = 0.5  # no new delivery for this long, none left to process: the sandbox is done
+
+
+def settle_webhooks(world: World, seconds: float = 20) -> None:
+    """Stop the sandbox's duplicated and reordered webhooks and wait until the last of them are
+    received and processed: a live-server worker still writing when PostgreSQL truncates the
+    test's tables deadlocks the flush."""
+    from satustok.orders.models import DeliveryStatus, WebhookDelivery
+
+    world.webhooks()
+    seen = {"count": -1, "since": time.monotonic()}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        count = WebhookDelivery.objects.count()
+        busy = WebhookDelivery.objects.filter(
+            status__in=(DeliveryStatus.RECEIVED, DeliveryStatus.PROCESSING)
+        ).exists()
+        if count != seen["count"] or busy:
+            seen.update(count=count, since=time.monotonic())
+        elif time.monotonic() - seen["since"] >= QUIET_SECONDS:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"webhooks still arriving after {seconds}s")

@@ -152,14 +152,24 @@ def hub_tiktokshop(tokopedia_sandbox_server: Any, monkeypatch: pytest.MonkeyPatc
 @pytest.fixture(params=["tokopedia", "shopee", "tiktokshop"])
 def world(
     request: pytest.FixtureRequest, fast_sandbox: Any, monkeypatch: pytest.MonkeyPatch
-) -> Any:
+) -> Iterator[Any]:
     """Each channel's world (``tests/channel_worlds.py``) on the unlimited sandbox: a test
-    taking it runs once per channel."""
+    taking it runs once per channel. With a live server, the sandbox's last webhooks are
+    processed before the test's tables are flushed."""
+    from channel_worlds import settle_webhooks
+
+    chosen = _world(request.param, fast_sandbox, monkeypatch)
+    yield chosen
+    if "live_server" in request.fixturenames:
+        settle_webhooks(chosen)
+
+
+def _world(channel: str, fast_sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     from channel_worlds import ShopeeWorld, TikTokShopWorld, TokopediaWorld, point_at_tiktokshop
 
-    if request.param == "tokopedia":
+    if channel == "tokopedia":
         return TokopediaWorld(fast_sandbox)
-    if request.param == "tiktokshop":
+    if channel == "tiktokshop":
         return TikTokShopWorld(point_at_tiktokshop(fast_sandbox.tiktokshop, monkeypatch))
     shopee = fast_sandbox.shopee
     shopee.reset()

@@ -7,8 +7,6 @@ buyer's cancellation request, approved (released once) or refused (still held)."
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,41 +19,12 @@ from satustok.channels.problems import SellerProblem
 from satustok.channels.protocol import Shipment, ShipMethod
 from satustok.inventory.models import MovementReason, StockMovement
 from satustok.orders import actions, returns
-from satustok.orders.models import DeliveryStatus, Order, OrderStatus, WebhookDelivery
+from satustok.orders.models import Order, OrderStatus
 from satustok.orders.registration import register_webhooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SECONDS = 20
-
-
-QUIET_SECONDS = 0.5  # no new delivery for this long, none left to process: the sandbox is done
-
-
-@pytest.fixture(autouse=True)
-def _webhooks_settle(world: World) -> Iterator[None]:
-    """After each test, the sandbox's last (duplicated, reordered) webhooks are received and
-    processed before the test's database is flushed: a worker still writing when PostgreSQL
-    truncates the tables deadlocks the flush."""
-    yield
-    world.webhooks()  # no more duplicates
-    assert wait_until(_deliveries_settled(), timeout=SECONDS), "webhooks still arriving"
-
-
-def _deliveries_settled() -> Any:
-    seen = {"count": -1, "since": time.monotonic()}
-
-    def settled() -> bool:
-        count = WebhookDelivery.objects.count()
-        busy = WebhookDelivery.objects.filter(
-            status__in=(DeliveryStatus.RECEIVED, DeliveryStatus.PROCESSING)
-        ).exists()
-        if count != seen["count"] or busy:
-            seen.update(count=count, since=time.monotonic())
-            return False
-        return time.monotonic() - seen["since"] >= QUIET_SECONDS
-
-    return settled
 
 
 def listening(world: World, live_server: Any, settings: Any) -> ChannelAccount:
