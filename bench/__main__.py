@@ -93,7 +93,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         ],
     },
     "scale": {
-        "what": "N master SKUs × 3 integrations built with bulk_create; sweep, 1% change, import",
+        "what": "N SKUs (10% bundles) × 3 integrations, bulk-built; sweep, 1% change, import",
         "target": "no-op sweep ≤ 2 s; 1% changed converge ≤ 10 s; import of N units < 400 MB RSS",
         "full": {"skus": 100_000, "rounds": 3, "latency_ms": 20, "import_units": 100_000},
         "quick": {"skus": 2_000, "rounds": 2, "latency_ms": 5, "import_units": 2_000},

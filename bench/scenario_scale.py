@@ -2,7 +2,9 @@
 
 1. **Build** (not a figure): N master products, N variants, N stock levels (on hand 50) and 3N
    listings, linked by SKU and converged (``last_pushed_qty`` = available), with
-   ``bulk_create``; three integrations with *Push stock* on.
+   ``bulk_create``; three integrations with *Push stock* on. One SKU in ten is a bundle
+   (``BUNDLE_EVERY``) of two others, one of which the 1% step changes for every tenth bundle,
+   so those bundles are re-pushed through their component; bundles have no stock level.
 2. **No-op sweep** (figure ``sweep_seconds``, one sample per round): what the periodic sweep
    does when nothing is due — ``sync.pusher.accounts_due()`` — plus ``push_account`` for each
    integration, which claims nothing and pushes nothing (a nudge arriving anyway).
@@ -37,7 +39,11 @@ ON_HAND = 50
 # than available and every desired quantity goes through the rule's computation.
 KEPT_BACK = 1
 SHOWN = ON_HAND - KEPT_BACK
-BATCH = 5_000
+BATCH = 5_000  # a multiple of BUNDLE_EVERY: a bundle and its components share a batch
+# Issue 15: 10% of the SKUs are bundles. SKU i (i a multiple of 10) = 1 × SKU i+7 + 1 × SKU i+8;
+# the 1% changed (i ≡ 7 mod 100) are components of the bundles i − 7.
+BUNDLE_EVERY = 10
+COMPONENT_OFFSETS = (7, 8)
 CONVERGE_TIMEOUT = 120.0
 DRAIN_TIMEOUT = 20.0
 
@@ -47,6 +53,7 @@ def run(skus: int, rounds: int, latency_ms: int, import_units: int) -> dict[str,
         "skus": skus,
         "listings": 3 * skus,
         "push_rules": f"every integration keeps {KEPT_BACK} back",
+        "bundles": len(bundle_indexes(skus)),
     }
     started = time.perf_counter()
     accounts, variants = build(skus)
@@ -54,12 +61,18 @@ def run(skus: int, rounds: int, latency_ms: int, import_units: int) -> dict[str,
     result["sweep"] = [sweep_once(accounts) for _ in range(rounds)]
     result["sweep_seconds"] = [round(s["seconds"], 3) for s in result["sweep"]]
     changed = list(range(7, skus, 100))  # 1% of the SKUs, spread over the catalogue
+    bundles = [i - COMPONENT_OFFSETS[0] for i in changed]  # each changed SKU's bundle
     sandbox = stack.Sandbox(
-        seeds.scale_shops(changed, stock=SHOWN), latency_ms=latency_ms, unlimited=False
+        seeds.scale_shops(sorted(changed + bundles), stock=SHOWN),
+        latency_ms=latency_ms,
+        unlimited=False,
     )
     try:
         stack.point_hub_at(sandbox)
-        result["converge"] = converge(sandbox, accounts, [variants[i] for i in changed], rounds)
+        pushed = [variants[i] for i in changed + bundles]
+        result["converge"] = converge(
+            sandbox, accounts, [variants[i] for i in changed], pushed, rounds
+        )
     finally:
         sandbox.stop()
     result["converge_seconds"] = [
@@ -74,12 +87,16 @@ def run(skus: int, rounds: int, latency_ms: int, import_units: int) -> dict[str,
 # --- 1. build ---------------------------------------------------------------------------------
 
 
+def bundle_indexes(skus: int) -> range:
+    return range(0, skus - BUNDLE_EVERY + 1, BUNDLE_EVERY)
+
+
 def build(skus: int) -> tuple[list[int], list[int]]:
     """The catalogue; returns the integrations' ids and the variant ids by SKU index."""
     from django.db import transaction
     from django.utils import timezone
 
-    from satustok.catalog.models import MasterProduct, Variant
+    from satustok.catalog.models import BundleComponent, MasterProduct, Variant
     from satustok.catalog.sku import sku_key
     from satustok.channels.connect import default_warehouse
     from satustok.channels.models import ChannelAccount, LinkMethod, Listing
@@ -116,8 +133,19 @@ def build(skus: int) -> tuple[list[int], list[int]]:
                     for p, i in zip(products, indexes, strict=True)
                 ]
             )
+            kits = {i for i in indexes if i in bundle_indexes(skus)}
             StockLevel.objects.bulk_create(
-                [StockLevel(warehouse=warehouse, variant=v, on_hand=ON_HAND) for v in variants]
+                [
+                    StockLevel(warehouse=warehouse, variant=v, on_hand=ON_HAND)
+                    for v, i in zip(variants, indexes, strict=True)
+                    if i not in kits
+                ]
+            )
+            by_index = dict(zip(indexes, variants, strict=True))
+            BundleComponent.objects.bulk_create(
+                BundleComponent(bundle=by_index[i], component=by_index[i + offset], quantity=1)
+                for i in kits
+                for offset in COMPONENT_OFFSETS
             )
             Listing.objects.bulk_create(
                 [
@@ -177,8 +205,9 @@ def sweep_once(accounts: list[int]) -> dict[str, Any]:
 
 
 def converge(
-    sandbox: stack.Sandbox, accounts: list[int], variants: list[int], rounds: int
+    sandbox: stack.Sandbox, accounts: list[int], variants: list[int], pushed: list[int], rounds: int
 ) -> list[dict[str, Any]]:
+    """``variants`` are moved; ``pushed`` (they and the bundles using them) must converge."""
     from django.conf import settings
     from huey.contrib.djhuey import HUEY
 
@@ -187,13 +216,17 @@ def converge(
     )
     consumer.start()
     try:
-        return [_converge_round(sandbox, accounts, variants, r + 1) for r in range(rounds)]
+        return [_converge_round(sandbox, accounts, variants, pushed, r + 1) for r in range(rounds)]
     finally:
         consumer.stop(graceful=True)
 
 
 def _converge_round(
-    sandbox: stack.Sandbox, accounts: list[int], variants: list[int], round_number: int
+    sandbox: stack.Sandbox,
+    accounts: list[int],
+    variants: list[int],
+    pushed: list[int],
+    round_number: int,
 ) -> dict[str, Any]:
     from django.db import close_old_connections
 
@@ -203,7 +236,8 @@ def _converge_round(
 
     warehouse = _warehouse_id(accounts[0])
     expected = SHOWN - round_number
-    changed = Listing.objects.filter(account_id__in=accounts, variant_id__in=variants)
+    # A bundle shows min(its changed component, the other) − the rule's unit: the same number.
+    changed = Listing.objects.filter(account_id__in=accounts, variant_id__in=pushed)
     before = sandbox.stats()["groups"]["stock_update"]
     started = time.perf_counter()
     for variant_id in variants:
@@ -229,6 +263,7 @@ def _converge_round(
     left = _queue_left()
     return {
         "changed_skus": len(variants),
+        "bundles_repushed": len(pushed) - len(variants),
         "listings": changed.count(),
         "moves_seconds": round(moved, 3),
         "converged_seconds": seconds,

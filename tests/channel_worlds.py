@@ -90,6 +90,24 @@ class World(Protocol):
         """The seller sets the listing's stock in the marketplace's seller centre."""
         ...
 
+    # --- price push (tests/sync/test_price_push.py) ---
+
+    def price_of(self, external_id: str) -> int:
+        """The price the channel shows for the listing, whole rupiah."""
+        ...
+
+    def start_promotion(self, external_id: str) -> None:
+        """A promotion starts on the listing: the channel refuses its price changes."""
+        ...
+
+    def stop_promotion(self, external_id: str) -> None: ...
+
+    def price_update_calls(self) -> int: ...
+
+    def rate_limit_price_updates(self, calls: int) -> None:
+        """The next ``calls`` price updates answer 429."""
+        ...
+
 
 def webhook_faults(drop: bool, duplicate: bool, reorder: bool) -> dict[str, Any]:
     """Every delivery dropped, or sent twice; ``reorder``: what arrives close together is sent
@@ -173,6 +191,22 @@ class TokopediaWorld:
 
     def _fulfil(self, external_id: str, step: str, body: Any = None) -> dict[str, Any]:
         return dict(self.sandbox.control("POST", f"orders/{int(external_id)}/{step}", body))
+
+    def price_of(self, external_id: str) -> int:
+        return int(self.sandbox.product(int(external_id))["price"])
+
+    def start_promotion(self, external_id: str) -> None:
+        self.sandbox.patch_product(int(external_id), promotion=True)
+
+    def stop_promotion(self, external_id: str) -> None:
+        self.sandbox.patch_product(int(external_id), promotion=False)
+
+    def price_update_calls(self) -> int:
+        group = self.sandbox.stats()["groups"].get("price_update") or {}
+        return int(group.get("calls", 0))
+
+    def rate_limit_price_updates(self, calls: int) -> None:
+        self.sandbox.set_faults(rate_limit_next=calls, only_groups=["price_update"])
 
     def deliver(self, external_id: str) -> None:
         """The courier delivers (600); a parcel not yet handed over is collected first."""
@@ -285,6 +319,25 @@ class ShopeeWorld:
     def shipped_in_sandbox(self, external_id: str) -> bool:
         return bool(self.shopee.order(external_id)["shipped"])
 
+    def price_of(self, external_id: str) -> int:
+        item_id, model_id = external_id.split(":")
+        return int(self.shopee.model_stock(int(item_id), int(model_id))["price"])
+
+    def start_promotion(self, external_id: str) -> None:
+        item_id, model_id = external_id.split(":")
+        self.shopee.patch_model(int(item_id), int(model_id), promotion=True)
+
+    def stop_promotion(self, external_id: str) -> None:
+        item_id, model_id = external_id.split(":")
+        self.shopee.patch_model(int(item_id), int(model_id), promotion=False)
+
+    def price_update_calls(self) -> int:
+        api = self.shopee.stats()["apis"].get("product/update_price") or {}
+        return int(api.get("calls", 0))
+
+    def rate_limit_price_updates(self, calls: int) -> None:
+        self.shopee.set_faults(rate_limit_next=calls, only_apis=["product/update_price"])
+
 
 def point_at_tiktokshop(tiktokshop: Any, monkeypatch: Any) -> Any:
     """The TikTok Shop half of a sandbox, reset, with the hub's three base URLs at it."""
@@ -296,6 +349,7 @@ def point_at_tiktokshop(tiktokshop: Any, monkeypatch: Any) -> Any:
 
 
 TIKTOKSHOP_STOCK_UPDATE = "product/202309/products/{product_id}/inventory/update"
+TIKTOKSHOP_PRICE_UPDATE = "product/202309/products/{product_id}/prices/update"
 
 
 class TikTokShopWorld:
@@ -401,6 +455,25 @@ class TikTokShopWorld:
 
     def shipped_in_sandbox(self, external_id: str) -> bool:
         return bool(self.tts.fulfillment(external_id)["shipped"])
+
+    def price_of(self, external_id: str) -> int:
+        _, sku_id = external_id.split(":")
+        return int(self.tts.sku(sku_id)["price"])
+
+    def start_promotion(self, external_id: str) -> None:
+        _, sku_id = external_id.split(":")
+        self.tts.patch_sku(sku_id, promotion=True)
+
+    def stop_promotion(self, external_id: str) -> None:
+        _, sku_id = external_id.split(":")
+        self.tts.patch_sku(sku_id, promotion=False)
+
+    def price_update_calls(self) -> int:
+        api = self.tts.stats()["apis"].get(TIKTOKSHOP_PRICE_UPDATE) or {}
+        return int(api.get("calls", 0))
+
+    def rate_limit_price_updates(self, calls: int) -> None:
+        self.tts.set_faults(rate_limit_next=calls, only_apis=[TIKTOKSHOP_PRICE_UPDATE])
 
 
 WORLD_CLASSES = (TokopediaWorld, ShopeeWorld, TikTokShopWorld)

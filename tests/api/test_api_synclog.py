@@ -35,3 +35,24 @@ def test_pushes_are_listed_newest_first_and_filter(api: ApiClient) -> None:
     ]
     assert api.get("/sync-log/pushes", integration=shop_a.pk).json()["count"] == 1
     assert api.get("/sync-log/pushes", result="maybe").status_code == 422
+
+
+def test_price_rows_say_their_kind_price_and_explanation(api: ApiClient) -> None:
+    shop = make_account("480001")
+    listing = make_listing(shop, "11", variant=make_variant("KAOS-01"))
+    PushRecord.objects.create(account=shop, listing=listing, quantity=4, result=PushResult.OK)
+    PushRecord.objects.create(
+        account=shop,
+        listing=listing,
+        kind="price",
+        quantity=0,  # as the price pusher writes it
+        price=110_000,
+        explanation="master Rp 100.000 × 110% = Rp 110.000",
+        result=PushResult.OK,
+    )
+    rows = api.get("/sync-log/pushes", kind="price").json()["items"]
+    assert [(r["kind"], r["price"], r["explanation"]) for r in rows] == [
+        ("price", 110_000, "master Rp 100.000 × 110% = Rp 110.000")
+    ]
+    stock_rows = api.get("/sync-log/pushes", kind="stock").json()["items"]
+    assert [(r["kind"], r["quantity"], r["price"]) for r in stock_rows] == [("stock", 4, None)]

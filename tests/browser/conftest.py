@@ -90,7 +90,7 @@ def page(browser: Any, stack: Stack) -> Iterator[Any]:
 # The browser tests share one stack for the session. These connect shops as a seller first
 # would (the connect pages, the approval redirects) and must meet them unconnected; the tests
 # that work orders on those shops run after them, whatever the files' names.
-RUNS_LAST = frozenset({"test_fulfilment.py"})
+RUNS_LAST = frozenset({"test_fulfilment.py", "test_stock_controls.py"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

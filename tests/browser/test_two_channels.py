@@ -49,7 +49,7 @@ def import_shop(page: Any, channel: str, integration: str) -> None:
 def switch_on_push_and_webhooks(page: Any, stack: Stack, shop_name: str) -> None:
     menu(page, "Integrations")
     page.get_by_role("link", name=shop_name).first.click()
-    page.get_by_role("button", name="Switch on").click()
+    page.locator("#push-form").get_by_role("button", name="Switch on").click()
     page.wait_for_selector("#push-form .badge.ok")
     page.get_by_role("button", name="Register webhooks").click()
     page.wait_for_selector("#webhooks .badge.ok")

@@ -92,7 +92,7 @@ def test_thousands_of_orders_cost_a_few_queries(catalog: Catalog) -> None:
         rows = picking_rows([o.pk for o in orders])
 
     assert [(r.sku, r.quantity, r.orders) for r in rows] == [("KMJ-01", 1_200, 1_200)]
-    assert len(queries) <= 10  # 3 chunks × 2, the variants, the warehouses
+    assert len(queries) <= 13  # 3 chunks × 3 (orders, lines, recipes), variants, warehouses
 
 
 def test_csv_opens_in_excel_and_neutralises_formulas(catalog: Catalog) -> None:
@@ -136,3 +136,23 @@ def test_a_long_pdf_repeats_the_header_on_every_page(catalog: Catalog) -> None:
     text = "\n".join(pages)
     assert all(f"SKU-{i:04d}" in text for i in range(150))
     assert str(sum(range(1, 151))) in pages[-1]  # the warehouse total, at the end
+
+
+def test_a_bundle_is_picked_as_its_components(catalog: Catalog) -> None:
+    """The shelf holds the components: 2 kits of (1 shirt + 2 scarves) are 2 shirts and 4
+    scarves, added to what other lines take of them."""
+    from satustok.catalog.models import MasterProduct, Variant
+    from satustok.inventory.bundles import Part, set_recipe
+
+    kit = Variant.objects.create(product=MasterProduct.objects.create(name="Paket"), sku="PKT")
+    set_recipe(kit, [Part(catalog.shirt, 1), Part(catalog.scarf, 2)])
+    shop = catalog.account
+    orders = [
+        make_order(shop, "1", [(kit, "PKT", 2)]),
+        make_order(shop, "2", [(catalog.shirt, "KMJ-01", 1)]),
+    ]
+    rows = picking_rows([o.pk for o in orders])
+    assert [(r.sku, r.quantity, r.orders) for r in rows] == [
+        ("KMJ-01", 3, 2),
+        ("SLD-02", 4, 1),
+    ]

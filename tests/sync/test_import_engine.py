@@ -3,6 +3,8 @@ resume. The same engine is exercised against the Tokopedia sandbox in test_tokop
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from satustok.catalog.models import MasterProduct, Variant
@@ -140,6 +142,16 @@ def test_new_skus_start_with_a_baseline_in_the_ledger(account: ChannelAccount) -
     movement = level.movements.get()
     assert (movement.reason, movement.on_hand_delta) == (MovementReason.IMPORT_BASELINE, 7)
     assert movement.reference == f"import:{run.pk}"
+
+
+def test_a_new_master_starts_at_the_shops_price(account: ChannelAccount) -> None:
+    """Price push starts from the master price: a new master takes the price its first shop
+    lists it at; a later shop's different price does not change it."""
+    run_import(account, [unit("1", "KMJ-01")])
+    assert Variant.objects.get(sku="KMJ-01").price == 150_000
+    other = make_account(account.warehouse, shop_id="480002")
+    run_import(other, [replace(unit("9", "KMJ-01"), price=99_000)])
+    assert Variant.objects.get(sku="KMJ-01").price == 150_000
 
 
 def test_every_unit_becomes_a_listing_linked_or_not_and_why(account: ChannelAccount) -> None:

@@ -18,15 +18,19 @@ from satustok import __version__
 from satustok.api import docs, errors
 from satustok.api.auth import BearerToken
 from satustok.api.routes import (
+    bundles,
     catalog,
     controls,
     doctor,
     fulfilment,
     imports,
     integrations,
+    locations,
     orders,
+    prices,
     stock,
     synclog,
+    warehouses,
 )
 from satustok.core import activity
 from satustok.core.models import Via
@@ -110,10 +114,14 @@ def build() -> NinjaAPI:
     api.add_decorator(speak_requested_language, mode="view")
     api.add_decorator(log_activity_as_api, mode="view")
     api.add_router("/integrations", integrations.router)
+    api.add_router("/integrations", prices.router)
+    api.add_router("/integrations", locations.router)
     api.add_router("/imports", imports.router)
     api.add_router("/catalog", catalog.router)
     api.add_router("/catalog", doctor.router)
+    api.add_router("/catalog", bundles.router)
     api.add_router("/stock", stock.router)
+    api.add_router("/warehouses", warehouses.router)
     api.add_router("/orders", orders.router)
     api.add_router("/orders", fulfilment.router)
     api.add_router("/order-batches", fulfilment.batch_router)

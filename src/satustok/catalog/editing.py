@@ -64,12 +64,14 @@ def rename(product: MasterProduct, name: str) -> MasterProduct:
     return product
 
 
-DETAILS = ("name", "barcode", "weight_grams", "low_stock_threshold")
+DETAILS = ("name", "barcode", "weight_grams", "low_stock_threshold", "price")
+MAX_PRICE = 10_000_000_000  # Rp 10 billion: above any single item a marketplace lists
 
 
 def set_details(variant: Variant, **changes: Any) -> Variant:
-    """Change a variant's name, barcode, weight (grams) or low-stock threshold (None: the
-    hub's default). Only the fields given are touched; the log holds only what changed."""
+    """Change a variant's name, barcode, weight (grams), low-stock threshold (None: the hub's
+    default) or master price (whole rupiah; None: not set). Only the fields given are touched;
+    the log holds only what changed."""
     unknown = set(changes) - set(DETAILS)
     if unknown:
         raise TypeError(f"not a variant detail: {', '.join(sorted(unknown))}")
@@ -95,9 +97,44 @@ def _clean_detail(name: str, value: Any) -> Any:
         return text
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if name == "price" and not (whole and 1 <= value <= MAX_PRICE):
+        raise EditRefused(
+            _("A price is a whole number of rupiah from 1 to %(most)s.")
+            % {"most": f"{MAX_PRICE:,}".replace(",", ".")}
+        )
+    if not whole or value < 0:
         raise EditRefused(_("Weight and low-stock threshold are whole numbers, 0 or more."))
     return value
+
+
+def create_master(name: str, sku: str) -> Variant:
+    """A new master product with one variant (a bundle the seller is about to describe, or a
+    product not yet on any shop). The SKU must be new to the hub."""
+    name, sku = name.strip(), sku.strip()
+    if not name or len(name) > NAME_LENGTH:
+        raise EditRefused(
+            _("A product needs a name of at most %(n)d characters.") % {"n": NAME_LENGTH}
+        )
+    if not sku_key(sku) or len(sku) > MAX_SKU_LENGTH:
+        raise EditRefused(
+            _("A product needs a SKU of at most %(n)d characters.") % {"n": MAX_SKU_LENGTH}
+        )
+    taken = Variant.objects.filter(sku_key=sku_key(sku)).select_related("product").first()
+    if taken is not None:
+        raise EditRefused(
+            _("SKU %(sku)s is already %(product)s's.") % {"sku": sku, "product": taken.product}
+        )
+    try:
+        with transaction.atomic():
+            product = MasterProduct.objects.create(name=name)
+            variant = Variant.objects.create(product=product, sku=sku, name=name)
+            _record(activity.Action.MASTER_EDITED, product, {}, {"name": name, "sku": sku})
+    except IntegrityError as clash:  # the same SKU saved at the same moment
+        raise EditRefused(
+            _("SKU %(sku)s was just taken; choose another.") % {"sku": sku}
+        ) from clash
+    return variant
 
 
 # --- SKU ------------------------------------------------------------------------------------
@@ -234,6 +271,8 @@ def _link(variant: Variant, listing_ids: set[int]) -> list[str]:
         unlinked_reason="",
         needs_push=True,
         dirty_version=F("dirty_version") + 1,
+        price_needs_push=True,
+        price_dirty_version=F("price_dirty_version") + 1,
     )
     return sorted(linked)
 

@@ -43,6 +43,8 @@ class Variant(models.Model):
     # Below or at this many available the SKU is low on stock (None: the hub's default,
     # SATUSTOK_LOW_STOCK_DEFAULT).
     low_stock_threshold = models.PositiveIntegerField(_("low stock at"), null=True, blank=True)
+    # The master price in whole rupiah, the one price push starts from (None: not set yet).
+    price = models.BigIntegerField(_("price (Rp)"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -63,3 +65,31 @@ class Variant(models.Model):
         if not self.sku_key:
             raise ValidationError({"sku": _("SKU is required")})
         super().save(*args, **kwargs)
+
+
+class BundleComponent(models.Model):
+    """One line of a bundle's recipe: ``quantity`` units of ``component`` go into one unit of
+    ``bundle`` ("Paket 3 Kaos" = 3 × KAOS-01). A variant with components is a bundle: it has
+    no stock of its own, its available is worked out from its components'
+    (``inventory/bundles.py``). A component is never itself a bundle."""
+
+    bundle = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="components")
+    component = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="used_in")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("bundle component")
+        verbose_name_plural = _("bundle components")
+        ordering = ["bundle_id", "component_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bundle", "component"], name="one_line_per_component"),
+            models.CheckConstraint(
+                condition=~models.Q(bundle=models.F("component")), name="bundle_not_its_own_part"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="component_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_id} = {self.quantity} × {self.component_id}"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from satustok.channels import registry
+from satustok.channels import locations, registry
 from satustok.channels.http import errors
 from satustok.channels.http.errors import ChannelError
 from satustok.channels.models import ChannelAccount, Health
@@ -80,6 +80,7 @@ def _save(
                 health=Health.CONNECTED,
             )
             _log_connection(account, activity.Action.INTEGRATION_CONNECTED)
+            locations.refresh_locations(account)
             return account
     except IntegrityError:  # connected by someone else a moment ago
         raise problem(Problem.ALREADY_CONNECTED, existing=profile.name, **context) from None
@@ -178,6 +179,8 @@ def _store_tokens(account: ChannelAccount, granted: Authorization) -> ChannelAcc
     account.authorized_at = timezone.now()
     account.shop_name = granted.profile.name or account.shop_name
     account.shop_handle = granted.profile.handle or account.shop_handle
+    account.shop_warehouses = _warehouses(granted.profile) or account.shop_warehouses
     account.health, account.health_message = Health.CONNECTED, ""
     account.save()
+    locations.refresh_locations(account)  # the shop's warehouses as the channel lists them now
     return account

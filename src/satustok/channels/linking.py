@@ -30,7 +30,10 @@ def link_by_hand(listing: Listing, master_sku: str) -> Listing:
     listing.save(update_fields=["variant", "link_method", "unlinked_reason"])
     # Now it follows the master stock: due a push, like any listing whose desired value moved.
     Listing.objects.filter(pk=listing.pk).update(
-        needs_push=True, dirty_version=F("dirty_version") + 1
+        needs_push=True,
+        dirty_version=F("dirty_version") + 1,
+        price_needs_push=True,  # and the integration's price, where it pushes prices
+        price_dirty_version=F("price_dirty_version") + 1,
     )
     after = {"variant": variant.sku, "link": LinkMethod.MANUAL}
     activity.record(None, activity.Action.LISTING_LINKED, listing, before=before, after=after)

@@ -33,6 +33,11 @@ class Health(models.TextChoices):
     MOVED = "moved", _("Moved to another integration")
 
 
+# The rupiah steps a pushed price may be rounded to (1: not rounded).
+PRICE_STEPS = [(1, "Rp 1"), (100, "Rp 100"), (500, "Rp 500"), (1000, "Rp 1.000")]
+MIN_MARKUP, MAX_MARKUP = -90, 1000
+
+
 class ChannelAccount(models.Model):
     """One shop on one channel, with its credentials (encrypted) and its sync settings."""
 
@@ -68,6 +73,19 @@ class ChannelAccount(models.Model):
     # One pusher per integration: a lease, not a lock, so a worker killed mid-push holds it
     # only until it runs out (the sweep then picks the work up).
     push_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Price push (sync/prices.py), off until switched on like stock. What a listing should
+    # cost: its own fixed price, else the master price × (100 + markup) % rounded to the
+    # nearest ``price_step`` rupiah. A negative markup is allowed (a channel with lower fees
+    # may sell cheaper), down to -90 %, so the price stays a price.
+    push_price = models.BooleanField(_("push price"), default=False, db_default=False)
+    price_markup = models.DecimalField(
+        _("markup (%)"), max_digits=6, decimal_places=2, default=0, db_default=0
+    )
+    price_step = models.PositiveIntegerField(
+        _("rounded to (Rp)"), choices=PRICE_STEPS, default=1, db_default=1
+    )
+    # Its own lease: a long stock push never holds a price change back, nor the other way.
+    price_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     warehouse = models.ForeignKey(
         Warehouse,
         on_delete=models.PROTECT,
@@ -127,6 +145,9 @@ class Listing(models.Model):
 
     last_pushed_qty = models.IntegerField(null=True, blank=True)
     last_pushed_at = models.DateTimeField(null=True, blank=True)
+    # A shop pushed per location (channels/locations.py): what each location was last set to,
+    # {location id: quantity}, so a changed location is pushed again though the total is not.
+    last_pushed_locations = models.JSONField(default=dict, blank=True, db_default={})
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
     # Level-triggered push: a stock change marks the listing dirty (and bumps the version) in
@@ -146,6 +167,20 @@ class Listing(models.Model):
     )
     drift_shown = models.IntegerField(null=True, blank=True)  # None: changed, value not given
 
+    # Price push (sync/prices.py): the same level-triggered marks as stock, kept apart so a
+    # stock push and a price push never wait for, or clear, each other.
+    fixed_price = models.BigIntegerField(_("fixed price (Rp)"), null=True, blank=True)
+    last_pushed_price = models.BigIntegerField(null=True, blank=True)
+    last_price_pushed_at = models.DateTimeField(null=True, blank=True)
+    price_needs_push = models.BooleanField(default=False, db_default=False)
+    price_dirty_version = models.PositiveBigIntegerField(default=0, db_default=0)
+    price_push_error = models.CharField(max_length=255, blank=True, default="", db_default="")
+    # Refused for this price (below the channel's minimum, a promotion running): kept until
+    # the seller changes something (master price, rule, fixed price, switch).
+    price_push_blocked = models.BooleanField(default=False, db_default=False)
+    price_retry_at = models.DateTimeField(null=True, blank=True)
+    price_failures = models.PositiveSmallIntegerField(default=0, db_default=0)
+
     class Meta:
         verbose_name = _("listing")
         verbose_name_plural = _("listings")
@@ -155,8 +190,41 @@ class Listing(models.Model):
         indexes = [
             models.Index(fields=["account", "sku"]),
             models.Index(fields=["account", "needs_push"]),
+            models.Index(fields=["account", "price_needs_push"]),
             models.Index(fields=["variant"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.account_id}:{self.external_id} ({self.sku or '—'})"
+
+
+class ShopLocation(models.Model):
+    """One of a shop's own warehouses (a channel's warehouse or stock location) and the hub
+    warehouse whose stock it shows and whose stock its orders take (``channels/locations.py``).
+    No hub warehouse: the integration's own."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="locations")
+    location_id = models.CharField(max_length=64)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    is_default = models.BooleanField(default=False)
+    warehouse = models.ForeignKey(
+        Warehouse,
+        on_delete=models.SET_NULL,  # an (empty) warehouse deleted: back to the integration's
+        null=True,
+        blank=True,
+        related_name="shop_locations",
+        verbose_name=_("hub warehouse"),
+    )
+
+    class Meta:
+        verbose_name = _("shop location")
+        verbose_name_plural = _("shop locations")
+        ordering = ["-is_default", "location_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "location_id"], name="one_location_per_shop_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.location_id} ({self.name or '—'})"

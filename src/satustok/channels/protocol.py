@@ -2,11 +2,12 @@
 
 Each channel package provides a connector (the registry hands it out) that turns its payloads
 into these plain records: the catalogue (:class:`CatalogSource`, :class:`ChannelUnit`), the
-stock push (:class:`StockPush`, :class:`PushOutcome`), orders and webhooks
-(:class:`OrderSource`, :class:`ChannelOrder`, :class:`WebhookMessage`, :class:`OrderStatus`),
-and authorization (:class:`AuthorizingConnector`, :class:`Authorization`). The import engine,
-the pusher and order ingestion only ever see these, which is what lets a channel be added
-without touching them. Nothing here imports a layer above ``channels``.
+stock and price push (:class:`StockPush`, :class:`PricePush`, :class:`PushOutcome`), orders and
+webhooks (:class:`OrderSource`, :class:`ChannelOrder`, :class:`WebhookMessage`,
+:class:`OrderStatus`), and authorization (:class:`AuthorizingConnector`,
+:class:`Authorization`). The import engine, the pusher and order ingestion only ever see
+these, which is what lets a channel be added without touching them. Nothing here imports a
+layer above ``channels``.
 """
 
 from __future__ import annotations
@@ -124,6 +125,14 @@ class Connector(Protocol):
         """Set absolute stock per listing; one outcome per row, in any order."""
         ...
 
+    def push_prices(
+        self, account: ChannelAccountLike, pushes: list[PricePush]
+    ) -> list[PushOutcome]:
+        """Set each listing's price (whole rupiah); one outcome per row, in any order. A row
+        the channel refuses for this price (below its minimum, a promotion running) is
+        ``permanent``: the same price would be refused again."""
+        ...
+
     def orders(self, account: ChannelAccountLike, *, interactive: bool = False) -> OrderSource:
         """The integration's orders. ``interactive`` shortens retries: a seller waiting on a
         page wants an answer within seconds. Building one does no I/O."""
@@ -179,10 +188,24 @@ class ChannelAccountLike(Protocol):
 @dataclass(frozen=True, slots=True)
 class StockPush:
     """Set this listing's stock on the channel to ``quantity`` (an absolute value, so a push
-    repeated after a timeout does no harm)."""
+    repeated after a timeout does no harm).
+
+    ``by_location``: for a shop pushed per location (``channels/locations.py``), what each of
+    its locations (the channel's warehouse or location id) should show; ``quantity`` is their
+    sum. Empty: one quantity. A channel that cannot set stock per location pushes ``quantity``."""
 
     external_id: str
     quantity: int
+    by_location: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PricePush:
+    """Set this listing's price on the channel to ``price`` whole rupiah (absolute, so a push
+    repeated after a timeout does no harm)."""
+
+    external_id: str
+    price: int
 
 
 @dataclass(frozen=True, slots=True)

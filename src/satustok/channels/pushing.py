@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
+from django.utils.translation import gettext as _
+
 from satustok.channels.http.errors import (
     AuthError,
     ChannelError,
@@ -30,13 +32,16 @@ from satustok.channels.http.errors import (
     NotFound,
     RetryableError,
 )
-from satustok.channels.protocol import PushOutcome, StockPush
+from satustok.channels.protocol import PricePush, PushOutcome, StockPush
 
 P = TypeVar("P")  # a product (item) id: what one call sets
 V = TypeVar("V")  # a variant (model, SKU) id within the product
 A = TypeVar("A")  # the channel's answer to one call
 
-Rows = list[tuple[V, StockPush]]
+T = TypeVar("T", StockPush, PricePush)  # what a row sets: stock or price
+
+Pushed = list[tuple[V, T]]  # one call's rows: each variant id and what to set it to
+Rows = Pushed[V, StockPush]
 
 
 def split_unit_id(external_id: str, what: str) -> tuple[str, str]:
@@ -50,11 +55,11 @@ def split_unit_id(external_id: str, what: str) -> tuple[str, str]:
 
 
 def group_pushes(
-    pushes: Iterable[StockPush], parse: Callable[[str], tuple[P, V]]
-) -> tuple[dict[P, Rows[V]], list[PushOutcome]]:
+    pushes: Iterable[T], parse: Callable[[str], tuple[P, V]]
+) -> tuple[dict[P, Pushed[V, T]], list[PushOutcome]]:
     """The rows by product, in order, and the outcomes of rows whose unit id ``parse`` refused
     (with ValueError): the channel never made such an id, so no retry can help."""
-    groups: dict[P, Rows[V]] = {}
+    groups: dict[P, Pushed[V, T]] = {}
     refused: list[PushOutcome] = []
     for push in pushes:
         try:
@@ -67,9 +72,9 @@ def group_pushes(
 
 
 def push_groups(
-    groups: Mapping[P, Rows[V]],
-    send: Callable[[P, Rows[V]], A],
-    outcomes: Callable[[Rows[V], A], list[PushOutcome]],
+    groups: Mapping[P, Pushed[V, T]],
+    send: Callable[[P, Pushed[V, T]], A],
+    outcomes: Callable[[Pushed[V, T], A], list[PushOutcome]],
     permanent_reasons: Sequence[str],
 ) -> list[PushOutcome]:
     """``send`` each product's rows, in order, and read each answer with ``outcomes``; a call
@@ -93,7 +98,7 @@ def push_groups(
 
 
 def _refused_call(
-    error: ChannelError, rows: Rows[V], permanent_reasons: Sequence[str]
+    error: ChannelError, rows: Pushed[V, T], permanent_reasons: Sequence[str]
 ) -> list[PushOutcome]:
     """Every row of a call the channel refused as a whole, with its words."""
     permanent = isinstance(error, NotFound) or is_permanent(error.message, permanent_reasons)
@@ -101,7 +106,7 @@ def _refused_call(
 
 
 def row_outcomes(
-    rows: Rows[V],
+    rows: Pushed[V, T],
     refused: Mapping[V, str],
     unanswered: Callable[[V], str | None],
     permanent_reasons: Sequence[str],
@@ -127,6 +132,46 @@ def is_permanent(reason: str, permanent_reasons: Sequence[str]) -> bool:
     ``permanent_reasons``, in lower case, found in them): the listing needs the seller."""
     lowered = reason.lower()
     return any(words in lowered for words in permanent_reasons)
+
+
+# --- price refusals --------------------------------------------------------------------------
+
+# What a channel's refusal of a price means, whatever the channel's words (each channel's
+# ``errors.py`` maps its words onto these): the same price would be refused again, so the
+# listing is blocked until the seller changes something, and the message says what.
+PRICE_LIMIT = "price_limit"  # below the channel's minimum or above its maximum
+PROMOTION = "promotion"  # a promotion runs on the item: the channel locks its price
+
+
+def price_refusal_message(kind: str) -> str:
+    if kind == PROMOTION:
+        return _(
+            "The channel refuses price changes while a promotion runs on this item. When it "
+            "ends, change the price or switch Push price off and on to send it again."
+        )
+    return _(
+        "The channel refuses this price: it is below the channel's minimum or above its "
+        "maximum. Change the master price, the rule or the fixed price; the new price goes "
+        "out then."
+    )
+
+
+def price_refusals(outcomes: Iterable[PushOutcome], words: Mapping[str, str]) -> list[PushOutcome]:
+    """The outcomes of a price push, with every refusal whose channel words (``words``: lower
+    case → :data:`PRICE_LIMIT` or :data:`PROMOTION`) name a price refusal made permanent and
+    explained to the seller, the channel's own words kept after the explanation."""
+    return [_price_refusal(outcome, words) for outcome in outcomes]
+
+
+def _price_refusal(outcome: PushOutcome, words: Mapping[str, str]) -> PushOutcome:
+    if outcome.ok:
+        return outcome
+    lowered = outcome.message.lower()
+    kind = next((kind for found, kind in words.items() if found in lowered), None)
+    if kind is None:
+        return outcome
+    message = f"{price_refusal_message(kind)} ({outcome.message})"
+    return PushOutcome(outcome.external_id, False, message[:255], permanent=True)
 
 
 def said(error: ChannelError) -> str:

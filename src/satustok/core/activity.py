@@ -39,6 +39,8 @@ class Action(models.TextChoices):
     MASTER_ARCHIVED = "master.archived", _("Archived a master product")
     MASTER_RESTORED = "master.restored", _("Brought back an archived master product")
     STOCK_ADJUSTED = "stock.adjusted", _("Adjusted stock")
+    STOCK_TRANSFERRED = "stock.transferred", _("Transferred stock between warehouses")
+    WAREHOUSE_CHANGED = "warehouse.changed", _("Created, renamed or deleted a warehouse")
     ORDER_ACCEPTED = "order.accepted", _("Accepted an order")
     ORDER_REJECTED = "order.rejected", _("Rejected an order")
     ORDER_SHIPMENT_ARRANGED = "order.shipment", _("Arranged an order's shipment")

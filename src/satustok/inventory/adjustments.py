@@ -13,7 +13,7 @@ from satustok.catalog.models import Variant
 from satustok.catalog.sku import sku_key
 from satustok.core import activity
 from satustok.core.access import Permission, require
-from satustok.inventory import stock
+from satustok.inventory import bundles, stock
 from satustok.inventory.access import WarehouseRefused, check_warehouse
 from satustok.inventory.models import MovementReason, StockLevel, StockMovement, Warehouse
 
@@ -54,6 +54,11 @@ def adjust(
 ) -> StockMovement:
     """Apply one adjustment; the ledger row carries the reason and who made it."""
     _check(action, quantity, reason)
+    if bundles.is_bundle(variant.pk):
+        raise AdjustmentRefused(
+            _("%(sku)s is a bundle: it has no stock of its own. Adjust its components.")
+            % {"sku": variant.sku}
+        )
     warehouse = warehouse or default_warehouse()
     _check_allowed(warehouse)
     reference = f"user:{actor}" if actor else "adjustment"

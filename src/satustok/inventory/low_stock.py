@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db.models import F, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from satustok.catalog.models import Variant
+from satustok.catalog.models import BundleComponent, Variant
 from satustok.inventory.access import allowed_warehouse_ids
 
 MAX_THRESHOLD = 1_000_000  # a typing slip, not a shelf
@@ -42,7 +42,11 @@ def low_stock(user: Any = None) -> QuerySet[Variant]:
     """Variants low on stock in the warehouses ``user`` works in (None: every warehouse),
     lowest first, each annotated with ``available`` and ``threshold``."""
     default = default_threshold()
-    variants = _watched(Variant.objects.filter(product__archived_at__isnull=True), default)
+    # A bundle runs out when a component does: the components are the SKUs to restock.
+    sold = Variant.objects.filter(product__archived_at__isnull=True).exclude(
+        pk__in=BundleComponent.objects.values("bundle_id")
+    )
+    variants = _watched(sold, default)
     allowed = allowed_warehouse_ids(user)
     if allowed is not None:
         # Filtered before the sum, the join and the sum both keep only these warehouses' rows;

@@ -86,6 +86,9 @@ class MovementReason(models.TextChoices):
     RETURN_RESTOCK = "return_restock", _("Return restocked")
     RETURN_WRITE_OFF = "return_write_off", _("Return written off")
     ADJUSTMENT = "adjustment", _("Adjustment")
+    # A transfer between warehouses: one row each side, sharing a "transfer:…" reference.
+    TRANSFER_OUT = "transfer_out", _("Transferred out")
+    TRANSFER_IN = "transfer_in", _("Transferred in")
 
 
 class StockMovement(models.Model):

@@ -17,6 +17,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from satustok.core.bulk import insert_rows, update_values
+from satustok.inventory import bundles
 from satustok.inventory.models import MovementReason, StockLevel, StockMovement
 
 # Sent inside the changing transaction: sender=StockLevel, warehouse_id, variant_ids.
@@ -28,9 +29,19 @@ def available(warehouse_id: int, variant_id: int) -> int:
 
 
 def available_many(warehouse_id: int, variant_ids: Iterable[int | None]) -> dict[int, int]:
-    """Available (on hand − reserved) per variant; a variant without a level has none."""
-    ids = [variant_id for variant_id in variant_ids if variant_id is not None]
-    levels = StockLevel.objects.filter(warehouse_id=warehouse_id, variant_id__in=ids)
+    """Available (on hand − reserved) per variant; a variant without a level has none. A
+    bundle's is what its scarcest component allows (``inventory/bundles.py``)."""
+    ids = {variant_id for variant_id in variant_ids if variant_id is not None}
+    recipes = bundles.recipes(ids)
+    components = {component for recipe in recipes.values() for component, _q in recipe}
+    found = _level_available(warehouse_id, (ids - recipes.keys()) | components)
+    for bundle, recipe in recipes.items():
+        found[bundle] = bundles.bundle_available(recipe, found)
+    return {variant_id: found[variant_id] for variant_id in ids if variant_id in found}
+
+
+def _level_available(warehouse_id: int, variant_ids: set[int]) -> dict[int, int]:
+    levels = StockLevel.objects.filter(warehouse_id=warehouse_id, variant_id__in=variant_ids)
     return {
         variant: on_hand - reserved
         for variant, on_hand, reserved in levels.values_list("variant_id", "on_hand", "reserved")
@@ -68,7 +79,7 @@ def record_baselines(
                 for variant_id, qty in quantities
             ],
         )
-        _announce(warehouse_id, [variant_id for variant_id, _qty in quantities])
+        announce(warehouse_id, [variant_id for variant_id, _qty in quantities])
 
 
 def _level_ids(warehouse_id: int, variant_ids: list[int]) -> dict[int, int]:
@@ -121,7 +132,9 @@ def move_many(warehouse_id: int, changes: Sequence[Change]) -> None:
     """Apply many changes in one transaction: the levels are locked once, in variant order,
     each level is updated once with its total, the ledger rows are one multi-row insert, and
     :data:`stock_changed` is sent once. A batch of orders costs a few statements, not a few
-    per line. Changes apply in the given order (it decides how far a release can go)."""
+    per line. Changes apply in the given order (it decides how far a release can go). A
+    bundle's change moves its components (:func:`bundles.expand`)."""
+    changes = bundles.expand(changes)
     if not changes:
         return
     variant_ids = sorted({change.variant_id for change in changes})
@@ -149,7 +162,7 @@ def move_many(warehouse_id: int, changes: Sequence[Change]) -> None:
             add=["on_hand", "reserved"],
         )
         insert_rows(StockMovement, MOVEMENT_COLUMNS, rows)
-        _announce(warehouse_id, variant_ids)
+        announce(warehouse_id, variant_ids)
 
 
 MOVEMENT_COLUMNS = (
@@ -241,5 +254,8 @@ def _level_for_update(warehouse_id: int, variant_id: int) -> StockLevel:
     return level
 
 
-def _announce(warehouse_id: int, variant_ids: list[int]) -> None:
+def announce(warehouse_id: int, variant_ids: list[int]) -> None:
+    """Tell the layers above that these variants' available changed in this warehouse, and
+    with them every bundle that uses one of them."""
+    variant_ids = sorted(set(variant_ids) | set(bundles.bundles_using(variant_ids)))
     stock_changed.send(sender=StockLevel, warehouse_id=warehouse_id, variant_ids=variant_ids)

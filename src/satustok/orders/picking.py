@@ -9,11 +9,12 @@ API::
 
 The selected orders' lines are summed by (warehouse, master variant): the warehouse is the one
 feeding the order's integration (``order.account.warehouse``), the SKU, product and variant
-names are the master variant's. A line linked to no variant is summed by its channel SKU (by
-its name when it has no SKU) and marked unlinked. Cancelled orders are left out and counted.
-Rows are sorted by warehouse name, then SKU. The selection is read in chunks of
-``IN_CHUNK`` ids, two queries a chunk plus two for the names: thousands of orders cost a few
-dozen queries, never one per order.
+names are the master variant's. A bundle's line is picked as its components (the shelf holds
+those, not the kit): each component's quantity × the bundle's. A line linked to no variant is
+summed by its channel SKU (by its name when it has no SKU) and marked unlinked. Cancelled
+orders are left out and counted. Rows are sorted by warehouse name, then SKU. The selection
+is read in chunks of ``IN_CHUNK`` ids, three queries a chunk plus two for the names:
+thousands of orders cost a few dozen queries, never one per order.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from satustok.catalog.models import Variant
 from satustok.catalog.sku import sku_key
 from satustok.core.bulk import IN_CHUNK
 from satustok.core.spreadsheet import safe_row
+from satustok.inventory import bundles
 from satustok.inventory.models import Warehouse
 from satustok.orders.models import Order, OrderLine, OrderStatus
 
@@ -109,15 +111,23 @@ def _orders(ids: list[int]) -> tuple[dict[int, int | None], int]:
 
 
 def _add_lines(sums: dict[tuple[object, ...], _Sum], warehouses: dict[int, int | None]) -> None:
-    lines = OrderLine.objects.filter(order_id__in=list(warehouses)).values_list(
-        "order_id", "variant_id", "sku", "name", "quantity"
+    lines = list(
+        OrderLine.objects.filter(order_id__in=list(warehouses)).values_list(
+            "order_id", "variant_id", "sku", "name", "quantity"
+        )
     )
+    recipes = bundles.recipes(variant_id for _o, variant_id, *_rest in lines)
     for order_id, variant_id, sku, name, quantity in lines:
         warehouse_id = warehouses[order_id]
-        key = _key(warehouse_id, variant_id, sku, name)
-        found = sums.setdefault(key, _Sum(warehouse_id, variant_id, sku.strip(), name))
-        found.quantity += quantity
-        found.orders.add(order_id)
+        picked = [(variant_id, quantity)]
+        if variant_id in recipes:
+            picked = [(part, quantity * per) for part, per in recipes[variant_id]]
+            sku = name = ""  # the components' own names are looked up with the variants
+        for picked_id, units in picked:
+            key = _key(warehouse_id, picked_id, sku, name)
+            found = sums.setdefault(key, _Sum(warehouse_id, picked_id, sku.strip(), name))
+            found.quantity += units
+            found.orders.add(order_id)
 
 
 def _key(

@@ -42,6 +42,7 @@ from satustok.core import activity
 from satustok.core.bulk import IN_CHUNK, insert_returning, insert_rows, select_in, update_values
 from satustok.inventory import stock
 from satustok.inventory.models import MovementReason
+from satustok.sync import prices
 from satustok.sync.models import IMPORTED_BUCKETS, Bucket, ImportRow, ImportRun, RunMode, RunState
 
 log = logging.getLogger(__name__)
@@ -428,9 +429,17 @@ def _create_master_variants(run: ImportRun, rows: list[_Row], families: dict[str
     _create_family_products(rows, families, now)
     ids = insert_returning(
         Variant,
-        ["product", "sku", "sku_key", "name", "created_at"],
+        ["product", "sku", "sku_key", "name", "price", "created_at"],
         [
-            (families[_family_key(row)], row.sku.strip(), row.key, row.name[:255], now)
+            # The master price starts at the shop's price (price push starts from it).
+            (
+                families[_family_key(row)],
+                row.sku.strip(),
+                row.key,
+                row.name[:255],
+                row.price or None,
+                now,
+            )
             for row in rows
         ],
     )
@@ -534,3 +543,6 @@ def _upsert_listings(account: ChannelAccount, rows: Sequence[_Row]) -> None:
     update_values(
         Listing, [*CHANNEL_FIELDS, *LINK_FIELDS, "needs_push"], linked, increment=["dirty_version"]
     )
+    if account.push_price:  # a listing just linked is due the integration's price too
+        fresh = [row.external_id for row in rows if row.bucket in IMPORTED_BUCKETS]
+        prices.mark_listing_prices(account.listings.filter(external_id__in=fresh))

@@ -121,12 +121,23 @@ class PushResult(models.TextChoices):
     FAILED = "failed", _("Refused")
 
 
+class PushKind(models.TextChoices):
+    STOCK = "stock", _("Stock")
+    PRICE = "price", _("Price")
+
+
 class PushRecord(models.Model):
-    """One row of one stock push: what was sent to which listing and what the channel said."""
+    """One row of one push: what was sent to which listing and what the channel said. A stock
+    row carries ``quantity``; a price row (``kind`` price) carries ``price`` and a quantity of
+    0 that means nothing (the sync log shows the price instead)."""
 
     account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="pushes")
     listing = models.ForeignKey("channels.Listing", on_delete=models.CASCADE, related_name="pushes")
+    kind = models.CharField(
+        max_length=8, choices=PushKind.choices, default=PushKind.STOCK, db_default=PushKind.STOCK
+    )
     quantity = models.IntegerField()
+    price = models.BigIntegerField(null=True, blank=True)  # whole rupiah, price rows only
     result = models.CharField(max_length=8, choices=PushResult.choices)
     message = models.CharField(max_length=255, blank=True)
     batch = models.CharField(max_length=32, blank=True)  # rows sent in one call share it

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -25,21 +25,45 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satustok.catalog.models import Variant
-from satustok.channels import health, registry
+from satustok.channels import health, locations, registry
 from satustok.channels.http.errors import AuthorizationEnded, ChannelError
 from satustok.channels.models import ChannelAccount, Health, Listing
-from satustok.channels.protocol import PushOutcome, StockPush
+from satustok.channels.protocol import PricePush, PushOutcome, StockPush
 from satustok.core import activity
 from satustok.core.bulk import update_values
-from satustok.inventory import stock
+from satustok.inventory import bundles, stock
 from satustok.sync import rules
-from satustok.sync.models import PushRecord, PushResult
+from satustok.sync.models import PushKind, PushRecord, PushResult
 
 log = logging.getLogger(__name__)
 
 CLAIM_LIMIT = 1000  # listings read per round; the connector chunks them to the channel's limit
 MARK_CHUNK = 500  # variant ids per UPDATE (SQLite's variable limit)
 RETRY_BACKOFF = (2, 5, 15, 60, 300)  # seconds after the 1st, 2nd, … consecutive failure
+
+
+@dataclass(frozen=True)
+class Track:
+    """The columns one kind of push keeps on a listing and its integration. Stock and price
+    (``sync/prices.py``) each have their own, so neither waits for, nor clears, the other;
+    the lease, claim-by-version, settling and backoff below work on either."""
+
+    kind: str  # a PushKind: what the sync log rows say they pushed
+    dirty: str
+    version: str
+    blocked: str
+    error: str
+    retry_at: str
+    failures: str
+    last_value: str
+    pushed_at: str
+    lease: str
+
+
+STOCK = Track(
+    PushKind.STOCK, "needs_push", "dirty_version", "push_blocked", "push_error",
+    "push_retry_at", "push_failures", "last_pushed_qty", "last_pushed_at", "push_lease_until",
+)  # fmt: skip
 
 
 @dataclass
@@ -59,6 +83,7 @@ class PushSummary:
 def mark_dirty(warehouse_id: int, variant_ids: Sequence[int]) -> set[int]:
     """Mark the listings fed by these levels for a push; returns the integrations to nudge."""
     fed = set(ChannelAccount.objects.filter(warehouse_id=warehouse_id).values_list("pk", flat=True))
+    fed |= locations.accounts_fed_through_locations(warehouse_id)  # a shop location's warehouse
     accounts: set[int] = set()
     for start in range(0, len(variant_ids), MARK_CHUNK):
         chunk = list(variant_ids[start : start + MARK_CHUNK])
@@ -142,16 +167,16 @@ def push_account(account_id: int) -> PushSummary:
     account = ChannelAccount.objects.select_related("warehouse").get(pk=account_id)
     if not account.push_stock or account.health == Health.NEEDS_RECONNECT:
         return summary  # paused: the listings stay dirty and go out after Reconnect
-    if not _take_lease(account_id):
+    if not take_lease(account_id):
         raise PushBusy(account_id)
     try:
         for claimed in _rounds(account):
             _push_round(account, claimed, summary)
-            _take_lease(account_id, renew=True)
+            take_lease(account_id, renew=True)
     except PushPaused:
         log.warning("push to integration %s paused: reconnect needed", account_id)
     finally:
-        ChannelAccount.objects.filter(pk=account_id).update(push_lease_until=None)
+        release_lease(account_id)
     return summary
 
 
@@ -216,18 +241,23 @@ def _dirty_marker(account: ChannelAccount) -> tuple[int, int]:
     return dirty["rows"] or 0, dirty["versions"] or 0
 
 
-def _take_lease(account_id: int, renew: bool = False) -> bool:
+def take_lease(account_id: int, renew: bool = False, track: Track = STOCK) -> bool:
     """One conditional UPDATE: whoever changes the row holds the lease."""
     now = timezone.now()
     rows = ChannelAccount.objects.filter(pk=account_id)
     if not renew:
-        rows = rows.filter(Q(push_lease_until__isnull=True) | Q(push_lease_until__lt=now))
-    return rows.update(push_lease_until=now + timedelta(seconds=LEASE_SECONDS)) == 1
+        free = Q(**{f"{track.lease}__isnull": True}) | Q(**{f"{track.lease}__lt": now})
+        rows = rows.filter(free)
+    return rows.update(**{track.lease: now + timedelta(seconds=LEASE_SECONDS)}) == 1
+
+
+def release_lease(account_id: int, track: Track = STOCK) -> None:
+    ChannelAccount.objects.filter(pk=account_id).update(**{track.lease: None})
 
 
 CLAIMED_FIELDS = (
     "id", "account_id", "external_id", "variant_id", "last_pushed_qty", "dirty_version",
-    "push_failures", "drift_cause", "drift_shown",
+    "push_failures", "drift_cause", "drift_shown", "last_pushed_locations",
 )  # fmt: skip
 
 
@@ -255,13 +285,59 @@ def explained_quantities(
     below 0 (an oversold SKU shows 0 everywhere), through the allocations, priority stores and
     push rules that apply (``sync/rules.py``), and never above what the channel can show (else
     the shop would always seem to show less than was pushed, and drift repair would never end).
-    A variant of an archived master is no longer sold: 0, whatever its stock."""
+    A variant of an archived master is no longer sold: 0, whatever its stock.
+    A shop pushed per location (``channels/locations.py``) shows the sum of its locations,
+    each explained in turn (:func:`located_quantities`)."""
+    return located_quantities(account, listings)[0]
+
+
+Located = tuple[dict[int, rules.Explained], dict[int, dict[str, int]]]
+
+
+def located_quantities(account: ChannelAccount, listings: Iterable[Listing]) -> Located:
+    """What each listing should show and why, and, for a shop pushed per location, what each
+    of its locations should show (``{listing id: {location id: quantity}}``; empty otherwise).
+    Each location goes through the same rules from its own hub warehouse's available."""
     listings = list(listings)
+    context = rules.load_context(account, listings)
+    plan = locations.push_plan(account)
+    if not plan:
+        return _explained_in(account, account.warehouse_id, listings, context), {}
+    shown = {
+        feed.warehouse_id: _explained_in(account, feed.warehouse_id, listings, context)
+        for feed in plan
+        if not feed.shown_by
+    }
+    found, by_location = {}, {}
+    for listing in listings:
+        parts = {feed: _at_location(feed, shown, listing.pk) for feed in plan}
+        total = sum(part.quantity for part in parts.values())
+        steps = [f"{feed.label}: {part.text};" for feed, part in parts.items()]
+        steps.append(_("%(n)d in all") % {"n": total})
+        found[listing.pk] = rules.Explained(total, tuple(steps))
+        by_location[listing.pk] = {feed.location_id: part.quantity for feed, part in parts.items()}
+    return found, by_location
+
+
+def _at_location(
+    feed: locations.LocationFeed, shown: dict[int, dict[int, rules.Explained]], listing_id: int
+) -> rules.Explained:
+    """One location's part: its warehouse's, or 0 where another location shows that stock
+    (two locations showing the same units would sell them twice)."""
+    if feed.shown_by:
+        words = _("same warehouse as %(location)s → 0") % {"location": feed.shown_by}
+        return rules.Explained(0, (words,))
+    return shown[feed.warehouse_id][listing_id]
+
+
+def _explained_in(
+    account: ChannelAccount, warehouse_id: int, listings: list[Listing], context: rules.Context
+) -> dict[int, rules.Explained]:
+    """Each listing's quantity and its steps from the available in ``warehouse_id``."""
     variant_ids = [lst.variant_id for lst in listings]
-    available = stock.available_many(account.warehouse_id, variant_ids)
+    available = stock.available_many(warehouse_id, variant_ids)
     archived = _archived(variant_ids)
     ceiling = registry.connector(account.channel).max_shown_stock
-    context = rules.load_context(account, listings)
     found = {}
     for listing in listings:
         variant_id = listing.variant_id or 0
@@ -281,6 +357,19 @@ def explained_quantities(
             account_id=account.pk,
             ceiling=ceiling,
         )
+    return _with_bundle_words(warehouse_id, listings, found)
+
+
+def _with_bundle_words(
+    warehouse_id: int, listings: list[Listing], found: dict[int, rules.Explained]
+) -> dict[int, rules.Explained]:
+    """A bundle's explanation starts with how its available was made from its components."""
+    words = bundles.explanations(warehouse_id, [lst.variant_id for lst in listings])
+    for listing in listings:
+        if listing.variant_id in words:
+            explained = found[listing.pk]
+            steps = (words[listing.variant_id], *explained.steps)
+            found[listing.pk] = rules.Explained(explained.quantity, steps)
     return found
 
 
@@ -292,31 +381,74 @@ def _archived(variant_ids: Iterable[int | None]) -> set[int]:
 
 
 def _push_round(account: ChannelAccount, claimed: list[Listing], summary: PushSummary) -> None:
-    explained = explained_quantities(account, claimed)
+    explained, by_location = located_quantities(account, claimed)
     desired = {pk: found.quantity for pk, found in explained.items()}
-    unchanged = [lst for lst in claimed if lst.last_pushed_qty == desired[lst.pk]]
-    with transaction.atomic():  # one commit for the lot (see :func:`_settle`)
-        _clear(unchanged)
+
+    def same(lst: Listing) -> bool:  # per location too, when the shop is pushed so
+        shown = lst.last_pushed_qty == desired[lst.pk]
+        return shown and (not by_location or lst.last_pushed_locations == by_location[lst.pk])
+
+    unchanged = [lst for lst in claimed if same(lst)]
+    with transaction.atomic():  # one commit for the lot (see :func:`settle`)
+        clear(unchanged)
         # Unchanged after a drift: a later push already set the shop (its belief is known again).
         _forget_drift([lst for lst in unchanged if lst.drift_cause])
     summary.unchanged += len(unchanged)
-    to_send = [lst for lst in claimed if lst.last_pushed_qty != desired[lst.pk]]
+    to_send = [lst for lst in claimed if not same(lst)]
     if to_send:
-        outcomes = _send(account, to_send, desired, summary)
-        _settle(account, to_send, explained, outcomes, summary)
+        outcomes = _send(account, to_send, desired, summary, by_location)
+        pushed = {pk: (found.quantity, found.text) for pk, found in explained.items()}
+        settle(account, to_send, pushed, outcomes, summary)
+        _pushed_locations(to_send, outcomes, by_location)
+
+
+def _pushed_locations(
+    listings: list[Listing],
+    outcomes: dict[str, PushOutcome],
+    by_location: dict[int, dict[str, int]],
+) -> None:
+    """Remember what each location of a shop pushed per location was set to (and forget it
+    once the shop is pushed as one quantity again, so a later mapping pushes afresh)."""
+    changed = []
+    for listing in listings:
+        outcome = outcomes.get(listing.external_id)
+        values = by_location.get(listing.pk, {})
+        if outcome is not None and outcome.ok and listing.last_pushed_locations != values:
+            listing.last_pushed_locations = values
+            changed.append(listing)
+    if changed:  # one statement a round (none for a shop pushed as one quantity)
+        Listing.objects.bulk_update(changed, ["last_pushed_locations"], batch_size=500)
 
 
 def _send(
-    account: ChannelAccount, listings: list[Listing], desired: dict[int, int], summary: PushSummary
+    account: ChannelAccount,
+    listings: list[Listing],
+    desired: dict[int, int],
+    summary: PushSummary,
+    by_location: dict[int, dict[str, int]] | None = None,
 ) -> dict[str, PushOutcome]:
     connector = registry.connector(account.channel)
-    pushes = [StockPush(lst.external_id, desired[lst.pk]) for lst in listings]
+    located = by_location or {}
+    pushes = [
+        StockPush(lst.external_id, desired[lst.pk], located.get(lst.pk, {})) for lst in listings
+    ]
     summary.sent += len(pushes)
     summary.calls += -(-len(pushes) // connector.max_push_batch)
+    return call_channel(account, lambda: connector.push_stock(account, pushes), pushes)
+
+
+def call_channel(
+    account: ChannelAccount,
+    call: Callable[[], list[PushOutcome]],
+    pushes: Sequence[StockPush | PricePush],
+) -> dict[str, PushOutcome]:
+    """Make one connector push call and key its outcomes by external id. An ended
+    authorization pauses the push (nothing recorded: the rows stay due); any other failure of
+    the call as a whole fails every row, to be retried."""
     try:
-        outcomes = connector.push_stock(account, pushes)
+        outcomes = call()
     except AuthorizationEnded as error:
-        raise PushPaused(account.pk) from error  # nothing recorded: the rows stay due
+        raise PushPaused(account.pk) from error
     except ChannelError as error:
         health.observe(account, error)
         return _all_failed(pushes, error)
@@ -324,7 +456,9 @@ def _send(
     return {outcome.external_id: outcome for outcome in outcomes}
 
 
-def _all_failed(pushes: list[StockPush], error: ChannelError) -> dict[str, PushOutcome]:
+def _all_failed(
+    pushes: Sequence[StockPush | PricePush], error: ChannelError
+) -> dict[str, PushOutcome]:
     """The call as a whole failed (timeout, 5xx after retries, 429): every row retries later."""
     message = f"{type(error).__name__}: {error.error_code or error.status or ''}".strip(": ")
     return {p.external_id: PushOutcome(p.external_id, ok=False, message=message) for p in pushes}
@@ -335,24 +469,27 @@ class PushPaused(Exception):
     ``NEEDS_RECONNECT``): pushing pauses instead of counting failures, until Reconnect."""
 
 
-def _settle(
+def settle(
     account: ChannelAccount,
     listings: list[Listing],
-    explained: dict[int, rules.Explained],
+    pushed: dict[int, tuple[int, str]],
     outcomes: dict[str, PushOutcome],
     summary: PushSummary,
+    track: Track = STOCK,
 ) -> None:
-    """Write what the channel answered for a round: one transaction, a few statements. On
-    SQLite a round of single-row commits queued each one behind every concurrent stock move
-    for the write lock, and a pusher sat idle for seconds while a burst was still arriving."""
+    """Write what the channel answered for a round (``pushed``: each listing's value and its
+    explanation): one transaction, a few statements. On SQLite a round of single-row commits
+    queued each one behind every concurrent stock move for the write lock, and a pusher sat
+    idle for seconds while a burst was still arriving."""
     batch = uuid.uuid4().hex[:12]
     summary.batches.append(batch)
-    settled = Settled()
+    settled = Settled(track=track)
     for listing in listings:
         outcome = outcomes.get(listing.external_id) or PushOutcome(
             listing.external_id, ok=False, message="no answer for this row"
         )
-        settled.add(account, listing, explained[listing.pk], outcome, batch)
+        value, text = pushed[listing.pk]
+        settled.add(account, listing, value, text, outcome, batch)
     with transaction.atomic():
         settled.write()
     summary.ok += len(settled.ok)
@@ -368,18 +505,19 @@ class Settled:
     blocked: list[tuple[Listing, str]] = field(default_factory=list)
     retrying: list[tuple[Listing, str]] = field(default_factory=list)
     records: list[PushRecord] = field(default_factory=list)
+    track: Track = STOCK
 
     def add(
         self,
         account: ChannelAccount,
         listing: Listing,
-        explained: rules.Explained,
+        value: int,
+        text: str,
         outcome: PushOutcome,
         batch: str,
     ) -> None:
-        quantity = explained.quantity
         if outcome.ok:
-            self.ok.append((listing, quantity))
+            self.ok.append((listing, value))
             result = PushResult.OK
         elif outcome.permanent:
             self.blocked.append((listing, outcome.message))
@@ -393,42 +531,42 @@ class Settled:
         else:
             self.retrying.append((listing, outcome.message))
             result = PushResult.RETRY
-        self.records.append(
-            PushRecord(
-                account=account,
-                listing_id=listing.pk,
-                quantity=quantity,
-                result=result,
-                message=outcome.message[:255],
-                batch=batch,
-                drift_cause=listing.drift_cause,
-                shown_before=listing.drift_shown,
-                explanation=explained.text[:255],
-            )
+        record = PushRecord(
+            account=account,
+            listing_id=listing.pk,
+            kind=self.track.kind,
+            quantity=value,
+            result=result,
+            message=outcome.message[:255],
+            batch=batch,
+            explanation=text[:255],
         )
+        if self.track.kind == PushKind.STOCK:
+            record.drift_cause, record.shown_before = listing.drift_cause, listing.drift_shown
+        else:  # a price row: the value is a price, the quantity column means nothing
+            record.quantity, record.price = 0, value
+        self.records.append(record)
 
     def write(self) -> None:
-        _pushed(self.ok)
+        track = self.track
+        _pushed(self.ok, track)
         update_values(
             Listing,
-            ["push_blocked", "push_error"],
+            [track.blocked, track.error],
             [(True, message[:255], listing.pk) for listing, message in self.blocked],
         )
-        _retry_later(self.retrying)
+        _retry_later(self.retrying, track)
         PushRecord.objects.bulk_create(self.records)
 
 
-PUSHED_FIELDS = (
-    "last_pushed_qty", "last_pushed_at", "push_error", "push_failures", "push_retry_at",
-)  # fmt: skip
-
-
-def _pushed(pushed: list[tuple[Listing, int]]) -> None:
+def _pushed(pushed: list[tuple[Listing, int]], track: Track = STOCK) -> None:
     """Remember what the channel now shows; stay dirty if the stock moved while we pushed."""
     now = timezone.now()
-    update_values(Listing, PUSHED_FIELDS, [(qty, now, "", 0, None, lst.pk) for lst, qty in pushed])
-    _clear([listing for listing, _ in pushed])
-    _forget_drift([listing for listing, _ in pushed if listing.drift_cause])
+    fields = (track.last_value, track.pushed_at, track.error, track.failures, track.retry_at)
+    update_values(Listing, fields, [(value, now, "", 0, None, lst.pk) for lst, value in pushed])
+    clear([listing for listing, _ in pushed], track)
+    if track.kind == PushKind.STOCK:
+        _forget_drift([listing for listing, _ in pushed if listing.drift_cause])
 
 
 def _forget_drift(listings: list[Listing]) -> None:
@@ -436,24 +574,24 @@ def _forget_drift(listings: list[Listing]) -> None:
     update_values(Listing, ["drift_cause", "drift_shown"], [("", None, lst.pk) for lst in listings])
 
 
-def _clear(listings: list[Listing]) -> None:
-    """Clear the mark of each listing whose ``dirty_version`` is still the one claimed."""
+def clear(listings: list[Listing], track: Track = STOCK) -> None:
+    """Clear the mark of each listing whose version is still the one claimed."""
     update_values(
         Listing,
-        ["needs_push"],
-        [(False, lst.pk, lst.dirty_version) for lst in listings],
-        match=["dirty_version"],
+        [track.dirty],
+        [(False, lst.pk, getattr(lst, track.version)) for lst in listings],
+        match=[track.version],
     )
 
 
-def _retry_later(retrying: list[tuple[Listing, str]]) -> None:
+def _retry_later(retrying: list[tuple[Listing, str]], track: Track = STOCK) -> None:
     now = timezone.now()
     rows = []
     for listing, message in retrying:
-        failures = listing.push_failures + 1
+        failures = getattr(listing, track.failures) + 1
         delay = RETRY_BACKOFF[min(failures, len(RETRY_BACKOFF)) - 1]
         rows.append((failures, now + timedelta(seconds=delay), message[:255], listing.pk))
-    update_values(Listing, ["push_failures", "push_retry_at", "push_error"], rows)
+    update_values(Listing, [track.failures, track.retry_at, track.error], rows)
 
 
 def accounts_due() -> list[int]:

@@ -8,20 +8,28 @@ from __future__ import annotations
 from typing import Any
 
 from satustok.catalog.models import Variant
+from satustok.inventory import bundles
 from satustok.sync.pusher import explained_quantities
 
 
 def sku_status(variant: Variant) -> dict[str, Any]:
+    """A bundle has no levels of its own: its available is its scarcest component's, summed
+    over the warehouses, and its components are listed."""
     levels = list(variant.stock_levels.select_related("warehouse"))
     on_hand = sum(level.on_hand for level in levels)
     reserved = sum(level.reserved for level in levels)
+    recipe = bundles.recipes([variant.pk]).get(variant.pk)
+    available = (
+        bundles.available_everywhere([variant.pk])[variant.pk] if recipe else on_hand - reserved
+    )
     return {
         "sku": variant.sku,
         "product": variant.product.name,
         "on_hand": on_hand,
         "reserved": reserved,
-        "available": on_hand - reserved,
-        "oversold": on_hand - reserved < 0,
+        "available": available,
+        "oversold": available < 0,
+        "components": _components(recipe or []),
         "warehouses": [
             {
                 "code": level.warehouse.code,
@@ -33,6 +41,11 @@ def sku_status(variant: Variant) -> dict[str, Any]:
         ],
         "listings": _listings(variant),
     }
+
+
+def _components(recipe: bundles.Recipe) -> list[dict[str, Any]]:
+    skus = dict(Variant.objects.filter(pk__in=[c for c, _q in recipe]).values_list("pk", "sku"))
+    return [{"sku": skus[c], "quantity": quantity} for c, quantity in recipe]
 
 
 def _listings(variant: Variant) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from satustok.channels.problems import explain
 from satustok.core import queue
 from satustok.core.debounce import Debounce
 from satustok.inventory import digest
-from satustok.sync import controls, drift, imports, pusher
+from satustok.sync import controls, drift, imports, prices, pusher
 from satustok.sync.models import ImportRun, RunState
 
 UNFINISHED = (RunState.QUEUED, RunState.FETCHING, RunState.APPLYING)
@@ -153,6 +153,40 @@ def _nudge(account_id: int) -> None:
     thousand push tasks before, nearly all of them finding nothing to do."""
     if _nudges.allow(account_id, settings.SATUSTOK_PUSH_COALESCE_MS / 1000):
         push_stock(account_id)
+
+
+# --- price push (sync/prices.py): the same nudges, lease comebacks and sweep as stock ----------
+
+
+@db_task(priority=queue.PUSH_PRIORITY)
+def push_prices(account_id: int) -> None:
+    """Converge one integration's prices; a nudge finding its price lease taken comes back a
+    second later (one comeback per integration per second), as for stock."""
+    try:
+        prices.push_prices(account_id)
+    except pusher.PushBusy:
+        if _price_comebacks.allow(account_id, PUSH_LOCK_RETRY_SECONDS):
+            push_prices.schedule((account_id,), delay=PUSH_LOCK_RETRY_SECONDS)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_prices() -> list[int]:
+    """Every minute: nudge every integration with a price due (a lost nudge, a backoff over)."""
+    due = prices.accounts_due()
+    for account_id in due:
+        push_prices(account_id)
+    return due
+
+
+def nudge_prices_after_commit(account_ids: set[int]) -> None:
+    """Ask for a price push once the change is committed, for integrations pushing prices
+    (the lead calls this with ``prices.mark_prices_dirty``'s answer after a master price edit)."""
+    enabled = ChannelAccount.objects.filter(pk__in=account_ids, push_price=True)
+    for account_id in enabled.values_list("pk", flat=True):
+        transaction.on_commit(partial(push_prices, account_id))
+
+
+_price_comebacks = Debounce()
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -3,11 +3,14 @@ from django.urls import path
 
 from satustok.web.views import (
     activity,
+    bundles,
     catalog,
     dashboard,
     doctor,
     imports,
     integrations,
+    listing_rules,
+    locations,
     masters,
     order_batches,
     order_returns,
@@ -16,6 +19,7 @@ from satustok.web.views import (
     stock_controls,
     synclog,
     users,
+    warehouses,
 )
 
 app_name = "web"
@@ -36,6 +40,17 @@ urlpatterns = [
     path("integrations/<int:pk>/", integrations.detail, name="integration"),
     path("integrations/<int:pk>/reconnect/", integrations.reconnect, name="integration_reconnect"),
     path("integrations/<int:pk>/push/", integrations.toggle_push, name="integration_push"),
+    path(
+        "integrations/<int:pk>/price-push/",
+        integrations.toggle_price_push,
+        name="integration_price_push",
+    ),
+    path(
+        "integrations/<int:pk>/price-rule/",
+        integrations.set_price_rule,
+        name="integration_price_rule",
+    ),
+    path("catalog/listings/<int:pk>/price/", integrations.listing_price, name="listing_price"),
     path("integrations/<int:pk>/move-here/", integrations.move_here, name="integration_move"),
     path("catalog/", catalog.index, name="catalog"),
     path("catalog/unlinked/", catalog.unlinked, name="catalog_unlinked"),
@@ -46,6 +61,8 @@ urlpatterns = [
     path("catalog/products/<int:pk>/restore/", masters.restore, name="catalog_product_restore"),
     path("catalog/variants/<int:pk>/details/", masters.details, name="catalog_variant_details"),
     path("catalog/variants/<int:pk>/sku/", masters.change_sku, name="catalog_variant_sku"),
+    path("catalog/variants/<int:pk>/recipe/", bundles.recipe, name="catalog_variant_recipe"),
+    path("catalog/bundles/new/", bundles.new, name="catalog_bundle_new"),
     path("catalog/doctor/", doctor.page, name="catalog_doctor"),
     path("catalog/doctor/preview/", doctor.preview, name="catalog_doctor_preview"),
     path("catalog/doctor/link/", doctor.link, name="catalog_doctor_link"),
@@ -66,6 +83,22 @@ urlpatterns = [
     ),
     path("inventory/<int:pk>/priority/", stock_controls.set_priority, name="sku_priority"),
     path("integrations/<int:pk>/push-rule/", stock_controls.set_rule, name="integration_rule"),
+    path("inventory/<int:pk>/transfer/", warehouses.transfer_sku, name="sku_transfer"),
+    path("catalog/listings/<int:pk>/push-rule/", listing_rules.set_rule, name="listing_rule"),
+    path("warehouses/", warehouses.index, name="warehouses"),
+    path("warehouses/transfer/", warehouses.transfer_by_sku, name="warehouse_transfer"),
+    path("warehouses/<int:pk>/rename/", warehouses.rename, name="warehouse_rename"),
+    path("warehouses/<int:pk>/delete/", warehouses.delete, name="warehouse_delete"),
+    path(
+        "integrations/<int:pk>/warehouse/",
+        integrations.set_warehouse,
+        name="integration_warehouse",
+    ),
+    path(
+        "integrations/<int:pk>/locations/",
+        locations.set_mapping,
+        name="integration_locations",
+    ),
     path("orders/", orders.index, name="orders"),
     path("orders/<int:pk>/", orders.detail, name="order"),
     path("orders/<int:pk>/accept/", orders.accept, name="order_accept"),

@@ -135,6 +135,7 @@ def unit_view(state: ShopeeState, item: Item, unit: Unit) -> dict[str, Any]:
         "reserved_stock": unit.reserved_stock,
         "order_reserved": unit.order_reserved,
         "total_reserved_stock": unit.total_reserved,
+        "promotion": unit.promotion,
     }
 
 

@@ -126,6 +126,9 @@ class UnitPatch(_Body):
     location_id: str | None = Field(None, description="Default: the shop's first location.")
     price: int | None = Field(None, ge=100, le=1_000_000_000)
     reserved_stock: int | None = Field(None, ge=0)
+    promotion: bool | None = Field(
+        None, description="Start (true) or end (false) a promotion: update_price refuses it."
+    )
 
 
 class ItemPatch(UnitPatch):
@@ -522,6 +525,8 @@ def _apply_unit_patch(sim: ShopeeSandbox, item: Item, unit: Unit, patch: UnitPat
         unit.price = patch.price
     if patch.reserved_stock is not None:
         unit.reserved_stock = patch.reserved_stock
+    if patch.promotion is not None:
+        unit.promotion = patch.promotion
 
 
 async def patch_item(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
@@ -529,7 +534,7 @@ async def patch_item(sim: ShopeeSandbox, request: Request) -> dict[str, Any]:
     state = sim.state
     with state.lock:
         item = _item(sim, path_int(request, "item_id"))
-        unit_fields = (patch.stock, patch.price, patch.reserved_stock)
+        unit_fields = (patch.stock, patch.price, patch.reserved_stock, patch.promotion)
         if item.has_model and any(v is not None for v in unit_fields):
             raise ControlError(409, "an item with models has no stock or price: patch a model")
         _apply_unit_patch(sim, item, item, patch)

@@ -99,6 +99,8 @@ class Unit:
     stock: dict[str, int]
     reserved_stock: int
     order_reserved: int = 0
+    # A discount promotion runs on it (control API): update_price refuses its price.
+    promotion: bool = False
 
     @property
     def total_stock(self) -> int:

@@ -9,7 +9,9 @@ please input location id"). Per entry (``failure_list[{model_id, failed_reason}]
 that is not the item's ("Wrong model_id."), ``model_id`` 0 on an item with models (or non-zero
 on one without), a deleted or banned item, an unknown location, a stock outside 0..999,999, a
 stock below the promotion-reserved stock, a price outside 100..1,000,000,000 or with cents, a
-price change during a promotion. When every entry fails the answer is
+price change during a promotion (a unit with promotion-reserved stock, or one the control API
+put in a promotion: ``PATCH items/{id}/models/{model_id} {"promotion": true}``). When every
+entry fails the answer is
 ``error_busi_update_stock_failed`` (stock) or ``error_busi`` (price) — HTTP 200, with the lists
 in ``response``.
 """
@@ -182,6 +184,6 @@ def _price_problem(unit: Unit, entry: dict[str, Any]) -> str:
         return "Invalid original_price: ID prices are whole rupiah."
     if not MIN_PRICE <= price <= MAX_PRICE:
         return f"Invalid original_price: must be {MIN_PRICE}..{MAX_PRICE}."
-    if unit.reserved_stock:
+    if unit.reserved_stock or unit.promotion:
         return "error_cannt_edit_price_in_promotion: the price cannot change during a promotion."
     return ""

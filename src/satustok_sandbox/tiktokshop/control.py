@@ -130,6 +130,9 @@ class SkuPatch(_Body):
     price: int | None = Field(None, ge=100, le=1_000_000_000)
     stock: int | None = Field(None, ge=0, le=MAX_QUANTITY, description="Available quantity.")
     warehouse_id: str | None = Field(None, description="With stock; default: the SKU's first.")
+    promotion: bool | None = Field(
+        None, description="Start (true) or end (false) a promotion: prices/update refuses it."
+    )
 
 
 class AppSellerBody(_Body):
@@ -251,6 +254,7 @@ def sku_view(state: TikTokShopState, sku: Sku) -> dict[str, Any]:
         "status": sku.status,
         "product_status": product.status,
         "price": sku.price,
+        "promotion": sku.promotion,
         "warehouses": {
             w: {"available": q, "committed": sku.committed.get(w, 0)}
             for w, q in sku.available.items()
@@ -627,6 +631,8 @@ async def patch_sku(sim: TikTokShopSandbox, request: Request) -> dict[str, Any]:
             notify_inventory(sim, sku, "SELLER_EDIT")
         sku.status = patch.status or sku.status
         sku.price = patch.price or sku.price
+        if patch.promotion is not None:
+            sku.promotion = patch.promotion
         if patch.seller_sku is not None:
             sku.seller_sku = patch.seller_sku
         state.touch(state.products[sku.product_id])

@@ -106,6 +106,7 @@ class Sku:
     available: dict[str, int]  # per assigned warehouse
     committed: dict[str, int]
     external_sku_id: str = ""
+    promotion: bool = False  # a promotion runs on it (control API): prices/update refuses it
 
     @property
     def total_available(self) -> int:

@@ -21,7 +21,9 @@ Every applied SKU × warehouse is recorded in the stock change log (control API
 **Prices** ``POST /product/202309/products/{product_id}/prices/update`` ``{"skus": [{"id",
 "price": {"amount": "15000", "currency": "IDR"}, "list_price"?}]}``: all-or-nothing (sandbox
 choice): any SKU not the product's (12052008) or a price that is not whole rupiah
-100..1,000,000,000 in IDR (12052300) refuses the call; success is ``data {}``.
+100..1,000,000,000 in IDR (12052300), or a SKU under a promotion (12052301; control API
+``PATCH skus/{id} {"promotion": true}``) refuses the call; success is ``data {}``. Both codes
+and their words are the sandbox's (the sheet says only "market price limits apply").
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from starlette.responses import Response
 from satustok_sandbox.common.seed import duplicates
 from satustok_sandbox.tiktokshop.envelope import (
     INVALID_PRICE,
+    PRICE_IN_PROMOTION,
     PRODUCT_STATUS_NOT_ALLOWED,
     QUANTITY_OUT_OF_RANGE,
     SKU_NOT_IN_PRODUCT,
@@ -224,6 +227,12 @@ def _price_targets(
                 SKU_NOT_IN_PRODUCT, f"SKU {raw['id']} does not belong to product {product.id}."
             )
         targets.append((sku, price))
+    if any(sku.promotion for sku, _ in targets):
+        raise TikTokError(
+            PRICE_IN_PROMOTION,
+            f"A SKU of product {product.id} is in an ongoing promotion: its price cannot be "
+            "changed until the promotion ends.",
+        )
     return targets
 
 

@@ -128,4 +128,5 @@ def control_view(product: Product, state: SandboxState) -> dict[str, Any]:
         "children_ids": list(product.children_ids),
         "options": list(product.options),
         "auto_inactive": product.auto_inactive,
+        "promotion": product.promotion,
     }

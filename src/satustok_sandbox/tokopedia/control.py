@@ -78,6 +78,9 @@ class ProductPatch(_Body):
     sku: str | None = Field(None, max_length=50)
     price: int | None = Field(None, ge=100, le=100_000_000)
     name: str | None = Field(None, min_length=1, max_length=70)
+    promotion: bool | None = Field(
+        None, description="Start (true) or end (false) a campaign: price/update refuses it."
+    )
 
 
 class LinkBody(_Body):
@@ -284,6 +287,8 @@ def _dashboard_edit(
         product.sku = patch.sku
     if patch.name is not None:
         product.name = patch.name
+    if patch.promotion is not None:
+        product.promotion = patch.promotion
     return changes
 
 

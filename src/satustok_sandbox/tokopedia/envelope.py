@@ -29,6 +29,8 @@ ROW_TOO_MANY_REQUESTS = "ERR_TOO_MANY_REQUEST"
 ROW_VARIANT_PARENT = "Product is a variant parent; update its variant children instead."
 ROW_STATUS_NOT_ELIGIBLE = "Product Status Not In Active or Warehouse."
 ROW_NOT_ENOUGH_STOCK = "Stock is not enough for decrement."
+# Sandbox wording (Tokopedia's own words for a price locked by a campaign are not documented).
+ROW_PRICE_IN_CAMPAIGN = "Product is in an active campaign; its price cannot be changed."
 
 _LAYER_STATUS = {"DLV": 400, "USC": 400, "MDLW": 403, "API": 500, "GRPC": 500, "DB": 500}
 

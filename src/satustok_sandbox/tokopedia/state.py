@@ -123,6 +123,8 @@ class Product:
     options: list[str] = field(default_factory=list)
     # True when the stock-0 rule (not the seller) made it inactive; a restock reactivates it.
     auto_inactive: bool = False
+    # A campaign (slash price, flash sale) runs on it: price/update refuses its rows.
+    promotion: bool = False
 
     def __setattr__(self, name: str, value: object) -> None:
         # Any field may decide a listing's membership or order (status, shop, sort keys, a

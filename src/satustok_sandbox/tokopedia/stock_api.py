@@ -1,5 +1,9 @@
 """Bulk stock and price calls (fact sheet §6): update stock, update price, increment, decrement.
 
+A price row is refused outside 100..100,000,000 (PRD_DLV_042's wording) and, for a product
+under a campaign (control API ``PATCH products/{id} {"promotion": true}``), with the sandbox's
+own words (Tokopedia's are not documented): "Product is in an active campaign; …".
+
 Bodies are JSON arrays of at most 100 rows; each row names its product by ``sku`` (wins, exact
 match, at most 50 characters) or ``product_id``. Rows fail individually in a 200 answer. The
 rate limit is charged per row: rows beyond the tokens left fail with ``ERR_TOO_MANY_REQUEST``.
@@ -29,6 +33,7 @@ from satustok_sandbox.tokopedia.envelope import (
     ROW_INVALID_PRODUCT_ID,
     ROW_INVALID_SKU,
     ROW_NOT_ENOUGH_STOCK,
+    ROW_PRICE_IN_CAMPAIGN,
     ROW_STATUS_NOT_ELIGIBLE,
     ROW_TOO_MANY_REQUESTS,
     ROW_VARIANT_PARENT,
@@ -190,6 +195,8 @@ async def update_price(call: Call) -> Response:
     def reprice(call: Call, products: list[Product], value: Any, outcome: Outcome) -> str | None:
         if not _is_int(value) or not MIN_PRICE <= value <= MAX_PRICE:
             return invalid_value("new_price", value, f"integer {MIN_PRICE}-{MAX_PRICE}")
+        if any(product.promotion for product in products):
+            return ROW_PRICE_IN_CAMPAIGN
         for product in products:
             outcome.changes += set_price(call.sim, product, value)
         return None

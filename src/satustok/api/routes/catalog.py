@@ -23,7 +23,7 @@ from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.linking import LinkRefused, link_by_hand
 from satustok.channels.models import LinkMethod, Listing
 from satustok.core.access import Permission
-from satustok.sync import pusher, tasks
+from satustok.sync import prices, pusher, tasks
 from satustok.sync.models import Bucket
 
 router = Router(tags=["catalog"])
@@ -210,6 +210,9 @@ class VariantPatch(Input):
     barcode: Text | None = Field(None, max_length=editing.BARCODE_LENGTH)
     weight_grams: int | None = Field(None, ge=0)
     low_stock_threshold: int | None = Field(None, ge=0, description="null: the hub's default")
+    price: int | None = Field(
+        None, ge=1, le=editing.MAX_PRICE, description="the master price in whole rupiah"
+    )
 
 
 class ListingFactOut(Schema):
@@ -254,7 +257,7 @@ class ProductOut(Schema):
         return list(product.variants.values_list("sku", flat=True))
 
 
-DETAIL_FIELDS = ("name", "barcode", "weight_grams", "low_stock_threshold")
+DETAIL_FIELDS = ("name", "barcode", "weight_grams", "low_stock_threshold", "price")
 
 
 @router.patch(
@@ -283,7 +286,10 @@ def edit_variant(
                 _push_again(change.apply(link=payload.link))
             details = {name: given[name] for name in DETAIL_FIELDS if name in given}
             if details:
+                price_before = variant.price
                 editing.set_details(variant, **details)
+                if variant.price != price_before:
+                    tasks.nudge_prices_after_commit(prices.mark_prices_dirty([variant.pk]))
     except EditRefused as refused:
         raise invalid("sku" if change else "details", str(refused)) from None
     return _get_variant(variant_id)

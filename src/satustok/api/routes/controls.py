@@ -1,6 +1,7 @@
-"""Stock controls: an integration's push rule, a SKU's campaign allocations and priority store
-(the services of ``sync/controls.py``; what each listing then shows, with its explanation, is
-in ``GET /api/stock?sku=…``). The SKU travels in the body or the query, never in the path."""
+"""Stock controls: an integration's or a listing's push rule, a SKU's campaign allocations and
+priority store (the services of ``sync/controls.py``; what each listing then shows, with its
+explanation, is in ``GET /api/stock?sku=…``). The SKU travels in the body or the query, never
+in the path."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from satustok.api.errors import ApiError, not_found
 from satustok.api.schemas import Id, Input, Text, errors
 from satustok.catalog.models import Variant
 from satustok.catalog.sku import sku_key
-from satustok.channels.models import ChannelAccount
+from satustok.channels.models import ChannelAccount, Listing
 from satustok.core.access import Permission
 from satustok.sync import controls
 from satustok.sync.models import Allocation, PushRule
@@ -99,6 +100,67 @@ def put_rule(request: HttpRequest, integration_id: Id, payload: RuleIn) -> dict[
     rule = Rule(payload.percent, payload.buffer, payload.maximum, payload.fixed)
     controls.set_rule(account, rule)
     return {"integration": account.pk, **payload.model_dump()}
+
+
+class ListingRuleOut(Schema):
+    listing: int
+    integration: int
+    own: bool = Field(description="true: the listing's own rule; false: the integration's")
+    percent: int
+    buffer: int
+    maximum: int | None
+    fixed: int | None
+
+
+@router.get("/listings/{listing_id}/push-rule", response={200: ListingRuleOut, **errors(404)})
+def get_listing_rule(request: HttpRequest, listing_id: Id) -> dict[str, object]:
+    """The rule the listing's quantity goes through: its own, or else its integration's."""
+    return _listing_rule(_listing(listing_id))
+
+
+@router.put("/listings/{listing_id}/push-rule", response={200: ListingRuleOut, **errors(404, 422)})
+@requires(Permission.SWITCH_PUSH)
+def put_listing_rule(request: HttpRequest, listing_id: Id, payload: RuleIn) -> dict[str, object]:
+    """Give the listing a rule of its own, replacing the integration's for it; the listing is
+    pushed again with it."""
+    listing = _listing(listing_id)
+    rule = Rule(payload.percent, payload.buffer, payload.maximum, payload.fixed)
+    try:
+        controls.set_listing_rule(listing, rule)
+    except controls.InvalidControl as refused:
+        raise ApiError(422, "invalid_control", str(refused)) from None
+    return _listing_rule(listing)
+
+
+@router.delete("/listings/{listing_id}/push-rule", response={200: ListingRuleOut, **errors(404)})
+@requires(Permission.SWITCH_PUSH)
+def delete_listing_rule(request: HttpRequest, listing_id: Id) -> dict[str, object]:
+    """The listing follows its integration's rule again (answered with that rule)."""
+    listing = _listing(listing_id)
+    controls.set_listing_rule(listing, None)
+    return _listing_rule(listing)
+
+
+def _listing(pk: int) -> Listing:
+    listing = Listing.objects.filter(pk=pk).first()
+    if listing is None:
+        raise not_found("listing", pk)
+    return listing
+
+
+def _listing_rule(listing: Listing) -> dict[str, object]:
+    own = PushRule.objects.filter(listing=listing).first()
+    row = own or PushRule.objects.filter(account_id=listing.account_id, listing=None).first()
+    rule = Rule.of(row)
+    return {
+        "listing": listing.pk,
+        "integration": listing.account_id,
+        "own": own is not None,
+        "percent": rule.percent,
+        "buffer": rule.buffer,
+        "maximum": rule.maximum,
+        "fixed": rule.fixed,
+    }
 
 
 @router.get("/stock/allocations", response=list[AllocationOut], summary="Running and coming")

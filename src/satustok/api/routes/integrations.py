@@ -18,8 +18,10 @@ from satustok.channels import registry
 from satustok.channels.connect import connect_shop
 from satustok.channels.forms import ConnectForm
 from satustok.channels.models import ChannelAccount
-from satustok.core.access import Permission
+from satustok.core.access import Permission, require
+from satustok.inventory.models import Warehouse
 from satustok.orders.moving import MoveRefused, move_integration
+from satustok.orders.warehouse_switch import SwitchRefused, switch_warehouse
 from satustok.sync import pusher
 
 router = Router(tags=["integrations"])
@@ -116,6 +118,11 @@ class SettingsIn(Input):
     push_stock: bool | None = Field(
         None, description="switching on pushes every linked listing's stock once"
     )
+    warehouse: str | None = Field(
+        None,
+        description="code of the warehouse feeding the integration (Owners and Admins); "
+        "refused (409 switch_refused) while open orders hold stock in the current one",
+    )
 
 
 def accounts() -> QuerySet[ChannelAccount]:
@@ -165,18 +172,32 @@ def connect(request: HttpRequest, payload: ConnectBody = CONNECT_BODY) -> Status
     return Status(201, get_account(account.pk))
 
 
-@router.patch("/{integration_id}", response={200: IntegrationOut, **errors(404, 422)})
+@router.patch("/{integration_id}", response={200: IntegrationOut, **errors(404, 409, 422)})
 @requires(Permission.SWITCH_PUSH)
 def change_settings(request: HttpRequest, integration_id: int, payload: SettingsIn) -> Any:
     """Switching *push stock* on pushes every linked listing once, so the channel shows the
     master stock from then on."""
     account = get_account(integration_id)
+    if payload.warehouse is not None:
+        _switch_warehouse(request, account, payload.warehouse)
     if payload.push_stock is not None and payload.push_stock != account.push_stock:
         try:
             pusher.set_push_stock(account, payload.push_stock)
         except pusher.PushRefused as refused:
             raise invalid("push_stock", str(refused)) from None
     return get_account(integration_id)
+
+
+def _switch_warehouse(request: HttpRequest, account: ChannelAccount, code: str) -> None:
+    """Feed ``account`` from the warehouse with ``code`` (see orders/warehouse_switch.py)."""
+    require(request.user, Permission.MANAGE_INTEGRATIONS)
+    warehouse = Warehouse.objects.filter(code=code.strip()).first()
+    if warehouse is None:
+        raise invalid("warehouse", _("No warehouse with code %(code)s.") % {"code": code})
+    try:
+        switch_warehouse(account, warehouse)
+    except SwitchRefused as refused:
+        raise ApiError(409, "switch_refused", str(refused)) from None
 
 
 class MoveIn(Input):

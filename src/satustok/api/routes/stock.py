@@ -21,7 +21,7 @@ from satustok.api.pagination import Page
 from satustok.api.schemas import Input, MovementBase, Text, errors
 from satustok.catalog.models import Variant
 from satustok.core.access import Permission
-from satustok.inventory import adjustments
+from satustok.inventory import adjustments, transfers
 from satustok.inventory.access import visible_levels
 from satustok.inventory.models import StockLevel, StockMovement, Warehouse
 from satustok.sync.stock_view import sku_status
@@ -80,13 +80,19 @@ class ListingStock(Schema):
     push_stock: bool = Field(description="whether pushing is on for the integration")
 
 
+class ComponentStock(Schema):
+    sku: str
+    quantity: int = Field(description="units in one bundle")
+
+
 class StockOut(Schema):
     sku: str
     product: str
     on_hand: int
     reserved: int
-    available: int
+    available: int = Field(description="a bundle's: what its scarcest component allows")
     oversold: bool
+    components: list[ComponentStock] = Field(description="a bundle's recipe; empty otherwise")
     warehouses: list[WarehouseStock]
     listings: list[ListingStock]
 
@@ -168,6 +174,47 @@ def adjust(request: HttpRequest, payload: AdjustIn) -> Status[dict[str, Any]]:
     return Status(201, {"movement": movement, "stock": sku_status(variant)})
 
 
+class TransferIn(Input):
+    sku: str = Field(min_length=1, max_length=255)
+    from_warehouse: str = Field(min_length=1, max_length=40, description="warehouse code")
+    to_warehouse: str = Field(min_length=1, max_length=40, description="warehouse code")
+    quantity: int = Field(ge=1, le=adjustments.MAX_QUANTITY)
+    note: str = Field("", max_length=transfers.NOTE_MAX, description="kept in the ledger")
+
+
+class TransferOut(Schema):
+    reference: str = Field(description='"transfer:…", on both ledger lines')
+    movements: list[MovementOut] = Field(description="out of the source, then into the other")
+    stock: StockOut
+
+
+@router.post(
+    "/transfers",
+    response={201: TransferOut, **errors(403, 422)},
+    summary="Transfer stock between warehouses",
+)
+@requires(Permission.ADJUST_STOCK)
+def transfer(request: HttpRequest, payload: TransferIn) -> Status[dict[str, Any]]:
+    """Moves units on hand: one ledger line out, one in, with the same reference. At most what
+    is available in the source (on hand − reserved) moves, so a transfer never oversells; a
+    bundle has no stock of its own (transfer its components). Refusals are a 422
+    ``transfer_refused``; a warehouse the user does not work in, too."""
+    variant = _variant(payload.sku, field="sku")
+    source = _known_warehouse(payload.from_warehouse, "from_warehouse")
+    destination = _known_warehouse(payload.to_warehouse, "to_warehouse")
+    try:
+        done = transfers.transfer(
+            source, destination, variant, payload.quantity, request.user, payload.note
+        )
+    except transfers.TransferRefused as refused:
+        raise ApiError(422, "transfer_refused", str(refused)) from None
+    moved = _movements().filter(reference=done.reference).order_by("on_hand_delta")
+    return Status(
+        201,
+        {"reference": done.reference, "movements": list(moved), "stock": sku_status(variant)},
+    )
+
+
 @router.get("/movements", response={200: list[MovementOut], **errors(404, 422)})
 @paginate(Page)
 def movements(request: HttpRequest, sku: Text = SKU_QUERY) -> QuerySet[StockMovement]:
@@ -191,9 +238,11 @@ def _variant(sku: str, field: str = "") -> Variant:
 
 
 def _warehouse(code: str | None) -> Warehouse | None:
-    if code is None:
-        return None
+    return None if code is None else _known_warehouse(code, "warehouse")
+
+
+def _known_warehouse(code: str, field: str) -> Warehouse:
     warehouse = Warehouse.objects.filter(code=code.strip()).first()
     if warehouse is None:
-        raise invalid("warehouse", _("No warehouse with code %(code)s.") % {"code": code})
+        raise invalid(field, _("No warehouse with code %(code)s.") % {"code": code})
     return warehouse

@@ -21,7 +21,10 @@ class PushOut(Schema):
     listing: int
     external_id: str
     sku: str
-    quantity: int
+    kind: Literal["stock", "price"] = Field(description="what was pushed")
+    quantity: int = Field(description="the stock pushed (stock rows; 0 on price rows)")
+    price: int | None = Field(description="the price pushed in whole rupiah (price rows)")
+    explanation: str = Field(description="how the value was computed")
     result: Literal["ok", "retry", "failed"] = Field(
         description="ok: pushed; retry: will be tried again; failed: refused for good"
     )
@@ -58,9 +61,10 @@ class PushFilters(Schema):
     listing: Id | None = None
     result: Literal["ok", "retry", "failed"] | None = None
     drift: bool | None = Field(default=None, description="true: only pushes that repaired drift")
+    kind: Literal["stock", "price"] | None = Field(default=None, description="only this kind")
 
 
-@router.get("/pushes", response=list[PushOut], summary="Stock pushes, newest first")
+@router.get("/pushes", response=list[PushOut], summary="Stock and price pushes, newest first")
 @paginate(Page)
 def pushes(request: HttpRequest, filters: Query[PushFilters]) -> QuerySet[PushRecord]:
     found = PushRecord.objects.select_related("listing").order_by("-created_at", "-id")
@@ -70,6 +74,8 @@ def pushes(request: HttpRequest, filters: Query[PushFilters]) -> QuerySet[PushRe
         found = found.filter(listing_id=filters.listing)
     if filters.result:
         found = found.filter(result=filters.result)
+    if filters.kind:
+        found = found.filter(kind=filters.kind)
     if filters.drift is not None:
         found = found.exclude(drift_cause="") if filters.drift else found.filter(drift_cause="")
     return found

@@ -13,25 +13,40 @@ because a stock update names both.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from satustok.channels import protocol, registry
-from satustok.channels.http.errors import ValidationError
+from satustok.channels.http.errors import ChannelError, ValidationError
 from satustok.channels.http.retry import INTERACTIVE_RETRIES
 from satustok.channels.protocol import (
     STOCK_UNKNOWN_LABEL,
     Authorization,
     ChannelUnit,
+    PricePush,
     PushOutcome,
     ShopProfile,
+    ShopWarehouse,
     StockPush,
     UnitPage,
 )
-from satustok.channels.pushing import Rows, group_pushes, push_groups, row_outcomes, split_unit_id
+from satustok.channels.pushing import (
+    Pushed,
+    Rows,
+    T,
+    group_pushes,
+    price_refusals,
+    push_groups,
+    row_outcomes,
+    split_unit_id,
+)
 from satustok.channels.shopee.client import PartnerApp, ShopeeClient
+from satustok.channels.shopee.errors import PRICE_REFUSAL_WORDS
 from satustok.channels.shopee.fulfilment import INTERACTIVE_DOCUMENT_WAIT
 from satustok.channels.shopee.orders import ShopeeOrders
 from satustok.channels.shopee.schemas import (
@@ -39,9 +54,11 @@ from satustok.channels.shopee.schemas import (
     LegacyStock,
     Model,
     ModelList,
+    PriceUpdateResult,
     ShopInfo,
     StockInfoV2,
     StockUpdateResult,
+    WarehouseDetail,
     legacy_seller_stock,
 )
 from satustok.channels.shopee.tokens import REFRESH_TOKEN_LIFETIME, ShopSession
@@ -89,6 +106,9 @@ PERMANENT_REASONS = (
 )
 
 
+log = logging.getLogger(__name__)
+
+
 def unit_id(item_id: int, model_id: int) -> str:
     return f"{item_id}:{model_id}"
 
@@ -111,14 +131,37 @@ def _shop_number(shop_id: str) -> int:
     return int(shop_id)
 
 
-def shop_profile(info: ShopInfo, shop_id: str) -> ShopProfile:
+def shop_profile(
+    info: ShopInfo, shop_id: str, warehouses: Sequence[WarehouseDetail] = ()
+) -> ShopProfile:
     status = info.status.upper()
     return ShopProfile(
         shop_id=str(info.shop_id or shop_id),
         name=info.shop_name,
         is_open=info.is_open,
         close_reason="" if info.is_open else CLOSED_SHOP_REASONS.get(status, status.lower()),
+        warehouses=_shop_locations(warehouses),
     )
+
+
+def _shop_locations(warehouses: Sequence[WarehouseDetail]) -> tuple[ShopWarehouse, ...]:
+    """The shop's stock locations; Shopee marks no default, so the first listed is taken as
+    it (the one a stock update without ``location_id`` sets on a one-location shop)."""
+    found = [w for w in warehouses if w.location_id]
+    return tuple(
+        ShopWarehouse(w.location_id, w.warehouse_name or w.location_id, is_default=index == 0)
+        for index, w in enumerate(found)
+    )
+
+
+def _read_locations(client: ShopeeClient) -> list[WarehouseDetail]:
+    """The shop's locations, or none when Shopee will not list them: connecting never fails
+    for want of them (the shop is then pushed as one quantity, as before)."""
+    try:
+        return client.get_warehouse_detail()
+    except ChannelError as error:
+        log.info("Shopee warehouses not read: %s", error)
+        return []
 
 
 class ShopeeConnector:
@@ -152,8 +195,9 @@ class ShopeeConnector:
             tokens = client.fetch_tokens(code, shop)
             client.with_access_token(tokens.access_token)
             info = client.get_shop_info()
+            warehouses = _read_locations(client)
         return Authorization(
-            profile=shop_profile(info, str(shop)),
+            profile=shop_profile(info, str(shop), warehouses),
             access_token=tokens.access_token,
             access_expires_at=tokens.expires_at,
             refresh_token=tokens.refresh_token,
@@ -174,9 +218,17 @@ class ShopeeConnector:
         return ShopeeCatalog(ShopSession(account))
 
     def push_stock(self, account, pushes: list[StockPush]) -> list[PushOutcome]:  # type: ignore[no-untyped-def]
+        located = _at_default_location(getattr(account, "shop_warehouses", None), pushes)
         session = ShopSession(account)
         try:
-            return push_stock(session, pushes)
+            return push_stock(session, located)
+        finally:
+            session.close()
+
+    def push_prices(self, account, pushes: list[PricePush]) -> list[PushOutcome]:  # type: ignore[no-untyped-def]
+        session = ShopSession(account)
+        try:
+            return push_prices(session, pushes)
         finally:
             session.close()
 
@@ -199,13 +251,50 @@ def push_stock(session: ShopSession, pushes: list[StockPush]) -> list[PushOutcom
     by_item, refused = group_pushes(pushes, parse_unit_id)
 
     def update(item_id: int, rows: Rows[int]) -> StockUpdateResult:
-        stocks = [(model_id, push.quantity) for model_id, push in rows]
+        # A shop pushed per location sets each location's seller_stock (Shopee refuses a stock
+        # without location_id from a shop with several locations).
+        stocks = [(model_id, push.by_location or push.quantity) for model_id, push in rows]
         return session.call(lambda client: client.update_stock(item_id, stocks))
 
     return refused + push_groups(by_item, update, _row_outcomes, PERMANENT_REASONS)
 
 
-def _row_outcomes(rows: Rows[int], result: StockUpdateResult) -> list[PushOutcome]:
+def _at_default_location(
+    shop_warehouses: list[dict[str, object]] | None, pushes: list[StockPush]
+) -> list[StockPush]:
+    """A shop with several locations whose locations the seller has not mapped to hub
+    warehouses: Shopee refuses a stock without ``location_id`` from it, so the quantity goes
+    to the shop's default location and the others are set to 0 (as on TikTok Shop), and the
+    shop shows exactly the hub's quantity."""
+    ids = [str(w["id"]) for w in shop_warehouses or [] if w.get("id")]
+    if len(ids) < 2:
+        return pushes
+    default = next((str(w["id"]) for w in shop_warehouses or [] if w.get("is_default")), ids[0])
+    return [
+        push
+        if push.by_location
+        else replace(push, by_location={i: push.quantity if i == default else 0 for i in ids})
+        for push in pushes
+    ]
+
+
+def push_prices(session: ShopSession, pushes: list[PricePush]) -> list[PushOutcome]:
+    """Set prices (whole rupiah): one update_price call per item, one outcome per row; a
+    price refused as out of range or during a promotion is permanent
+    (``errors.PRICE_REFUSAL_WORDS``)."""
+    by_item, refused = group_pushes(pushes, parse_unit_id)
+
+    def update(item_id: int, rows: Pushed[int, PricePush]) -> PriceUpdateResult:
+        prices = [(model_id, float(push.price)) for model_id, push in rows]
+        return session.call(lambda client: client.update_price(item_id, prices))
+
+    outcomes = push_groups(by_item, update, _row_outcomes, PERMANENT_REASONS)
+    return refused + price_refusals(outcomes, PRICE_REFUSAL_WORDS)
+
+
+def _row_outcomes(
+    rows: Pushed[int, T], result: StockUpdateResult | PriceUpdateResult
+) -> list[PushOutcome]:
     """Shopee names refused models in ``failure_list`` and applied ones in ``success_list``; a
     model in neither got no answer, and is tried again."""
     failed = {row.model_id: row.failed_reason or "refused" for row in result.failure_list}

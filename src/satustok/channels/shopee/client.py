@@ -78,6 +78,8 @@ from satustok.channels.shopee.schemas import (
     StockUpdateResult,
     TokenResponse,
     TrackingNumber,
+    WarehouseDetail,
+    WarehouseDetailList,
 )
 from satustok.channels.shopee.signing import sign_public, sign_shop
 
@@ -179,6 +181,7 @@ TOKEN_REFRESH = Endpoint(
 )
 PUSH_CONFIG = Endpoint("push_config", "POST", "/api/v2/push/set_app_push_config", True, public=True)
 SHOP_INFO = Endpoint("shop_info", "GET", "/api/v2/shop/get_shop_info", True)
+WAREHOUSE_DETAIL = Endpoint("shop_info", "GET", "/api/v2/shop/get_warehouse_detail", True)
 ITEM_LIST = Endpoint("item_list", "GET", "/api/v2/product/get_item_list", True)
 ITEM_BASE_INFO = Endpoint("item_info", "GET", "/api/v2/product/get_item_base_info", True)
 MODEL_LIST = Endpoint("model_list", "GET", "/api/v2/product/get_model_list", True)
@@ -348,6 +351,13 @@ class ShopeeClient(ChannelClient):
         answer = self._call(SHOP_INFO)
         return self._model(SHOP_INFO, answer, answer.body, ShopInfo)
 
+    def get_warehouse_detail(self) -> list[WarehouseDetail]:
+        """The shop's pickup warehouses, each with the ``location_id`` its stock is kept under
+        (a shop with several must name one in every stock update)."""
+        answer = self._call(WAREHOUSE_DETAIL, params={"warehouse_type": 1})
+        payload = {"rows": answer.body.get("response")}
+        return list(self._model(WAREHOUSE_DETAIL, answer, payload, WarehouseDetailList).rows)
+
     # --- Products: reading -------------------------------------------------------------------
 
     def get_item_page(
@@ -380,16 +390,20 @@ class ShopeeClient(ChannelClient):
     # --- Products: writing -------------------------------------------------------------------
 
     def update_stock(
-        self, item_id: int, stocks: Sequence[tuple[int, int]], location_id: str | None = None
+        self,
+        item_id: int,
+        stocks: Sequence[tuple[int, int | Mapping[str, int]]],
+        location_id: str | None = None,
     ) -> StockUpdateResult:
         """Set the seller stock of an item's models: ``(model_id, stock)``, model 0 for an item
-        without models. Absolute values, so retried safely; 50 models a call.
+        without models. Absolute values, so retried safely; 50 models a call. A stock may be
+        ``{location_id: stock}`` (a shop with several locations: one ``seller_stock`` row each).
 
         Per-model refusals come back in ``failure_list`` (also when Shopee refuses every model
         of a call, which it reports as an error); only a refusal of the call as a whole (item
         not found, token refused, …) raises. A model listed twice is sent once, last value."""
         rows = _last_per_model(stocks, "stock")
-        require(all(stock >= 0 for stock in rows.values()), "stock must not be negative")
+        require(all(_not_negative(stock) for stock in rows.values()), "stock must not be negative")
         result = StockUpdateResult()
         for chunk in chunks(list(rows.items()), MODELS_PER_UPDATE):
             body = {
@@ -842,7 +856,16 @@ def _every_model_answered(
     return result.model_copy(update={"failure_list": failures})
 
 
-def _stock_row(model_id: int, stock: int, location_id: str | None) -> dict[str, Any]:
+def _not_negative(stock: int | Mapping[str, int]) -> bool:
+    return all(s >= 0 for s in stock.values()) if isinstance(stock, Mapping) else stock >= 0
+
+
+def _stock_row(
+    model_id: int, stock: int | Mapping[str, int], location_id: str | None
+) -> dict[str, Any]:
+    if isinstance(stock, Mapping):  # one row per location
+        rows = [{"location_id": location, "stock": s} for location, s in stock.items()]
+        return {"model_id": model_id, "seller_stock": rows}
     seller_stock: dict[str, Any] = {"stock": stock}
     if location_id:
         seller_stock["location_id"] = location_id

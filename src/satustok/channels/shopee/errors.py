@@ -341,3 +341,21 @@ def describe(rule: Rule, code: str | None, message: str) -> str:
     if rule is RULES[UNKNOWN_CODE]:
         meaning = f"{meaning} {code!r}"
     return explained(message, meaning)
+
+
+# --- price refusals (``failure_list[].failed_reason`` of product/update_price) -----------------
+
+# (Plain strings: the client imports this module and must not load Django, as
+# ``channels/pushing.py`` does; they are its PRICE_LIMIT and PROMOTION.)
+# Lower-case words of a refused model → what the refusal means (``channels/pushing.py``).
+# ``error_cannt_edit_price_in_promotion`` is confirmed (fact sheet §5); the words of a price
+# out of range are not documented ("price limits apply"): the sandbox says "Invalid
+# original_price: must be 100..1000000000"; "price_limit", "less than min" and "more than
+# max" are guesses at Shopee's own wording (unverified), harmless if it never uses them.
+PRICE_REFUSAL_WORDS = {
+    "promotion": "promotion",
+    "invalid original_price: must be": "price_limit",
+    "price_limit": "price_limit",
+    "less than min": "price_limit",
+    "more than max": "price_limit",
+}

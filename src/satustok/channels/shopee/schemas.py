@@ -166,6 +166,21 @@ class PriceInfo(Payload):
     current_price: Money | None = None
 
 
+class WarehouseDetail(Payload):
+    """One of the shop's warehouses (``shop/get_warehouse_detail``): stock is kept per
+    ``location_id``."""
+
+    warehouse_id: int = 0
+    warehouse_name: Text = ""
+    location_id: Text = ""
+
+
+class WarehouseDetailList(Payload):
+    """``get_warehouse_detail`` answers a bare list; the client wraps it as ``{"rows": …}``."""
+
+    rows: Items[WarehouseDetail] = []
+
+
 class SellerStock(Payload):
     location_id: Text = ""
     stock: int = 0

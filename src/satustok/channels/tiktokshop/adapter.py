@@ -16,6 +16,9 @@ Stock push: TikTok Shop keeps stock per warehouse and wants every warehouse assi
 listed in an update. The hub's one available quantity goes to the shop's default sales
 warehouse (or the SKU's first); the SKU's other warehouses are set to 0, so the shop shows
 exactly the master stock. Which warehouses a SKU has is read per round (inventory search).
+A shop whose warehouses the seller mapped to hub warehouses (``channels/locations.py``) is
+pushed per warehouse instead: each of the SKU's warehouses gets its mapped hub warehouse's
+quantity (``StockPush.by_location``).
 """
 
 from __future__ import annotations
@@ -33,20 +36,32 @@ from satustok.channels.http.retry import INTERACTIVE_RETRIES
 from satustok.channels.protocol import (
     Authorization,
     ChannelUnit,
+    PricePush,
     PushOutcome,
     ShopProfile,
     ShopWarehouse,
     StockPush,
     UnitPage,
 )
-from satustok.channels.pushing import Rows, group_pushes, push_groups, row_outcomes, split_unit_id
+from satustok.channels.pushing import (
+    Pushed,
+    Rows,
+    T,
+    group_pushes,
+    price_refusals,
+    push_groups,
+    row_outcomes,
+    split_unit_id,
+)
 from satustok.channels.tiktokshop.client import (
     INVENTORY_SKU_IDS,
     MAX_QUANTITY,
     AppCredentials,
+    SkuPrice,
     SkuStock,
     TikTokShopClient,
 )
+from satustok.channels.tiktokshop.errors import PRICE_REFUSAL_WORDS
 from satustok.channels.tiktokshop.orders import TikTokShopOrders
 from satustok.channels.tiktokshop.schemas import (
     AuthorizedShop,
@@ -167,6 +182,13 @@ class TikTokShopConnector:
         finally:
             session.close()
 
+    def push_prices(self, account: Any, pushes: list[PricePush]) -> list[PushOutcome]:
+        session = ShopSession(account)
+        try:
+            return push_prices(session, pushes)
+        finally:
+            session.close()
+
     def orders(self, account: Any, *, interactive: bool = False) -> TikTokShopOrders:
         """The integration's orders; the session is built on first use (no I/O here)."""
         policy = INTERACTIVE_RETRIES if interactive else None
@@ -254,11 +276,29 @@ def _stocks(
     warehouses = assigned.get(sku_id) or []
     if not warehouses:
         return [SkuStock(sku_id, quantity)]
+    if push.by_location:  # pushed per warehouse: each its own, one not mapped 0
+        located = {w: max(0, min(q, MAX_QUANTITY)) for w, q in push.by_location.items()}
+        return [SkuStock(sku_id, located.get(w, 0), w) for w in warehouses]
     shown = default if default in warehouses else warehouses[0]
     return [SkuStock(sku_id, quantity if w == shown else 0, w) for w in warehouses]
 
 
-def _row_outcomes(rows: Rows[str], result: UpdateResult) -> list[PushOutcome]:
+def push_prices(session: ShopSession, pushes: list[PricePush]) -> list[PushOutcome]:
+    """Set prices (whole rupiah, IDR): one prices/update call per product, one outcome per
+    row. TikTok Shop refuses the whole call for one bad price, so every row of the product
+    shares that refusal; out of range or during a promotion it is permanent
+    (``errors.PRICE_REFUSAL_WORDS``)."""
+    by_product, refused = group_pushes(pushes, parse_unit_id)
+
+    def update(product_id: str, rows: Pushed[str, PricePush]) -> UpdateResult:
+        prices = [SkuPrice(sku_id, push.price) for sku_id, push in rows]
+        return session.call(lambda c: c.update_prices(product_id, prices))
+
+    outcomes = push_groups(by_product, update, _row_outcomes, PERMANENT_REASONS)
+    return refused + price_refusals(outcomes, PRICE_REFUSAL_WORDS)
+
+
+def _row_outcomes(rows: Pushed[str, T], result: UpdateResult) -> list[PushOutcome]:
     """TikTok Shop names refused SKUs in ``errors``; an error naming no SKU leaves every row of
     the call unconfirmed (tried again), and the rest were applied."""
     refused = {error.sku_id: error.reason or "refused" for error in result.errors if error.sku_id}

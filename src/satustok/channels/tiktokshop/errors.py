@@ -147,6 +147,10 @@ RULES: dict[str, Rule] = {
     "25001002": Rule(ActionRejected, _FAIL, "the cancellation request is no longer pending"),
     "21*": Rule(ActionRejected, _FAIL, "TikTok Shop refused the order step"),
     "25*": Rule(ActionRejected, _FAIL, "TikTok Shop refused the return or cancellation step"),
+    # -- price updates: refused for this price (sandbox codes; sheet §5 says only "market
+    # price limits apply"). The adapter blocks the listing until the seller changes something.
+    "12052300": Rule(ActionRejected, _FAIL, "TikTok Shop refused the price"),
+    "12052301": Rule(ActionRejected, _FAIL, "the price is locked while a promotion runs"),
     # -- codes nobody mapped ------------------------------------------------------------------
     # EP (tiktokshop-php) treats 105… and 360… as token errors. An undocumented 105… is about
     # the access token, so one refresh is worth trying (the hub retries once, then gives up).
@@ -220,3 +224,16 @@ def describe(rule: Rule, code: str | None, message: str) -> str:
     if any(rule is RULES[key] for key in _UNDOCUMENTED):
         meaning = f"{meaning} {code!r}"
     return explained(message, meaning)
+
+
+# --- price refusals (prices/update refuses the whole call) -------------------------------------
+
+# (Plain strings: the client imports this module and must not load Django, as
+# ``channels/pushing.py`` does; they are its PRICE_LIMIT and PROMOTION.)
+# Lower-case words of a refused price call → what the refusal means (``channels/pushing.py``).
+# Neither the range error nor the promotion lock is documented (sheet §5: "market price limits
+# apply"): these are the sandbox's words (12052300 "Invalid price …", 12052301 "… promotion …").
+PRICE_REFUSAL_WORDS = {
+    "invalid price": "price_limit",
+    "promotion": "promotion",
+}

@@ -17,16 +17,19 @@ from satustok.channels import protocol, registry
 from satustok.channels.http.retry import INTERACTIVE_RETRIES, RetryPolicy
 from satustok.channels.protocol import (
     ChannelUnit,
+    PricePush,
     PushOutcome,
     ShopProfile,
     ShopWarehouse,
     StockPush,
     UnitPage,
 )
+from satustok.channels.pushing import price_refusals
 from satustok.channels.tokopedia.auth import AccessToken, Credentials
 from satustok.channels.tokopedia.client import PICKUP_WAIT_SECONDS, TokopediaClient
+from satustok.channels.tokopedia.errors import PRICE_REFUSAL_WORDS
 from satustok.channels.tokopedia.orders import TokopediaOrders
-from satustok.channels.tokopedia.schemas import Product, ShopInfo, StockUpdate
+from satustok.channels.tokopedia.schemas import PriceUpdate, Product, ShopInfo, StockUpdate
 
 # A seller waiting on a page: the ~5 s Tokopedia asks for after an accept, and a little more.
 INTERACTIVE_PICKUP_WAIT = 8.0
@@ -121,6 +124,11 @@ class TokopediaConnector:
         with build_client(creds, account) as client:
             return push_stock(client, int(account.shop_id), pushes)
 
+    def push_prices(self, account, pushes: list[PricePush]) -> list[PushOutcome]:  # type: ignore[no-untyped-def]
+        creds = _credentials(account.app_id, account.client_id, account.client_secret.reveal())
+        with build_client(creds, account) as client:
+            return push_prices(client, int(account.shop_id), pushes)
+
     def catalog_source(self, account) -> TokopediaCatalog:  # type: ignore[no-untyped-def]
         creds = _credentials(account.app_id, account.client_id, account.client_secret.reveal())
         return TokopediaCatalog(build_client(creds, account), int(account.shop_id))
@@ -141,9 +149,51 @@ PERMANENT_ROW_MESSAGES = ("Invalid Product ID.", "Invalid SKU.")
 
 
 def push_stock(client: TokopediaClient, shop_id: int, pushes: list[StockPush]) -> list[PushOutcome]:
-    """Set absolute stock, 100 rows a call (the client chunks and paces), one outcome per row."""
+    """Set absolute stock, 100 rows a call (the client chunks and paces), one outcome per row.
+    Rows pushed per warehouse (``StockPush.by_location``, a shop whose warehouses the seller
+    mapped to hub warehouses) go as one update per warehouse (``warehouse_id`` in the query);
+    such a row is applied when every warehouse took it."""
+    single = [p for p in pushes if not p.by_location]
+    located = [p for p in pushes if p.by_location]
+    outcomes = _stock_update(client, shop_id, single, None) if single or not located else []
+    warehouses = sorted({w for p in located for w in p.by_location})
+    answers = [
+        _stock_update(client, shop_id, _in_warehouse(located, w), int(w)) for w in warehouses
+    ]
+    return outcomes + _all_applied(located, answers)
+
+
+def _in_warehouse(pushes: list[StockPush], warehouse: str) -> list[StockPush]:
+    """The rows of one warehouse, each with that warehouse's quantity."""
+    found = [p for p in pushes if warehouse in p.by_location]
+    return [StockPush(p.external_id, p.by_location[warehouse]) for p in found]
+
+
+def _all_applied(pushes: list[StockPush], answers: list[list[PushOutcome]]) -> list[PushOutcome]:
+    """One outcome per row: the first refusal a warehouse gave it; applied when every
+    warehouse it was sent to applied it; else no outcome (the pusher tries it again)."""
+    refused: dict[str, PushOutcome] = {}
+    applied: dict[str, int] = {}
+    for outcomes in answers:
+        for outcome in outcomes:
+            if not outcome.ok:
+                refused.setdefault(outcome.external_id, outcome)
+            else:
+                applied[outcome.external_id] = applied.get(outcome.external_id, 0) + 1
+    found = []
+    for push in pushes:
+        if push.external_id in refused:
+            found.append(refused[push.external_id])
+        elif applied.get(push.external_id, 0) == len(push.by_location):
+            found.append(PushOutcome(push.external_id, ok=True))
+    return found
+
+
+def _stock_update(
+    client: TokopediaClient, shop_id: int, pushes: list[StockPush], warehouse_id: int | None
+) -> list[PushOutcome]:
     rows = [StockUpdate(product_id=int(p.external_id), new_stock=p.quantity) for p in pushes]
-    result = client.update_stock(shop_id, rows)
+    result = client.update_stock(shop_id, rows, warehouse_id=warehouse_id)
     return [
         PushOutcome(
             external_id=str(row.item.product_id),
@@ -153,6 +203,25 @@ def push_stock(client: TokopediaClient, shop_id: int, pushes: list[StockPush]) -
         )
         for row in result.rows
     ]
+
+
+def push_prices(
+    client: TokopediaClient, shop_id: int, pushes: list[PricePush]
+) -> list[PushOutcome]:
+    """Set prices (whole rupiah), 100 rows a call, one outcome per row; a price refused as
+    out of range or during a campaign is permanent (``errors.PRICE_REFUSAL_WORDS``)."""
+    rows = [PriceUpdate(product_id=int(p.external_id), new_price=p.price) for p in pushes]
+    result = client.update_price(shop_id, rows)
+    outcomes = [
+        PushOutcome(
+            external_id=str(row.item.product_id),
+            ok=row.ok,
+            message=row.message,
+            permanent=not row.ok and row.message.strip() in PERMANENT_ROW_MESSAGES,
+        )
+        for row in result.rows
+    ]
+    return price_refusals(outcomes, PRICE_REFUSAL_WORDS)
 
 
 class TokopediaCatalog:

@@ -154,3 +154,18 @@ def _from_oauth(body: dict[str, object]) -> ErrorDetails:
 def describe(rule: Rule, details: ErrorDetails) -> str:
     """The message of the raised error: the channel's own words, then what they mean."""
     return explained(details.message, rule.explanation)
+
+
+# --- price refusals (a row of price/update refused in a 200 answer) ---------------------------
+
+# (Plain strings: the client imports this module and must not load Django, as
+# ``channels/pushing.py`` does; they are its PRICE_LIMIT and PROMOTION.)
+# Lower-case words of a refused price row → what the refusal means (``channels/pushing.py``).
+# The range message is PRD_DLV_042's wording for ``new_price`` (fact sheet §5: price
+# 100–100,000,000, confirmed). The words of a row refused during a campaign (slash price or
+# flash sale, whose webhooks are confirmed) are NOT documented: "campaign" is the sandbox's
+# wording and a guess at Tokopedia's.
+PRICE_REFUSAL_WORDS = {
+    "[new_price]": "price_limit",
+    "campaign": "promotion",
+}

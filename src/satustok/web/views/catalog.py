@@ -3,6 +3,8 @@ integration — linked ones under their variant, unlinked ones with the reason."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q, Sum
@@ -17,6 +19,7 @@ from satustok.channels import registry
 from satustok.channels.linking import LinkRefused, link_by_hand
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.core.access import Permission
+from satustok.inventory import bundles
 from satustok.sync.models import Bucket
 from satustok.web.access import requires
 from satustok.web.forms import ManualLinkForm
@@ -46,6 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
             Q(name__icontains=query) | Q(variants__sku__icontains=query)
         ).distinct()
     page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    _bundles_available(page)
     return render(
         request,
         "web/catalog/index.html",
@@ -58,6 +62,16 @@ def index(request: HttpRequest) -> HttpResponse:
             "sync_channels": _sync_channels(),
         },
     )
+
+
+def _bundles_available(products: Iterable[MasterProduct]) -> None:
+    """A bundle has no levels of its own: its available is its scarcest component's."""
+    variants = [v for product in products for v in product.variants.all()]
+    found = bundles.available_everywhere(v.pk for v in variants)
+    for variant in variants:
+        if variant.pk in found:
+            variant.available = found[variant.pk]  # type: ignore[attr-defined]
+            variant.is_bundle = True  # type: ignore[attr-defined]
 
 
 def _sync_channels() -> list[tuple[str, str]]:

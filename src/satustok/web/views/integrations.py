@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from satustok.channels import registry
+from satustok.channels import locations, registry
 from satustok.channels.connect import (
     SellerProblem,
     authorization_url,
@@ -30,15 +30,17 @@ from satustok.channels.connect import (
     finish_authorization,
 )
 from satustok.channels.forms import ConnectForm
-from satustok.channels.models import ChannelAccount
+from satustok.channels.models import ChannelAccount, Listing
 from satustok.channels.protocol import Credentials
 from satustok.channels.registry import ChannelDescription
 from satustok.core.access import Permission
 from satustok.core.crypto import decrypt, encrypt
+from satustok.inventory.models import Warehouse
 from satustok.orders.models import RefusalReason
 from satustok.orders.moving import MoveRefused, may_move_onto, move_integration
 from satustok.orders.refusals import refused_counts
-from satustok.sync import tasks
+from satustok.orders.warehouse_switch import SwitchRefused, switch_warehouse
+from satustok.sync import prices, tasks
 from satustok.sync.pusher import PushRefused, set_push_stock
 from satustok.web.access import requires
 from satustok.web.params import as_id
@@ -125,8 +127,33 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "refused": _refused_deliveries(account),
             "retention_days": settings.SATUSTOK_WEBHOOK_RETENTION_DAYS,
             "rule_form": stock_controls.rule_form(account),
+            "warehouses": Warehouse.objects.order_by("name"),
+            "per_location": bool(locations.push_plan(account)),  # the shop's own warehouses
         },
     )
+
+
+@requires(Permission.MANAGE_INTEGRATIONS)
+@require_POST
+def set_warehouse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Feed the integration from another warehouse (see orders/warehouse_switch.py)."""
+    account = get_object_or_404(ChannelAccount.objects.select_related("warehouse"), pk=pk)
+    warehouse = Warehouse.objects.filter(pk=as_id(request.POST.get("warehouse", "")) or 0).first()
+    if warehouse is None:
+        messages.error(request, _("Choose one of the warehouses."))
+        return redirect("web:integration", pk=pk)
+    try:
+        switched = switch_warehouse(account, warehouse)
+    except SwitchRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("web:integration", pk=pk)
+    if switched:
+        messages.success(
+            request,
+            _("%(shop)s is fed from %(warehouse)s now: every linked listing is pushed again.")
+            % {"shop": account.shop_name, "warehouse": warehouse.name},
+        )
+    return redirect("web:integration", pk=pk)
 
 
 def _refused_deliveries(account: ChannelAccount) -> list[tuple[str, int]]:
@@ -290,3 +317,66 @@ def reconnect(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("this channel connects with typed credentials")
     credentials = Credentials(account.app_id, account.client_id, account.client_secret.reveal())
     return _send_to_approval(request, account.channel, credentials, reconnect=account.pk)
+
+
+# --- price push (sync/prices.py) --------------------------------------------------------------
+
+
+@requires(Permission.SWITCH_PUSH)
+@require_POST
+def toggle_price_push(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(ChannelAccount, pk=pk)
+    enabled = request.POST.get("push_price") == "on"
+    try:
+        prices.set_push_price(account, enabled)
+    except PushRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("web:integration", pk=pk)
+    if enabled:
+        messages.success(
+            request,
+            _(
+                "Price pushing is on for %(shop)s: every listing with a master price is set to "
+                "its price by the rule, starting now."
+            )
+            % {"shop": account.shop_name},
+        )
+    else:
+        messages.success(
+            request, _("Price pushing is off for %(shop)s.") % {"shop": account.shop_name}
+        )
+    return redirect("web:integration", pk=pk)
+
+
+@requires(Permission.MANAGE_INTEGRATIONS)
+@require_POST
+def set_price_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    """The integration's price rule: markup % and rounding step (validated, never a 500)."""
+    account = get_object_or_404(ChannelAccount, pk=pk)
+    try:
+        prices.set_price_rule(account, request.POST.get("markup", ""), request.POST.get("step", ""))
+    except prices.PriceRuleInvalid as invalid:
+        messages.error(request, str(invalid))
+        return redirect("web:integration", pk=pk)
+    messages.success(request, _("Price rule of %(shop)s saved.") % {"shop": account.shop_name})
+    return redirect("web:integration", pk=pk)
+
+
+@requires(Permission.SWITCH_PUSH)
+@require_POST
+def listing_price(request: HttpRequest, pk: int) -> HttpResponse:
+    """A listing's own fixed price (empty: follow the integration's rule again)."""
+    listing = get_object_or_404(Listing.objects.select_related("account"), pk=pk)
+    back = (
+        redirect("web:inventory_sku", pk=listing.variant_id)
+        if listing.variant_id
+        else redirect("web:integration", pk=listing.account_id)
+    )
+    value = "" if request.POST.get("follow") else request.POST.get("fixed_price", "")
+    try:
+        prices.set_fixed_price(listing, value)
+    except prices.PriceRuleInvalid as invalid:
+        messages.error(request, str(invalid))
+        return back
+    messages.success(request, _("Price of listing %(id)s saved.") % {"id": listing.external_id})
+    return back

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,7 +22,8 @@ from satustok.catalog import editing
 from satustok.catalog.editing import Applied, EditRefused
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.core.access import Permission
-from satustok.sync import pusher, tasks
+from satustok.inventory import bundles
+from satustok.sync import prices, pusher, tasks
 from satustok.web.access import requires
 
 
@@ -36,6 +39,9 @@ class DetailsForm(forms.Form):
         label=gettext_lazy("Barcode"), max_length=editing.BARCODE_LENGTH, required=False
     )
     weight_grams = forms.IntegerField(label=gettext_lazy("Weight (g)"), min_value=0, required=False)
+    price = forms.IntegerField(
+        label=gettext_lazy("Price (Rp)"), min_value=1, max_value=editing.MAX_PRICE, required=False
+    )
     low_stock_threshold = forms.IntegerField(
         label=gettext_lazy("Low stock at"), min_value=0, required=False
     )
@@ -47,6 +53,11 @@ def push_again(applied: Applied) -> None:
         tasks.nudge_after_commit(pusher.mark_variants_dirty(applied.variant_ids))
 
 
+def push_price_again(variant_ids: list[int]) -> None:
+    """A new master price: its listings on integrations pushing prices get it."""
+    tasks.nudge_prices_after_commit(prices.mark_prices_dirty(variant_ids))
+
+
 @requires(Permission.VIEW)
 def product(request: HttpRequest, pk: int) -> HttpResponse:
     master = get_object_or_404(MasterProduct, pk=pk)
@@ -56,6 +67,7 @@ def product(request: HttpRequest, pk: int) -> HttpResponse:
             initial={name: getattr(variant, name) for name in editing.DETAILS},
             auto_id=f"v{variant.pk}_%s",
         )
+    _add_recipes(variants)
     return render(
         request,
         "web/catalog/product.html",
@@ -66,6 +78,35 @@ def product(request: HttpRequest, pk: int) -> HttpResponse:
             "rename_form": RenameForm(initial={"name": master.name}),
         },
     )
+
+
+def _add_recipes(variants: list[Variant]) -> None:
+    """Each variant's recipe rows (component, quantity, the component's available) and, for a
+    bundle, its available; for a component, the bundles that use it."""
+    found = bundles.recipes(v.pk for v in variants)
+    components = {c for recipe in found.values() for c, _q in recipe}
+    used = Variant.objects.filter(components__component__in=[v.pk for v in variants])
+    used_in: dict[int, list[Variant]] = {}
+    for bundle in used.select_related("product").prefetch_related("components").distinct():
+        for line in bundle.components.all():
+            used_in.setdefault(line.component_id, []).append(bundle)
+    totals = _available_of(components) | bundles.available_everywhere(found)
+    named = Variant.objects.in_bulk(components)
+    for variant in variants:
+        recipe = found.get(variant.pk, [])
+        variant.recipe = [  # type: ignore[attr-defined]
+            (named[c], quantity, totals.get(c, 0)) for c, quantity in recipe
+        ]
+        variant.bundle_available = totals.get(variant.pk)  # type: ignore[attr-defined]
+        variant.bundles_using = used_in.get(variant.pk, [])  # type: ignore[attr-defined]
+        variant.blank_rows = range(max(2, 3 - len(recipe)))  # type: ignore[attr-defined]
+
+
+def _available_of(variant_ids: set[int]) -> dict[int, int]:
+    levels = Variant.objects.filter(pk__in=variant_ids).annotate(
+        avail=Coalesce(Sum(F("stock_levels__on_hand") - F("stock_levels__reserved")), 0)
+    )
+    return dict(levels.values_list("pk", "avail"))
 
 
 @requires(Permission.EDIT_CATALOG)
@@ -92,7 +133,11 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise EditRefused(_("Check the variant's fields: weight and threshold are 0 or more."))
-        editing.set_details(variant, **form.cleaned_data)
+        with transaction.atomic():
+            price_before = variant.price
+            editing.set_details(variant, **form.cleaned_data)
+            if variant.price != price_before:
+                push_price_again([variant.pk])
     except EditRefused as refused:
         messages.error(request, str(refused))
     else:

@@ -29,7 +29,7 @@ from satustok.sync.stock_view import sku_status
 from satustok.web.access import requires
 from satustok.web.forms import IdChoiceField
 from satustok.web.params import query_text
-from satustok.web.views import stock_controls
+from satustok.web.views import listing_rules, stock_controls, warehouses
 
 LOW_STOCK_BUCKET = "low"  # ?bucket=low: the Low stock tab
 
@@ -165,13 +165,16 @@ def _detail_page(
     movements = StockMovement.objects.filter(level__variant=variant).select_related(
         "level__warehouse"
     )[:100]
+    status = sku_status(variant)
+    listing_rules.with_rule_forms(status["listings"], variant)
     return render(
         request,
         "web/inventory/detail.html",
         {
             "nav": "inventory",
             "variant": variant,
-            "status": sku_status(variant),
+            "status": status,
+            "transfer_form": warehouses.TransferForm(user=request.user),
             **stock_controls.sku_controls(variant),
             "form": form,
             "movements": movements,

@@ -1,4 +1,5 @@
-"""Sync log: every import run, and every row of every stock push with the channel's answer."""
+"""Sync log: every import run, and every row of every stock or price push with the channel's
+answer."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from satustok.core.access import Permission
-from satustok.sync.models import ImportRun, PushRecord, PushResult
+from satustok.sync.models import ImportRun, PushKind, PushRecord, PushResult
 from satustok.web.access import requires
 
 
@@ -26,6 +27,9 @@ def pushes(request: HttpRequest) -> HttpResponse:
     records = PushRecord.objects.select_related("account", "listing", "listing__variant")
     if result in PushResult.values:
         records = records.filter(result=result)
+    kind = request.GET.get("kind", "")
+    if kind in PushKind.values:  # stock rows or price rows (sync/prices.py) only
+        records = records.filter(kind=kind)
     drift = bool(request.GET.get("drift"))
     if drift:  # pushes that repaired a marketplace's own change (sync/drift.py)
         records = records.exclude(drift_cause="")
@@ -40,5 +44,6 @@ def pushes(request: HttpRequest) -> HttpResponse:
             "result": result,
             "results": PushResult.choices,
             "drift": drift,
+            "kind": kind,
         },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -13,6 +14,7 @@ from rich.table import Table
 from satustok.catalog.models import Variant
 from satustok.channels.models import Listing
 from satustok.cli.output import print_json
+from satustok.inventory import bundles
 
 
 def variants() -> Any:
@@ -24,6 +26,17 @@ def variants() -> Any:
         .prefetch_related(Prefetch("listings", queryset=listings))
         .order_by("sku_key")
     )
+
+
+def with_bundles(found: Any) -> Iterator[Variant]:
+    """The variants, a bundle's available its scarcest component's (it has no levels)."""
+    made = bundles.available_everywhere(
+        Variant.objects.filter(components__isnull=False).values_list("pk", flat=True).distinct()
+    )
+    for variant in found:
+        if variant.pk in made:
+            variant.available = made[variant.pk]
+        yield variant
 
 
 def variant_document(variant: Variant) -> dict[str, Any]:
@@ -58,10 +71,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["json"]:
-            print_json([variant_document(v) for v in variants().iterator(chunk_size=1000)])
+            found = with_bundles(variants().iterator(chunk_size=1000))
+            print_json([variant_document(v) for v in found])
             return
         table = Table("SKU", "Product", "Available", "Listings")
-        for v in variants():
+        for v in with_bundles(variants()):
             table.add_row(
                 v.sku,
                 v.product.name,
