@@ -38,3 +38,37 @@ def an_integration(**fields: Any) -> ChannelAccount:
         "warehouse": default_warehouse(),
     }
     return ChannelAccount.objects.create(**{**defaults, **fields})
+
+
+def an_open_order_holding(
+    account: Any,
+    variant: Any,
+    quantity: int = 1,
+    *,
+    effect: str = "reserved",
+    external_id: str = "INV-1",
+) -> Any:
+    """An open order of ``account`` whose one line holds ``quantity`` of ``variant`` (reserved,
+    or counted in the import baseline): what the checks "no open order holds stock" look for."""
+    from django.utils import timezone
+
+    from satustok.orders.models import Order, OrderLine, OrderStatus
+
+    order = Order.objects.create(
+        account=account,
+        external_id=external_id,
+        status=OrderStatus.OPEN,
+        channel_status="220",
+        ordered_at=timezone.now(),
+        stock_effect=effect,
+    )
+    OrderLine.objects.create(
+        order=order,
+        external_product_id="9",
+        quantity=quantity,
+        variant=variant,
+        listing=variant.listings.filter(account=account).first(),
+        linked=True,
+        stock_effect=effect,
+    )
+    return order

@@ -9,16 +9,14 @@ from typing import Any
 import pytest
 from api_helpers import ApiClient
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import translation
 
-from roles_support import an_integration, user_with_role
+from roles_support import an_integration, an_open_order_holding, user_with_role
 from satustok.api import tokens
 from satustok.catalog.models import BundleComponent, MasterProduct, Variant
 from satustok.channels.models import LinkMethod, Listing
 from satustok.core.access import Role
 from satustok.inventory import stock
-from satustok.orders.models import Order, OrderLine, OrderStatus
-from satustok.orders.status import StockEffect
 
 pytestmark = pytest.mark.django_db
 
@@ -114,18 +112,11 @@ def test_a_recipe_held_by_an_open_order_is_409(api: ApiClient, parts: dict[str, 
         {"name": "P", "sku": "P-3", "components": [{"sku": "KAOS", "quantity": 2}]},
     ).json()
     variant = Variant.objects.get(pk=bundle["variant"])
-    listing = Listing.objects.create(
+    Listing.objects.create(
         account=account, external_id="77", sku="P-3", variant=variant,
         link_method=LinkMethod.AUTO_SKU,
     )  # fmt: skip
-    order = Order.objects.create(
-        account=account, external_id="A-1", status=OrderStatus.OPEN, ordered_at=timezone.now(),
-        stock_effect=StockEffect.RESERVED,
-    )  # fmt: skip
-    OrderLine.objects.create(
-        order=order, external_product_id="77", quantity=1, listing=listing, variant=variant,
-        linked=True, stock_effect=StockEffect.RESERVED,
-    )  # fmt: skip
+    an_open_order_holding(account, variant, 1, external_id="A-1")
     held = api.put(
         f"/catalog/variants/{variant.pk}/components",
         {"components": [{"sku": "KAOS", "quantity": 3}]},

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from api_helpers import ApiClient
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import translation
 
-from roles_support import an_integration, user_with_role
+from roles_support import an_integration, an_open_order_holding, user_with_role
 from satustok.api import tokens
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels import locations
@@ -20,7 +20,7 @@ from satustok.channels.connect import default_warehouse
 from satustok.channels.models import LinkMethod, Listing, ShopLocation
 from satustok.core.access import Role
 from satustok.inventory.models import Warehouse
-from satustok.orders.models import Order, OrderLine, OrderStatus, StockEffect
+from satustok.orders.models import StockEffect
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -105,22 +105,7 @@ def test_put_refuses_unknown_names_and_changes_nothing(
 
 def test_put_is_refused_while_open_orders_hold_stock(api: ApiClient, world: dict[str, Any]) -> None:
     account = world["account"]
-    order = Order.objects.create(
-        account=account,
-        external_id="INV-1",
-        status=OrderStatus.OPEN,
-        channel_status="220",
-        ordered_at=timezone.now(),
-        stock_effect=StockEffect.RESERVED,
-    )
-    OrderLine.objects.create(
-        order=order,
-        external_product_id="9",
-        quantity=1,
-        variant=world["variant"],
-        linked=True,
-        stock_effect=StockEffect.RESERVED,
-    )
+    order = an_open_order_holding(account, world["variant"], 1, external_id="INV-1")
     url = f"/integrations/{account.pk}/locations"
     body = {"locations": [{"location_id": "WH-JKT", "warehouse": "jkt"}]}
     refused = api.put(url, body)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from api_helpers import ApiClient
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import translation
 
-from roles_support import an_integration, user_with_role
+from roles_support import an_integration, an_open_order_holding, user_with_role
 from satustok.api import tokens
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.connect import default_warehouse
@@ -19,7 +19,7 @@ from satustok.core.access import Role
 from satustok.inventory import stock
 from satustok.inventory.access import set_warehouses
 from satustok.inventory.models import StockLevel, Warehouse
-from satustok.orders.models import Order, OrderLine, OrderStatus, StockEffect
+from satustok.orders.models import StockEffect
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -156,22 +156,7 @@ def test_patch_switches_the_feeding_warehouse_unless_orders_hold_stock(
     api: ApiClient, world: dict[str, Any]
 ) -> None:
     account = world["account"]
-    order = Order.objects.create(
-        account=account,
-        external_id="INV-1",
-        status=OrderStatus.OPEN,
-        channel_status="220",
-        ordered_at=timezone.now(),
-        stock_effect=StockEffect.RESERVED,
-    )
-    OrderLine.objects.create(
-        order=order,
-        external_product_id="1",
-        quantity=1,
-        variant=world["variant"],
-        linked=True,
-        stock_effect=StockEffect.RESERVED,
-    )
+    order = an_open_order_holding(account, world["variant"], 1, external_id="INV-1")
     refused = api.patch(f"/integrations/{account.pk}", {"warehouse": "sby"})
     assert refused.status_code == 409 and refused.json()["code"] == "switch_refused"
     assert "would never be released" in refused.json()["detail"]

@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
-from roles_support import an_integration, user_with_role
+from roles_support import an_integration, an_open_order_holding, user_with_role
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.connect import default_warehouse
-from satustok.channels.models import ChannelAccount, LinkMethod, Listing
+from satustok.channels.models import LinkMethod, Listing
 from satustok.core.access import Role
 from satustok.core.models import Activity
 from satustok.inventory import stock
@@ -25,7 +25,7 @@ from satustok.inventory.warehouses import (
     rename_warehouse,
     with_holdings,
 )
-from satustok.orders.models import Order, OrderLine, OrderStatus, StockEffect
+from satustok.orders.models import StockEffect
 from satustok.orders.warehouse_switch import SwitchRefused, orders_holding_stock, switch_warehouse
 from satustok.sync.warehouse_feeds import delete_unless_feeding
 
@@ -122,26 +122,6 @@ def test_deleting_is_refused_with_stock_a_feed_the_main_one_or_a_limited_user(
     delete_unless_feeding(sby)
 
 
-def an_order_holding(shop: ChannelAccount, variant: Variant, effect: str) -> Order:
-    order = Order.objects.create(
-        account=shop,
-        external_id="INV-1",
-        status=OrderStatus.OPEN,
-        channel_status="400",
-        ordered_at=timezone.now(),
-        stock_effect=effect,
-    )
-    OrderLine.objects.create(
-        order=order,
-        external_product_id="9",
-        quantity=1,
-        variant=variant,
-        linked=True,
-        stock_effect=effect,
-    )
-    return order
-
-
 def test_switching_marks_every_linked_listing_and_is_logged(kaos: Variant) -> None:
     shop = an_integration()
     listing = Listing.objects.create(
@@ -161,7 +141,7 @@ def test_switching_marks_every_linked_listing_and_is_logged(kaos: Variant) -> No
 @pytest.mark.parametrize("effect", [StockEffect.RESERVED, StockEffect.BASELINE])
 def test_switching_is_refused_while_open_orders_hold_stock(kaos: Variant, effect: str) -> None:
     shop = an_integration()
-    order = an_order_holding(shop, kaos, effect)
+    order = an_open_order_holding(shop, kaos, 1, effect=effect)
     sby = create_warehouse("Gudang Surabaya")
     assert orders_holding_stock(shop) == 1
     with pytest.raises(

@@ -10,9 +10,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from roles_support import an_integration, user_with_role
+from roles_support import an_integration, an_open_order_holding, user_with_role
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels import locations
 from satustok.channels.connect import default_warehouse
@@ -20,7 +19,6 @@ from satustok.channels.models import LinkMethod, Listing, ShopLocation
 from satustok.core.access import Role
 from satustok.core.models import Activity
 from satustok.inventory.models import Warehouse
-from satustok.orders.models import Order, OrderLine, OrderStatus, StockEffect
 
 pytestmark = pytest.mark.django_db
 
@@ -110,22 +108,7 @@ def test_only_owners_and_admins_map(world: dict[str, Any]) -> None:
 
 def test_a_change_is_refused_while_open_orders_hold_stock(world: dict[str, Any]) -> None:
     account, listing = world["account"], world["listing"]
-    order = Order.objects.create(
-        account=account,
-        external_id="INV-9",
-        status=OrderStatus.OPEN,
-        channel_status="220",
-        ordered_at=timezone.now(),
-        stock_effect=StockEffect.RESERVED,
-    )
-    OrderLine.objects.create(
-        order=order,
-        external_product_id="9",
-        quantity=2,
-        variant=listing.variant,
-        linked=True,
-        stock_effect=StockEffect.RESERVED,
-    )
+    an_open_order_holding(account, listing.variant, 2, external_id="INV-9")
     url = reverse("web:integration_locations", args=[account.pk])
     refused = logged_in(Role.ADMIN).post(
         url, {"location:WH-JKT": str(world["jakarta"].pk)}, follow=True

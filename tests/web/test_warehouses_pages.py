@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from roles_support import an_integration, user_with_role
+from roles_support import an_integration, an_open_order_holding, user_with_role
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.channels.connect import default_warehouse
 from satustok.channels.models import LinkMethod, Listing
@@ -20,7 +19,6 @@ from satustok.core.access import Role
 from satustok.inventory import stock
 from satustok.inventory.access import set_warehouses
 from satustok.inventory.models import MovementReason, StockLevel, StockMovement, Warehouse
-from satustok.orders.models import Order, OrderLine, OrderStatus, StockEffect
 
 pytestmark = pytest.mark.django_db
 
@@ -173,22 +171,7 @@ def test_the_integration_page_switches_the_feeding_warehouse(world: dict[str, An
 
 def test_the_switch_is_refused_while_open_orders_hold_stock(world: dict[str, Any]) -> None:
     account, variant = world["account"], world["variant"]
-    order = Order.objects.create(
-        account=account,
-        external_id="INV-9",
-        status=OrderStatus.OPEN,
-        channel_status="220",
-        ordered_at=timezone.now(),
-        stock_effect=StockEffect.RESERVED,
-    )
-    OrderLine.objects.create(
-        order=order,
-        external_product_id="9",
-        quantity=2,
-        variant=variant,
-        linked=True,
-        stock_effect=StockEffect.RESERVED,
-    )
+    an_open_order_holding(account, variant, 2, external_id="INV-9")
     admin = logged_in(Role.ADMIN)
     url = reverse("web:integration_warehouse", args=[account.pk])
     refused = admin.post(url, {"warehouse": world["sby"].pk}, follow=True).content.decode()

@@ -43,13 +43,13 @@ from satustok.sync.pusher import (
     MARK_CHUNK,
     PushBusy,
     PushPaused,
-    PushRefused,
     PushSummary,
     Track,
     call_channel,
     clear,
     release_lease,
     settle,
+    switch_push,
     take_lease,
 )
 
@@ -181,25 +181,19 @@ class PriceRuleInvalid(ValueError):
 def set_push_price(account: ChannelAccount, enabled: bool) -> None:
     """Switch price pushing on or off. Switching on pushes every linked listing with a master
     price once. A moved integration is refused, as for stock."""
-    if enabled and account.moved_to_id is not None:
-        raise PushRefused(
-            _("This shop moved to %(other)s, which pushes its prices now.")
-            % {"other": str(account.moved_to)}
-        )
-    with transaction.atomic():
-        before = account.push_price
-        ChannelAccount.objects.filter(pk=account.pk).update(push_price=enabled)
-        account.push_price = enabled
-        activity.record(
-            None,
-            activity.Action.INTEGRATION_SETTINGS,
-            account,
-            before={"push_price": before},
-            after={"push_price": enabled},
-        )
-        if enabled:
-            mark_account_prices_dirty(account)
-            _nudge_after_commit(account.pk)
+    switch_push(
+        account,
+        "push_price",
+        enabled,
+        moved=_("This shop moved to %(other)s, which pushes its prices now."),
+        action=activity.Action.INTEGRATION_SETTINGS,
+        when_on=_price_every_listing,
+    )
+
+
+def _price_every_listing(account: ChannelAccount) -> None:
+    mark_account_prices_dirty(account)
+    _nudge_after_commit(account.pk)
 
 
 def parse_markup(value: object) -> Decimal:

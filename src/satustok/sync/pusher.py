@@ -125,28 +125,44 @@ def set_push_stock(account: ChannelAccount, enabled: bool) -> None:
     """Switch pushing on or off. Switching on pushes every linked listing once, so the channel
     shows the master stock from that moment (including any import mismatch). A moved
     integration is refused: two integrations pushing one shop would fight."""
-    if enabled and account.moved_to_id is not None:
-        raise PushRefused(
-            _("This shop moved to %(other)s, which pushes its stock now.")
-            % {"other": str(account.moved_to)}
-        )
-    with transaction.atomic():
-        before = account.push_stock
-        ChannelAccount.objects.filter(pk=account.pk).update(push_stock=enabled)
-        account.push_stock = enabled
-        activity.record(
-            None,
-            activity.Action.PUSH_SWITCHED,
-            account,
-            before={"push_stock": before},
-            after={"push_stock": enabled},
-        )
-        if enabled:
-            mark_account_dirty(account)
-    if enabled:
-        from satustok.sync import tasks
+    switch_push(
+        account,
+        "push_stock",
+        enabled,
+        moved=_("This shop moved to %(other)s, which pushes its stock now."),
+        action=activity.Action.PUSH_SWITCHED,
+        when_on=_push_every_listing,
+    )
 
-        transaction.on_commit(lambda: tasks.push_stock(account.pk))
+
+def _push_every_listing(account: ChannelAccount) -> None:
+    from satustok.sync import tasks
+
+    mark_account_dirty(account)
+    transaction.on_commit(lambda: tasks.push_stock(account.pk))
+
+
+def switch_push(
+    account: ChannelAccount,
+    switch: str,
+    enabled: bool,
+    *,
+    moved: str,
+    action: str,
+    when_on: Callable[[ChannelAccount], None],
+) -> None:
+    """Switch one kind of push (the integration's boolean ``switch``) on or off, in one
+    transaction with its activity entry; ``when_on`` marks what switching on sends. A moved
+    integration is refused (``moved``: the words, with the successor as ``%(other)s``)."""
+    if enabled and account.moved_to_id is not None:
+        raise PushRefused(moved % {"other": str(account.moved_to)})
+    with transaction.atomic():
+        before = getattr(account, switch)
+        ChannelAccount.objects.filter(pk=account.pk).update(**{switch: enabled})
+        setattr(account, switch, enabled)
+        activity.record(None, action, account, before={switch: before}, after={switch: enabled})
+        if enabled:
+            when_on(account)
 
 
 # --- pushing ------------------------------------------------------------------------------
