@@ -3,8 +3,9 @@
 1. **Build** (not a figure): N master products, N variants, N stock levels (on hand 50) and 3N
    listings, linked by SKU and converged (``last_pushed_qty`` = available), with
    ``bulk_create``; three integrations with *Push stock* on. One SKU in ten is a bundle
-   (``BUNDLE_EVERY``) of two others, one of which the 1% step changes for every tenth bundle,
-   so those bundles are re-pushed through their component; bundles have no stock level.
+   (``BUNDLE_EVERY``) of two others, so one SKU in five is a component; of the SKUs the 1%
+   step changes, one in five is a component too (as a uniform change would hit), and its
+   bundle is re-pushed through it. Bundles have no stock level.
 2. **No-op sweep** (figure ``sweep_seconds``, one sample per round): what the periodic sweep
    does when nothing is due — ``sync.pusher.accounts_due()`` — plus ``push_account`` for each
    integration, which claims nothing and pushes nothing (a nudge arriving anyway).
@@ -40,10 +41,13 @@ ON_HAND = 50
 KEPT_BACK = 1
 SHOWN = ON_HAND - KEPT_BACK
 BATCH = 5_000  # a multiple of BUNDLE_EVERY: a bundle and its components share a batch
-# Issue 15: 10% of the SKUs are bundles. SKU i (i a multiple of 10) = 1 × SKU i+7 + 1 × SKU i+8;
-# the 1% changed (i ≡ 7 mod 100) are components of the bundles i − 7.
+# Issue 15: 10% of the SKUs are bundles. SKU i (i a multiple of 10) = 1 × SKU i+1 + 1 × SKU i+2,
+# but for i a multiple of 500: 1 × SKU i+7 + 1 × SKU i+8, so that of the 1% changed
+# (i ≡ 7 mod 100) one in five (i ≡ 7 mod 500) is a component, as 20% of all SKUs are.
 BUNDLE_EVERY = 10
-COMPONENT_OFFSETS = (7, 8)
+COMPONENT_OFFSETS = (1, 2)
+CHANGED_COMPONENT_EVERY = 500
+CHANGED_COMPONENT_OFFSETS = (7, 8)
 CONVERGE_TIMEOUT = 120.0
 DRAIN_TIMEOUT = 20.0
 
@@ -61,7 +65,8 @@ def run(skus: int, rounds: int, latency_ms: int, import_units: int) -> dict[str,
     result["sweep"] = [sweep_once(accounts) for _ in range(rounds)]
     result["sweep_seconds"] = [round(s["seconds"], 3) for s in result["sweep"]]
     changed = list(range(7, skus, 100))  # 1% of the SKUs, spread over the catalogue
-    bundles = [i - COMPONENT_OFFSETS[0] for i in changed]  # each changed SKU's bundle
+    first = CHANGED_COMPONENT_OFFSETS[0]
+    bundles = [i - first for i in changed if (i - first) % CHANGED_COMPONENT_EVERY == 0]
     sandbox = stack.Sandbox(
         seeds.scale_shops(sorted(changed + bundles), stock=SHOWN),
         latency_ms=latency_ms,
@@ -89,6 +94,11 @@ def run(skus: int, rounds: int, latency_ms: int, import_units: int) -> dict[str,
 
 def bundle_indexes(skus: int) -> range:
     return range(0, skus - BUNDLE_EVERY + 1, BUNDLE_EVERY)
+
+
+def component_offsets(bundle: int) -> tuple[int, int]:
+    changed = bundle % CHANGED_COMPONENT_EVERY == 0
+    return CHANGED_COMPONENT_OFFSETS if changed else COMPONENT_OFFSETS
 
 
 def build(skus: int) -> tuple[list[int], list[int]]:
@@ -145,7 +155,7 @@ def build(skus: int) -> tuple[list[int], list[int]]:
             BundleComponent.objects.bulk_create(
                 BundleComponent(bundle=by_index[i], component=by_index[i + offset], quantity=1)
                 for i in kits
-                for offset in COMPONENT_OFFSETS
+                for offset in component_offsets(i)
             )
             Listing.objects.bulk_create(
                 [

@@ -56,6 +56,7 @@ def an_open_order_holding(
 
     order = Order.objects.create(
         account=account,
+        warehouse=account.warehouse,  # as ingestion sets it, at first sight
         external_id=external_id,
         status=OrderStatus.OPEN,
         channel_status="220",

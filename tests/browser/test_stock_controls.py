@@ -66,7 +66,7 @@ def make_bundle(page: Any, stack: Stack, sku: str, parts: list[tuple[str, int]])
     for number, (component, quantity) in enumerate(parts):
         skus.nth(number).fill(component)
         quantities.nth(number).fill(str(quantity))
-    screenshot(page, "20-bundle-recipe")
+    screenshot(page, "40-bundle-recipe")
     row.get_by_role("button", name="Save components").click()
     page.wait_for_selector(f"text=Saved the components of {sku}.")
 
@@ -129,7 +129,7 @@ def test_a_bundle_sold_on_one_shop_and_a_half_rule_on_another(page: Any, stack: 
     make_bundle(page, stack, kit["sku"], [(first["sku"], 1), (second["sku"], 2)])
     allowed = min(first["available"], second["available"] // 2)
     eventually(lambda: set(everywhere(stack, kit, channels).values()) == {allowed}, SECONDS)
-    screenshot(page, "21-bundle-page")
+    screenshot(page, "41-bundle-page")
 
     started = time.monotonic()
     buy_on_shopee(stack, kit["sku"], 1)
@@ -161,7 +161,7 @@ def test_a_bundle_sold_on_one_shop_and_a_half_rule_on_another(page: Any, stack: 
         page.goto(stack.url + "/inventory/?q=" + first["sku"])
         page.locator("a", has_text=first["sku"]).first.click()
         page.wait_for_selector(f"text=× 50% = {half}")
-        screenshot(page, "22-half-rule-explained")
+        screenshot(page, "42-half-rule-explained")
     finally:
         set_half_rule(page, SHOPEE_NAME, 100)
 
@@ -184,4 +184,4 @@ def test_a_bundle_sold_on_one_shop_and_a_half_rule_on_another(page: Any, stack: 
         assert price_shown(stack, channel, second) == before[channel], "its price push is off"
     page.goto(stack.url + "/sync-log/pushes/?kind=price")
     page.wait_for_selector(f"text=Rp {new_price:,}".replace(",", "."))
-    screenshot(page, "23-price-pushed")
+    screenshot(page, "43-price-pushed")

@@ -181,7 +181,8 @@ def test_two_transfers_of_the_last_units_at_once_move_them_once() -> None:
 
     def second() -> None:
         try:
-            transfer(utama, others[1], kaos, 5)
+            with translation.override("en"):  # a thread starts in the default language
+                transfer(utama, others[1], kaos, 5)
             outcome["result"] = "moved"
         except TransferRefused as refused:
             outcome["result"] = str(refused)

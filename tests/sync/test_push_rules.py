@@ -207,3 +207,24 @@ def test_bad_controls_are_refused(shops: Any) -> None:
         controls.allocate(variant, shop_a, 0, now, now + timedelta(hours=1))
     with pytest.raises(controls.InvalidControl):
         controls.allocate(variant, shop_a, 1, now, now - timedelta(hours=1))
+
+
+@pytestmark_db
+def test_a_rule_reaches_the_shop_at_once_not_at_the_next_sweep(
+    world: World, shops: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Saving a rule nudges the integration's pusher when it commits (the minute sweep is only
+    the backstop): the queue runs the push inline here."""
+    shop_a, shop_b = shops
+    variant = shared(shop_a, shop_b)
+    stock.set_on_hand(shop_b.warehouse_id, variant.pk, 40, reference="test")
+    pusher.set_push_stock(shop_b, True)
+    pusher.push_account(shop_b.pk)
+    listing = variant.listings.get(account=shop_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        controls.set_rule(shop_b, Rule(percent=50))
+    available = stock.available(shop_b.warehouse_id, variant.pk)
+    assert world.shown_stock(listing) == available * 50 // 100
+    with django_capture_on_commit_callbacks(execute=True):
+        controls.set_listing_rule(listing, Rule(fixed=3))
+    assert world.shown_stock(listing) == min(3, available)

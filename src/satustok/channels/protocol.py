@@ -292,6 +292,10 @@ class ChannelOrder:
     # The channel already holds the order's stock though it is not paid yet (an unpaid order
     # on a channel that takes stock when the order is placed): the hub reserves it too.
     holds_stock: bool = False
+    # The shop's own warehouse (location) the order ships from, as the channel names it (a
+    # ``ShopLocation.location_id``); where lines name different ones, the first line's. Empty:
+    # the channel did not say. The hub reserves in the hub warehouse mapped to it.
+    location_id: str = ""
     # --- fulfilment: what the seller needs to ship the order (all optional: a channel that
     # does not say leaves them empty) ---
     # The channel's deadline for the seller's next step (accept, or ship) in UTC: the SLA the

@@ -173,11 +173,12 @@ def _require(order: Order, permitted: bool) -> None:
 
 
 def _check_warehouse(order: Order) -> None:
-    """A user limited to warehouses works only the orders of shops their warehouses feed (the
-    command line and the queue act for the operator: no user, no limit)."""
+    """A user limited to warehouses works only the orders whose stock moves in one of them
+    (the order's warehouse; the command line and the queue act for the operator: no user, no
+    limit)."""
     user = activity.current_user()
     if user is not None:
-        require_warehouse(user, order.account.warehouse_id)
+        require_warehouse(user, order.stock_warehouse_id)
 
 
 def restock(order: Order) -> Order:

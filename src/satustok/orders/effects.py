@@ -115,7 +115,7 @@ def settle(order: Order, goal: StockEffect | None = None, *, holds: bool = False
     order.stock_effect = goal or target(order.status, order.stock_effect, holds)
     lines = list(order.lines.filter(linked=True, variant__isnull=False))
     changes = plan(order, lines)
-    stock.move_many(order.account.warehouse_id, changes)
+    stock.move_many(order.stock_warehouse_id, changes)
     OrderLine.objects.bulk_update(lines, ["stock_effect"])
 
 

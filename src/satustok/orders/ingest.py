@@ -17,6 +17,7 @@ transactions hold the database's write lock). Inside it:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from satustok.catalog.models import Variant
 from satustok.catalog.sku import sku_key
+from satustok.channels import locations
 from satustok.channels.models import ChannelAccount, Listing
 from satustok.channels.protocol import (
     ChannelOrder,
@@ -56,7 +58,13 @@ class Ingested:
 def ingest(account: ChannelAccount, incoming: ChannelOrder, source: str) -> Ingested:
     with transaction.atomic():
         order, created = Order.objects.select_for_update().get_or_create(
-            account=account, external_id=incoming.external_id, defaults=_fields(incoming)
+            account=account,
+            external_id=incoming.external_id,
+            # A callable: the mapping is read only when the order is created.
+            defaults={
+                **_fields(incoming),
+                "warehouse_id": lambda: order_warehouse(account, incoming),
+            },
         )
         order.account = account
         if created:
@@ -106,7 +114,7 @@ class NotRestockable(Exception):
 
 def restock(order: Order) -> Order:
     """The seller put a returned (or cancelled-after-shipping) parcel back on the shelf: every
-    undecided line, into the integration's warehouse (``orders.returns`` decides per line)."""
+    undecided line, into the order's warehouse (``orders.returns`` decides per line)."""
     try:
         return returns.restock_all(order)
     except returns.NothingToDecide as nothing:
@@ -119,6 +127,14 @@ def can_restock(order: Order) -> bool:
 
 
 # --- steps ----------------------------------------------------------------------------------
+
+
+def order_warehouse(account: ChannelAccount, incoming: ChannelOrder) -> int:
+    """The hub warehouse a new order moves its stock in, fixed at first sight: the one mapped
+    to the shop warehouse it ships from, else the integration's (a location not mapped, not
+    known, or not named by the channel)."""
+    mapped = locations.mapped_warehouse(account.pk, incoming.location_id)
+    return mapped or account.warehouse_id
 
 
 def _fields(incoming: ChannelOrder) -> dict[str, object]:
@@ -264,9 +280,9 @@ def _link_lines(order: Order) -> None:
     if unlinked:
         links = Links(order.account, [line.external_product_id for line in unlinked])
         links.read_variants([line.sku for line in unlinked])
-        links.read_baselines(order.ordered_at)
+        links.read_baselines(order.ordered_at, [order.stock_warehouse_id])
         for line in unlinked:
-            links.link(line, order.ordered_at)
+            links.link(line, order.ordered_at, order.stock_warehouse_id)
         OrderLine.objects.bulk_update(
             unlinked, ["listing", "variant", "linked", "in_baseline", "stock_effect"]
         )
@@ -276,7 +292,7 @@ def _link_lines(order: Order) -> None:
 class Links:
     """Links order lines to master variants for one integration, reading what a whole batch
     of lines needs in a few queries: the listings of their products, the variants of their
-    SKUs, and the import baselines of those variants."""
+    SKUs, and the import baselines of those variants in the orders' warehouses."""
 
     def __init__(self, account: ChannelAccount, product_ids: Iterable[str]) -> None:
         self.account = account
@@ -286,19 +302,24 @@ class Links:
             for pk, external_id, variant_id in listings.values_list("pk", "external_id", "variant")
         }
         self.by_sku: dict[str, int] = {}
-        self.baselines: dict[int, list] = {}
+        self.baselines: dict[int, dict[int, list[datetime]]] = {}  # per warehouse
 
     def read_variants(self, skus: Iterable[str]) -> None:
         keys = {key for sku in skus if (key := sku_key(sku))}
         self.by_sku = dict(Variant.objects.filter(sku_key__in=keys).values_list("sku_key", "pk"))
 
-    def read_baselines(self, since: datetime) -> None:
+    def read_baselines(self, since: datetime, warehouse_ids: Iterable[int]) -> None:
+        """An order counts in an import's baseline only where the import wrote it: in the
+        warehouse the order moves its stock in (one query per warehouse of the batch)."""
         variants = {v for _pk, v in self.listings.values() if v} | set(self.by_sku.values())
-        warehouse_id = self.account.warehouse_id
-        self.baselines = effects.baselines(self.account.pk, warehouse_id, variants, since)
+        self.baselines = {
+            warehouse_id: effects.baselines(self.account.pk, warehouse_id, variants, since)
+            for warehouse_id in set(warehouse_ids)
+        }
 
-    def link(self, line: OrderLine, ordered_at: datetime) -> None:
-        """Through the listing of the line's product on this integration, else the SKU."""
+    def link(self, line: OrderLine, ordered_at: datetime, warehouse_id: int) -> None:
+        """Through the listing of the line's product on this integration, else the SKU; the
+        baseline is the one of the order's warehouse (``warehouse_id``)."""
         listing_id, variant_id = self.listings.get(line.external_product_id, (None, None))
         if variant_id is None:
             variant_id = self.by_sku.get(sku_key(line.sku))
@@ -306,7 +327,8 @@ class Links:
         if variant_id is None:
             return
         line.variant_id, line.linked = variant_id, True
-        line.in_baseline = effects.in_baseline(self.baselines, variant_id, ordered_at)
+        found = self.baselines.get(warehouse_id, {})
+        line.in_baseline = effects.in_baseline(found, variant_id, ordered_at)
         line.stock_effect = StockEffect.BASELINE if line.in_baseline else StockEffect.NONE
 
 
@@ -346,31 +368,46 @@ def _create_many(
         return {}
     links = Links(account, [line.external_product_id for o in incoming for line in o.lines])
     links.read_variants([line.sku for o in incoming for line in o.lines])
-    links.read_baselines(min(o.created_at for o in incoming))
+    warehouses = _order_warehouses(account, incoming)
+    links.read_baselines(min(o.created_at for o in incoming), warehouses.values())
     orders, lines = [], []
     for channel_order in incoming:
         order = _new_order(account, channel_order, source)
+        order.warehouse_id = warehouses[channel_order.location_id]
         order_lines = [_new_line(line) for line in channel_order.lines]
         for line in order_lines:
-            links.link(line, order.ordered_at)
+            links.link(line, order.ordered_at, order.warehouse_id)
         if channel_order.returned_items:
             share_returned(order_lines, channel_order.returned_items)
         order.has_unlinked_lines = not all(line.linked for line in order_lines)
         orders.append(order)
         lines.append(order_lines)
     Order.objects.bulk_create(orders)  # the ids come back: the ledger names orders by id
-    changes = []
+    changes: dict[int, list[stock.Change]] = defaultdict(list)
     for order, order_lines in zip(orders, lines, strict=True):
         for line in order_lines:
             line.order = order
-        changes += effects.plan(order, [line for line in order_lines if line.linked])
+        linked = [line for line in order_lines if line.linked]
+        changes[order.stock_warehouse_id] += effects.plan(order, linked)
     OrderLine.objects.bulk_create([line for order_lines in lines for line in order_lines])
     OrderEvent.objects.bulk_create(
         OrderEvent(order=o, to_status=o.status, channel_status=o.channel_status, source=source)
         for o in orders
     )
-    stock.move_many(account.warehouse_id, changes)
+    # Warehouse by warehouse, in id order: two batches never lock levels in opposite orders.
+    for warehouse_id in sorted(changes):
+        stock.move_many(warehouse_id, changes[warehouse_id])
     return {order.external_id: Ingested(order, True, True) for order in orders}
+
+
+def _order_warehouses(account: ChannelAccount, incoming: list[ChannelOrder]) -> dict[str, int]:
+    """Each shop location the batch's orders name → the hub warehouse its orders move stock
+    in (one look-up per location, not per order)."""
+    found: dict[str, int] = {}
+    for channel_order in incoming:
+        if channel_order.location_id not in found:
+            found[channel_order.location_id] = order_warehouse(account, channel_order)
+    return found
 
 
 def _new_order(account: ChannelAccount, incoming: ChannelOrder, source: str) -> Order:

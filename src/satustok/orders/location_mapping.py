@@ -1,10 +1,8 @@
 """Changing which hub warehouse feeds each of a shop's own locations (``channels/locations.py``).
 
-Refused, like switching the integration's warehouse (``orders/warehouse_switch.py``), while
-open orders of the integration hold stock: an order releases or ships its units in the
-warehouse it was reserved in, and a mapping changed under it would make the shop show stock
-from one warehouse while its orders are still counted in another. Every linked listing is then
-pushed again, per location.
+An order keeps the hub warehouse it was first seen in (``Order.warehouse``): a mapping changed
+while orders are open applies to the orders that come after, and the open ones release, ship
+and restock where they reserved. Every linked listing is then pushed again, per location.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from django.utils.translation import gettext as _
 from satustok.channels import locations
 from satustok.channels.models import ChannelAccount
 from satustok.core import activity
-from satustok.orders.warehouse_switch import orders_holding_stock
 from satustok.sync import pusher, tasks
 
 
@@ -43,7 +40,6 @@ def set_locations(account: ChannelAccount, wanted: Mapping[str, int | None]) -> 
             ) from None
         if not changed:
             return 0
-        _refuse_open_orders(locked)
         before = {row.location_id: _code(row.warehouse) for row, _ in changed}
         locations.apply(changed)
         after = {row.location_id: _code(warehouse) for row, warehouse in changed}
@@ -62,17 +58,3 @@ def set_locations(account: ChannelAccount, wanted: Mapping[str, int | None]) -> 
 
 def _code(warehouse: object) -> str:
     return str(getattr(warehouse, "code", "")) or "—"
-
-
-def _refuse_open_orders(account: ChannelAccount) -> None:
-    holding = orders_holding_stock(account)
-    if holding:
-        raise MappingRefused(
-            _(
-                "Open orders of %(shop)s hold stock (%(count)s). They release or ship it from "
-                "the warehouse they were reserved in, so the shop's locations cannot change "
-                "warehouse under them. Ship or cancel those orders first, then change the "
-                "mapping."
-            )
-            % {"count": holding, "shop": account.shop_name}
-        )

@@ -78,6 +78,20 @@ class Order(models.Model):
     stock_effect = models.CharField(
         max_length=12, choices=StockEffect.choices, default=StockEffect.NONE
     )
+    # The hub warehouse every stock move of this order happens in, set once when the order is
+    # first seen: the one mapped to the shop warehouse that ships it, else the integration's
+    # (``orders.ingest.order_warehouse``). Never changed afterwards, so a reservation is
+    # released or shipped where it was made. Null where a row predates it, or its warehouse
+    # was deleted (only an empty one no open order holds stock in can be): then the
+    # integration's warehouse (``stock_warehouse_id``).
+    warehouse = models.ForeignKey(
+        Warehouse,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("warehouse"),
+    )
     # Fulfilment, as the channel last said (see ChannelOrder): the deadline of the seller's
     # next step, the courier and tracking number, the packages, where it goes, what was paid,
     # and whether the buyer asked to cancel.
@@ -125,6 +139,15 @@ class Order(models.Model):
     def reference(self) -> str:
         """How the stock ledger names this order."""
         return f"order:{self.pk}"
+
+    @property
+    def stock_warehouse_id(self) -> int:
+        """The warehouse this order's stock moves in (the integration's for an older row)."""
+        return self.warehouse_id or self.account.warehouse_id
+
+    @property
+    def stock_warehouse(self) -> Warehouse:
+        return self.warehouse or self.account.warehouse
 
 
 class OrderLine(models.Model):

@@ -8,7 +8,7 @@ API::
     picking_csv(picking.rows)                # UTF-8 bytes with a BOM, cells neutralised
 
 The selected orders' lines are summed by (warehouse, master variant): the warehouse is the one
-feeding the order's integration (``order.account.warehouse``), the SKU, product and variant
+the order's stock moves in (``Order.warehouse``), the SKU, product and variant
 names are the master variant's. A bundle's line is picked as its components (the shelf holds
 those, not the kit): each component's quantity × the bundle's. A line linked to no variant is
 summed by its channel SKU (by its name when it has no SKU) and marked unlinked. Cancelled
@@ -28,6 +28,7 @@ from itertools import groupby
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from reportlab.lib import colors
@@ -100,8 +101,10 @@ def _orders(ids: list[int]) -> tuple[dict[int, int | None], int]:
     """The chunk's orders that are not cancelled, with their warehouse; and how many are."""
     warehouses: dict[int, int | None] = {}
     cancelled = 0
+    # The order's own warehouse; the integration's for a row that predates it.
+    warehouse = Coalesce("warehouse_id", "account__warehouse_id")
     for pk, status, warehouse_id in Order.objects.filter(pk__in=ids).values_list(
-        "pk", "status", "account__warehouse_id"
+        "pk", "status", warehouse
     ):
         if status == OrderStatus.CANCELLED:
             cancelled += 1

@@ -4,8 +4,9 @@ An order is *awaiting a decision* when its status says the parcel came back (ret
 cancelled after it shipped) and its stock effect is still *shipped*: its units left on hand
 when it shipped, and nothing has been decided since. For each linked line the seller chooses:
 
-- **restock** — the units go back on hand, in the warehouse the seller names (the
-  integration's own by default): one ``return_restock`` ledger row there, and the usual push;
+- **restock** — the units go back on hand, in the warehouse the seller names (by default the
+  order's own, the one its stock was taken from): one ``return_restock`` ledger row there,
+  and the usual push;
 - **write off** — the units were damaged: on hand does not change, and a ``return_write_off``
   ledger row with zero deltas records the decision and who made it.
 
@@ -62,14 +63,14 @@ class InvalidDecision(ValueError):
 class LineDecision:
     line_id: int
     choice: str  # a ReturnChoice value
-    warehouse_id: int | None = None  # restock only; None: the integration's warehouse
+    warehouse_id: int | None = None  # restock only; None: the order's warehouse
 
 
 def awaiting_decision() -> QuerySet[Order]:
     """Orders with returned units the seller has not decided on, oldest return first."""
     return (
         Order.objects.filter(status__in=CAME_BACK, stock_effect=StockEffect.SHIPPED)
-        .select_related("account__warehouse")
+        .select_related("account__warehouse", "warehouse")
         .order_by("updated_at", "id")
     )
 
@@ -108,7 +109,7 @@ def decide(order: Order, decisions: Iterable[LineDecision]) -> Order:
 
 
 def restock_all(order: Order) -> Order:
-    """Every undecided line back on the shelf of the integration's warehouse."""
+    """Every undecided line back on the shelf of the order's warehouse."""
     decisions = [LineDecision(line.pk, ReturnChoice.RESTOCK) for line in _undecided(order)]
     return decide(order, decisions)
 
@@ -136,7 +137,7 @@ def _apply(order: Order, chosen: list[tuple[OrderLine, LineDecision]]) -> None:
     now = timezone.now()
     by_warehouse: dict[int, list[stock.Change]] = defaultdict(list)
     for line, decision in chosen:
-        warehouse_id = decision.warehouse_id or order.account.warehouse_id
+        warehouse_id = decision.warehouse_id or order.stock_warehouse_id
         if user is not None:
             require_warehouse(user, warehouse_id)
         by_warehouse[warehouse_id].append(_change(order, line, decision.choice))

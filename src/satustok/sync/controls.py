@@ -48,6 +48,7 @@ def set_rule(account: ChannelAccount, rule: Rule) -> PushRule:
             account=account, listing=None, defaults=asdict(rule)
         )
         pusher.mark_account_dirty(account)
+        _push_soon({account.pk})
         _log(account, {"rule": asdict(rule)})
     return row
 
@@ -65,7 +66,7 @@ def set_listing_rule(listing: Listing, rule: Rule | None) -> PushRule | None:
                 listing=listing, defaults={"account": listing.account, **asdict(rule)}
             )
         if listing.variant_id is not None:
-            pusher.mark_variants_dirty([listing.variant_id])
+            _push_soon(pusher.mark_variants_dirty([listing.variant_id]))
         _log(listing, {"rule": asdict(rule) if rule else None})
     return row
 
@@ -93,7 +94,7 @@ def allocate(
             ends_at=ends_at,
             note=note[:120],
         )
-        pusher.mark_variants_dirty([variant.pk])
+        _push_soon(pusher.mark_variants_dirty([variant.pk]))
         _log(variant, {"allocation": str(row), "from": str(starts_at), "until": str(ends_at)})
     return row
 
@@ -102,7 +103,7 @@ def end_allocation(allocation: Allocation) -> None:
     """End it now (a finished campaign, or one typed by mistake)."""
     with transaction.atomic():
         Allocation.objects.filter(pk=allocation.pk).delete()
-        pusher.mark_variants_dirty([allocation.variant_id])
+        _push_soon(pusher.mark_variants_dirty([allocation.variant_id]))
         _log(allocation.variant, {"allocation ended": str(allocation)})
 
 
@@ -134,7 +135,7 @@ def mark_turning_allocations(now: datetime | None = None) -> list[int]:
     )
     variant_ids = sorted(set(turning.values_list("variant_id", flat=True)))
     if variant_ids:
-        pusher.mark_variants_dirty(variant_ids)
+        _push_soon(pusher.mark_variants_dirty(variant_ids))
     return variant_ids
 
 
@@ -151,10 +152,19 @@ def _priority_rows(variant: Variant | None) -> QuerySet[PriorityStore]:
 
 def _mark_sku_or_all(variant: Variant | None) -> None:
     if variant is not None:
-        pusher.mark_variants_dirty([variant.pk])
+        _push_soon(pusher.mark_variants_dirty([variant.pk]))
         return
     for account in ChannelAccount.objects.all():
         pusher.mark_account_dirty(account)
+        _push_soon({account.pk})
+
+
+def _push_soon(account_ids: set[int]) -> None:
+    """A control changes what listings show now: their pushers are nudged once it commits
+    (not left to the minute sweep)."""
+    from satustok.sync import tasks  # tasks imports this module
+
+    tasks.nudge_after_commit(account_ids)
 
 
 def _check(rule: Rule) -> None:

@@ -79,6 +79,11 @@ class PlaceOrderBody(_Body):
         description="integrated: pickup or drop-off with SPX; non_integrated: the seller's "
         "own courier and tracking number.",
     )
+    location_id: str | None = Field(
+        None,
+        description="The shop location the order ships from: its stock is taken there first "
+        "(item_list[].product_location_id). Default: the locations in order.",
+    )
 
 
 class MoveOrderBody(_Body):
@@ -337,6 +342,10 @@ async def post_order(sim: ShopeeSandbox, request: Request) -> Response:
         raise ControlError(400, "lines: give at least one {item_id, model_id, quantity}")
     with sim.state.lock:
         shop = _shop(sim, body.shop_id)
+        if body.location_id is not None and body.location_id not in shop.location_ids:
+            raise ControlError(
+                400, f"location_id {body.location_id!r} is not one of {shop.location_ids}"
+            )
         if shop.status != "NORMAL":
             raise ControlError(409, f"shop {shop.shop_id} is {shop.status}; buyers cannot order")
         wanted: dict[tuple[int, int], tuple[Item, Model | None, int]] = {}
@@ -357,6 +366,7 @@ async def post_order(sim: ShopeeSandbox, request: Request) -> Response:
             recipient_city=body.recipient_city,
             message_to_seller=body.message_to_seller,
             logistics=body.logistics,
+            location_id=body.location_id,
         )
         return JSONResponse(order_summary(order), status_code=201)
 

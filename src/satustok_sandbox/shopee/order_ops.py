@@ -38,10 +38,12 @@ RETURN_UPDATES_PUSH = 29
 CARRIERS = {"integrated": "SPX Standard", "non_integrated": "Kurir Toko (non-integrated)"}
 
 
-def _take(unit: Unit, quantity: int) -> dict[str, int]:
-    """Take ``quantity`` from the unit's locations, in order; the caller checked the total."""
+def _take(unit: Unit, quantity: int, first: str | None = None) -> dict[str, int]:
+    """Take ``quantity`` from the unit's locations, ``first`` first (the location the order
+    ships from), then in order; the caller checked the total."""
     taken: dict[str, int] = {}
-    for location, stock in unit.stock.items():
+    ordered = sorted(unit.stock.items(), key=lambda row: row[0] != first)  # stable otherwise
+    for location, stock in ordered:
         part = min(stock, quantity - sum(taken.values()))
         if part > 0:
             unit.stock[location] = stock - part
@@ -60,8 +62,11 @@ def place_order(
     recipient_city: str = "Kota Bandung",
     message_to_seller: str = "",
     logistics: str = "integrated",
+    location_id: str | None = None,
 ) -> Order:
-    """A buyer's order; the caller has checked statuses and stock."""
+    """A buyer's order; the caller has checked statuses and stock. ``location_id``: the shop
+    location it ships from (its stock is taken there first); the first location taken from
+    is what ``product_location_id`` says, as Shopee does."""
     state = sim.state
     with state.lock:
         now = int(state.now())
@@ -70,9 +75,9 @@ def place_order(
         for item, model, quantity in lines:
             unit: Unit = model or item
             line = order_line(state, item, model, quantity, None)
-            line.taken = _take(unit, quantity)
-            if line.taken:
-                line.location_id = next(iter(line.taken))
+            line.taken = _take(unit, quantity, location_id)
+            if location_id or line.taken:
+                line.location_id = location_id or next(iter(line.taken))
             order_lines.append(line)
             reserve_changes.append((item, unit, unit.total_reserved, quantity))
             unit.order_reserved += quantity

@@ -88,6 +88,11 @@ class PlaceOrderBody(_Body):
     shipping_type: Literal["TIKTOK", "SELLER"] = Field(
         "TIKTOK", description="SELLER: the seller ships with a courier of their own."
     )
+    warehouse_id: str | None = Field(
+        None,
+        description="The sales warehouse the order ships from: its units are taken there "
+        "first (the order's warehouse_id). Default: the shop's default warehouse first.",
+    )
 
 
 class MoveOrderBody(_Body):
@@ -358,6 +363,10 @@ async def post_order(sim: TikTokShopSandbox, request: Request) -> Response:
     state = sim.state
     with state.lock:
         shop = found(state.shops, body.shop_id, "shop")
+        if body.warehouse_id is not None and body.warehouse_id not in shop.sales_warehouse_ids:
+            raise ControlError(
+                400, f"warehouse_id {body.warehouse_id} is no sales warehouse of the shop"
+            )
         wanted: dict[str, tuple[Sku, int]] = {}
         for item in body.items:
             sku = _sku_of(state, shop, item)
@@ -379,6 +388,7 @@ async def post_order(sim: TikTokShopSandbox, request: Request) -> Response:
             commerce_platform=body.commerce_platform,
             buyer=buyer,
             shipping_type=body.shipping_type,
+            warehouse_id=body.warehouse_id,
         )
         return JSONResponse(order_view(order), status_code=201)
 

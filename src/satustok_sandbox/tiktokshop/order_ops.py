@@ -47,17 +47,21 @@ class Buyer:
     shipping_fee: int = 10_000
 
 
-def _warehouse_order(shop: Shop, sku: Sku) -> list[str]:
-    """The SKU's warehouses, the shop's default (and other sales ones, in order) first."""
+def _warehouse_order(shop: Shop, sku: Sku, ships_from: str | None = None) -> list[str]:
+    """The SKU's warehouses: the one the order ships from, then the shop's default (and other
+    sales ones, in order)."""
     first = [w for w in shop.sales_warehouse_ids if w in sku.available]
+    first.sort(key=lambda w: w != ships_from)  # stable: the rest keep the shop's order
     return first + [w for w in sku.available if w not in first]
 
 
-def _take(state: TikTokShopState, shop: Shop, sku: Sku, quantity: int) -> list[str]:
+def _take(
+    state: TikTokShopState, shop: Shop, sku: Sku, quantity: int, ships_from: str | None = None
+) -> list[str]:
     """Move ``quantity`` units from available to committed; the warehouse of each unit. The
     caller checked the total."""
     taken: list[str] = []
-    for warehouse_id in _warehouse_order(shop, sku):
+    for warehouse_id in _warehouse_order(shop, sku, ships_from):
         part = min(sku.available[warehouse_id], quantity - len(taken))
         if part <= 0:
             continue
@@ -78,14 +82,18 @@ def place_order(
     commerce_platform: str,
     buyer: Buyer,
     shipping_type: str = "TIKTOK",
+    warehouse_id: str | None = None,
 ) -> Order:
-    """A buyer's order, one line item per unit; the caller checked statuses and stock."""
+    """A buyer's order, one line item per unit; the caller checked statuses and stock.
+    ``warehouse_id``: the sales warehouse it ships from (its units are taken there first; the
+    order's ``warehouse_id`` is its first line item's, as TikTok Shop reports one per order)."""
     state = sim.state
     with state.lock:
         now = int(state.now())
         items: list[LineItem] = []
         for sku, quantity in wanted:
-            items += [line_item(state, sku, w) for w in _take(state, shop, sku, quantity)]
+            taken = _take(state, shop, sku, quantity, warehouse_id)
+            items += [line_item(state, sku, w) for w in taken]
         order = Order(
             id=state.next_id("order", "57"),
             shop_id=shop.id,

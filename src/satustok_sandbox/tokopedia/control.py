@@ -66,6 +66,11 @@ class PlaceOrderBody(_Body):
     items: list[OrderItemBody] = Field(min_length=1)
     buyer_name: str = "Budi Santoso"
     recipient_city: str = "Kota Bandung"
+    warehouse_id: int | None = Field(
+        None,
+        description="The shop warehouse the order ships from (the order's warehouse_id). "
+        "Default: the shop's default warehouse. Stock stays one per product.",
+    )
 
 
 class MoveOrderBody(_Body):
@@ -182,8 +187,13 @@ async def post_order(sim: TokopediaSandbox, request: Request) -> Response:
                 f"shop {shop.shop_id} is closed ({shop.close_note or 'holiday'}); "
                 "buyers cannot order",
             )
+        if body.warehouse_id is not None and shop.warehouse(body.warehouse_id) is None:
+            known = [w.warehouse_id for w in shop.warehouses]
+            raise ControlError(400, f"warehouse_id {body.warehouse_id} is not one of {known}")
         items = _order_items(sim, shop, body.items)
-        order = place_order(sim, shop, items, body.buyer_name, body.recipient_city)
+        order = place_order(
+            sim, shop, items, body.buyer_name, body.recipient_city, body.warehouse_id
+        )
         return JSONResponse(order_summary(order), status_code=201)
 
 

@@ -31,8 +31,10 @@ def place_order(
     items: list[tuple[Product, int]],
     buyer_name: str,
     recipient_city: str = "Kota Bandung",
+    warehouse_id: int | None = None,
 ) -> Order:
-    """A buyer's paid order (status 220); the caller has checked stock and status."""
+    """A buyer's paid order (status 220); the caller has checked stock and status.
+    ``warehouse_id``: the shop warehouse it ships from (default: the shop's default)."""
     state = sim.state
     with state.lock:
         now = state.now()
@@ -45,7 +47,7 @@ def place_order(
             order_id=order_id,
             invoice=invoice_number(order_id, now),
             shop_id=shop.shop_id,
-            warehouse_id=shop.default_warehouse().warehouse_id,
+            warehouse_id=warehouse_id or shop.default_warehouse().warehouse_id,
             status=220,
             create_time=float(int(now)),
             update_time=now,

@@ -121,7 +121,7 @@ class SettingsIn(Input):
     warehouse: str | None = Field(
         None,
         description="code of the warehouse feeding the integration (Owners and Admins); "
-        "refused (409 switch_refused) while open orders hold stock in the current one",
+        "open orders keep the warehouse they reserved in",
     )
 
 

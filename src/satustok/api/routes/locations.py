@@ -8,13 +8,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from satustok.api.access import requires
-from satustok.api.errors import ApiError, invalid, not_found
+from satustok.api.errors import invalid, not_found
 from satustok.api.schemas import Input, errors
 from satustok.channels import locations
 from satustok.channels.models import ChannelAccount
 from satustok.core.access import Permission
 from satustok.inventory.models import Warehouse
-from satustok.orders.location_mapping import MappingRefused, UnknownMapping, set_locations
+from satustok.orders.location_mapping import UnknownMapping, set_locations
 
 router = Router(tags=["integrations"])
 
@@ -76,11 +76,11 @@ def get_locations(request: HttpRequest, integration_id: int) -> LocationsOut:
     return _out(_account(integration_id))
 
 
-@router.put("/{integration_id}/locations", response={200: LocationsOut, **errors(404, 409, 422)})
+@router.put("/{integration_id}/locations", response={200: LocationsOut, **errors(404, 422)})
 @requires(Permission.MANAGE_INTEGRATIONS)
 def put_locations(request: HttpRequest, integration_id: int, payload: LocationsIn) -> LocationsOut:
-    """Map shop warehouses to hub warehouses; every linked listing is pushed again. Refused
-    (409 ``mapping_refused``) while open orders of the integration hold stock."""
+    """Map shop warehouses to hub warehouses; every linked listing is pushed again. Open
+    orders keep the hub warehouse they reserved in; the orders after it follow the mapping."""
     account = _account(integration_id)
     codes = {row.warehouse.strip() for row in payload.locations if row.warehouse}
     found = dict(Warehouse.objects.filter(code__in=codes).values_list("code", "pk"))
@@ -97,6 +97,4 @@ def put_locations(request: HttpRequest, integration_id: int, payload: LocationsI
         set_locations(account, wanted)
     except UnknownMapping as unknown:
         raise invalid("location_id", str(unknown)) from None
-    except MappingRefused as refused:
-        raise ApiError(409, "mapping_refused", str(refused)) from None
     return _out(_account(integration_id))

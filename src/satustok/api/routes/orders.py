@@ -71,6 +71,10 @@ class OrderOut(Schema):
     total: int = Field(description="whole rupiah")
     ordered_at: datetime
     stock_effect: str
+    warehouse: str = Field(
+        description="the code of the hub warehouse the order's stock moves in: the one mapped "
+        "to the shop warehouse it ships from, else the integration's"
+    )
     has_unlinked_lines: bool
     ship_by: datetime | None = Field(description="the channel's deadline for the next step")
     courier: str
@@ -93,6 +97,10 @@ class OrderOut(Schema):
     @staticmethod
     def resolve_integration(order: Order) -> int:
         return order.account_id
+
+    @staticmethod
+    def resolve_warehouse(order: Order) -> str:
+        return order.stock_warehouse.code
 
     @staticmethod
     def resolve_shop(order: Order) -> str:
@@ -202,7 +210,7 @@ class RejectIn(Input):
 def orders() -> QuerySet[Order]:
     lines = OrderLine.objects.select_related("variant").order_by("id")
     return (
-        Order.objects.select_related("account__warehouse")
+        Order.objects.select_related("account__warehouse", "warehouse")
         .prefetch_related(Prefetch("lines", queryset=lines))
         .order_by("-ordered_at", "-id")
     )

@@ -194,6 +194,7 @@ def from_detail(
         buyer_name=order.buyer_username,
         total=round(order.total_amount or 0),
         holds_stock=order.order_status in HOLDS_STOCK_UNPAID,
+        location_id=_location(order),
         ship_by=_ship_by(order),
         courier=_courier(order),
         tracking_number=tracking_number,
@@ -203,6 +204,14 @@ def from_detail(
         cancel_requested=requested,
         cancel_reason=order.buyer_cancel_reason if requested else order.cancel_reason,
         returned_items=returned_items(returns) if order.order_status == "TO_RETURN" else (),
+    )
+
+
+def _location(order: OrderDetail) -> str:
+    """The location the order ships from: the first line's that names one (one warehouse per
+    order in the hub)."""
+    return next(
+        (item.product_location_id for item in order.item_list if item.product_location_id), ""
     )
 
 

@@ -67,6 +67,13 @@ IdText = Annotated[str, BeforeValidator(_as_text)]
 Money = float
 
 
+def _first_id(value: object) -> object:
+    """A list of ids (``product_location_id`` in get_order_detail) read as its first id."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return _as_text(value)
+
+
 class Payload(BaseModel):
     """Base of every Shopee model: lax types (``"123"`` → 123), extras ignored, frozen."""
 
@@ -404,6 +411,9 @@ class OrderItem(Payload):
     model_original_price: Money | None = None
     model_discounted_price: Money | None = None
     order_item_id: int | None = None
+    # The shop location the line ships from. get_order_detail gives a list (one id), other
+    # calls a bare id: both are read as the first id.
+    product_location_id: Annotated[str, BeforeValidator(_first_id)] = ""
 
     @property
     def sku(self) -> str:

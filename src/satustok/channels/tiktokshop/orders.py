@@ -194,6 +194,7 @@ def from_order(order: Order, returns: Sequence[ReturnRecord] = ()) -> ChannelOrd
         total=(order.payment.total_amount or 0) if order.payment else 0,
         storefront=TOKOPEDIA_STOREFRONT if tokopedia else "",
         holds_stock=order.status in HOLDS_STOCK_UNPAID,
+        location_id=order.warehouse_id,  # the warehouse the order ships from (one per order)
         ship_by=fulfilment.ship_by(order),
         courier=order.shipping_provider,
         tracking_number=fulfilment.tracking_number(order),

@@ -297,8 +297,15 @@ def from_row(row: OrderRow) -> ChannelOrder:
         tracking_number=row.custom_fields.awb.strip() if row.custom_fields else "",
         recipient=_recipient(row.recipient),
         payment=_payment(row.amt),
+        location_id=_warehouse(row.warehouse_id),
         **_cancel_request(row.order_status, row.cancel_request_info),
     )
+
+
+def _warehouse(warehouse_id: int | None) -> str:
+    """The shop warehouse the order ships from, as the shop's warehouse ids are kept (text);
+    0 or none: not said."""
+    return str(warehouse_id) if warehouse_id else ""
 
 
 def from_notification(event: OrderNotification) -> ChannelOrder:
@@ -315,6 +322,7 @@ def from_notification(event: OrderNotification) -> ChannelOrder:
         tracking_number=event.custom_fields.awb.strip() if event.custom_fields else "",
         recipient=_recipient(event.recipient),
         payment=_payment(event.amt),
+        location_id=_warehouse(event.warehouse_id),
     )
 
 
@@ -336,6 +344,9 @@ def from_single(order: SingleOrder) -> ChannelOrder:
         tracking_number=shipping.awb.strip() if shipping else "",
         recipient=_destination(order),
         payment=_single_payment(order),
+        location_id=_warehouse(
+            order.order_warehouse.warehouse_id if order.order_warehouse else None
+        ),
         **_cancel_request(order.order_status, order.cancel_request_info),
     )
 

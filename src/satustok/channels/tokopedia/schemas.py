@@ -456,6 +456,12 @@ class SingleOrderBuyer(Payload):
     buyer_phone: str = ""
 
 
+class OrderWarehouse(Payload):
+    """``order_warehouse`` of Get Single Order: the shop warehouse the order ships from."""
+
+    warehouse_id: int | None = None
+
+
 class SingleOrder(Payload):
     """Get Single Order (times are RFC 3339 strings here, unlike the list)."""
 
@@ -470,6 +476,7 @@ class SingleOrder(Payload):
     buyer_info: SingleOrderBuyer | None = None
     shipment_fulfillment: ShipmentFulfillment | None = None
     order_info: SingleOrderInfo  # required: it holds the lines
+    order_warehouse: OrderWarehouse | None = None
     payment_info: SingleOrderPayment | None = None
     cancel_request_info: CancelRequestInfo | None = None
     create_time: OptionalTime = None

@@ -191,7 +191,9 @@ def _attachment(content: bytes, media_type: str, filename: str) -> HttpResponse:
 
 @requires(Permission.VIEW)
 def detail(request: HttpRequest, pk: int, reject_form: RejectForm | None = None) -> HttpResponse:
-    order = get_object_or_404(Order.objects.select_related("account__warehouse"), pk=pk)
+    order = get_object_or_404(
+        Order.objects.select_related("account__warehouse", "warehouse"), pk=pk
+    )
     allowed = actions.allowed(order)
     works = can(request.user, Permission.WORK_ORDERS)
     context = {
@@ -334,7 +336,7 @@ def link_again(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _order(pk: int) -> Order:
-    return get_object_or_404(Order.objects.select_related("account__warehouse"), pk=pk)
+    return get_object_or_404(Order.objects.select_related("account__warehouse", "warehouse"), pk=pk)
 
 
 def _refusal_text(refusal: Exception) -> str:

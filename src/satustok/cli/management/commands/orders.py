@@ -46,6 +46,7 @@ def order_document(order: Order) -> dict[str, Any]:
         "total": order.total,
         "ordered_at": order.ordered_at.isoformat(),
         "stock_effect": order.stock_effect,
+        "warehouse": order.stock_warehouse.code,  # where the order's stock moves
         "has_unlinked_lines": order.has_unlinked_lines,
         "lines": [
             {
@@ -259,7 +260,9 @@ class Command(BaseCommand):
 
 
 def _orders(options: dict[str, Any]) -> QuerySet[Order]:
-    orders = Order.objects.select_related("account").prefetch_related("lines__variant")
+    orders = Order.objects.select_related("account__warehouse", "warehouse").prefetch_related(
+        "lines__variant"
+    )
     if options["integration"]:
         orders = orders.filter(account_id=options["integration"])
     if options["status"]:
@@ -271,7 +274,9 @@ def _orders(options: dict[str, Any]) -> QuerySet[Order]:
 
 
 def _one_order(external_id: str, integration: int | None) -> Order:
-    found = Order.objects.filter(external_id=external_id).select_related("account__warehouse")
+    found = Order.objects.filter(external_id=external_id).select_related(
+        "account__warehouse", "warehouse"
+    )
     if integration:
         found = found.filter(account_id=integration)
     if found.count() != 1:
