@@ -312,3 +312,15 @@ def test_the_order_page_says_which_warehouse_its_stock_moves_in(
     order = ingest(catalog.account, at(MAPPED, 220), POLL).order
     page = seller.get(reverse("web:order", args=[order.pk])).content.decode()
     assert '<dd data-testid="order-warehouse">Gudang Jakarta</dd>' in page
+
+
+def test_a_one_location_shop_reserves_where_it_is_pushed_from(
+    catalog: Catalog, jakarta: Warehouse
+) -> None:
+    """A shop left with one location (it reconnected with fewer) is pushed as one quantity
+    from the integration's warehouse: its orders reserve there too, whatever the old mapping
+    says, so the stock shown and the stock moved never part."""
+    ShopLocation.objects.filter(location_id=UNMAPPED).delete()
+    order = ingest(catalog.account, at(MAPPED, 220), POLL).order
+    assert order.warehouse_id == catalog.account.warehouse_id
+    assert level(jakarta.pk, catalog.shirt.pk) == (6, 0)

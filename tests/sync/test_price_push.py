@@ -311,3 +311,11 @@ def test_the_sweep_nudges_integrations_with_a_price_due(world: World, shop: Chan
     assert shop.pk in prices.accounts_due()
     prices.push_prices(shop.pk)
     assert shop.pk not in prices.accounts_due()
+
+
+@pytest.mark.parametrize("typed", ["\u00b2", "9" * 5000, "-5", "1e6", "0"])
+def test_a_fixed_price_typed_oddly_is_refused_in_words(typed: str) -> None:
+    """Digits Python reads differently (superscripts, 5,000 of them) are refused, never a 500."""
+    with pytest.raises(prices.PriceRuleInvalid):
+        prices.parse_fixed_price(typed)
+    assert prices.parse_fixed_price("Rp 150.000") == 150_000

@@ -130,3 +130,16 @@ def test_the_sku_page_of_a_bundle_shows_its_recipe(
     page = logged_in(client, Role.VIEWER).get(reverse("web:inventory_sku", args=[paket.pk]))
     assert b'id="bundle-recipe"' in page.content
     assert b'<div class="stat" id="available" >3</div>' in page.content
+
+
+@pytest.mark.parametrize("field", ["name", "sku", "component"])
+def test_a_nul_in_any_field_is_a_message_and_nothing_is_saved(
+    client: Client, parts: dict[str, Variant], field: str
+) -> None:
+    owner = logged_in(client, Role.OWNER)
+    body = {"name": "Paket", "sku": "PAKET-N", "component": ["KAOS"], "quantity": ["1"]}
+    body[field] = [f"{body[field] if isinstance(body[field], str) else 'KAOS'}\x00x"]
+    answer = owner.post(reverse("web:catalog_bundle_new"), body)
+    assert answer.status_code == 200
+    assert b"NUL character" in answer.content
+    assert not Variant.objects.filter(product__name__startswith="Paket").exists()

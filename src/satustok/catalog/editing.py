@@ -112,6 +112,8 @@ def create_master(name: str, sku: str) -> Variant:
     """A new master product with one variant (a bundle the seller is about to describe, or a
     product not yet on any shop). The SKU must be new to the hub."""
     name, sku = name.strip(), sku.strip()
+    if "\x00" in name or "\x00" in sku:
+        raise EditRefused(_("A name or SKU cannot contain a NUL character."))
     if not name or len(name) > NAME_LENGTH:
         raise EditRefused(
             _("A product needs a name of at most %(n)d characters.") % {"n": NAME_LENGTH}

@@ -108,11 +108,16 @@ def accounts_fed_through_locations(warehouse_id: int) -> set[int]:
 
 
 def mapped_warehouse(account_id: int, location_id: str) -> int | None:
-    """The hub warehouse mapped to one location of the shop (None: not mapped, or unknown)."""
+    """The hub warehouse mapped to one location of the shop (None: not mapped, or unknown).
+    A shop with one location is pushed as one quantity from the integration's warehouse
+    (:func:`push_plan`), so its orders reserve there too, whatever a mapping says: the stock
+    shown and the stock moved are always the same warehouse's."""
     if not location_id:
         return None
-    found = ShopLocation.objects.filter(account_id=account_id, location_id=location_id)
-    return found.values_list("warehouse_id", flat=True).first()
+    rows = ShopLocation.objects.filter(account_id=account_id)
+    if rows.count() < 2:
+        return None
+    return rows.filter(location_id=location_id).values_list("warehouse_id", flat=True).first()
 
 
 class UnknownLocation(ValueError):

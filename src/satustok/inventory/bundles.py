@@ -102,10 +102,15 @@ def explain_bundle(recipe: Recipe, available: dict[int, int], skus: dict[int, st
 
 def expand(changes: Sequence[Change]) -> list[Change]:
     """The same changes with each bundle's replaced by its components' (quantity × the
-    recipe's), in the given order; changes of ordinary variants pass through untouched."""
+    recipe's), in the given order; changes of ordinary variants pass through untouched. Call
+    inside the moving transaction (it locks the bundles' rows)."""
     found = recipes(change.variant_id for change in changes)
     if not found:
         return list(changes)
+    # The bundles' rows, locked as a recipe change locks them (``orders/bundles.py``), then
+    # their recipes read again: a change waits for this move, or this move for the change.
+    locked = Variant.objects.select_for_update().filter(pk__in=sorted(found)).order_by("pk")
+    found = recipes(locked.values_list("pk", flat=True))
     expanded: list[Change] = []
     for change in changes:
         recipe = found.get(change.variant_id)
@@ -136,10 +141,14 @@ def parts_from_rows(rows: Sequence[tuple[str, str | int]]) -> list[Part]:
         for number, (sku, quantity) in enumerate(rows, 1)
         if str(sku).strip() or str(quantity).strip()
     ]
-    wanted = {sku_key(sku) for _n, sku, _q in filled}
+    wanted = {sku_key(sku) for _n, sku, _q in filled if "\x00" not in sku}
     found = {v.sku_key: v for v in Variant.objects.filter(sku_key__in=wanted)}
     parts = []
     for number, sku, quantity in filled:
+        if "\x00" in sku:
+            raise BundleRefused(
+                _("Row %(row)d: a SKU cannot contain a NUL character.") % {"row": number}
+            )
         component = found.get(sku_key(sku))
         if component is None:
             raise BundleRefused(

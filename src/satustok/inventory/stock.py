@@ -134,12 +134,12 @@ def move_many(warehouse_id: int, changes: Sequence[Change]) -> None:
     :data:`stock_changed` is sent once. A batch of orders costs a few statements, not a few
     per line. Changes apply in the given order (it decides how far a release can go). A
     bundle's change moves its components (:func:`bundles.expand`)."""
-    changes = bundles.expand(changes)
     if not changes:
         return
-    variant_ids = sorted({change.variant_id for change in changes})
-    now = timezone.now()
     with transaction.atomic():
+        changes = bundles.expand(changes)
+        variant_ids = sorted({change.variant_id for change in changes})
+        now = timezone.now()
         levels = _levels_for_update(warehouse_id, variant_ids)
         totals = {variant_id: [0, 0] for variant_id in variant_ids}
         rows = []

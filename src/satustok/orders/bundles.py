@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import ngettext
 
@@ -39,7 +40,16 @@ def holding_orders(variant: Variant) -> tuple[int, int]:
 
 def change_recipe(bundle: Variant, parts: Sequence[Part]) -> list[int]:
     """Set a bundle's components (none: an ordinary variant again), unless open orders hold
-    it; see :func:`satustok.inventory.bundles.set_recipe`."""
+    it; see :func:`satustok.inventory.bundles.set_recipe`. The check and the change are one
+    transaction under the variant's row lock, which a reservation of the bundle takes too
+    (``bundles.expand``): no order can reserve by the old recipe in between."""
+    with transaction.atomic():
+        Variant.objects.select_for_update().filter(pk=bundle.pk).first()
+        _refuse_if_held(bundle)
+        return bundles.set_recipe(bundle, parts)
+
+
+def _refuse_if_held(bundle: Variant) -> None:
     orders, units = holding_orders(bundle)
     if orders:
         raise HeldByOrders(
@@ -54,4 +64,3 @@ def change_recipe(bundle: Variant, parts: Sequence[Part]) -> list[int]:
             )
             % {"orders": orders, "units": units, "sku": bundle.sku}
         )
-    return bundles.set_recipe(bundle, parts)

@@ -251,7 +251,8 @@ def parse_fixed_price(value: object) -> int | None:
     text = str(value or "").strip().removeprefix("Rp").strip().replace(".", "")
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PRICE:
+    whole = text.isascii() and text.isdecimal() and len(text) <= len(str(MAX_PRICE))
+    if not whole or not 1 <= int(text) <= MAX_PRICE:
         raise PriceRuleInvalid(
             _("A fixed price is whole rupiah from Rp 1 to %(most)s, e.g. 150000.")
             % {"most": rupiah(MAX_PRICE)}
