@@ -56,12 +56,30 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     },
     "propagation": {
         "what": "2 shops × N shared SKUs, push on for B; orders on A at R/s for S s",
-        "target": "placed on A → B's stock updated: p50 ≤ 250 ms, p99 ≤ 1 s",
-        "full": {"skus": 1_000, "rate": 10, "seconds": 60, "latency_ms": 20, "idle_seconds": 15},
-        "quick": {"skus": 50, "rate": 10, "seconds": 3, "latency_ms": 5, "idle_seconds": 1},
+        "target": "placed on A → B's stock updated: p50 ≤ 250 ms, p99 ≤ 1 s; a lone order after "
+        "a quiet minute ≤ 2 × (webhook delivery + one stock-update round trip)",
+        "full": {
+            "skus": 1_000,
+            "rate": 10,
+            "seconds": 60,
+            "latency_ms": 20,
+            "idle_seconds": 60,
+            "idle_probes": 3,
+        },
+        "quick": {
+            "skus": 50,
+            "rate": 10,
+            "seconds": 3,
+            "latency_ms": 5,
+            "idle_seconds": 1,
+            "idle_probes": 2,
+        },
+        "max_repeat": 2,  # each run ends with three quiet minutes (the idle probes)
         "figures": [
             fig("p50_ms", "p50 latency", 250, "lower", "ms"),
             fig("p99_ms", "p99 latency", 1_000, "lower", "ms"),
+            fig("idle_p50_ms", "lone order after quiet, p50", 250, "lower", "ms"),
+            fig("idle_vs_floor", "lone order ÷ (delivery + round trip)", 2.0, "lower", "×"),
         ],
     },
     "burst": {
@@ -90,6 +108,41 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             fig("accepted_per_second", "accepted", 500, "higher", "posts/s"),
             fig("lost", "lost orders", 0, "lower", "orders"),
             fig("not_once", "orders not reserved exactly once", 0, "lower", "orders"),
+        ],
+    },
+    "flash-sale": {
+        "what": "3 shops (Tokopedia, Shopee, TikTok Shop) × N hot SKUs of 30–100 units; buyers "
+        "at R orders/s until every shop shows 0; satustok vs interval sync vs the floor",
+        "target": "oversold ≤ 1.5 × floor and ≥ 20 × fewer than interval-300 s; 0 orders lost "
+        "or doubled; every shop at 0 ≤ 1 s after the last real unit",
+        "full": {
+            "skus": 20,
+            "low": 30,
+            "high": 100,
+            "rate": 50,
+            "latency_ms": 20,
+            "intervals": [60, 300],
+        },
+        "quick": {
+            "skus": 4,
+            "low": 5,
+            "high": 10,
+            "rate": 20,
+            "latency_ms": 5,
+            "intervals": [2, 4],
+        },
+        "max_repeat": 1,  # the 300 s baseline alone may take 10 minutes
+        "figures": [
+            fig("oversold_satustok", "satustok: units oversold", 0, "lower", "units"),
+            fig("oversold_floor", "floor: units oversold", 0, "lower", "units"),
+            fig("oversold_interval_fast", "interval 60 s: units oversold", 0, "lower", "units"),
+            fig("oversold_interval_slow", "interval 300 s: units oversold", 0, "lower", "units"),
+            fig("vs_floor", "satustok ÷ floor", 1.5, "lower", "×"),
+            fig("fewer_than_slowest_interval", "interval 300 s ÷ satustok", 20, "higher", "×"),
+            fig(
+                "zero_after_last_unit_s", "all shops at 0 after last unit (max)", 1.0, "lower", "s"
+            ),
+            fig("orders_lost_or_doubled", "orders lost or counted twice", 0, "lower", "orders"),
         ],
     },
     "scale": {

@@ -6,9 +6,10 @@ sandbox accounting for it (the sandbox's time of the first stock change of that 
 (``bench/world.py``). The hub runs as ``satustok run --no-sandbox`` in its own process (web
 and a two-thread Huey consumer on the SQLite queue, or ``DATABASE_URL``/``SATUSTOK_QUEUE_URL``).
 
-After the steady load, ``idle_probe`` places one more order after ``idle_seconds`` without
-any (informational, not a figure): an idle Huey consumer polls the SQLite queue ever more
-slowly (0.1 s × 1.15ⁿ, up to 10 s), so a sale after a quiet spell waits for the next poll.
+After the steady load, ``idle_probes`` lone orders, each after ``idle_seconds`` without any:
+the latency of a sale after a quiet spell (idle queue workers, a pusher that has let go),
+against its floor — the order's own webhook delivery (the hub's record) plus one
+stock-update round trip to B (the hub's connector, measured before the probes).
 
 The breakdown splits each latency with the hub's records (same machine clock): placed →
 received (the sandbox's delivery of ``order_notification`` and the hub storing it) →
@@ -19,6 +20,7 @@ wait + push call).
 from __future__ import annotations
 
 import random
+import statistics
 import time
 from typing import Any
 
@@ -28,11 +30,20 @@ DRAIN_TIMEOUT = 30.0  # seconds after the last order for B to catch up
 
 
 def run(
-    skus: int, rate: float, seconds: float, latency_ms: int, idle_seconds: float, seed: int = 3
+    skus: int,
+    rate: float,
+    seconds: float,
+    latency_ms: int,
+    idle_seconds: float,
+    idle_probes: int = 1,
+    seed: int = 3,
 ) -> dict[str, Any]:
     with world.two_shops(skus, latency_ms) as shops:
         result = measure(shops, rate, seconds, seed)
-        result["idle_probe"] = idle_probe(shops, idle_seconds)
+        probes = idle_probe(shops, idle_seconds, idle_probes)
+        result["idle_probe"] = probes
+        result["idle_p50_ms"] = probes["p50_ms"]
+        result["idle_vs_floor"] = probes["vs_floor"]
         result["setup_seconds"] = shops.setup_seconds
         result["hub"] = shops.hub.topology.describe()
     return result
@@ -78,12 +89,38 @@ def measure(shops: world.TwoShops, rate: float, seconds: float, seed: int = 3) -
     }
 
 
-def idle_probe(shops: world.TwoShops, idle_seconds: float) -> dict[str, Any]:
-    """One order on the least-ordered SKU after ``idle_seconds`` of quiet; its latency to B."""
-    time.sleep(idle_seconds)
+def idle_probe(shops: world.TwoShops, idle_seconds: float, probes: int = 1) -> dict[str, Any]:
+    """``probes`` lone orders on the least-ordered SKUs, each after ``idle_seconds`` of quiet;
+    each one's latency to B, and the floor: its webhook's delivery + one stock-update round
+    trip to B."""
+    round_trip = b_round_trip(shops)
+    latencies, deliveries = [], []
+    for n in range(probes):
+        time.sleep(idle_seconds)  # the quiet itself: what is measured is the order after it
+        latency, delivery = _one_probe(shops, shops.skus - 1 - n)
+        latencies.append(latency)
+        deliveries.append(delivery)
+    measured = [lat for lat in latencies if lat is not None]
+    known = [d for d in deliveries if d is not None]
+    p50 = statistics.median(measured) if len(measured) == len(latencies) and measured else None
+    floor = (statistics.median(known) + round_trip) * 1000 if known else None
+    return {
+        "idle_seconds": idle_seconds,
+        "latencies_ms": latencies,
+        "p50_ms": None if p50 is None else round(p50, 1),
+        "delivery_ms": [None if d is None else round(d * 1000, 1) for d in deliveries],
+        "round_trip_ms": round(round_trip * 1000, 1),
+        "floor_ms": None if floor is None else round(floor, 1),
+        "vs_floor": None if p50 is None or not floor else round(p50 / floor, 2),
+    }
+
+
+def _one_probe(shops: world.TwoShops, index: int) -> tuple[float | None, float | None]:
+    """One order on A of SKU ``index``: (ms until B showed it, s until the hub held its
+    webhook)."""
     changes = shops.b_changes()
-    index = shops.skus - 1
-    current = min((v for _, v in changes.get(world.seeds.FIRST_ID_B + index, [])), default=shops.b0)
+    product_b = world.seeds.FIRST_ID_B + index
+    current = min((v for _, v in changes.get(product_b, [])), default=shops.b0)
     answer = shops.sandbox.place_order(
         shops.a.shop_id, [{"product_id": shops.product_a(index), "quantity": 1}]
     )
@@ -92,13 +129,39 @@ def idle_probe(shops: world.TwoShops, idle_seconds: float) -> dict[str, Any]:
     deadline = time.monotonic() + DRAIN_TIMEOUT
     while reached is None and time.monotonic() < deadline:
         time.sleep(0.1)
-        product_b = world.seeds.FIRST_ID_B + index
         changes = shops.b_changes()
         reached = world.first_reaching(changes.get(product_b, []), placed, current - 1)
-    return {
-        "idle_seconds": idle_seconds,
-        "latency_ms": None if reached is None else round((reached - placed) * 1000, 1),
-    }
+    latency = None if reached is None else round((reached - placed) * 1000, 1)
+    return latency, _delivered_after(answer["order_id"], placed)
+
+
+def _delivered_after(order_id: object, placed: float) -> float | None:
+    from satustok.orders.models import WebhookDelivery
+
+    first = (
+        WebhookDelivery.objects.filter(order_external_id=str(order_id))
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+        .first()
+    )
+    return None if first is None else max(0.0, first.timestamp() - placed)
+
+
+def b_round_trip(shops: world.TwoShops, samples: int = 9) -> float:
+    """One stock-update round trip to B: the hub's connector setting a listing of B to the
+    value it already shows (median of ``samples``)."""
+    from satustok.channels import registry
+    from satustok.channels.protocol import StockPush
+
+    listing = shops.b.listings.filter(variant__isnull=False).order_by("id").first()
+    push = [StockPush(listing.external_id, int(listing.last_pushed_qty or 0))]
+    connector = registry.connector(shops.b.channel)
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        connector.push_stock(shops.b, push)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def _place_paced(

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from typing import Any
 
 FS_ID, SHOP_ID = 15001, 900001
@@ -157,3 +158,164 @@ def scale_shops(indexes: list[int], stock: int) -> dict[str, Any]:
         ],
         "products": products,
     }
+
+
+# --- flash-sale: three channels, one shop each per contender -------------------------------
+
+FLASH_CONTENDERS = ("satustok", "interval-a", "interval-b")
+FLASH_CHANNELS = ("tokopedia", "shopee", "tiktokshop")
+
+
+def flash_sku(contender: int, index: int) -> str:
+    """Each contender sells its own copy of the hot SKUs: the hub links listings by SKU, so a
+    shared SKU would join the contenders' stocks into one master."""
+    return f"HOT{contender}-{index + 1:02d}"
+
+
+def flash_stocks(skus: int, low: int, high: int, seed: int) -> list[int]:
+    """The hot SKUs' starting stock (the same for every contender)."""
+    rng = random.Random(seed)
+    return [rng.randint(low, high) for _ in range(skus)]
+
+
+@dataclass(frozen=True)
+class FlashShops:
+    """Where contender ``c`` sells: one shop per channel, each on an app of its own (so that
+    webhooks registered for one contender's shops never reach another's)."""
+
+    contender: int
+
+    @property
+    def tokopedia_fs_id(self) -> int:
+        return 17001 + self.contender
+
+    @property
+    def tokopedia_shop(self) -> int:
+        return 930001 + self.contender
+
+    def tokopedia_product(self, index: int) -> int:
+        return 9_000_000 + self.contender * 1000 + index
+
+    @property
+    def shopee_partner(self) -> int:
+        return 3_001_001 + self.contender
+
+    @property
+    def shopee_key(self) -> str:
+        return f"flash-sale-shopee-partner-key-{self.contender}"
+
+    @property
+    def shopee_shop(self) -> int:
+        return 7_950_001 + self.contender
+
+    def shopee_item(self, index: int) -> int:
+        return 30_000_000_000 + self.contender * 1000 + index
+
+    @property
+    def tiktok_app_key(self) -> str:
+        return f"flashapp{self.contender}"
+
+    @property
+    def tiktok_secret(self) -> str:
+        return f"flash-sale-tiktok-secret-{self.contender}"
+
+    @property
+    def tiktok_service_id(self) -> str:
+        return f"73{self.contender:02d}000000000001"
+
+    @property
+    def tiktok_open_id(self) -> str:
+        return f"flash-seller-{self.contender}"
+
+    @property
+    def tiktok_shop(self) -> str:
+        return f"749500000000000{self.contender:04d}"
+
+    @property
+    def tiktok_warehouse(self) -> str:
+        return f"749600000000000{self.contender:04d}"
+
+    def tiktok_product(self, index: int) -> str:
+        return f"17310000000{self.contender:04d}{index:04d}"
+
+    def tiktok_sku(self, index: int) -> str:
+        return f"17320000000{self.contender:04d}{index:04d}"
+
+
+def flash_sale(stocks: list[int], contenders: int = len(FLASH_CONTENDERS)) -> dict[str, Any]:
+    """A Tokopedia, a Shopee and a TikTok Shop shop per contender, each selling that
+    contender's hot SKUs with the same starting stock (so the master starts equal to every
+    shop)."""
+    world: dict[str, Any] = {"apps": [], "shops": [], "products": []}
+    shopee: dict[str, Any] = {"partners": [], "shops": [], "items": []}
+    tiktok: dict[str, Any] = {"apps": [], "sellers": [], "shops": [], "products": []}
+    for c in range(contenders):
+        at = FlashShops(c)
+        world["apps"].append(app(at.tokopedia_fs_id, f"-flash{c}"))
+        world["shops"].append(
+            {
+                "shop_id": at.tokopedia_shop,
+                "name": f"Toko Kilat {c}",
+                "tier": "power_merchant",
+                "fs_ids": [at.tokopedia_fs_id],
+            }
+        )
+        shopee["partners"].append(
+            {"partner_id": at.shopee_partner, "name": f"flash {c}", "partner_key": at.shopee_key}
+        )
+        shopee["shops"].append({"shop_id": at.shopee_shop, "shop_name": f"Kilat Shopee {c}"})
+        tiktok["apps"].append(
+            {
+                "app_key": at.tiktok_app_key,
+                "app_secret": at.tiktok_secret,
+                "service_id": at.tiktok_service_id,
+                "name": f"flash {c}",
+            }
+        )
+        tiktok["sellers"].append({"open_id": at.tiktok_open_id, "seller_name": f"Penjual {c}"})
+        tiktok["shops"].append(
+            {
+                "shop_id": at.tiktok_shop,
+                "name": f"Kilat TikTok {c}",
+                "open_id": at.tiktok_open_id,
+                "warehouses": [{"warehouse_id": at.tiktok_warehouse, "is_default": True}],
+            }
+        )
+        for k, stock in enumerate(stocks):
+            sku, name, price = flash_sku(c, k), f"Barang Kilat {k + 1}", 99_000 + 1_000 * k
+            world["products"].append(
+                {
+                    "product_id": at.tokopedia_product(k),
+                    "shop_id": at.tokopedia_shop,
+                    "name": name,
+                    "sku": sku,
+                    "stock": stock,
+                    "price": price,
+                }
+            )
+            shopee["items"].append(
+                {
+                    "item_id": at.shopee_item(k),
+                    "shop_id": at.shopee_shop,
+                    "item_name": name,
+                    "item_sku": sku,
+                    "price": price,
+                    "stock": stock,
+                }
+            )
+            tiktok["products"].append(
+                {
+                    "product_id": at.tiktok_product(k),
+                    "shop_id": at.tiktok_shop,
+                    "title": name,
+                    "skus": [
+                        {
+                            "sku_id": at.tiktok_sku(k),
+                            "seller_sku": sku,
+                            "price": price,
+                            "stock": stock,
+                        }
+                    ],
+                }
+            )
+    return {**world, "shopee": shopee, "tiktokshop": tiktok}

@@ -234,9 +234,8 @@ class Hub:
             "SATUSTOK_LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }
-        if sandbox is not None:
-            env["SATUSTOK_TOKOPEDIA_API_URL"] = sandbox.api_url
-            env["SATUSTOK_TOKOPEDIA_ACCOUNTS_URL"] = sandbox.accounts_url
+        if sandbox is not None:  # every channel's base URLs at the sandbox
+            env.update({f"SATUSTOK_{name}": url for name, url in sandbox_urls(sandbox).items()})
         self.env = env
         self.procs: list[subprocess.Popen[str]] = []
         self.drains: list[_Drain] = []
@@ -386,11 +385,23 @@ def wait_for_http(url: str, proc: subprocess.Popen[str] | None = None) -> None:
 # --- set-up through the hub's services (in this process, on the shared database) -----------
 
 
+def sandbox_urls(sandbox: Sandbox) -> dict[str, str]:
+    """Each channel's settings naming its base URLs, pointed at the sandbox (what ``satustok
+    run`` does with the sandbox it starts)."""
+    from satustok.channels import registry
+
+    return {
+        name: url
+        for description in registry.descriptions()
+        for name, url in description.sandbox_settings(sandbox.info).items()
+    }
+
+
 def point_hub_at(sandbox: Sandbox) -> None:
     from django.conf import settings
 
-    settings.TOKOPEDIA_ACCOUNTS_URL = sandbox.accounts_url
-    settings.TOKOPEDIA_API_URL = sandbox.api_url
+    for name, url in sandbox_urls(sandbox).items():
+        setattr(settings, name, url)
 
 
 def connect(

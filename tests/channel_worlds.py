@@ -15,10 +15,11 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from satustok.catalog.models import Variant
 from satustok.channels.connect import connect_shop, finish_authorization
 from satustok.channels.models import ChannelAccount, Listing
 from satustok.channels.protocol import Credentials
-from satustok.sync import imports, tasks
+from satustok.sync import imports, pusher, tasks
 
 TOKOPEDIA_FS_ID = 15001
 MASTER_SHOP = 480001  # Tokopedia: imported first, its stock is the master's
@@ -511,3 +512,18 @@ def settle_webhooks(world: World, seconds: float = 20) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"webhooks still arriving after {seconds}s")
+
+
+def pushing_shops(fast_sandbox: Any, world: World, shared: int) -> tuple[Any, Any, list[Variant]]:
+    """Shop A and the world's shop B with push on and converged, and ``shared`` SKUs of both."""
+    shop_a = TokopediaWorld(fast_sandbox).connect(MASTER_SHOP)
+    shop_b = world.connect()
+    pusher.set_push_stock(shop_b, True)
+    pusher.push_account(shop_b.pk)
+    variants = list(
+        Variant.objects.filter(listings__account=shop_b)
+        .filter(listings__account=shop_a)
+        .order_by("sku_key")[:shared]
+    )
+    assert len(variants) == shared
+    return shop_a, shop_b, variants

@@ -243,6 +243,10 @@ SATUSTOK_PUSH_COALESCE_MS = int(os.environ.get("SATUSTOK_PUSH_COALESCE_MS", "100
 # pause of that long in the changes, at most this long: a flash sale becomes about one call a
 # second instead of ten, and its last values go out as soon as it stops.
 SATUSTOK_PUSH_FLOOD_WAIT_MS = int(os.environ.get("SATUSTOK_PUSH_FLOOD_WAIT_MS", "1000"))
+# ... except for a SKU with this many units or fewer available: its change is pushed at once,
+# ahead of everything else waiting (a flash sale's last units sell again on every shop still
+# showing them). 0 turns it off.
+SATUSTOK_PUSH_URGENT_AT = int(os.environ.get("SATUSTOK_PUSH_URGENT_AT", "10"))
 # Drift repair (sync/drift.py): every this many seconds the linked listings' stock is read back
 # from each shop, at most SATUSTOK_DRIFT_CHECK_PAGES catalogue pages a round (the rest next
 # round), and a listing showing another value than the hub pushed gets the master value again.
@@ -254,15 +258,18 @@ SATUSTOK_DRIFT_GRACE_SECONDS = float(os.environ.get("SATUSTOK_DRIFT_GRACE_SECOND
 # Queue worker threads per process (`satustok run`'s in-process consumer and `satustok worker`).
 # Most of a task's time is spent waiting on a marketplace (latency, rate limits), and a pusher
 # keeps its thread while a burst lasts: with fewer threads than integrations, one shop's pushes
-# waited for another's burst to end.
-SATUSTOK_WORKER_THREADS = int(os.environ.get("SATUSTOK_WORKER_THREADS", "4"))
+# waited for another's burst to end. In a three-shop flash sale, four threads left one for the
+# webhooks beside three pushers, and a shop showed a sold-out SKU for up to 2.5 s (eight: 0.7 s).
+SATUSTOK_WORKER_THREADS = int(os.environ.get("SATUSTOK_WORKER_THREADS", "8"))
 # A request's body must arrive within this many seconds (else 408): bodies are read before a
 # thread is taken, so slow senders cannot hold the threads (core/request_bodies.py).
 SATUSTOK_REQUEST_BODY_SECONDS = float(os.environ.get("SATUSTOK_REQUEST_BODY_SECONDS", "10"))
 # Requests one web process serves at once (threads, each with its own database connection).
 SATUSTOK_WEB_THREADS = int(os.environ.get("SATUSTOK_WEB_THREADS", "8"))
 # Webhook processing: each web process queues a processing task at most this often, and a task
-# looks for more deliveries this long after its last batch; a burst becomes a few batches.
+# looks for more deliveries until this long has passed since its last batch with none new; a
+# burst becomes a few batches. A delivery stored in the task's own process (`satustok run`)
+# ends that wait at once (orders/webhooks.py): the window bounds the look, it delays nothing.
 SATUSTOK_WEBHOOK_BATCH_MS = int(os.environ.get("SATUSTOK_WEBHOOK_BATCH_MS", "50"))
 # The largest webhook body accepted (bytes; the marketplaces send a few kB, a big order a few
 # dozen): a larger one gets 413 unread. Deliveries are kept this many days once processed, then

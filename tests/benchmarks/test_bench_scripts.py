@@ -29,6 +29,7 @@ EVIDENCE: dict[str, tuple[str, ...]] = {
     "labels": ("orders", "labels", "pages", "bytes", "mix"),
     "orders": ("orders_built", "build_seconds", "queries"),
     "workers": ("by_workers",),
+    "flash-sale": ("contenders", "floor_delay_ms", "stock_update_round_trip_ms", "chart"),
 }
 
 
@@ -90,5 +91,9 @@ def test_quick_scenario_writes_its_figures(scenario: str, tmp_path: Path) -> Non
         assert run.get(key) not in (None, {}, []), f"{scenario}: {key} missing from the run"
     if scenario == "import":
         assert run["units"] == result["parameters"]["units"]
+    if scenario == "flash-sale":  # every contender sold, and the hub lost and doubled nothing
+        for name in ("satustok", "interval-2s", "interval-4s"):
+            assert run["contenders"][name]["orders"] >= sum(run["parameters"]["stocks"])
+        assert run["orders_lost_or_doubled"] == 0
     if scenario == "webhooks":
         assert run["accepted"] > 0 and run["lines_accepted"] == run["reserve_movements"]

@@ -3,8 +3,11 @@ its rows and the rows after it, and the per-row outcomes of an answered call."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
+from satustok.channels import pushing
 from satustok.channels.http.errors import (
     ChannelError,
     NotAssociated,
@@ -72,7 +75,10 @@ def test_an_answered_call_is_read_by_the_channel() -> None:
     ]
 
 
-def test_a_channel_down_fails_this_call_and_every_row_not_sent_yet_for_later() -> None:
+def test_a_channel_down_fails_this_call_and_every_row_not_sent_yet_for_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pushing, "CALLS_IN_FLIGHT", 1)
     sent: list[str] = []
 
     def send(product: str, rows: Rows[str]) -> str:
@@ -90,6 +96,32 @@ def test_a_channel_down_fails_this_call_and_every_row_not_sent_yet_for_later() -
         ("3:31", False, False),
     ]
     assert outcomes[1].message == "busy"
+
+
+def test_a_wave_of_calls_is_in_flight_at_once_and_a_channel_down_stops_the_next_waves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two calls a wave: both wait for each other at a barrier, which only calls sent at once
+    can pass; the second wave's failure keeps the third wave unsent."""
+    monkeypatch.setattr(pushing, "CALLS_IN_FLIGHT", 2)
+    together = threading.Barrier(2, timeout=10)
+    sent: list[str] = []
+
+    def send(product: str, rows: Rows[str]) -> str:
+        sent.append(product)
+        if product in {"1", "2"}:
+            together.wait()  # raises BrokenBarrierError if the two were sent one after another
+        if product == "4":
+            raise ServerError("busy")
+        return "ok"
+
+    products = groups_of("1:10", "2:20", "3:30", "4:40", "5:50", "6:60")
+    outcomes = push_groups(products, send, applied, PERMANENT)
+    assert sorted(sent) == ["1", "2", "3", "4"]  # the third wave (5, 6) was not sent
+    assert [(o.external_id, o.ok) for o in outcomes] == [
+        ("1:10", True), ("2:20", True), ("3:30", True),
+        ("4:40", False), ("5:50", False), ("6:60", False),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

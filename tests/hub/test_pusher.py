@@ -7,12 +7,13 @@ master's) and shop B, the shop pushed to, is each channel's demo shop in turn (`
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from channel_worlds import TokopediaWorld, World, import_now
+from channel_worlds import TokopediaWorld, World, import_now, pushing_shops
 from satustok.catalog.models import Variant
 from satustok.channels import registry
 from satustok.channels.models import ChannelAccount, Listing
@@ -305,21 +306,6 @@ def sell_while_pushing(
     return during.values("batch").distinct().count(), time.monotonic() - started, stalls
 
 
-def pushing_shops(fast_sandbox: Any, world: World, shared: int) -> tuple[Any, Any, list[Variant]]:
-    """Shop A and the world's shop B with push on and converged, and ``shared`` SKUs of both."""
-    shop_a = TokopediaWorld(fast_sandbox).connect(SHOP_A)
-    shop_b = world.connect()
-    pusher.set_push_stock(shop_b, True)
-    pusher.push_account(shop_b.pk)
-    variants = list(
-        Variant.objects.filter(listings__account=shop_b)
-        .filter(listings__account=shop_a)
-        .order_by("sku_key")[:shared]
-    )
-    assert len(variants) == shared
-    return shop_a, shop_b, variants
-
-
 def assert_b_shows_the_master(
     world: World, shop_b: ChannelAccount, variants: list[Variant]
 ) -> None:
@@ -336,6 +322,7 @@ def test_a_burst_of_sales_becomes_a_few_calls(
 ) -> None:
     shop_a, shop_b, variants = pushing_shops(fast_sandbox, world, 10)
     settings.SATUSTOK_PUSH_COALESCE_MS = 100
+    settings.SATUSTOK_PUSH_URGENT_AT = 0  # ordinary SKUs: a nearly sold-out one skips windows
     calls_before = world.stock_update_calls()
     rounds, elapsed, _stalls = sell_while_pushing(shop_a, shop_b, variants, 30, 0.01)  # 10 SKUs
     # Not one push per sale: a few rounds, each sending every SKU changed since the last in as
@@ -358,6 +345,7 @@ def test_a_flood_of_sales_waits_for_a_pause_between_rounds(
     shop_a, shop_b, variants = pushing_shops(fast_sandbox, world, 25)
     settings.SATUSTOK_PUSH_COALESCE_MS = 50
     settings.SATUSTOK_PUSH_FLOOD_WAIT_MS = 600
+    settings.SATUSTOK_PUSH_URGENT_AT = 0  # ordinary SKUs: a nearly sold-out one skips windows
     rounds, elapsed, stalls = sell_while_pushing(shop_a, shop_b, variants, 300, 0.005)
     # Every 50 ms this would be elapsed / 0.05 rounds (over 30); waiting for a pause that never
     # comes while selling: about one round per 0.6 s, plus the first few and the last, plus one
@@ -381,8 +369,8 @@ def test_only_listings_changing_at_flood_rate_make_the_next_round_wait_for_a_pau
     claims = iter([[Listing()] * size for size in round_sizes])
     monkeypatch.setattr(pusher, "_claim", lambda account: next(claims, []))
     waited: list[float] = []
-    monkeypatch.setattr(pusher, "_wait_for_pause", lambda *a, until: waited.append(until))
-    rounds = list(pusher._rounds(ChannelAccount()))
+    monkeypatch.setattr(pusher, "_wait_for_pause", lambda *a, until, signal: waited.append(until))
+    rounds = list(pusher._rounds(ChannelAccount(), threading.Event()))
     assert [len(r) for r in rounds] == round_sizes
     assert len(waited) == waits
 

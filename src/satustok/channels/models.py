@@ -155,6 +155,9 @@ class Listing(models.Model):
     # it read it, so a change during a push is never lost.
     needs_push = models.BooleanField(default=False)
     dirty_version = models.PositiveBigIntegerField(default=0)
+    # Marked while its SKU is nearly sold out (``sync/pusher.py``, "urgent"): pushed first and
+    # at once, ahead of the coalescing that batches ordinary changes.
+    push_urgent = models.BooleanField(default=False, db_default=False)
     push_error = models.CharField(max_length=255, blank=True)  # the channel's last refusal
     push_blocked = models.BooleanField(default=False)  # refused for good until fixed
     push_retry_at = models.DateTimeField(null=True, blank=True)  # backoff after a failure

@@ -12,7 +12,7 @@ layer above ``channels``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -497,6 +497,12 @@ class OrderSource(Protocol):
     def orders_between(self, since: datetime, until: datetime) -> Iterator[ChannelOrder]: ...
 
     def order(self, external_id: str) -> ChannelOrder: ...
+
+    def orders(self, external_ids: Sequence[str]) -> list[ChannelOrder]:
+        """Whole orders by id, in as few calls as the channel allows (a burst of webhooks that
+        do not name the goods is read together); an id the channel does not know, or an order
+        with a status the table does not know, is left out."""
+        ...
 
     def accept(self, external_id: str) -> None: ...
 

@@ -7,6 +7,10 @@ under the same name; the queue is therefore named :data:`REDIS_NAME`, and a star
 moves whatever the older release left queued or scheduled (:func:`adopt_list_queue`), so an
 upgrade loses no work and old processes still running never meet a key of the wrong type.
 
+Workers on the SQLite queue poll it; those of ``satustok run`` and ``satustok worker`` also
+wake the moment their own process queues a task (``core/wakeup.py``), so a hop through the
+queue waits for no poll.
+
 The queue holds pickled tasks, and a worker unpickles whatever it finds: anyone who can write
 to the queue runs code in every worker. The SQLite queue file is therefore private (0600, like
 the data directory) and a Redis queue must ask for a password — ``core/checks.py`` refuses one

@@ -21,12 +21,14 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -38,6 +40,7 @@ from satustok.channels import registry as channel_registry
 from satustok.channels.http.errors import ChannelError, RetryableError
 from satustok.channels.models import ChannelAccount
 from satustok.channels.protocol import (
+    ChannelOrder,
     OrderSource,
     StatusChange,
     UnknownOrderStatus,
@@ -48,7 +51,13 @@ from satustok.core.bulk import update_rows
 from satustok.core.crypto import Secret
 from satustok.core.debounce import Debounce
 from satustok.orders.ingest import Ingested, ingest, ingest_many, ingest_status
-from satustok.orders.models import DeliveryStatus, EventSource, RefusalReason, WebhookDelivery
+from satustok.orders.models import (
+    DeliveryStatus,
+    EventSource,
+    Order,
+    RefusalReason,
+    WebhookDelivery,
+)
 from satustok.orders.refusals import NO_INTEGRATION, count_refusal
 from satustok.orders.source import order_source
 from satustok.orders.status import OrderStatus
@@ -223,14 +232,20 @@ def _storable_text(body: bytes) -> bool:
 
 _nudges = Debounce()
 
+# Set once a delivery stored in this process is committed: a processing task here in its
+# trailing look (``process_waiting``) claims it at once instead of at the end of the window.
+_stored = threading.Event()
+
 
 def nudge_processing(delivery_id: int) -> None:
     """Queue processing, at most once per ``SATUSTOK_WEBHOOK_BATCH_MS`` in this process: the
-    task takes every delivery waiting and looks again one window later, so a delivery that
-    skips its own task is taken by the one queued just before it. A quiet spell's first
-    delivery is queued at once."""
+    task takes every delivery waiting and keeps looking until a window has passed with none
+    new, so a delivery that skips its own task is taken by the one queued just before it. A
+    quiet spell's first delivery is queued at once. Called once the delivery is committed,
+    it first tells a task of this process in its trailing look to claim again now."""
     from satustok.orders.tasks import process_webhook
 
+    _stored.set()  # after the commit: the claim it brings on sees the delivery
     if _nudges.allow("process", settings.SATUSTOK_WEBHOOK_BATCH_MS / 1000):
         process_webhook(delivery_id)
 
@@ -254,21 +269,37 @@ def process_delivery(delivery_id: int) -> WebhookDelivery:
 
 
 def process_waiting(delivery_id: int | None = None) -> None:
-    """Take batches (the first with ``delivery_id`` in it) until a look finds none. After a
-    full batch the rest goes to a new task at the back of the queue instead of this loop, so
-    that a stock push queued meanwhile runs between batches: a backlog held every worker
-    thread until it was drained, and the other shops saw its sales only after."""
+    """Take batches (the first with ``delivery_id`` in it) until a look one window
+    (``SATUSTOK_WEBHOOK_BATCH_MS``) after the last batch finds none: the trailing look that
+    takes the deliveries whose nudge was debounced (see ``nudge_processing``). A delivery
+    stored in this process meanwhile ends the wait at once, so a lone delivery, or one just
+    after a batch, is claimed without waiting, and those that arrive while a batch is
+    processed go together in the next. After a full batch the rest goes to a new task at the
+    back of the queue instead of this loop, so that a stock push queued meanwhile runs
+    between batches: a backlog held every worker thread until it was drained, and the other
+    shops saw its sales only after."""
     window = settings.SATUSTOK_WEBHOOK_BATCH_MS / 1000
     own = delivery_id
-    while batch := _claim(own):
-        _process_batch(batch)
-        _retry_later([d.pk for d in batch if d.pk != delivery_id and _retryable(d)])
+    quiet_until = None  # no batch yet: a first look that finds none ends the task
+    while True:
+        # Cleared before the claim: a delivery committed after this sets it again (and is
+        # claimed by the next look), one committed before is seen by this claim.
+        _stored.clear()
+        batch = _claim(own)
         own = None
-        if len(batch) == BATCH_SIZE:
-            _hand_over()
+        if batch:
+            _process_batch(batch)
+            _retry_later([d.pk for d in batch if d.pk != delivery_id and _retryable(d)])
+            if len(batch) == BATCH_SIZE:
+                _hand_over()
+                return
+            quiet_until = time.monotonic() + window
+        elif quiet_until is None or time.monotonic() >= quiet_until:
             return
-        if window:
-            time.sleep(window)  # the trailing look (see ``nudge_processing``)
+        # The trailing look: at the end of the window, or at once for a delivery stored here.
+        # A look woken early that finds none (another task took it) waits out the window: a
+        # debounced delivery of another web process is only seen by a look after it.
+        _stored.wait(max(quiet_until - time.monotonic(), 0))
 
 
 def _hand_over() -> None:
@@ -344,11 +375,14 @@ class _Parsed:
 
 
 def _process_batch(batch: list[WebhookDelivery]) -> None:
-    """New whole orders of one integration are ingested together (:func:`ingest_many`), events
-    that are only recorded (a product changed) are marked together; every other delivery, and
-    any batch that fails as a whole, goes one by one."""
+    """New whole orders of one integration are ingested together (:func:`ingest_many`), and so
+    are orders the hub must read first (a notice without the goods, an event for an order not
+    seen yet: read together, in as few calls as the channel allows); events that are only
+    recorded (a product changed) are marked together; every other delivery, and any group that
+    fails as a whole, goes one by one."""
     parsed, single = _parse_all(batch)
     by_account: dict[int, list[_Parsed]] = {}
+    to_read: dict[int, list[_Parsed]] = {}
     recorded: list[_Parsed] = []
     for item in parsed:
         if item.message.authorization is not None:
@@ -357,6 +391,8 @@ def _process_batch(batch: list[WebhookDelivery]) -> None:
             recorded.append(item)
         elif item.account is not None and _whole_order(item.message):
             by_account.setdefault(item.account.pk, []).append(item)
+        elif item.account is not None:
+            to_read.setdefault(item.account.pk, []).append(item)
         else:
             single.append(item.delivery)
     _record_together(recorded)
@@ -366,8 +402,112 @@ def _process_batch(batch: list[WebhookDelivery]) -> None:
         except Exception:
             log.warning("batch of %d deliveries failed; processing one by one", len(items))
             single += [item.delivery for item in items]
+    single += _read_together(list(to_read.values()))
     for delivery in single:
         _process_one(delivery)
+
+
+@dataclass
+class _Reads:
+    """One integration's deliveries naming orders the hub has not seen: read in one go."""
+
+    account: ChannelAccount
+    items: list[_Parsed]
+    unseen: set[str]
+    read: list[ChannelOrder] | Exception = field(default_factory=list)
+
+    @classmethod
+    def of(cls, items: list[_Parsed]) -> _Reads:
+        account = items[0].account
+        assert account is not None
+        return cls(account, items, _unseen_orders(account, items))
+
+    def fetch(self) -> None:
+        """Read the unseen orders (on a thread of its own beside the other integrations')."""
+        if not self.unseen:
+            return
+        source = order_source(self.account)
+        try:
+            self.read = source.orders(sorted(self.unseen))
+        except Exception as error:  # judged in ingest(): processed one by one then
+            self.read = error
+        finally:
+            source.close()
+
+    def fetch_on_pool_thread(self) -> None:
+        try:
+            self.fetch()
+        finally:
+            connections.close_all()  # what a token renewal opened on this thread
+
+    def ingest(self) -> list[WebhookDelivery]:
+        """Ingest what was read; returns the deliveries left for one-by-one processing
+        (events of known orders, and any whose read or ingestion failed)."""
+        reads = [item for item in self.items if item.message.external_id in self.unseen]
+        rest = [item.delivery for item in self.items if item not in reads]
+        if not reads:
+            return rest
+        if isinstance(self.read, Exception):
+            log.warning("reading %d orders together failed; one by one", len(self.unseen))
+            return [item.delivery for item in self.items]
+        try:
+            with transaction.atomic():
+                return rest + _ingest_read(self.account, reads, self.read)
+        except Exception:
+            log.warning("ingesting %d orders read together failed; one by one", len(reads))
+            return [item.delivery for item in self.items]
+
+
+def _read_together(groups: list[list[_Parsed]]) -> list[WebhookDelivery]:
+    """Each integration's unseen orders read in one go, the integrations' reads at once (each
+    is a round trip to its marketplace), then ingested one integration after the other;
+    returns the deliveries left for one-by-one processing."""
+    plans = [_Reads.of(items) for items in groups]
+    fetching = [plan for plan in plans if plan.unseen]
+    if len(fetching) > 1:
+        with ThreadPoolExecutor(max_workers=len(fetching)) as pool:
+            list(pool.map(_Reads.fetch_on_pool_thread, fetching))
+    else:
+        for plan in fetching:
+            plan.fetch()
+    return [delivery for plan in plans for delivery in plan.ingest()]
+
+
+def _unseen_orders(account: ChannelAccount, items: list[_Parsed]) -> set[str]:
+    """The orders these deliveries name that the hub has not stored yet."""
+    named = {item.message.external_id for item in items if item.message.external_id}
+    known = Order.objects.filter(account=account, external_id__in=named)
+    return named - set(known.values_list("external_id", flat=True))
+
+
+def _ingest_read(
+    account: ChannelAccount, items: list[_Parsed], read: list[ChannelOrder]
+) -> list[WebhookDelivery]:
+    """Ingest the orders read, then each delivery's own event where it is further on than the
+    order as read (the read is at least as new as the event, unless the event overtook it); a
+    delivery whose order the channel did not return is left for one-by-one processing."""
+    done = dict(
+        zip(
+            [o.external_id for o in read],
+            ingest_many(account, read, EventSource.WEBHOOK),
+            strict=True,
+        )
+    )
+    left, marked = [], []
+    for item in items:
+        ingested = done.get(item.message.external_id)
+        if ingested is None:
+            left.append(item.delivery)
+            continue
+        change = item.message.change
+        newer = change is not None and change.status_rank > ingested.order.status_rank
+        later = ingest_status(account, change, EventSource.WEBHOOK) if newer and change else None
+        outcome = (later if later is not None and later.moved else ingested).describe()
+        item.delivery.account = account
+        _mark(item.delivery, DeliveryStatus.PROCESSED, outcome=outcome)
+        marked.append(item.delivery)
+    _save_marks(marked)
+    return left
 
 
 def _parse_all(batch: list[WebhookDelivery]) -> tuple[list[_Parsed], list[WebhookDelivery]]:

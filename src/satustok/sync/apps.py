@@ -17,4 +17,5 @@ def _mark_listings_dirty(sender: Any, warehouse_id: int, variant_ids: list[int],
     """Runs inside the stock change's transaction: listings to push are marked with it."""
     from satustok.sync import pusher, tasks
 
-    tasks.nudge_after_commit(pusher.mark_dirty(warehouse_id, variant_ids))
+    marked = pusher.mark_dirty(warehouse_id, variant_ids)
+    tasks.nudge_after_commit(set(marked.accounts), urgent=marked.urgent)

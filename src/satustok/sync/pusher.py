@@ -12,6 +12,7 @@ nudge left dirty. A crash, a duplicate nudge or a 429 delays convergence, never 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,7 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,11 +59,13 @@ class Track:
     last_value: str
     pushed_at: str
     lease: str
+    urgent: str = ""  # stock only: the mark of a nearly sold-out SKU's listing
 
 
 STOCK = Track(
     PushKind.STOCK, "needs_push", "dirty_version", "push_blocked", "push_error",
     "push_retry_at", "push_failures", "last_pushed_qty", "last_pushed_at", "push_lease_until",
+    "push_urgent",
 )  # fmt: skip
 
 
@@ -80,23 +83,53 @@ class PushSummary:
 # --- marking ------------------------------------------------------------------------------
 
 
-def mark_dirty(warehouse_id: int, variant_ids: Sequence[int]) -> set[int]:
+@dataclass(frozen=True)
+class Marked:
+    """What a stock change marked: the integrations to nudge, and those among them with a
+    nearly sold-out SKU to push at once (:func:`urgent_variants`)."""
+
+    accounts: frozenset[int]
+    urgent: frozenset[int]
+
+
+def mark_dirty(warehouse_id: int, variant_ids: Sequence[int]) -> Marked:
     """Mark the listings fed by these levels for a push; returns the integrations to nudge."""
     fed = set(ChannelAccount.objects.filter(warehouse_id=warehouse_id).values_list("pk", flat=True))
     fed |= locations.accounts_fed_through_locations(warehouse_id)  # a shop location's warehouse
+    if not fed:
+        return Marked(frozenset(), frozenset())
+    urgent = urgent_variants(warehouse_id, variant_ids)
     accounts: set[int] = set()
+    urgent_accounts: set[int] = set()
     for start in range(0, len(variant_ids), MARK_CHUNK):
         chunk = list(variant_ids[start : start + MARK_CHUNK])
         # Found by variant, then kept by integration in Python: filtering both in SQL let SQLite
         # (without statistics) walk every listing of the integration through its (account, sku)
         # index for each chunk — half of a 10,000-unit import's apply time.
-        found = Listing.objects.filter(variant_id__in=chunk).values_list("pk", "account_id")
-        marked = [(pk, account) for pk, account in found if account in fed]
-        Listing.objects.filter(pk__in=[pk for pk, _ in marked]).update(
+        found = Listing.objects.filter(variant_id__in=chunk).values_list(
+            "pk", "account_id", "variant_id"
+        )
+        marked = [(pk, account, variant) for pk, account, variant in found if account in fed]
+        hot = [pk for pk, _, variant in marked if variant in urgent]
+        Listing.objects.filter(pk__in=[pk for pk, _, _ in marked]).update(
             needs_push=True, dirty_version=F("dirty_version") + 1
         )
-        accounts.update(account for _, account in marked)
-    return accounts
+        if hot:
+            Listing.objects.filter(pk__in=hot).update(push_urgent=True)
+        accounts.update(account for _, account, _ in marked)
+        urgent_accounts.update(account for _, account, variant in marked if variant in urgent)
+    return Marked(frozenset(accounts), frozenset(urgent_accounts))
+
+
+def urgent_variants(warehouse_id: int, variant_ids: Sequence[int]) -> set[int]:
+    """The variants among these with ``SATUSTOK_PUSH_URGENT_AT`` or fewer available left: in a
+    sell-out every moment a shop still shows the last units sells them again, so their
+    listings skip the windows that batch ordinary changes (0 turns urgency off)."""
+    threshold = settings.SATUSTOK_PUSH_URGENT_AT
+    if threshold <= 0:
+        return set()
+    available = stock.available_many(warehouse_id, variant_ids)
+    return {variant for variant, have in available.items() if have <= threshold}
 
 
 def mark_variants_dirty(variant_ids: Sequence[int]) -> set[int]:
@@ -185,18 +218,65 @@ def push_account(account_id: int) -> PushSummary:
         return summary  # paused: the listings stay dirty and go out after Reconnect
     if not take_lease(account_id):
         raise PushBusy(account_id)
+    signal = wakeups.start(account_id)
     try:
-        for claimed in _rounds(account):
+        for claimed in _rounds(account, signal):
             _push_round(account, claimed, summary)
             take_lease(account_id, renew=True)
     except PushPaused:
         log.warning("push to integration %s paused: reconnect needed", account_id)
     finally:
+        wakeups.forget(account_id)
         release_lease(account_id)
     return summary
 
 
-def _rounds(account: ChannelAccount) -> Iterator[list[Listing]]:
+class Wakeups:
+    """The pushers running in this process, each with a signal that an urgent listing of its
+    integration was marked (set after that change committed). A pusher waiting between rounds
+    wakes on it and claims at once; one about to let go looks again if it was set meanwhile
+    (under the lock, so no signal falls between the look and the letting go)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._signals: dict[int, threading.Event] = {}
+
+    def start(self, account_id: int) -> threading.Event:
+        with self._lock:
+            signal = self._signals[account_id] = threading.Event()
+            return signal
+
+    def wake(self, account_id: int) -> bool:
+        """Signal the integration's pusher here; False when none runs in this process."""
+        with self._lock:
+            signal = self._signals.get(account_id)
+            if signal is None:
+                return False
+            signal.set()
+            return True
+
+    def running(self, account_id: int) -> bool:
+        with self._lock:
+            return account_id in self._signals
+
+    def may_stop(self, account_id: int) -> bool:
+        """Whether the pusher may let go: no urgent change arrived since its last claim."""
+        with self._lock:
+            signal = self._signals.get(account_id)
+            if signal is not None and signal.is_set():
+                return False
+            self._signals.pop(account_id, None)
+            return True
+
+    def forget(self, account_id: int) -> None:
+        with self._lock:
+            self._signals.pop(account_id, None)
+
+
+wakeups = Wakeups()
+
+
+def _rounds(account: ChannelAccount, signal: threading.Event) -> Iterator[list[Listing]]:
     """The claims to push, one round at a time. The first round goes at once (a lone sale
     reaches the other shops without delay); later rounds start at least ``coalesce`` seconds
     apart, and after pushing the pusher looks again ``TRAILING_LOOKS`` times before letting go,
@@ -204,14 +284,30 @@ def _rounds(account: ChannelAccount) -> Iterator[list[Listing]]:
     change faster than :data:`FLOOD_ROWS_PER_SECOND`, each round also waits for the flood to
     pause (:func:`_wait_for_pause`).
     A pusher that found nothing looks once more, ``coalesce`` later: a nudge skipped because
-    this one was queued just before it (``tasks.nudge_after_commit``) is seen by that look."""
+    this one was queued just before it (``tasks.nudge_after_commit``) is seen by that look.
+    A listing of a nearly sold-out SKU (``push_urgent``) waits for none of this: its change
+    wakes the pusher (``signal``, :class:`Wakeups`), which pushes the urgent listings alone at
+    once, and goes on waiting for the ordinary round (which would spend the channel's rate
+    budget on every changed listing each time: Tokopedia counts each row)."""
     coalesce = settings.SATUSTOK_PUSH_COALESCE_MS / 1000
     longest = max(coalesce, settings.SATUSTOK_PUSH_FLOOD_WAIT_MS / 1000)
     last_start, idle_looks, pushed, flood = float("-inf"), 0, False, False
-    while idle_looks <= (0 if not coalesce else TRAILING_LOOKS if pushed else 1):
-        time.sleep(max(0.0, last_start + coalesce - time.monotonic()))
-        if flood:
-            _wait_for_pause(account, max(coalesce, FLOOD_PAUSE), until=last_start + longest)
+    while True:
+        if idle_looks > (0 if not coalesce else TRAILING_LOOKS if pushed else 1):
+            if wakeups.may_stop(account.pk):
+                return
+            idle_looks = 0
+        urgent = signal.wait(max(0.0, last_start + coalesce - time.monotonic()))
+        if flood and not urgent:
+            quiet = max(coalesce, FLOOD_PAUSE)
+            urgent = _wait_for_pause(account, quiet, until=last_start + longest, signal=signal)
+        signal.clear()  # before claiming: a change signalled after this is claimed next round
+        # Woken for urgency before the ordinary round is due: the urgent listings alone. With
+        # nothing urgent left (a round took it), an ordinary look, as a nudge would bring.
+        hurry = urgent and _ordinary_round_not_due(last_start, coalesce, longest, flood)
+        if hurry and (hurried := _claim(account, urgent_only=True)):
+            yield hurried
+            continue
         claimed = _claim(account)
         since_last, last_start = time.monotonic() - last_start, time.monotonic()
         if not claimed:
@@ -221,6 +317,13 @@ def _rounds(account: ChannelAccount) -> Iterator[list[Listing]]:
         threshold = FLOOD_ENDS_BELOW if flood else FLOOD_ROWS_PER_SECOND
         flood = bool(coalesce) and len(claimed) >= threshold * since_last
         yield claimed
+
+
+def _ordinary_round_not_due(
+    last_start: float, coalesce: float, longest: float, flood: bool
+) -> bool:
+    """Whether the ordinary round is still to wait: its window, or a flood's pause."""
+    return time.monotonic() < last_start + (longest if flood else coalesce)
 
 
 # Listings changed per second from which a flood is pouring in (a flash sale): 10 orders a
@@ -234,19 +337,30 @@ FLOOD_ENDS_BELOW = 10
 FLOOD_PAUSE = 0.3
 
 
-def _wait_for_pause(account: ChannelAccount, quiet: float, until: float) -> None:
+def _wait_for_pause(
+    account: ChannelAccount, quiet: float, until: float, signal: threading.Event
+) -> bool:
     """Wait until the integration's due listings stop changing for ``quiet`` seconds, or until
-    ``until`` (monotonic). While sales pour in, every round pushes only the latest values, so
-    waiting costs no correctness: a 1,000-order burst took one call per 100 ms window (45 to 90
-    calls) and now takes about one per ``SATUSTOK_PUSH_FLOOD_WAIT_MS``; when the flood stops,
-    the last values go out ``quiet`` later, not a whole wait later."""
+    ``until`` (monotonic); True when an urgent listing was marked meanwhile (signalled in this
+    process, or seen in the database when another process marked it): it goes out at once.
+    While sales pour in, every round pushes only the latest values, so waiting costs no
+    correctness: a 1,000-order burst took one call per 100 ms window (45 to 90 calls) and now
+    takes about one per ``SATUSTOK_PUSH_FLOOD_WAIT_MS``; when the flood stops, the last values
+    go out ``quiet`` later, not a whole wait later."""
     seen = _dirty_marker(account)
     while (left := until - time.monotonic()) > 0:
-        time.sleep(min(quiet, left))
+        if signal.wait(min(quiet, left)) or _urgent_due(account):
+            return True
         now = _dirty_marker(account)
         if now == seen:
-            return
+            return False
         seen = now
+    return False
+
+
+def _urgent_due(account: ChannelAccount) -> bool:
+    """An urgent listing of the integration is due (marked by another process, say)."""
+    return _due(account, urgent_only=True).exists()
 
 
 def _dirty_marker(account: ChannelAccount) -> tuple[int, int]:
@@ -277,16 +391,23 @@ CLAIMED_FIELDS = (
 )  # fmt: skip
 
 
-def _claim(account: ChannelAccount) -> list[Listing]:
-    due = Q(push_retry_at__isnull=True) | Q(push_retry_at__lte=timezone.now())
+def _claim(account: ChannelAccount, urgent_only: bool = False) -> list[Listing]:
     # ``account_id`` is among the loaded fields: through ``account.listings`` Django sets each
     # row's ``account`` after reading its ``account_id``, and a deferred one cost a query per
     # row (1,000 extra queries a full round; a quarter of a worker's time draining a backlog).
     return list(
-        account.listings.filter(due, needs_push=True, push_blocked=False, variant__isnull=False)
-        .order_by("id")
+        _due(account, urgent_only)
+        .order_by("-push_urgent", "id")  # a nearly sold-out SKU's first, ahead of any backlog
         .only(*CLAIMED_FIELDS)[:CLAIM_LIMIT]
     )
+
+
+def _due(account: ChannelAccount, urgent_only: bool = False) -> QuerySet[Listing]:
+    """The integration's listings due for a push (or only the urgent ones)."""
+    due = Q(push_retry_at__isnull=True) | Q(push_retry_at__lte=timezone.now())
+    if urgent_only:
+        due &= Q(push_urgent=True)
+    return account.listings.filter(due, needs_push=True, push_blocked=False, variant__isnull=False)
 
 
 def desired_quantities(account: ChannelAccount, listings: Iterable[Listing]) -> dict[int, int]:
@@ -591,11 +712,14 @@ def _forget_drift(listings: list[Listing]) -> None:
 
 
 def clear(listings: list[Listing], track: Track = STOCK) -> None:
-    """Clear the mark of each listing whose version is still the one claimed."""
+    """Clear the mark of each listing whose version is still the one claimed (and its urgency:
+    a change after the claim marks it again)."""
+    fields = [track.dirty, track.urgent] if track.urgent else [track.dirty]
+    unmarked = (False,) * len(fields)
     update_values(
         Listing,
-        [track.dirty],
-        [(False, lst.pk, getattr(lst, track.version)) for lst in listings],
+        fields,
+        [(*unmarked, lst.pk, getattr(lst, track.version)) for lst in listings],
         match=[track.version],
     )
 

@@ -4,6 +4,7 @@ twice, or on any worker, does no harm (a finished run is left alone)."""
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 
 from django.conf import settings
@@ -93,6 +94,34 @@ def push_stock(account_id: int) -> None:
     """Converge one integration. One pusher per integration at a time (a lease in the database,
     so it holds across workers and machines and expires if a worker dies); a nudge that finds
     it taken comes back a second later rather than being lost."""
+    _push_stock(account_id)
+
+
+# A nearly sold-out SKU's push: ahead of every other task waiting, ordinary pushes included.
+URGENT_PUSH_PRIORITY = queue.PUSH_PRIORITY + 10
+
+
+URGENT_LEASE_WAIT = 0.5  # seconds an urgent push waits for a pusher that is letting go
+
+
+@db_task(priority=URGENT_PUSH_PRIORITY)
+def push_stock_urgent(account_id: int) -> None:
+    """:func:`push_stock` for an integration with a nearly sold-out SKU marked. A lease still
+    held is most often a pusher letting go at that moment: waited for briefly (or that pusher
+    is signalled, when it runs here) rather than coming back a second later."""
+    deadline = time.monotonic() + URGENT_LEASE_WAIT
+    while time.monotonic() < deadline:
+        try:
+            pusher.push_account(account_id)
+            return
+        except pusher.PushBusy:
+            if pusher.wakeups.wake(account_id):
+                return  # a pusher in this process claims it at once
+            time.sleep(0.02)
+    _push_stock(account_id)
+
+
+def _push_stock(account_id: int) -> None:
     try:
         pusher.push_account(account_id)
     except pusher.PushBusy:
@@ -135,15 +164,24 @@ def low_stock_digest() -> int | None:
     return made.sku_count if made else None
 
 
-def nudge_after_commit(account_ids: set[int]) -> None:
-    """Ask for a push once the stock change is committed (never for a rolled-back one)."""
+def nudge_after_commit(account_ids: set[int], urgent: frozenset[int] = frozenset()) -> None:
+    """Ask for a push once the stock change is committed (never for a rolled-back one); an
+    integration with a nearly sold-out SKU marked (``urgent``) is pushed at once."""
     enabled = ChannelAccount.objects.filter(pk__in=account_ids, push_stock=True)
     for account_id in enabled.values_list("pk", flat=True):
-        transaction.on_commit(partial(_nudge, account_id))
+        nudge = _nudge_urgent if account_id in urgent else _nudge
+        transaction.on_commit(partial(nudge, account_id))
 
 
 _nudges = Debounce()
 _comebacks = Debounce()
+
+
+def _nudge_urgent(account_id: int) -> None:
+    """Wake the integration's pusher if it runs in this process (it claims the urgent listing
+    first, at once); else queue an urgent push, never held back by the debounce."""
+    if not pusher.wakeups.wake(account_id):
+        push_stock_urgent(account_id)
 
 
 def _nudge(account_id: int) -> None:

@@ -13,6 +13,8 @@
   (Tokopedia's and TikTok Shop's webhooks, Shopee's pushes);
 - :mod:`.ratelimit` — rate limits and token buckets, keyed by anything (Shopee: per partner
   app; TikTok Shop: per app × shop); Tokopedia's per-group limiter builds on its buckets;
+- :mod:`.stocklog` — the shown-stock log: every change of the stock buyers see, with its
+  wall-clock time and cause (``GET stock-log``, for the flash-sale benchmark);
 - :mod:`.stats` — per-API call counters for ``GET stats`` (Shopee, TikTok Shop);
 - :mod:`.tokens` — authorization codes, page sessions, access tokens and the refresh-token
   ledger of the marketplaces that issue token pairs (Shopee, TikTok Shop);

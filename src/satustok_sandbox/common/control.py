@@ -5,8 +5,8 @@ sandbox and the request and returns a JSON-able value or a ``Response``, or rais
 :class:`ControlError`, answered as ``{"error": message}`` with its status: 400 (bad input), 404
 (unknown id) or 409 (refused by the world's rules). Shared here: that wrapping, body and path
 parsing, the handlers every sandbox answers alike (info, reset, call log, clearing the faults,
-clock; Shopee's and TikTok Shop's refresh-token ledger) and :func:`shared_rows`, the routes of
-those plus the marketplace's own stats and faults handlers.
+clock, the shown-stock log; Shopee's and TikTok Shop's refresh-token ledger) and
+:func:`shared_rows`, the routes of those plus the marketplace's own stats and faults handlers.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from satustok_sandbox.common.clock import SandboxClock
+from satustok_sandbox.common.stocklog import StockLog
 from satustok_sandbox.common.tokens import Ledger, TokenBase, expire_owned, ledger_view
 
 Sim = TypeVar("Sim")
@@ -71,7 +72,11 @@ class ControlledSandbox(Protocol):
 
 
 class FaultedSandbox(ControlledSandbox, Protocol):
-    """What :func:`shared_rows` needs besides: the info document, the faults and the limits."""
+    """What :func:`shared_rows` needs besides: the info document, the faults, the limits and
+    the shown-stock log."""
+
+    @property
+    def stock_log(self) -> StockLog: ...
 
     @property
     def faults(self) -> Clearable: ...
@@ -171,8 +176,9 @@ def shared_rows(
     clock_mover: Handler[Faulted] | None = None,
 ) -> list[Row[Faulted]]:
     """The rows every control API has: info (also at the root), reset, stats, the call log,
-    faults (``DELETE`` clears them and the rate limits, then answers ``get_faults``) and the
-    clock (``clock_mover`` instead of :func:`post_clock` where moving it does more)."""
+    faults (``DELETE`` clears them and the rate limits, then answers ``get_faults``), the
+    clock (``clock_mover`` instead of :func:`post_clock` where moving it does more) and the
+    shown-stock log."""
     return [
         ("GET", "/", get_info),
         ("GET", "/info", get_info),
@@ -184,11 +190,21 @@ def shared_rows(
         ("DELETE", "/faults", clearing_faults(get_faults)),
         ("GET", "/clock", get_clock),
         ("POST", "/clock", clock_mover or post_clock),
+        ("GET", "/stock-log", get_stock_log),
     ]
 
 
 async def get_info(sim: FaultedSandbox, request: Request) -> dict[str, Any]:
     return sim.info(base_url(request))
+
+
+async def get_stock_log(sim: FaultedSandbox, request: Request) -> list[dict[str, Any]]:
+    """``GET stock-log?after=N[&shop_id=S]``: the shown-stock log's records with an id above
+    ``N`` (of shop ``S`` only, when given), oldest first, at most ``PAGE_LIMIT`` per answer
+    (a reader passes the last id it saw to get the next page)."""
+    shop_id = request.query_params.get("shop_id")
+    records = sim.stock_log.after(after_param(request), shop_id or None)
+    return [record.as_json() for record in records]
 
 
 def clearing_faults(show: Handler[Faulted]) -> Handler[Faulted]:

@@ -67,6 +67,14 @@ class ControlHandle:
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         return self.control("POST", "clock", {"advance_seconds": seconds})
 
+    def stock_log(self, after: int = 0, shop_id: object = None) -> list[dict[str, Any]]:
+        """One page of the shown-stock log: ``[{id, at, shop_id, unit, sku, stock, cause}]``
+        with an id above ``after`` (of ``shop_id`` only, when given), oldest first."""
+        params: dict[str, Any] = {"after": after}
+        if shop_id is not None:
+            params["shop_id"] = str(shop_id)
+        return self.control("GET", "stock-log", **params)
+
 
 class InfoControlHandle(ControlHandle):
     """The control API of a marketplace with its own part of the info document (Shopee,

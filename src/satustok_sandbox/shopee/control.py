@@ -368,7 +368,8 @@ async def post_order(sim: ShopeeSandbox, request: Request) -> Response:
             logistics=body.logistics,
             location_id=body.location_id,
         )
-        return JSONResponse(order_summary(order), status_code=201)
+        placed = {**order_summary(order), "placed_at": order.placed_at}  # wall clock: the bench's
+        return JSONResponse(placed, status_code=201)
 
 
 def _check_buyable(item: Item, model: Model | None, quantity: int) -> None:
@@ -529,6 +530,7 @@ def _apply_unit_patch(sim: ShopeeSandbox, item: Item, unit: Unit, patch: UnitPat
         if location not in locations:
             raise ControlError(400, f"location_id {location!r} is not one of {locations}")
         unit.stock[location] = patch.stock
+        sim.state.log_stock(item, unit, "seller")
     elif patch.location_id is not None:
         raise ControlError(400, "location_id only goes with stock")
     if patch.price is not None:

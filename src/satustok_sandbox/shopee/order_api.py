@@ -279,6 +279,7 @@ async def cancel_order(call: Call) -> Response:
             unit = state.unit(item, model_id) if item is not None else None
             if item is not None and unit is not None:
                 unit.stock = dict.fromkeys(unit.stock, 0)
+                state.log_stock(item, unit, "api")
                 state.touch(item)
         update_time = order.update_time
     return ok({"update_time": update_time})

@@ -4,7 +4,8 @@ API (a buyer placing an order, the marketplace moving it).
 Stock: a placed order takes its quantity from the seller's stock **at placement** (also when
 UNPAID) and holds it as reserved stock while open (UNPAID, READY_TO_SHIP, PROCESSED,
 RETRY_SHIP, IN_CANCEL). Shipping (SHIPPED, TO_CONFIRM_RECEIVE, COMPLETED, TO_RETURN) releases
-the reservation; cancelling gives the stock back once and releases the reservation. Every status
+the reservation; cancelling gives the stock back once and releases the reservation (both are
+shown-stock log records: causes ``order`` and ``release``). Every status
 change sends push 3 to the partners authorized for the shop; every reservation change sends
 push 8 (``action`` place_order, cancel_order or ship_order), one per unit. A package's tracking
 number sends push 4, a shipping document turning READY push 15, a return push 29.
@@ -12,6 +13,7 @@ number sends push 4, a shipping document turning READY push 15, a return push 29
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from satustok_sandbox.shopee.state import (
@@ -70,12 +72,14 @@ def place_order(
     state = sim.state
     with state.lock:
         now = int(state.now())
+        placed_at = time.time()  # the wall clock: the benchmark's, not the shiftable sandbox's
         order_lines = []
         reserve_changes: list[tuple[Item, Unit, int, int]] = []
         for item, model, quantity in lines:
             unit: Unit = model or item
             line = order_line(state, item, model, quantity, None)
             line.taken = _take(unit, quantity, location_id)
+            state.log_stock(item, unit, "order", placed_at)
             if location_id or line.taken:
                 line.location_id = location_id or next(iter(line.taken))
             order_lines.append(line)
@@ -103,6 +107,7 @@ def place_order(
             stock_taken=True,
             reserved_held=True,
             logistics=logistics,
+            placed_at=placed_at,
         )
         state.orders[order.order_sn] = order
         _push_status(sim, order)
@@ -228,6 +233,7 @@ def _release(sim: ShopeeSandbox, order: Order, status: str) -> None:
             taken = line.taken or {line.location_id or next(iter(unit.stock)): line.quantity}
             for location, quantity in taken.items():
                 unit.stock[location] = unit.stock.get(location, 0) + quantity
+            state.log_stock(item, unit, "release")
             state.touch(item)
     if status not in OPEN_STATUSES:
         order.reserved_held = False

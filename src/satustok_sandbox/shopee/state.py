@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from satustok_sandbox.common.clock import WIB, SandboxClock
+from satustok_sandbox.common.stocklog import Cause, StockLog
 from satustok_sandbox.common.tokens import (
     AuthCodeBase,
     AuthSessionBase,
@@ -197,6 +198,8 @@ class Order:
     document_reads: dict[str, int] = field(default_factory=dict)
     labels_downloaded: int = 0
     return_sns: list[str] = field(default_factory=list)
+    # ``time.time()`` when a buyer's order took its stock (the control API's answer); 0 seeded.
+    placed_at: float = 0.0
 
     @property
     def total_amount(self) -> int:
@@ -354,9 +357,21 @@ class ShopeeState:
     order_item_numbers: int = 0
     return_numbers: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Every change of shown stock (common/stocklog.py); a reset's fresh world starts it empty.
+    stock_log: StockLog = field(default_factory=StockLog, repr=False, compare=False)
 
     def now(self) -> float:
         return self.clock.now()
+
+    def log_stock(self, item: Item, unit: Unit, cause: Cause, at: float | None = None) -> None:
+        """Append a unit's shown stock (its total over the shop's locations) to the stock log,
+        keyed ``"<item_id>:<model_id>"`` (model 0: an item without models) as the hub keys it."""
+        if isinstance(unit, Model):
+            model_id, sku = unit.model_id, unit.model_sku
+        else:
+            model_id, sku = 0, item.item_sku
+        unit_key = f"{item.item_id}:{model_id}"
+        self.stock_log.record(item.shop_id, unit_key, sku, unit.total_stock, cause, at)
 
     # --- items ---------------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ price change during a promotion (a unit with promotion-reserved stock, or one th
 put in a promotion: ``PATCH items/{id}/models/{model_id} {"promotion": true}``). When every
 entry fails the answer is
 ``error_busi_update_stock_failed`` (stock) or ``error_busi`` (price) — HTTP 200, with the lists
-in ``response``.
+in ``response``. Every applied stock entry is a record of the shown-stock log (cause ``api``),
+also when it set the value the unit already had.
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ async def update_stock(call: Call) -> Response:
             reason = unit if isinstance(unit, str) else _set_stock(unit, entry, locations, success)
             if reason:
                 failure.append({"model_id": model_id, "failed_reason": reason})
+            elif isinstance(unit, Unit):  # applied: a stock-log record, changed or not
+                state.log_stock(item, unit, "api")
         if success:
             state.touch(item)
     response = {"success_list": success, "failure_list": failure}

@@ -390,7 +390,8 @@ async def post_order(sim: TikTokShopSandbox, request: Request) -> Response:
             shipping_type=body.shipping_type,
             warehouse_id=body.warehouse_id,
         )
-        return JSONResponse(order_view(order), status_code=201)
+        placed = {**order_view(order), "placed_at": order.placed_at}  # wall clock: the bench's
+        return JSONResponse(placed, status_code=201)
 
 
 def _order(state: TikTokShopState, request: Request) -> Order:
@@ -603,6 +604,7 @@ def _set_stock(state: TikTokShopState, sku: Sku, patch: SkuPatch) -> None:
     sku.available[warehouse_id] = patch.stock  # a new warehouse becomes assigned to the SKU
     sku.committed.setdefault(warehouse_id, 0)
     state.record_stock("control", "", sku, warehouse_id, before)
+    state.log_stock(sku, "seller")
 
 
 LOW_STOCK = 5  # at or below: LOW_STOCK (the threshold is the seller's on TikTok Shop; U)

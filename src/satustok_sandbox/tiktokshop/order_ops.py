@@ -9,7 +9,8 @@ Stock: a placed order (also UNPAID) takes each unit from the SKU's *available* s
 warehouse first, and holds it as *committed* stock in that warehouse while the order is open
 (up to AWAITING_COLLECTION). Reaching IN_TRANSIT or later releases the committed units (they
 left the warehouse); CANCELLED gives them back to available, once. Each effect is one row of
-the stock change log (``source: "order"``).
+the stock change log (``source: "order"``); taking and giving back are also shown-stock log
+records (causes ``order`` and ``release``, one per SKU).
 
 Every status change, placement included, sends webhook type 1 ORDER_STATUS_CHANGE
 (``data{order_id, order_status, is_on_hold_order, update_time}``) to the apps authorized for the
@@ -18,6 +19,7 @@ shop; a cancellation is reported as ``CANCEL`` (the webhook's word), not ``CANCE
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,9 +92,11 @@ def place_order(
     state = sim.state
     with state.lock:
         now = int(state.now())
+        placed_at = time.time()  # the wall clock: the benchmark's, not the shiftable sandbox's
         items: list[LineItem] = []
         for sku, quantity in wanted:
             taken = _take(state, shop, sku, quantity, warehouse_id)
+            state.log_stock(sku, "order", placed_at)
             items += [line_item(state, sku, w) for w in taken]
         order = Order(
             id=state.next_id("order", "57"),
@@ -112,6 +116,7 @@ def place_order(
             history=[(status, now)],
             holds_stock=True,
             shipping_type=shipping_type,
+            placed_at=placed_at,
         )
         stamp_status(order, status, now)
         state.orders[order.id] = order
@@ -142,6 +147,7 @@ def move_order(
 
 
 def _release(state: TikTokShopState, order: Order, *, back_to_available: bool) -> None:
+    restocked: dict[str, Sku] = {}  # one shown-stock record per SKU given back, not per unit
     for item in order.line_items:
         sku = state.skus.get(item.sku_id)
         if sku is None:
@@ -150,7 +156,10 @@ def _release(state: TikTokShopState, order: Order, *, back_to_available: bool) -
         sku.committed[item.warehouse_id] = max(0, sku.committed.get(item.warehouse_id, 0) - 1)
         if back_to_available:
             sku.available[item.warehouse_id] = before + 1
+            restocked[sku.id] = sku
         state.record_stock("order", "", sku, item.warehouse_id, before)
+    for sku in restocked.values():
+        state.log_stock(sku, "release")
     order.holds_stock = False
 
 

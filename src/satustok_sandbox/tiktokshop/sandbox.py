@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Mount
 from satustok_sandbox.common.delivery import DeliveryWorker
 from satustok_sandbox.common.ratelimit import UNLIMITED, KeyedRateLimiter, RateLimit, seeded_limits
 from satustok_sandbox.common.sandbox import ApiSandbox, answer_field
+from satustok_sandbox.common.stocklog import StockLog
 from satustok_sandbox.tiktokshop import app, control
 from satustok_sandbox.tiktokshop.demo import tiktokshop_demo_seed
 from satustok_sandbox.tiktokshop.envelope import RATE_LIMITED
@@ -65,6 +66,11 @@ class TikTokShopSandbox(ApiSandbox[TikTokShopSeed]):
     def _build_world(self) -> None:
         self.state = build_state(self.seed, self.clock)
         self.webhooks.state = self.state
+
+    @property
+    def stock_log(self) -> StockLog:
+        """The current world's shown-stock log (a reset's fresh world brings an empty one)."""
+        return self.state.stock_log
 
     def routes(self) -> list[BaseRoute]:
         return [

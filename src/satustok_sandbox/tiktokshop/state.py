@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from satustok_sandbox.common.clock import SandboxClock
+from satustok_sandbox.common.stocklog import Cause, StockLog
 from satustok_sandbox.common.tokens import (
     AuthCodeBase,
     AuthSessionBase,
@@ -211,6 +212,8 @@ class Order:
     labels_printed: int = 0  # shipping documents downloaded
     cancellations: list[CancelRequest] = field(default_factory=list)
     returns: list[ReturnRecord] = field(default_factory=list)
+    # ``time.time()`` when a buyer's order took its stock (the control API's answer); 0 seeded.
+    placed_at: float = 0.0
 
     @property
     def warehouse_id(self) -> str:
@@ -330,6 +333,9 @@ class TikTokShopState:
     reused_refresh_tokens: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: dict[tuple[str, str], dict[str, Subscription]] = field(default_factory=dict)
     stock_changes: list[StockChange] = field(default_factory=list)
+    # Every change of shown stock (common/stocklog.py), one record per SKU and change (where
+    # stock_changes has one per SKU × warehouse); a reset's fresh world starts it empty.
+    stock_log: StockLog = field(default_factory=StockLog, repr=False, compare=False)
     documents: dict[str, ShippingDocument] = field(default_factory=dict)  # by doc_url token
     numbers: dict[str, itertools.count[int]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -360,6 +366,13 @@ class TikTokShopState:
 
     def touch(self, product: Product) -> None:
         product.update_time = int(self.now())
+
+    def log_stock(self, sku: Sku, cause: Cause, at: float | None = None) -> None:
+        """Append a SKU's shown stock (available, over its warehouses) to the stock log, keyed
+        ``"<product_id>:<sku_id>"`` as the hub keys it."""
+        product = self.products[sku.product_id]
+        unit = f"{product.id}:{sku.id}"
+        self.stock_log.record(product.shop_id, unit, sku.seller_sku, sku.total_available, cause, at)
 
     def record_stock(
         self, source: str, app_key: str, sku: Sku, warehouse_id: str, before: int

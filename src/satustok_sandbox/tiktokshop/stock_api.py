@@ -16,7 +16,8 @@ detail{sku_id, extra_errors[{warehouse_id, code, message}]}}]`` (empty: all appl
 - 12052012 a warehouse listed twice.
 
 Every applied SKU × warehouse is recorded in the stock change log (control API
-``stock_changes``, ``source: "api"``). A DEACTIVATED SKU may be updated.
+``stock_changes``, ``source: "api"``), and every applied SKU in the shown-stock log (``stock-log``,
+cause ``api``). A DEACTIVATED SKU may be updated.
 
 **Prices** ``POST /product/202309/products/{product_id}/prices/update`` ``{"skus": [{"id",
 "price": {"amount": "15000", "currency": "IDR"}, "list_price"?}]}``: all-or-nothing (sandbox
@@ -172,6 +173,7 @@ def _apply(call: Call, product: Product, entry: Entry) -> dict[str, Any] | None:
         before = sku.available[warehouse_id]
         sku.available[warehouse_id] = row.quantity
         state.record_stock("api", call.app.app_key, sku, warehouse_id, before)
+    state.log_stock(sku, "api")  # one shown-stock record per SKU applied, changed or not
     return None
 
 

@@ -2,7 +2,9 @@
 
 Every change to stock, price or status goes through ``apply_changes``, which emits one
 ``product_changes`` webhook per call (fact sheet §8: actions stock_overwrite, stock_decrement,
-stock_increment, price_changes, status_changes; ``update_time`` in nanoseconds).
+stock_increment, price_changes, status_changes; ``update_time`` in nanoseconds). Every stock
+change goes through ``set_stock``, which also appends it to the shown-stock log
+(``common/stocklog.py``) with its cause.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from satustok_sandbox.common.stocklog import Cause
 from satustok_sandbox.tokopedia.envelope import rbac_error
 from satustok_sandbox.tokopedia.product_json import effective_price, effective_stock
 from satustok_sandbox.tokopedia.state import Product, SandboxState, Shop
@@ -50,10 +53,20 @@ def live_product(state: SandboxState, product_id: int) -> Product | None:
 
 
 def set_stock(
-    sim: TokopediaSandbox, product: Product, stock: int, action: str
+    sim: TokopediaSandbox,
+    product: Product,
+    stock: int,
+    action: str,
+    cause: Cause,
+    at: float | None = None,
 ) -> list[ProductChange]:
+    """Set a (sellable) product's stock; ``action`` names the webhook's change, ``cause`` the
+    shown-stock log's (``at``: the wall-clock time of the change, default now)."""
     previous, product.stock = product.stock, stock
     product.updated_at = sim.state.now()
+    sim.state.stock_log.record(
+        product.shop_id, str(product.product_id), product.sku, stock, cause, at
+    )
     return [ProductChange(action, product, previous, stock)]
 
 

@@ -194,7 +194,13 @@ async def post_order(sim: TokopediaSandbox, request: Request) -> Response:
         order = place_order(
             sim, shop, items, body.buyer_name, body.recipient_city, body.warehouse_id
         )
-        return JSONResponse(order_summary(order), status_code=201)
+        return JSONResponse(placed_view(order), status_code=201)
+
+
+def placed_view(order: Order) -> dict[str, Any]:
+    """The answer to a placed order: its summary and ``placed_at``, the wall-clock time it took
+    its stock (what the flash-sale benchmark times orders by)."""
+    return {**order_summary(order), "placed_at": order.placed_at}
 
 
 def _order_items(
@@ -287,7 +293,7 @@ def _dashboard_edit(
     """The seller editing on the dashboard: stock is a ``stock_overwrite``."""
     changes: list[ProductChange] = []
     if patch.stock is not None:
-        changes += set_stock(sim, product, patch.stock, "stock_overwrite")
+        changes += set_stock(sim, product, patch.stock, "stock_overwrite", "seller")
     if patch.price is not None:
         changes += set_price(sim, product, patch.price)
     if patch.status is not None:

@@ -280,7 +280,7 @@ def _after_reject(
         for product_id in empty_products:
             product = live_product(call.state, product_id)
             if product is not None and product.shop_id == shop.shop_id and not product.is_parent:
-                changes += set_stock(call.sim, product, 0, "stock_overwrite")
+                changes += set_stock(call.sim, product, 0, "stock_overwrite", "api")
         apply_changes(call.sim, changes)
 
 

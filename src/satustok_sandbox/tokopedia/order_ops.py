@@ -8,6 +8,7 @@ with ``order_notification``, cancellations with ``order_cancellation``, every ot
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from satustok_sandbox.tokopedia.catalog import ProductChange, apply_changes, live_product, set_stock
@@ -38,10 +39,12 @@ def place_order(
     state = sim.state
     with state.lock:
         now = state.now()
+        placed_at = time.time()  # the wall clock: the benchmark's, not the shiftable sandbox's
         order_id = state.next_order_id()
         changes: list[ProductChange] = []
         for product, quantity in items:
-            changes += set_stock(sim, product, product.stock - quantity, "stock_decrement")
+            stock = product.stock - quantity
+            changes += set_stock(sim, product, stock, "stock_decrement", "order", placed_at)
             product.count_sold += quantity
         order = Order(
             order_id=order_id,
@@ -63,6 +66,7 @@ def place_order(
             awb="",
             history=[(220, now)],
             stock_taken=True,
+            placed_at=placed_at,
         )
         state.orders[order_id] = order
         sim.notify(
@@ -96,7 +100,8 @@ def release_stock(sim: TokopediaSandbox, order: Order) -> list[ProductChange]:
     for line in order.lines:
         product = live_product(sim.state, line.product_id)
         if product is not None:
-            changes += set_stock(sim, product, product.stock + line.quantity, "stock_increment")
+            stock = product.stock + line.quantity
+            changes += set_stock(sim, product, stock, "stock_increment", "release")
     return changes
 
 

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount
 
 from satustok_sandbox.common.delivery import DeliveryWorker
 from satustok_sandbox.common.sandbox import SandboxBase
+from satustok_sandbox.common.stocklog import StockLog
 from satustok_sandbox.tokopedia import accounts, app, control
 from satustok_sandbox.tokopedia.demo import demo_seed
 from satustok_sandbox.tokopedia.faults import FaultBox
@@ -99,6 +100,11 @@ class TokopediaSandbox(SandboxBase[Seed]):
         # Seconds Tokopedia wants between an accept and a pickup request (about 5 on the real
         # API); 0 until set through the control API (``POST fulfilment``), so tests never wait.
         self.pickup_delay_seconds = 0.0
+
+    @property
+    def stock_log(self) -> StockLog:
+        """The current world's shown-stock log (a reset's fresh world brings an empty one)."""
+        return self.state.stock_log
 
     def routes(self) -> list[BaseRoute]:
         return [

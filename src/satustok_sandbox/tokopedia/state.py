@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from satustok_sandbox.common.clock import WIB, SandboxClock
+from satustok_sandbox.common.stocklog import StockLog
 from satustok_sandbox.tokopedia.seed import (
     Seed,
     SeedOrder,
@@ -180,6 +181,8 @@ class Order:
     cancel_request_reason: str = ""
     cancel_request_time: float | None = None  # set while a buyer's request is pending
     returned_items: list[tuple[int, int]] = field(default_factory=list)  # (product_id, qty)
+    # ``time.time()`` when a buyer's order took its stock (the control API's answer); 0 seeded.
+    placed_at: float = 0.0
 
     def first_time(self, status: int) -> float | None:
         """When the order first reached ``status`` (None if it never did)."""
@@ -269,6 +272,8 @@ class SandboxState:
     # (fs_id, shop_id, request_id) -> the first response's data, for stock increment/decrement.
     request_ids: dict[tuple[int, int, str], object] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Every change of shown stock (common/stocklog.py); a reset's fresh world starts it empty.
+    stock_log: StockLog = field(default_factory=StockLog, repr=False, compare=False)
     # (shop_id, order) -> (last_edit() when built, the shop's live products in that order).
     _listings: dict[tuple[int, Hashable], tuple[int, list[Product]]] = field(
         default_factory=dict, init=False, repr=False, compare=False

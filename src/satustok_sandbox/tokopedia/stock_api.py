@@ -174,7 +174,7 @@ async def update_stock(call: Call) -> Response:
         if not _is_int(value) or not 0 <= value <= MAX_STOCK:
             return invalid_value("new_stock", value, f"integer 0-{MAX_STOCK}")
         for product in products:
-            outcome.changes += set_stock(call.sim, product, value, "stock_overwrite")
+            outcome.changes += set_stock(call.sim, product, value, "stock_overwrite", "api")
             outcome.changes += [] if bypass else flip_status_for_stock(call.sim, product)
         return None
 
@@ -245,7 +245,8 @@ async def _adjust_stock(call: Call, sign: int) -> Response:
         if sign < 0 and any(p.stock < value for p in products):
             return ROW_NOT_ENOUGH_STOCK
         for product in products:
-            outcome.changes += set_stock(call.sim, product, product.stock + sign * value, action)
+            stock = product.stock + sign * value
+            outcome.changes += set_stock(call.sim, product, stock, action, "api")
             outcome.succeeded_products.append(product)
         return None
 

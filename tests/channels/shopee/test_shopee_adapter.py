@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from shopee_client_helpers import BANNED_SHOP, DEMO_SHOP, FAST_RETRIES, api_stats
 
-from satustok.channels import registry
+from satustok.channels import pushing, registry
 from satustok.channels.http.errors import AuthError, ValidationError
 from satustok.channels.protocol import ChannelUnit, Credentials, StockPush, unit_pages
 from satustok.channels.shopee import adapter
@@ -234,8 +234,9 @@ def test_partial_failures_say_which_rows_no_retry_will_fix(
 
 
 def test_a_shopee_outage_leaves_every_row_for_a_later_retry(
-    shopee_account: ChannelAccount, shopee_hub: ShopeeControl
+    shopee_account: ChannelAccount, shopee_hub: ShopeeControl, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(pushing, "CALLS_IN_FLIGHT", 1)  # one call a wave: the next is not sent
     shopee_hub.set_faults(forced={"product.update_stock": {"error": "error_server", "status": 500}})
     pushes = [StockPush(f"{SINGLE}:0", 7), StockPush(f"{FAMILY}:90000200001", 3)]
     session = ShopSession(shopee_account, retry_policy=FAST_RETRIES)
@@ -244,7 +245,7 @@ def test_a_shopee_outage_leaves_every_row_for_a_later_retry(
     finally:
         session.close()
     assert [(o.ok, o.permanent) for o in outcomes] == [(False, False), (False, False)]
-    # The second item was not tried: the first one's failure said Shopee is down.
+    # The second item (the next wave) was not tried: the first one's failure said Shopee is down.
     assert api_stats(shopee_hub, "product/update_stock")["calls"] == FAST_RETRIES.max_attempts
 
 

@@ -400,6 +400,13 @@ class ShopeeOrders(SessionOrderSource[ShopSession]):
     def order(self, external_id: str) -> ChannelOrder:
         return self._whole(self._detail(external_id))
 
+    def orders(self, external_ids: Sequence[str]) -> list[ChannelOrder]:
+        found: list[ChannelOrder] = []
+        for chunk in chunks(list(dict.fromkeys(external_ids)), ORDER_SNS_PER_CALL):
+            details = self.session.call(lambda client: client.get_orders(chunk))  # noqa: B023
+            found += known_orders(details, self._whole, lambda d: d.order_sn, log)
+        return found
+
     def _whole(self, detail: OrderDetail) -> ChannelOrder:
         """The detail with what other calls add: the tracking number once shipment is
         arranged, the returns of an order in TO_RETURN."""

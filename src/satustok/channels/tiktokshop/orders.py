@@ -344,6 +344,15 @@ class TikTokShopOrders(SessionOrderSource[ShopSession]):
         returns = self._returns([current.id] if current.status in RETURNABLE else [])
         return from_order(current, returns)
 
+    def orders(self, external_ids: Sequence[str]) -> list[ChannelOrder]:
+        found = self.session.call(lambda client: client.get_orders(external_ids))
+        returns = self._returns([order.id for order in found if order.status in RETURNABLE])
+        return list(
+            known_orders(
+                found, lambda order: from_order(order, returns), lambda order: order.id, log
+            )
+        )
+
     def _returns(self, order_ids: list[str]) -> list[ReturnRecord]:
         """The completed returns of the orders that can have one (none: no call)."""
         if not order_ids:

@@ -21,7 +21,7 @@ Choices where the fact sheet is unsure (documented in ``docs/orders.md``):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from django.utils import timezone
@@ -43,6 +43,7 @@ from satustok.channels.protocol import (
     ShipMethod,
     ShipOption,
     StatusChange,
+    UnknownOrderStatus,
     WebhookMessage,
 )
 from satustok.channels.protocol import OrderStatus as S
@@ -433,6 +434,17 @@ class TokopediaOrders:
 
     def order(self, external_id: str) -> ChannelOrder:
         return from_single(self.client.get_order(order_id=int(external_id)))
+
+    def orders(self, external_ids: Sequence[str]) -> list[ChannelOrder]:
+        """One call per order (Tokopedia reads one at a time; its notifications carry the
+        goods, so a burst seldom needs this)."""
+        found = []
+        for external_id in dict.fromkeys(external_ids):
+            try:
+                found.append(self.order(external_id))
+            except UnknownOrderStatus as unknown:
+                log.warning("order %s left out: %s", external_id, unknown)
+        return found
 
     def accept(self, external_id: str) -> None:
         self.client.accept_order(int(external_id))

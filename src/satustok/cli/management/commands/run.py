@@ -23,9 +23,11 @@ from satustok.cli.startup import refuse_unsafe_start
 from satustok.core.deploy import Mode
 from satustok.core.firstuser import FirstUser, WeakAdminPassword, ensure_first_user
 
-# An idle SQLite-queue worker looks for work every 0.05 s, backing off to 0.25 s at most (Huey's
-# default backoff reaches 10 s, which made the first sale after a quiet spell wait seconds).
-# Redis blocks on the queue and is unaffected.
+# An idle SQLite-queue worker thread wakes at once when this process queues a task
+# (core/wakeup.py: the storage rings a doorbell); these delays are the fallback poll for tasks
+# another process queued (a web-only process beside `satustok worker`s): it looks every 0.05 s,
+# backing off to 0.25 s at most (Huey's default backoff reaches 10 s, which made the first sale
+# after a quiet spell wait seconds). Redis blocks on the queue and is unaffected.
 IDLE_POLLING = {"initial_delay": 0.05, "backoff": 1.5, "max_delay": 0.25}
 
 
@@ -85,16 +87,21 @@ class Command(BaseCommand):
             settings.PUBLIC_URL = f"http://{host}:{port}"
 
     def _start_worker(self) -> Any:
-        """The in-process queue worker (threads), and a nudge for runs a stop left half-way."""
+        """The in-process queue worker (threads, woken by what this process queues), and a
+        nudge for runs a stop left half-way."""
         from huey.contrib.djhuey import HUEY
 
         from satustok.core.logging import trace_tasks
         from satustok.core.queue import adopt_list_queue
+        from satustok.core.wakeup import WakingConsumer
         from satustok.sync.tasks import resume_unfinished
 
         trace_tasks(HUEY)  # task and integration/run ids on every record a task logs
 
-        consumer = HUEY.create_consumer(
+        # Idle threads wake as soon as the web (or a task) here queues work: a sale's two hops
+        # through the queue wait for no poll.
+        consumer = WakingConsumer(
+            HUEY,
             workers=settings.SATUSTOK_WORKER_THREADS,
             worker_type="thread",
             periodic=True,

@@ -38,11 +38,15 @@ class Command(BaseCommand):
 
         from satustok.core.logging import trace_tasks
         from satustok.core.queue import adopt_list_queue, backend_name
+        from satustok.core.wakeup import WakingConsumer
         from satustok.sync.tasks import resume_unfinished
 
         refuse_unsafe_start()  # in production mode, an unsafe set-up (a Redis without password)
         trace_tasks(HUEY, log_each=options["log_tasks"])
-        consumer = HUEY.create_consumer(
+        # A task this process queues (a push after processing, the scheduler's due tasks) wakes
+        # an idle thread at once; the web's tasks come from another process, by the poll.
+        consumer = WakingConsumer(
+            HUEY,
             **IDLE_POLLING,
             workers=options["workers"],
             worker_type="thread",
