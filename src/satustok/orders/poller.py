@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -33,8 +34,8 @@ from satustok.channels import health
 from satustok.channels.http.errors import ChannelError, NotFound
 from satustok.channels.models import ChannelAccount
 from satustok.channels.problems import explain
-from satustok.channels.protocol import OrderSource, UnknownOrderStatus
-from satustok.orders.ingest import ingest, relink
+from satustok.channels.protocol import ChannelOrder, OrderSource, UnknownOrderStatus
+from satustok.orders.ingest import ingest, ingest_many, relink
 from satustok.orders.models import EventSource, Order, OrderSyncState
 from satustok.orders.source import order_source
 from satustok.orders.status import FINAL
@@ -140,12 +141,28 @@ def _list_until(account: ChannelAccount, until: datetime) -> datetime:
     return min(until, account.moved_at)
 
 
+# Orders listed are ingested this many at a time (``ingest_many``: the new ones in a handful of
+# statements): one by one, reading a flash sale's 1,300 orders per shop took over 30 s.
+LIST_CHUNK = 100
+
+
 def _list(account: ChannelAccount, source: OrderSource, since: datetime, until: datetime) -> int:
     count = 0
-    for incoming in source.orders_between(since, until):
-        ingest(account, incoming, EventSource.POLL)
-        count += 1
+    listed = iter(source.orders_between(since, until))
+    while chunk := list(islice(listed, LIST_CHUNK)):
+        _ingest_chunk(account, chunk)
+        count += len(chunk)
     return count
+
+
+def _ingest_chunk(account: ChannelAccount, chunk: list[ChannelOrder]) -> None:
+    """Together; one by one when that fails (so one bad order is the only one that fails)."""
+    try:
+        ingest_many(account, chunk, EventSource.POLL)
+    except Exception:
+        log.warning("%d polled orders failed together; one by one", len(chunk))
+        for incoming in chunk:
+            ingest(account, incoming, EventSource.POLL)
 
 
 def _reread(account: ChannelAccount, source: OrderSource, *, before: datetime) -> int:
