@@ -86,6 +86,16 @@ def _panel(
     axis.set_ylabel("shown stock")
     if window:
         axis.set_xlim(*window)
+        axis.set_ylim(*_range_within(data, window))
+
+
+def _range_within(data: dict[str, Any], window: tuple[float, float]) -> tuple[float, float]:
+    """The stock values shown inside the window (each line's last value before it included)."""
+    seen: list[float] = []
+    for points in [*data["shops"].values(), data["real"]]:
+        before = [v for t, v in points if t < window[0]]
+        seen += before[-1:] + [v for t, v in points if window[0] <= t <= window[1]]
+    return (min(seen, default=0) - 2, max(seen, default=10) + 2)
 
 
 def _steps(
