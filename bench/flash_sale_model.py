@@ -5,10 +5,12 @@
   shop shows at that moment. The same seed gives the same arrivals and draws to every
   contender, and to the floor.
 - :func:`floor` — the oversell that the order rate and the marketplaces' own latency alone
-  produce: an ideal hub that learns of each sale ``delivery`` seconds after it (the origin
-  channel's webhook) and whose update is on the other shop one stock-update round trip later,
-  never overwriting that shop's own newer sales. Every shop shows its starting stock, less its
-  own sales, less the others' sales older than that delay.
+  produce, for an ideal hub: it learns of each sale one webhook delivery after it (the origin
+  channel's median) and its update is on the other shop one stock-update round trip later
+  (that channel's median). Its updates never overwrite a shop's own newer sales, which no
+  channel that takes an absolute stock allows a real hub: the floor is a bound, not a target
+  any hub reaches exactly. Every shop shows its starting stock, less its own sales, less the
+  others' sales older than that delay.
 - :func:`oversold` / :func:`zero_lags` / :func:`sources` — the figures, from accepted orders
   and the shown-stock log.
 """
@@ -144,7 +146,7 @@ def sources(
     last = last_real_units(sales, stocks)
     pairs: dict[str, int] = {}
     lags: list[float] = []
-    within = beyond = 0
+    within = beyond = same_shop = 0
     for sale in sales:
         real = last.get(sale.index)
         if real is None or sale.at <= real.at or sale is real:
@@ -153,16 +155,18 @@ def sources(
         pairs[pair] = pairs.get(pair, 0) + 1
         lag = sale.at - real.at
         lags.append(lag)
-        if delay is not None and sale.channel != real.channel:
-            if lag <= delay[(real.channel, sale.channel)]:
-                within += 1
-            else:
-                beyond += 1
+        if sale.channel == real.channel:
+            same_shop += 1  # the shop still showed units the others had sold
+        elif delay is not None and lag <= delay[(real.channel, sale.channel)]:
+            within += 1
+        else:
+            beyond += 1
     return {
         "by_origin_and_shop": dict(sorted(pairs.items())),
         "after_last_real_unit_ms": sorted(round(lag * 1000, 1) for lag in lags),
         "within_floor_delay": within,
         "beyond_floor_delay": beyond,
+        "same_shop_as_last_real_unit": same_shop,
     }
 
 

@@ -417,11 +417,11 @@ def hub_lag(contender: Contender, summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def push_calls(contender: Contender, since: float) -> int:
-    """Stock-update calls the hub made for the contender since ``since``: each push round's rows,
-    in calls of the channel's batch size (the sync log)."""
+    """Stock-update calls the hub made for the contender since ``since``, from the sync log:
+    per push round, one call per product where the channel's update names one product
+    (Shopee's items, TikTok Shop's products: a unit id ``product:variant``), else the round's
+    rows in calls of the channel's batch size (Tokopedia: 100 rows a call)."""
     from datetime import UTC, datetime
-
-    from django.db.models import Count
 
     from satustok.channels import registry
     from satustok.sync.models import PushKind, PushRecord
@@ -430,12 +430,16 @@ def push_calls(contender: Contender, since: float) -> int:
     after = datetime.fromtimestamp(since, UTC)
     for channel, account in contender.accounts.items():
         size = registry.connector(channel).max_push_batch
-        rounds = (
-            PushRecord.objects.filter(account=account, kind=PushKind.STOCK, created_at__gte=after)
-            .values("batch")
-            .annotate(rows=Count("id"))
-        )
-        calls += sum(math.ceil(row["rows"] / size) for row in rounds)
+        rows = PushRecord.objects.filter(
+            account=account, kind=PushKind.STOCK, created_at__gte=after
+        ).values_list("batch", "listing__external_id")
+        rounds: dict[str, list[str]] = {}
+        for batch, external_id in rows:
+            rounds.setdefault(batch, []).append(str(external_id))
+        for units in rounds.values():
+            products = {unit.split(":", 1)[0] for unit in units}
+            per_product = all(":" in unit for unit in units)
+            calls += len(products) if per_product else math.ceil(len(units) / size)
     return calls
 
 

@@ -269,7 +269,8 @@ SATUSTOK_WEB_THREADS = int(os.environ.get("SATUSTOK_WEB_THREADS", "8"))
 # Webhook processing: each web process queues a processing task at most this often, and a task
 # looks for more deliveries until this long has passed since its last batch with none new; a
 # burst becomes a few batches. A delivery stored in the task's own process (`satustok run`)
-# ends that wait at once (orders/webhooks.py): the window bounds the look, it delays nothing.
+# ends that wait at once (orders/webhooks.py); one stored by another web process is seen at the
+# end of the window.
 SATUSTOK_WEBHOOK_BATCH_MS = int(os.environ.get("SATUSTOK_WEBHOOK_BATCH_MS", "50"))
 # The largest webhook body accepted (bytes; the marketplaces send a few kB, a big order a few
 # dozen): a larger one gets 413 unread. Deliveries are kept this many days once processed, then

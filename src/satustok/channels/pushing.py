@@ -86,7 +86,8 @@ def push_groups(
     outcomes: Callable[[Pushed[V, T], A], list[PushOutcome]],
     permanent_reasons: Sequence[str],
 ) -> list[PushOutcome]:
-    """``send`` each product's rows, :data:`CALLS_IN_FLIGHT` at a time, in order, and read each
+    """``send`` each product's rows in waves of :data:`CALLS_IN_FLIGHT` calls at once (the
+    products in order, wave after wave), and read each
     answer with ``outcomes``; a call that fails is judged as the module says. After a channel
     down or throttling, no further wave is sent. Raises AuthError and NotAssociated."""
     results: list[PushOutcome] = []

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import islice
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -147,20 +146,30 @@ LIST_CHUNK = 100
 
 
 def _list(account: ChannelAccount, source: OrderSource, since: datetime, until: datetime) -> int:
-    count = 0
-    listed = iter(source.orders_between(since, until))
-    while chunk := list(islice(listed, LIST_CHUNK)):
+    """Ingest the orders listed, a chunk at a time; what was listed before a failure of the
+    listing is ingested before the failure goes on up."""
+    count, chunk = 0, []
+    try:
+        for incoming in source.orders_between(since, until):
+            chunk.append(incoming)
+            if len(chunk) == LIST_CHUNK:
+                _ingest_chunk(account, chunk)
+                count, chunk = count + len(chunk), []
+    except ChannelError:
         _ingest_chunk(account, chunk)
-        count += len(chunk)
-    return count
+        raise
+    _ingest_chunk(account, chunk)
+    return count + len(chunk)
 
 
 def _ingest_chunk(account: ChannelAccount, chunk: list[ChannelOrder]) -> None:
     """Together; one by one when that fails (so one bad order is the only one that fails)."""
+    if not chunk:
+        return
     try:
         ingest_many(account, chunk, EventSource.POLL)
     except Exception:
-        log.warning("%d polled orders failed together; one by one", len(chunk))
+        log.warning("%d polled orders failed together; one by one", len(chunk), exc_info=True)
         for incoming in chunk:
             ingest(account, incoming, EventSource.POLL)
 

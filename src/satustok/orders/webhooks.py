@@ -400,7 +400,9 @@ def _process_batch(batch: list[WebhookDelivery]) -> None:
         try:
             _ingest_together(items)
         except Exception:
-            log.warning("batch of %d deliveries failed; processing one by one", len(items))
+            log.warning(
+                "batch of %d deliveries failed; processing one by one", len(items), exc_info=True
+            )
             single += [item.delivery for item in items]
     single += _read_together(list(to_read.values()))
     for delivery in single:
@@ -448,24 +450,37 @@ class _Reads:
         if not reads:
             return rest
         if isinstance(self.read, Exception):
-            log.warning("reading %d orders together failed; one by one", len(self.unseen))
+            log.warning(
+                "reading %d orders together failed; one by one",
+                len(self.unseen),
+                exc_info=self.read,
+            )
             return [item.delivery for item in self.items]
         try:
             with transaction.atomic():
                 return rest + _ingest_read(self.account, reads, self.read)
         except Exception:
-            log.warning("ingesting %d orders read together failed; one by one", len(reads))
+            log.warning(
+                "ingesting %d orders read together failed; one by one", len(reads), exc_info=True
+            )
             return [item.delivery for item in self.items]
+
+
+READS_AT_ONCE = 4  # integrations whose orders are read at the same moment (one app, many shops)
 
 
 def _read_together(groups: list[list[_Parsed]]) -> list[WebhookDelivery]:
     """Each integration's unseen orders read in one go, the integrations' reads at once (each
     is a round trip to its marketplace), then ingested one integration after the other;
     returns the deliveries left for one-by-one processing."""
-    plans = [_Reads.of(items) for items in groups]
+    try:
+        plans = [_Reads.of(items) for items in groups]
+    except Exception:  # the look-up of known orders: every delivery goes one by one
+        log.warning("reading orders together could not be planned; one by one", exc_info=True)
+        return [item.delivery for items in groups for item in items]
     fetching = [plan for plan in plans if plan.unseen]
     if len(fetching) > 1:
-        with ThreadPoolExecutor(max_workers=len(fetching)) as pool:
+        with ThreadPoolExecutor(max_workers=min(len(fetching), READS_AT_ONCE)) as pool:
             list(pool.map(_Reads.fetch_on_pool_thread, fetching))
     else:
         for plan in fetching:

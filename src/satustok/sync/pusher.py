@@ -93,12 +93,12 @@ class Marked:
 
 
 def mark_dirty(warehouse_id: int, variant_ids: Sequence[int]) -> Marked:
-    """Mark the listings fed by these levels for a push; returns the integrations to nudge."""
+    """Mark the listings fed by these levels for a push (and urgent, those of a nearly
+    sold-out SKU); returns the integrations to nudge, and which of them urgently."""
     fed = set(ChannelAccount.objects.filter(warehouse_id=warehouse_id).values_list("pk", flat=True))
     fed |= locations.accounts_fed_through_locations(warehouse_id)  # a shop location's warehouse
     if not fed:
         return Marked(frozenset(), frozenset())
-    urgent = urgent_variants(warehouse_id, variant_ids)
     accounts: set[int] = set()
     urgent_accounts: set[int] = set()
     for start in range(0, len(variant_ids), MARK_CHUNK):
@@ -107,17 +107,21 @@ def mark_dirty(warehouse_id: int, variant_ids: Sequence[int]) -> Marked:
         # (without statistics) walk every listing of the integration through its (account, sku)
         # index for each chunk — half of a 10,000-unit import's apply time.
         found = Listing.objects.filter(variant_id__in=chunk).values_list(
-            "pk", "account_id", "variant_id"
+            "pk", "account_id", "variant_id", "push_blocked"
         )
-        marked = [(pk, account, variant) for pk, account, variant in found if account in fed]
-        hot = [pk for pk, _, variant in marked if variant in urgent]
-        Listing.objects.filter(pk__in=[pk for pk, _, _ in marked]).update(
+        marked = [row for row in found if row[1] in fed]
+        if not marked:
+            continue
+        Listing.objects.filter(pk__in=[row[0] for row in marked]).update(
             needs_push=True, dirty_version=F("dirty_version") + 1
         )
+        accounts.update(row[1] for row in marked)
+        urgent = urgent_variants(warehouse_id, chunk)
+        # A blocked listing is not claimed: marking it urgent would wake pushers for nothing.
+        hot = [row for row in marked if row[2] in urgent and not row[3]]
         if hot:
-            Listing.objects.filter(pk__in=hot).update(push_urgent=True)
-        accounts.update(account for _, account, _ in marked)
-        urgent_accounts.update(account for _, account, variant in marked if variant in urgent)
+            Listing.objects.filter(pk__in=[row[0] for row in hot]).update(push_urgent=True)
+            urgent_accounts.update(row[1] for row in hot)
     return Marked(frozenset(accounts), frozenset(urgent_accounts))
 
 
@@ -226,7 +230,7 @@ def push_account(account_id: int) -> PushSummary:
     except PushPaused:
         log.warning("push to integration %s paused: reconnect needed", account_id)
     finally:
-        wakeups.forget(account_id)
+        wakeups.forget(account_id, signal)
         release_lease(account_id)
     return summary
 
@@ -259,18 +263,22 @@ class Wakeups:
         with self._lock:
             return account_id in self._signals
 
-    def may_stop(self, account_id: int) -> bool:
+    def may_stop(self, account_id: int, signal: threading.Event) -> bool:
         """Whether the pusher may let go: no urgent change arrived since its last claim."""
         with self._lock:
-            signal = self._signals.get(account_id)
-            if signal is not None and signal.is_set():
+            if signal.is_set():
                 return False
-            self._signals.pop(account_id, None)
+            self.forget_locked(account_id, signal)
             return True
 
-    def forget(self, account_id: int) -> None:
+    def forget(self, account_id: int, signal: threading.Event) -> None:
         with self._lock:
-            self._signals.pop(account_id, None)
+            self.forget_locked(account_id, signal)
+
+    def forget_locked(self, account_id: int, signal: threading.Event) -> None:
+        """Only the pusher's own signal: a later pusher of the integration keeps its own."""
+        if self._signals.get(account_id) is signal:
+            del self._signals[account_id]
 
 
 wakeups = Wakeups()
@@ -292,18 +300,22 @@ def _rounds(account: ChannelAccount, signal: threading.Event) -> Iterator[list[L
     coalesce = settings.SATUSTOK_PUSH_COALESCE_MS / 1000
     longest = max(coalesce, settings.SATUSTOK_PUSH_FLOOD_WAIT_MS / 1000)
     last_start, idle_looks, pushed, flood = float("-inf"), 0, False, False
+    renewed = time.monotonic()
     while True:
         if idle_looks > (0 if not coalesce else TRAILING_LOOKS if pushed else 1):
-            if wakeups.may_stop(account.pk):
+            if wakeups.may_stop(account.pk, signal):
                 return
             idle_looks = 0
+        if time.monotonic() - renewed > LEASE_SECONDS / 3:  # looking without pushing, too
+            take_lease(account.pk, renew=True)
+            renewed = time.monotonic()
         urgent = signal.wait(max(0.0, last_start + coalesce - time.monotonic()))
         if flood and not urgent:
             quiet = max(coalesce, FLOOD_PAUSE)
             urgent = _wait_for_pause(account, quiet, until=last_start + longest, signal=signal)
         signal.clear()  # before claiming: a change signalled after this is claimed next round
         # Woken for urgency before the ordinary round is due: the urgent listings alone. With
-        # nothing urgent left (a round took it), an ordinary look, as a nudge would bring.
+        # nothing urgent left (a round took it just before), an ordinary look instead.
         hurry = urgent and _ordinary_round_not_due(last_start, coalesce, longest, flood)
         if hurry and (hurried := _claim(account, urgent_only=True)):
             yield hurried

@@ -4,7 +4,6 @@ twice, or on any worker, does no harm (a finished run is left alone)."""
 from __future__ import annotations
 
 import logging
-import time
 from functools import partial
 
 from django.conf import settings
@@ -101,24 +100,18 @@ def push_stock(account_id: int) -> None:
 URGENT_PUSH_PRIORITY = queue.PUSH_PRIORITY + 10
 
 
-URGENT_LEASE_WAIT = 0.5  # seconds an urgent push waits for a pusher that is letting go
-
-
 @db_task(priority=URGENT_PUSH_PRIORITY)
 def push_stock_urgent(account_id: int) -> None:
-    """:func:`push_stock` for an integration with a nearly sold-out SKU marked. A lease still
-    held is most often a pusher letting go at that moment: waited for briefly (or that pusher
-    is signalled, when it runs here) rather than coming back a second later."""
-    deadline = time.monotonic() + URGENT_LEASE_WAIT
-    while time.monotonic() < deadline:
-        try:
-            pusher.push_account(account_id)
-            return
-        except pusher.PushBusy:
-            if pusher.wakeups.wake(account_id):
-                return  # a pusher in this process claims it at once
-            time.sleep(0.02)
-    _push_stock(account_id)
+    """:func:`push_stock` for an integration with a nearly sold-out SKU marked. When a pusher
+    holds the integration, in this process it is signalled; in another, it sees the urgent
+    listing at its next look (``pusher._urgent_due``, at most a flood pause away)."""
+    try:
+        pusher.push_account(account_id)
+    except pusher.PushBusy:
+        if not pusher.wakeups.wake(account_id) and _comebacks.allow(
+            account_id, PUSH_LOCK_RETRY_SECONDS
+        ):
+            push_stock.schedule((account_id,), delay=PUSH_LOCK_RETRY_SECONDS)
 
 
 def _push_stock(account_id: int) -> None:
@@ -175,12 +168,19 @@ def nudge_after_commit(account_ids: set[int], urgent: frozenset[int] = frozenset
 
 _nudges = Debounce()
 _comebacks = Debounce()
+_urgent_nudges = Debounce()
+
+
+URGENT_NUDGE_SECONDS = 0.02  # urgent pushes queued per integration, at most one this often
 
 
 def _nudge_urgent(account_id: int) -> None:
     """Wake the integration's pusher if it runs in this process (it claims the urgent listing
-    first, at once); else queue an urgent push, never held back by the debounce."""
-    if not pusher.wakeups.wake(account_id):
+    first, at once); else queue an urgent push, ahead of every other task (at most one per
+    integration every :data:`URGENT_NUDGE_SECONDS`: the one queued before claims this too)."""
+    if not pusher.wakeups.wake(account_id) and _urgent_nudges.allow(
+        account_id, URGENT_NUDGE_SECONDS
+    ):
         push_stock_urgent(account_id)
 
 

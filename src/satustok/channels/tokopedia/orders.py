@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from satustok.channels import order_sources
-from satustok.channels.http.errors import ActionRejected, ValidationError
+from satustok.channels.http.errors import ActionRejected, NotFound, ValidationError
 from satustok.channels.order_sources import OnFirstUse, known_orders
 from satustok.channels.protocol import (
     ChannelOrder,
@@ -442,8 +442,8 @@ class TokopediaOrders:
         for external_id in dict.fromkeys(external_ids):
             try:
                 found.append(self.order(external_id))
-            except UnknownOrderStatus as unknown:
-                log.warning("order %s left out: %s", external_id, unknown)
+            except (UnknownOrderStatus, NotFound, ValueError) as left_out:  # ValueError: not an id
+                log.warning("order %s left out: %s", external_id, left_out)
         return found
 
     def accept(self, external_id: str) -> None:
