@@ -21,8 +21,12 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    document = json.loads(Path(argv[0]).read_text())
-    run = document["scenarios"]["flash-sale"]["runs"][0]
+    try:
+        document = json.loads(Path(argv[0]).read_text())
+        run = document["scenarios"]["flash-sale"]["runs"][0]
+    except (OSError, ValueError, KeyError, IndexError) as error:
+        print(f"{argv[0]}: not the results of a flash-sale run ({error})", file=sys.stderr)
+        return 2
     out = Path(argv[1]) if len(argv) > 1 else DEFAULT_OUT
     draw(run, out)
     print(out)
@@ -30,7 +34,10 @@ def main(argv: list[str]) -> int:
 
 
 def draw(run: dict[str, Any], out: Path) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise SystemExit("the chart needs matplotlib: pip install -e '.[bench]'") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import httpx
@@ -56,16 +57,15 @@ class Contender:
         return f"{at.tiktok_product(index)}:{at.tiktok_sku(index)}"
 
     def index_of(self, channel: str, unit: str) -> int | None:
-        return self._units().get((channel, unit))
+        return self._units.get((channel, unit))
 
+    @cached_property
     def _units(self) -> dict[tuple[str, str], int]:
-        if not hasattr(self, "_unit_map"):
-            self._unit_map = {
-                (channel, self.unit(channel, k)): k
-                for channel in CHANNELS
-                for k in range(len(self.stocks))
-            }
-        return self._unit_map
+        return {
+            (channel, self.unit(channel, k)): k
+            for channel in CHANNELS
+            for k in range(len(self.stocks))
+        }
 
     def order_body(self, channel: str, index: int) -> dict[str, Any]:
         """A buyer's one-unit order on the control API. Shopee and TikTok Shop orders start

@@ -234,6 +234,14 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
 
+def _whole_number(name: str, default: str) -> int:
+    """A setting that is a whole number, 0 or more; anything else stops the start in words."""
+    raw = os.environ.get(name, default).strip()
+    if not (raw.isascii() and raw.isdigit()):
+        raise ImproperlyConfigured(f"{name} must be a whole number, 0 or more (got {raw!r})")
+    return int(raw)
+
+
 HUEY = huey_settings(os.environ.get("SATUSTOK_QUEUE_URL", ""), DATA_DIR)
 
 # Stock push: rounds of one integration start at least this far apart, so a burst of sales is
@@ -246,7 +254,7 @@ SATUSTOK_PUSH_FLOOD_WAIT_MS = int(os.environ.get("SATUSTOK_PUSH_FLOOD_WAIT_MS", 
 # ... except for a SKU with this many units or fewer available: its change is pushed at once,
 # ahead of everything else waiting (a flash sale's last units sell again on every shop still
 # showing them). 0 turns it off.
-SATUSTOK_PUSH_URGENT_AT = int(os.environ.get("SATUSTOK_PUSH_URGENT_AT", "10"))
+SATUSTOK_PUSH_URGENT_AT = _whole_number("SATUSTOK_PUSH_URGENT_AT", "10")
 # Drift repair (sync/drift.py): every this many seconds the linked listings' stock is read back
 # from each shop, at most SATUSTOK_DRIFT_CHECK_PAGES catalogue pages a round (the rest next
 # round), and a listing showing another value than the hub pushed gets the master value again.
@@ -285,12 +293,7 @@ SATUSTOK_ORDER_REPOLL_LIMIT = int(os.environ.get("SATUSTOK_ORDER_REPOLL_LIMIT", 
 
 
 def _low_stock_default() -> int:
-    raw = os.environ.get("SATUSTOK_LOW_STOCK_DEFAULT", "5").strip()
-    if not (raw.isascii() and raw.isdigit()):
-        raise ImproperlyConfigured(
-            f"SATUSTOK_LOW_STOCK_DEFAULT must be a whole number, 0 or more (got {raw!r})"
-        )
-    return int(raw)
+    return _whole_number("SATUSTOK_LOW_STOCK_DEFAULT", "5")
 
 
 def _digest_addresses() -> list[str]:

@@ -21,7 +21,7 @@ from satustok.orders.models import DeliveryStatus, WebhookDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the trailing look runs in a thread
 
-WINDOW_MS = 4000  # the look a lone delivery would otherwise wait for
+WINDOW_MS = 12_000  # the look a lone delivery would otherwise wait for
 
 
 def _post(account: ChannelAccount, order_id: int) -> int:
@@ -57,10 +57,9 @@ def test_a_delivery_stored_during_the_trailing_look_is_claimed_at_once(
     try:
         assert wait_until(lambda: WebhookDelivery.objects.filter(
             status=DeliveryStatus.PROCESSED).exists(), timeout=30)  # fmt: skip
-        posted = time.monotonic()
         second = _post(catalog.account, 9601)  # inside the window: no task of its own
-        assert wait_until(lambda: _processed(second), timeout=WINDOW_MS / 1000)
-        assert time.monotonic() - posted < WINDOW_MS / 1000 / 2  # long before the window ends
+        # Polled for half the window: only a look woken by the delivery meets that.
+        assert wait_until(lambda: _processed(second), timeout=WINDOW_MS / 1000 / 2)
     finally:
         channel.join(60)
     assert not channel.is_alive()

@@ -21,10 +21,9 @@ The call, its answer's shape and the words that mean "permanent" stay the channe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
-from django.db import connections
 from django.utils.translation import gettext as _
 
 from satustok.channels.http.errors import (
@@ -35,11 +34,11 @@ from satustok.channels.http.errors import (
     RetryableError,
 )
 from satustok.channels.protocol import PricePush, PushOutcome, StockPush
+from satustok.core.threads import at_once
 
 P = TypeVar("P")  # a product (item) id: what one call sets
 V = TypeVar("V")  # a variant (model, SKU) id within the product
 A = TypeVar("A")  # the channel's answer to one call
-R = TypeVar("R")
 
 T = TypeVar("T", StockPush, PricePush)  # what a row sets: stock or price
 
@@ -115,8 +114,7 @@ def push_groups(
 def _sent_together(
     wave: list[tuple[P, Pushed[V, T]]], send: Callable[[P, Pushed[V, T]], A]
 ) -> list[A | ChannelError]:
-    """Each product's answer, or the channel's error for it, sending the wave's calls at once
-    (one alone is sent in this thread)."""
+    """Each product's answer, or the channel's error for it, sending the wave's calls at once."""
 
     def one(product: P, rows: Pushed[V, T]) -> A | ChannelError:
         try:
@@ -124,24 +122,7 @@ def _sent_together(
         except ChannelError as error:
             return error
 
-    if len(wave) == 1:
-        return [one(*wave[0])]
-    with ThreadPoolExecutor(max_workers=len(wave)) as pool:
-        futures = [pool.submit(_closing_connections(one), *item) for item in wave]
-        return [future.result() for future in futures]
-
-
-def _closing_connections(work: Callable[..., R]) -> Callable[..., R]:
-    """``work`` on a pool thread, which gives back any database connection it opened (a
-    token renewal reads the integration's row)."""
-
-    def wrapped(*args: object) -> R:
-        try:
-            return work(*args)
-        finally:
-            connections.close_all()
-
-    return wrapped
+    return at_once([partial(one, product, rows) for product, rows in wave], CALLS_IN_FLIGHT)
 
 
 def _refused_call(

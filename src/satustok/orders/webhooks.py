@@ -23,12 +23,11 @@ import re
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -50,6 +49,7 @@ from satustok.channels.tokens import apply_authorization_notice
 from satustok.core.bulk import update_rows
 from satustok.core.crypto import Secret
 from satustok.core.debounce import Debounce
+from satustok.core.threads import at_once
 from satustok.orders.ingest import Ingested, ingest, ingest_many, ingest_status
 from satustok.orders.models import (
     DeliveryStatus,
@@ -436,12 +436,6 @@ class _Reads:
         finally:
             source.close()
 
-    def fetch_on_pool_thread(self) -> None:
-        try:
-            self.fetch()
-        finally:
-            connections.close_all()  # what a token renewal opened on this thread
-
     def ingest(self) -> list[WebhookDelivery]:
         """Ingest what was read; returns the deliveries left for one-by-one processing
         (events of known orders, and any whose read or ingestion failed)."""
@@ -478,13 +472,7 @@ def _read_together(groups: list[list[_Parsed]]) -> list[WebhookDelivery]:
     except Exception:  # the look-up of known orders: every delivery goes one by one
         log.warning("reading orders together could not be planned; one by one", exc_info=True)
         return [item.delivery for items in groups for item in items]
-    fetching = [plan for plan in plans if plan.unseen]
-    if len(fetching) > 1:
-        with ThreadPoolExecutor(max_workers=min(len(fetching), READS_AT_ONCE)) as pool:
-            list(pool.map(_Reads.fetch_on_pool_thread, fetching))
-    else:
-        for plan in fetching:
-            plan.fetch()
+    at_once([plan.fetch for plan in plans if plan.unseen], READS_AT_ONCE)
     return [delivery for plan in plans for delivery in plan.ingest()]
 
 
