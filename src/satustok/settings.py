@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "satustok.channels",
     "satustok.sync",
     "satustok.orders",
+    "satustok.reports",
+    "satustok.uploads",
     "satustok.api",
     "satustok.web",
     "satustok.cli",

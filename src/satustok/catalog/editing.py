@@ -64,14 +64,14 @@ def rename(product: MasterProduct, name: str) -> MasterProduct:
     return product
 
 
-DETAILS = ("name", "barcode", "weight_grams", "low_stock_threshold", "price")
+DETAILS = ("name", "barcode", "weight_grams", "low_stock_threshold", "price", "cost")
 MAX_PRICE = 10_000_000_000  # Rp 10 billion: above any single item a marketplace lists
 
 
 def set_details(variant: Variant, **changes: Any) -> Variant:
     """Change a variant's name, barcode, weight (grams), low-stock threshold (None: the hub's
-    default) or master price (whole rupiah; None: not set). Only the fields given are touched;
-    the log holds only what changed."""
+    default), master price or unit cost (whole rupiah; None: not set). Only the fields given
+    are touched; the log holds only what changed."""
     unknown = set(changes) - set(DETAILS)
     if unknown:
         raise TypeError(f"not a variant detail: {', '.join(sorted(unknown))}")
@@ -101,6 +101,11 @@ def _clean_detail(name: str, value: Any) -> Any:
     if name == "price" and not (whole and 1 <= value <= MAX_PRICE):
         raise EditRefused(
             _("A price is a whole number of rupiah from 1 to %(most)s.")
+            % {"most": f"{MAX_PRICE:,}".replace(",", ".")}
+        )
+    if name == "cost" and not (whole and 0 <= value <= MAX_PRICE):
+        raise EditRefused(
+            _("A cost is a whole number of rupiah from 0 to %(most)s.")
             % {"most": f"{MAX_PRICE:,}".replace(",", ".")}
         )
     if not whole or value < 0:

@@ -45,6 +45,8 @@ class Variant(models.Model):
     low_stock_threshold = models.PositiveIntegerField(_("low stock at"), null=True, blank=True)
     # The master price in whole rupiah, the one price push starts from (None: not set yet).
     price = models.BigIntegerField(_("price (Rp)"), null=True, blank=True)
+    # What one unit cost the seller, in whole rupiah (None: not known): stock value at cost.
+    cost = models.BigIntegerField(_("cost (Rp)"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

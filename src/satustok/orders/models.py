@@ -119,6 +119,8 @@ class Order(models.Model):
             models.UniqueConstraint(fields=["account", "external_id"], name="one_order_per_id"),
         ]
         indexes = [
+            # The sales aggregates (satustok.reports) find what changed since their last refresh.
+            models.Index(fields=["updated_at"], name="order_updated_at"),
             models.Index(fields=["account", "status"]),
             models.Index(fields=["has_unlinked_lines", "status"]),
             models.Index(fields=["ordered_at"]),
