@@ -37,6 +37,8 @@ class Permission(StrEnum):
     # Edit master products (name, SKU, barcode, weight, low-stock threshold), archive them.
     EDIT_CATALOG = "edit_catalog"
     VIEW_ACTIVITY = "view_activity"
+    # Sales, revenue and stock value: the dashboard's money figures, reports and their files.
+    VIEW_REPORTS = "view_reports"
 
 
 _STAFF = frozenset({Permission.VIEW, Permission.ADJUST_STOCK, Permission.WORK_ORDERS})
@@ -46,12 +48,14 @@ _ADMIN = _STAFF | {
     Permission.IMPORT,
     Permission.SWITCH_PUSH,
     Permission.VIEW_ACTIVITY,
+    Permission.VIEW_REPORTS,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.ADMIN: frozenset(_ADMIN),
     Role.STAFF: _STAFF,
-    Role.VIEWER: frozenset({Permission.VIEW}),
+    # A viewer reads everything (an accountant, an investor), changes nothing.
+    Role.VIEWER: frozenset({Permission.VIEW, Permission.VIEW_REPORTS}),
 }
 
 # What a refusal says, per capability: the seller reads it on a 403 page or in an API answer.
@@ -65,6 +69,7 @@ _REFUSALS = {
     Permission.WORK_ORDERS: _("Your role cannot work on orders."),
     Permission.EDIT_CATALOG: _("Only an Owner or an Admin edits master products."),
     Permission.VIEW_ACTIVITY: _("Only an Owner or an Admin sees the activity log."),
+    Permission.VIEW_REPORTS: _("Your role does not see sales figures and reports."),
 }
 
 
