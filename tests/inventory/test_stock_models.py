@@ -50,3 +50,18 @@ def test_movements_belong_to_a_level_and_explain_themselves(level: StockLevel) -
     with translation.override("en"):
         assert movement.get_reason_display() == "Import baseline"
     assert str(movement).endswith("+5/+0")
+
+
+def test_a_movement_names_the_user_acting_and_none_for_the_hub(level: StockLevel) -> None:
+    from roles_support import user_with_role
+
+    from satustok.core import activity
+    from satustok.core.models import Role, Via
+    from satustok.inventory import stock
+
+    staff = user_with_role(Role.STAFF, "gudang")
+    with activity.acting(lambda: activity.actor_for(staff, Via.UI)):
+        by_hand = stock.move(level.warehouse_id, level.variant_id, on_hand=3, reason="adjustment")
+    by_hub = stock.move(level.warehouse_id, level.variant_id, reserved=1, reason="order_reserve")
+    assert StockMovement.objects.get(pk=by_hand.pk).user == staff
+    assert StockMovement.objects.get(pk=by_hub.pk).user is None

@@ -89,6 +89,7 @@ class MovementReason(models.TextChoices):
     # A transfer between warehouses: one row each side, sharing a "transfer:…" reference.
     TRANSFER_OUT = "transfer_out", _("Transferred out")
     TRANSFER_IN = "transfer_in", _("Transferred in")
+    STOCK_UPLOAD = "stock_upload", _("Stock upload")  # reference "upload:<id>"
 
 
 class StockMovement(models.Model):
@@ -101,6 +102,11 @@ class StockMovement(models.Model):
     # Free-form pointer to the cause: "import:12", "order:tokopedia:3:889", "user:alice".
     reference = models.CharField(max_length=120, blank=True)
     note = models.CharField(max_length=255, blank=True)
+    # Who made it, where a person did (an adjustment, a transfer, an upload); None for what
+    # the hub did on its own (orders, imports) and for the command line.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

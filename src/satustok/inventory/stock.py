@@ -16,6 +16,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from satustok.core import activity
 from satustok.core.bulk import insert_rows, update_values
 from satustok.inventory import bundles
 from satustok.inventory.models import MovementReason, StockLevel, StockMovement
@@ -140,6 +141,7 @@ def move_many(warehouse_id: int, changes: Sequence[Change]) -> None:
         changes = bundles.expand(changes)
         variant_ids = sorted({change.variant_id for change in changes})
         now = timezone.now()
+        user_id = getattr(activity.current_user(), "pk", None)
         levels = _levels_for_update(warehouse_id, variant_ids)
         totals = {variant_id: [0, 0] for variant_id in variant_ids}
         rows = []
@@ -151,7 +153,7 @@ def move_many(warehouse_id: int, changes: Sequence[Change]) -> None:
             totals[change.variant_id][1] += reserved
             rows.append(
                 (level.pk, change.on_hand, reserved, change.reason, change.reference,
-                 change.note, now)
+                 change.note, user_id, now)
             )  # fmt: skip
         # One statement for all the levels (the database adds, so nothing read here is
         # trusted): a batch of orders over 200 SKUs held its locks through 200 UPDATEs.
@@ -166,7 +168,8 @@ def move_many(warehouse_id: int, changes: Sequence[Change]) -> None:
 
 
 MOVEMENT_COLUMNS = (
-    "level", "on_hand_delta", "reserved_delta", "reason", "reference", "note", "created_at",
+    "level", "on_hand_delta", "reserved_delta", "reason", "reference", "note", "user",
+    "created_at",
 )  # fmt: skip
 
 
