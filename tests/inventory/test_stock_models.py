@@ -54,7 +54,6 @@ def test_movements_belong_to_a_level_and_explain_themselves(level: StockLevel) -
 
 def test_a_movement_names_the_user_acting_and_none_for_the_hub(level: StockLevel) -> None:
     from roles_support import user_with_role
-
     from satustok.core import activity
     from satustok.core.models import Role, Via
     from satustok.inventory import stock
