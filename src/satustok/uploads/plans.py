@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
+    from satustok.core.access import Permission
     from satustok.core.sheet_reading import Table
     from satustok.core.spreadsheet import Sheet
     from satustok.uploads.models import Upload
@@ -87,6 +88,7 @@ class Kind(Protocol):
     """One kind of upload; the registry in :mod:`satustok.uploads.kinds` names them."""
 
     name: str  # an UploadKind value
+    permission: Permission  # what a user needs to download its template, upload and confirm
 
     def template(self, user: AbstractBaseUser) -> Sequence[Sheet]:
         """The spreadsheet to download: today's data in the columns an upload reads."""
