@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from orders_helpers import channel_order, master
@@ -22,6 +23,8 @@ from satustok.orders import poller
 from satustok.orders.ingest import can_restock, ingest
 from satustok.orders.models import EventSource, Order, OrderLine, OrderStatus, StockEffect
 from satustok.orders.moving import MoveRefused, move_integration
+from satustok.reports import sales
+from satustok.reports.models import SalesDay, SalesWatermark
 from satustok.sync import pusher
 
 pytestmark = pytest.mark.django_db
@@ -170,15 +173,29 @@ def test_what_the_new_integration_counted_before_the_move_is_handed_back(
             reserved + d_reserved,
         )
     own_effects = dict(own.values_list("pk", "stock_effect"))
+    sales_counted_before_the_move()
 
     moved = move_integration(legacy, successor)
 
     assert moved.handed_over == tokopedia.count()
     assert levels() == expected
+    # Handed over, they are the old integration's sales: the aggregates see them change.
+    sales.refresh()
+    counted = SalesDay.objects.filter(account=successor).aggregate(n=Sum("orders"))["n"] or 0
+    sold_here = sales.sold_orders().filter(account=successor)
+    assert counted == sold_here.count() > 0 and not sold_here.filter(pk__in=tokopedia).exists()
     assert set(tokopedia.values_list("stock_effect", flat=True)) == {StockEffect.ELSEWHERE}
     assert dict(own.values_list("pk", "stock_effect")) == own_effects
     poller.poll_account(successor.pk, force=True)  # seen again: nothing moves
     assert levels() == expected
+
+
+def sales_counted_before_the_move() -> None:
+    """The aggregates read every order an hour ago: only what changes after is read again."""
+    sales.refresh()
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Order.objects.update(updated_at=an_hour_ago)
+    SalesWatermark.objects.update(read_through=an_hour_ago + timedelta(minutes=30))
 
 
 def test_the_old_integration_still_counts_what_was_placed_before_the_move(

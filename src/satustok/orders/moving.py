@@ -152,7 +152,7 @@ def _hand_over(legacy: ChannelAccount, successor: ChannelAccount) -> int:
         if counts_here(locked.account, locked.ordered_at, locked.storefront):
             continue  # a sale of a storefront only the new integration reports: still its
         effects.settle(locked, StockEffect.ELSEWHERE)
-        locked.save(update_fields=["stock_effect"])
+        locked.save(update_fields=["stock_effect", "updated_at"])  # the sales aggregates see it
         count += 1
     return count
 
