@@ -181,6 +181,40 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             fig("search_ms", "search by tracking number", 20, "lower", "ms"),
         ],
     },
+    "dashboard": {
+        "what": "a year of orders (N a day × D days, 6 shops, K SKUs, 1–3 lines) bulk-built; "
+        "aggregates rebuilt, refreshed after M new orders; the Dashboard view (last 30 days)",
+        "target": "Dashboard view ≤ 300 ms (p50 and p95); full rebuild ≤ 30 s; refresh ≤ 1 s",
+        "full": {
+            "orders_per_day": 1_000,
+            "days": 365,
+            "skus": 300,
+            "new_orders": 100,
+            "requests": 30,
+        },
+        "quick": {"orders_per_day": 20, "days": 20, "skus": 20, "new_orders": 5, "requests": 3},
+        "max_repeat": 1,  # the requests inside the run give the samples (the build takes long)
+        "figures": [
+            fig("view_p50_ms", "Dashboard view, 30 days, p50", 300, "lower", "ms"),
+            fig("view_p95_ms", "Dashboard view, 30 days, p95", 300, "lower", "ms"),
+            fig("rebuild_seconds", "aggregates rebuilt from orders", 30, "lower", "s"),
+            fig("refresh_ms", "refresh after new orders", 1_000, "lower", "ms"),
+            fig("idle_refresh_ms", "refresh check, nothing changed", 20, "lower", "ms"),
+        ],
+    },
+    "uploads": {
+        "what": "a stock upload of N rows (N/2 SKUs × 2 warehouses, a linked listing per SKU): "
+        "the template, then a filled-in XLSX with a change on every row previewed and applied",
+        "target": "preview < 10 s and apply < 20 s on SQLite (50,000 rows)",
+        "full": {"rows": 50_000},
+        "quick": {"rows": 600},
+        "max_repeat": 2,  # a run builds 25,000 SKUs and writes 50,000 ledger lines
+        "figures": [
+            fig("preview_seconds", "50,000-row upload previewed", 10.0, "lower", "s"),
+            fig("apply_seconds", "50,000-row upload applied", 20.0, "lower", "s"),
+            fig("template_seconds", "template downloaded (built)", 10.0, "lower", "s"),
+        ],
+    },
     "workers": {
         "what": "PostgreSQL + Redis; a backlog stored by the web process, drained by 1 or 2 "
         "`satustok worker` processes",

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 from satustok.core.request_bodies import WholeBodies
+from satustok.core.sheet_reading import MAX_UPLOAD_BYTES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satustok.settings")
 django_in_threads = WSGIMiddleware(
@@ -25,5 +26,7 @@ application = WholeBodies(
     django_in_threads,  # type: ignore[arg-type]  # a2wsgi's app is an ASGI app
     webhook_max=settings.SATUSTOK_WEBHOOK_MAX_BYTES,
     other_max=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+    # A spreadsheet of up to MAX_UPLOAD_BYTES, and the multipart form around it.
+    upload_max=MAX_UPLOAD_BYTES + 1024 * 1024,
     seconds=settings.SATUSTOK_REQUEST_BODY_SECONDS,
 )

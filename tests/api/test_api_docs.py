@@ -38,6 +38,12 @@ ENDPOINTS = {
     ("post", "/api/orders/{order_id}/refresh"),
     ("post", "/api/orders/{order_id}/restock"),
     ("post", "/api/orders/{order_id}/relink"),
+    ("get", "/api/uploads"),
+    ("get", "/api/uploads/{kind}/template"),
+    ("post", "/api/uploads/{kind}"),
+    ("get", "/api/uploads/{upload_id}"),
+    ("post", "/api/uploads/{upload_id}/confirm"),
+    ("post", "/api/uploads/{upload_id}/discard"),
 }
 
 

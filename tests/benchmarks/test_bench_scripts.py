@@ -30,6 +30,8 @@ EVIDENCE: dict[str, tuple[str, ...]] = {
     "orders": ("orders_built", "build_seconds", "queries"),
     "workers": ("by_workers",),
     "flash-sale": ("contenders", "floor_delay_ms", "stock_update_round_trip_ms", "chart"),
+    "uploads": ("rows", "changes", "written", "ledger_rows", "listings_marked"),
+    "dashboard": ("orders", "lines", "build_seconds", "sales_days", "view_ms", "refreshed_days"),
 }
 
 
@@ -97,3 +99,24 @@ def test_quick_scenario_writes_its_figures(scenario: str, tmp_path: Path) -> Non
         assert run["orders_lost_or_doubled"] == 0
     if scenario == "webhooks":
         assert run["accepted"] > 0 and run["lines_accepted"] == run["reserve_movements"]
+
+
+@pytest.mark.dbless
+def test_quick_dashboard_counts_what_it_built(tmp_path: Path) -> None:
+    """The dashboard scenario built its year (scaled down) and measured the page on it."""
+    run = quick("dashboard", tmp_path / "result.json")["scenarios"]["dashboard"]["runs"][0]
+    parameters = SCENARIOS["dashboard"]["quick"]
+    assert run["orders"] == parameters["orders_per_day"] * parameters["days"]
+    assert run["lines"] >= run["orders"] and run["sales_days"] > 0
+    assert run["refreshed_days"] >= 1  # the new orders' day was recomputed
+    assert set(run["view_ms"]) == {"30d", "today"}
+
+
+@pytest.mark.dbless
+def test_quick_uploads_wrote_one_ledger_line_per_row(tmp_path: Path) -> None:
+    """The uploads scenario changed every row of its template, and the ledger and the
+    listings to push say so."""
+    run = quick("uploads", tmp_path / "result.json")["scenarios"]["uploads"]["runs"][0]
+    assert run["rows"] == SCENARIOS["uploads"]["quick"]["rows"] and run["problems"] == 0
+    assert run["changes"] == run["written"] == run["ledger_rows"] == run["rows"]
+    assert run["listings_marked"] == run["skus"]

@@ -102,7 +102,7 @@ def run(app: Any, path: str, messages: list[dict[str, Any]], headers: list[Any])
         sent.append(message)
 
     middleware = WholeBodies(
-        inner if app is None else app, webhook_max=10, other_max=100, seconds=0.2
+        inner if app is None else app, webhook_max=10, other_max=100, seconds=0.2, upload_max=1000
     )
     scope = {"type": "http", "path": path, "headers": headers}
     # In a thread of its own: a browser test earlier in the session may have left an event
@@ -138,3 +138,14 @@ def test_a_body_over_the_cap_is_a_413_declared_or_not(path: str, declared: int, 
     body = [{"type": "http.request", "body": b"x" * sent, "more_body": False}]
     chunked = run(None, path, body, [(b"transfer-encoding", b"chunked")])
     assert chunked["status"] == 413 and not chunked["seen"]
+
+
+@pytest.mark.parametrize("path", ["/uploads/stock/", "/api/uploads/stock"])
+def test_a_spreadsheet_upload_has_its_own_larger_cap(path: str) -> None:
+    body = [{"type": "http.request", "body": b"x" * 500, "more_body": False}]
+    within = run(None, path, body, [(b"content-length", b"500")])
+    assert within["seen"]["body"] == b"x" * 500
+    over = run(None, path, [], [(b"content-length", b"1001")])
+    assert over["status"] == 413 and not over["seen"]
+    elsewhere = run(None, "/login/", body, [(b"content-length", b"500")])
+    assert elsewhere["status"] == 413

@@ -28,8 +28,10 @@ from satustok.api.routes import (
     locations,
     orders,
     prices,
+    reports,
     stock,
     synclog,
+    uploads,
     warehouses,
 )
 from satustok.core import activity
@@ -127,6 +129,8 @@ def build() -> NinjaAPI:
     api.add_router("/order-batches", fulfilment.batch_router)
     api.add_router("", controls.router)
     api.add_router("/sync-log", synclog.router)
+    api.add_router("/reports", reports.router)
+    api.add_router("/uploads", uploads.router)
     api.add_router("", _unrouted())
     return api
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from satustok.catalog.models import Variant
 from satustok.catalog.sku import sku_key
 from satustok.channels.models import LinkMethod, Listing
 from satustok.core import activity
+
+# Why a listing is not linked when the seller unlinked it (an import's buckets give the other
+# reasons; a later import links it again by SKU only if its channel SKU is a master's).
+UNLINKED_BY_HAND = "unlinked_by_hand"
+UNLINKED_BY_HAND_LABEL = gettext_lazy("Unlinked by hand")
 
 
 class LinkRefused(ValueError):

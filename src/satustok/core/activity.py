@@ -11,7 +11,7 @@ callers pass :data:`CHANGED` for a credential that changed.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     IMPORT_STARTED = "import.started", _("Started an import")
     IMPORT_FINISHED = "import.finished", _("An import finished")
     LISTING_LINKED = "listing.linked", _("Linked a listing by hand")
+    LISTING_UNLINKED = "listing.unlinked", _("Unlinked a listing by hand")
     MASTER_EDITED = "master.edited", _("Edited a master product")
     MASTER_ARCHIVED = "master.archived", _("Archived a master product")
     MASTER_RESTORED = "master.restored", _("Brought back an archived master product")
@@ -60,6 +61,7 @@ class Action(models.TextChoices):
     USER_REACTIVATED = "user.reactivated", _("Reactivated a user")
     TOKEN_CREATED = "token.created", _("Created an API token")
     TOKEN_REVOKED = "token.revoked", _("Revoked an API token")
+    UPLOAD_APPLIED = "upload.applied", _("Applied a spreadsheet upload")
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,28 @@ def current_actor() -> Actor:
 def current_user() -> Any:
     """The user acting now, or None at the command line (which acts as an Owner)."""
     return current_actor().user
+
+
+def record_many(
+    action: str, entries: Sequence[tuple[models.Model, dict[str, Any], dict[str, Any]]]
+) -> None:
+    """Log one action on many records at once (an upload's thousands of rows), each entry as
+    :func:`record` writes one for whoever is acting now, in one bulk insert."""
+    who = current_actor()
+    Activity.objects.bulk_create(
+        Activity(
+            actor=who.user,
+            actor_name=who.name[:150],
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            target_label=str(target)[:200],
+            before=before,
+            after=after,
+            via=who.via,
+        )
+        for target, before, after in entries
+    )
 
 
 def record(

@@ -5,7 +5,8 @@ The hub's views are synchronous and run in a pool of ``SATUSTOK_WEB_THREADS`` th
 client likes: eight such POSTs to a public webhook address held every thread and froze the UI,
 the API and every other webhook. :class:`WholeBodies` reads each body here instead, where
 waiting costs no thread, within ``SATUSTOK_REQUEST_BODY_SECONDS`` (408 after) and a size cap
-(413 over it: ``SATUSTOK_WEBHOOK_MAX_BYTES`` under ``/webhooks/``, Django's
+(413 over it: ``SATUSTOK_WEBHOOK_MAX_BYTES`` under ``/webhooks/``, the largest spreadsheet
+upload plus room for the form under ``/uploads/`` and ``/api/uploads/``, Django's
 ``DATA_UPLOAD_MAX_MEMORY_SIZE`` elsewhere), then hands the request on with its body whole and
 its length stated, so a signed chunked delivery (no ``Content-Length``) is read like any other.
 """
@@ -24,6 +25,7 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 WEBHOOK_PREFIX = "/webhooks/"
+UPLOAD_PREFIXES = ("/uploads/", "/api/uploads/")  # spreadsheets in: up to 20 MB of file
 
 
 class BodyTooLarge(Exception):
@@ -31,17 +33,20 @@ class BodyTooLarge(Exception):
 
 
 class WholeBodies:
-    def __init__(self, app: App, *, webhook_max: int, other_max: int, seconds: float) -> None:
+    def __init__(
+        self, app: App, *, webhook_max: int, other_max: int, seconds: float, upload_max: int = 0
+    ) -> None:
         self.app = app
         self.webhook_max = webhook_max
         self.other_max = other_max
+        self.upload_max = max(upload_max, other_max)
         self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cap = self.webhook_max if scope["path"].startswith(WEBHOOK_PREFIX) else self.other_max
+        cap = self._cap(scope["path"])
         if _declared_length(scope) > cap:
             await _answer(send, 413, f"the body is over {cap} bytes")
             return
@@ -54,6 +59,13 @@ class WholeBodies:
             await _answer(send, 408, f"the body did not arrive within {self.seconds:g} s")
             return
         await self.app(_with_length(scope, len(body)), _replaying(body, receive), send)
+
+    def _cap(self, path: str) -> int:
+        if path.startswith(WEBHOOK_PREFIX):
+            return self.webhook_max
+        if path.startswith(UPLOAD_PREFIXES):
+            return self.upload_max
+        return self.other_max
 
 
 async def _read(receive: Receive, cap: int) -> bytes:

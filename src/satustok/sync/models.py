@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from satustok.catalog.models import Variant
+from satustok.channels.linking import UNLINKED_BY_HAND, UNLINKED_BY_HAND_LABEL
 from satustok.channels.models import ChannelAccount
 from satustok.channels.protocol import StockCause
 
@@ -29,6 +30,12 @@ class Bucket(models.TextChoices):
 
 
 IMPORTED_BUCKETS = (Bucket.LINKED, Bucket.NEW_MASTER)
+
+
+def unlinked_reason_text(code: str) -> str:
+    """Why a listing is not linked, in words: an import's bucket, or the seller unlinked it."""
+    reasons = {**dict(Bucket.choices), UNLINKED_BY_HAND: UNLINKED_BY_HAND_LABEL}
+    return str(reasons.get(code, code))
 
 
 class RunMode(models.TextChoices):

@@ -24,7 +24,7 @@ from satustok.channels.linking import LinkRefused, link_by_hand
 from satustok.channels.models import LinkMethod, Listing
 from satustok.core.access import Permission
 from satustok.sync import prices, pusher, tasks
-from satustok.sync.models import Bucket
+from satustok.sync.models import unlinked_reason_text
 
 router = Router(tags=["catalog"])
 
@@ -72,8 +72,7 @@ class ListingOut(Schema):
 
     @staticmethod
     def resolve_unlinked_reason_text(listing: Listing) -> str:
-        reasons = dict(Bucket.choices)
-        return str(reasons.get(listing.unlinked_reason, listing.unlinked_reason))
+        return unlinked_reason_text(listing.unlinked_reason)
 
     @staticmethod
     def resolve_last_pushed(listing: Listing) -> int | None:

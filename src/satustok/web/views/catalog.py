@@ -20,7 +20,7 @@ from satustok.channels.linking import LinkRefused, link_by_hand
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.core.access import Permission
 from satustok.inventory import bundles
-from satustok.sync.models import Bucket
+from satustok.sync.models import unlinked_reason_text
 from satustok.web.access import requires
 from satustok.web.forms import ManualLinkForm
 from satustok.web.params import query_text
@@ -90,9 +90,8 @@ def unlinked(request: HttpRequest) -> HttpResponse:
         .order_by("account_id", "unlinked_reason", "external_id")
     )
     page = Paginator(listings, 100).get_page(request.GET.get("page"))
-    reasons = dict(Bucket.choices)
     for listing in page:
-        label = reasons.get(listing.unlinked_reason, listing.unlinked_reason)
+        label = unlinked_reason_text(listing.unlinked_reason)
         listing.reason_label = label  # type: ignore[attr-defined]
     return render(
         request,
