@@ -91,3 +91,13 @@ def test_staff_tokens_cannot_edit(client: Client) -> None:
     answer: Any = staff.patch(f"/catalog/variants/{variant.pk}", {"barcode": "1"})
     assert answer.status_code == 403
     assert staff.post(f"/catalog/products/{variant.product_id}/archive").status_code == 403
+
+
+def test_a_unit_cost_is_set_shown_and_cleared(api: ApiClient) -> None:
+    variant = make_variant("KAOS-01")
+    answer = api.patch(f"/catalog/variants/{variant.pk}", {"cost": 21_000})
+    assert answer.status_code == 200 and answer.json()["cost"] == 21_000
+    assert Variant.objects.get(pk=variant.pk).cost == 21_000
+    assert api.patch(f"/catalog/variants/{variant.pk}", {"cost": -1}).status_code == 422
+    cleared = api.patch(f"/catalog/variants/{variant.pk}", {"cost": None}).json()
+    assert cleared["cost"] is None and Variant.objects.get(pk=variant.pk).cost is None

@@ -58,13 +58,13 @@ def test_rename_and_details_from_the_master_page(client: Client, variant: Varian
     )
     seller.post(
         reverse("web:catalog_variant_details", args=[variant.pk]),
-        {"name": "Putih M", "barcode": "8991", "weight_grams": "200", "low_stock_threshold": "3"},
-    )
+        {"name": "Putih M", "barcode": "8991", "weight_grams": "200", "low_stock_threshold": "3",
+         "cost": "21000"},
+    )  # fmt: skip
     variant.refresh_from_db()
     assert variant.product.name == "Kaos Putih"
-    assert (variant.name, variant.barcode, variant.weight_grams, variant.low_stock_threshold) == (
-        "Putih M", "8991", 200, 3,
-    )  # fmt: skip
+    assert (variant.name, variant.barcode, variant.weight_grams, variant.low_stock_threshold,
+            variant.cost) == ("Putih M", "8991", 200, 3, 21_000)  # fmt: skip
 
 
 def test_the_sku_preview_shows_consequences_then_saves(

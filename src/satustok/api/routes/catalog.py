@@ -88,6 +88,8 @@ class VariantOut(Schema):
     barcode: str
     weight_grams: int | None
     low_stock_threshold: int | None = Field(description="null: the hub's default")
+    price: int | None = Field(description="the master price in whole rupiah; null: not set")
+    cost: int | None = Field(description="the unit cost in whole rupiah; null: not known")
     archived: bool = Field(description="its master is archived: its listings are pushed 0")
     on_hand: int = Field(description="summed over warehouses")
     available: int = Field(description="on hand − reserved, summed; below 0 is an oversell")
@@ -212,6 +214,9 @@ class VariantPatch(Input):
     price: int | None = Field(
         None, ge=1, le=editing.MAX_PRICE, description="the master price in whole rupiah"
     )
+    cost: int | None = Field(
+        None, ge=0, le=editing.MAX_PRICE, description="the unit cost in whole rupiah"
+    )
 
 
 class ListingFactOut(Schema):
@@ -256,7 +261,7 @@ class ProductOut(Schema):
         return list(product.variants.values_list("sku", flat=True))
 
 
-DETAIL_FIELDS = ("name", "barcode", "weight_grams", "low_stock_threshold", "price")
+DETAIL_FIELDS = ("name", "barcode", "weight_grams", "low_stock_threshold", "price", "cost")
 
 
 @router.patch(

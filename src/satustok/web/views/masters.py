@@ -45,6 +45,9 @@ class DetailsForm(forms.Form):
     low_stock_threshold = forms.IntegerField(
         label=gettext_lazy("Low stock at"), min_value=0, required=False
     )
+    cost = forms.IntegerField(
+        label=gettext_lazy("Cost (Rp)"), min_value=0, max_value=editing.MAX_PRICE, required=False
+    )
 
 
 def push_again(applied: Applied) -> None:
