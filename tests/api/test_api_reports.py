@@ -114,3 +114,16 @@ def test_an_export_is_its_creators_only(
     export = api.get("/reports/stock-value", format="xlsx").json()
     other = ApiClient(client, tokens.issue(user_with_role(Role.OWNER, "lain"), "x").key)
     assert other.get(f"/reports/exports/{export['id']}").status_code == 404
+
+
+def test_an_offset_past_any_report_is_refused_in_words_not_a_500(
+    api: ApiClient, sold: dict[str, Any]
+) -> None:
+    """A huge offset reached the database (SQLite "datatype mismatch", PostgreSQL "bigint out
+    of range"): the query's bounds refuse it first."""
+    for offset in (10**19, 2**63, exports.MAX_ROWS + 1, -1):
+        answer = api.get("/reports/stock-ledger", offset=offset)
+        assert answer.status_code == 422, offset
+    last = api.get("/reports/stock-ledger", offset=exports.MAX_ROWS)
+    assert last.status_code == 200
+    assert last.json()["sections"][0]["rows"] == []

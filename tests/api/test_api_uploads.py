@@ -198,13 +198,18 @@ def test_roles_decide_who_uploads(client: Client, skus: None) -> None:
     for refused in (
         send(viewer, data),
         viewer.get("/uploads/stock/template"),
+    ):
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    # A stock upload is for roles that change stock: to a Viewer it is not there.
+    for hidden in (
+        viewer.get(f"/uploads/{upload_id}"),
         viewer.post(f"/uploads/{upload_id}/confirm"),
         viewer.post(f"/uploads/{upload_id}/discard"),
     ):
-        assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+        assert hidden.status_code == 404 and hidden.json()["code"] == "not_found"
+    assert viewer.get("/uploads").json()["items"] == []
     read_only = token_for(client, Role.OWNER, read_only=True)
     assert read_only.post(f"/uploads/{upload_id}/confirm").status_code == 403
-    assert viewer.get(f"/uploads/{upload_id}").status_code == 200  # reading the preview
     assert staff.post(f"/uploads/{upload_id}/confirm").status_code == 200
     assert on_hand("KAOS-M") == 11 and Upload.objects.count() == 1
 
@@ -215,3 +220,27 @@ def test_the_list_of_recent_uploads(api: ApiClient, skus: None) -> None:
     listed = api.get("/uploads").json()
     assert [item["id"] for item in listed["items"]] == [second, first]
     assert listed["items"][0]["counts"] == {"rows": 1, "changes": 0, "problems": 1}
+
+
+def test_an_upload_is_shown_only_to_whom_may_see_it(client: Client, skus: None) -> None:
+    from satustok.inventory.access import set_warehouses
+    from satustok.inventory.models import Warehouse
+
+    masters = Upload.objects.create(
+        kind="masters", file_name="m.xlsx", file_sha256="m", content=b"", plan={}
+    )
+    owner = token_for(client, Role.OWNER)
+    stock_id = send(owner, xlsx([HEADER, ["KAOS-M", "utama", 11, None]])).json()["id"]
+    staff = token_for(client, Role.STAFF)
+    assert staff.get(f"/uploads/{masters.pk}").status_code == 404  # costs and prices
+    assert staff.post(f"/uploads/{masters.pk}/discard").status_code == 404
+    assert [item["id"] for item in staff.get("/uploads").json()["items"]] == [stock_id]
+    branch = Warehouse.objects.create(code="cabang", name="Gudang Cabang")
+    limited_user = user_with_role(Role.STAFF, "cabang-staff")
+    set_warehouses(limited_user, [branch])
+    limited = ApiClient(client, tokens.issue(limited_user, "tests").key)
+    assert limited.get(f"/uploads/{stock_id}").status_code == 404
+    assert limited.post(f"/uploads/{stock_id}/confirm").status_code == 404
+    assert limited.get("/uploads").json()["items"] == []
+    assert owner.get(f"/uploads/{masters.pk}").status_code == 200
+    assert on_hand("KAOS-M") == 10

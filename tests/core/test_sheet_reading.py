@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
+from typing import Any
 
 import pytest
 
+from satustok.core import sheet_reading
 from satustok.core.sheet_reading import (
     MAX_ROWS,
     MAX_UNZIPPED_BYTES,
@@ -248,3 +250,75 @@ def test_a_nul_character_deep_in_a_csv_is_dropped() -> None:
     of a file says it is not text at all (above)."""
     table = read_table("a.csv", b"SKU\n" + b"A\n" * 3000 + b"B\x00C\n")
     assert table.rows[-1].values == ["BC"]
+
+
+# --- bounded work, whatever the cells -------------------------------------------------------
+
+
+def _far_cells_xlsx(rows: int) -> bytes:
+    """The header, then ``rows`` rows blank within the header's width, each holding one cell
+    in the sheet's last column (XFD): a small file that once made openpyxl build 16,384 cells
+    per row, and whose rows were skipped uncounted."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    page = book.active
+    for column, name in enumerate(HEADER, start=1):
+        page.cell(row=1, column=column, value=name)
+    for row in range(2, rows + 2):
+        page.cell(row=row, column=16_384, value="x")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_rows_after_the_header_are_read_only_as_wide_as_the_header(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    widths: list[int] = []
+    original = ReadOnlyWorksheet._get_row
+
+    def counted(self: Any, row: Any, *args: Any, **kwargs: Any) -> Any:
+        cells = original(self, row, *args, **kwargs)
+        widths.append(len(cells))
+        return cells
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_get_row", counted)
+    table = read_table("wide.xlsx", _far_cells_xlsx(20))
+    assert table.headers == HEADER and table.rows == []  # blank within the header's width
+    assert widths and max(widths) <= len(HEADER)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_blank_rows_count_against_the_rows_read(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """A file of blank-looking rows is refused once more rows than the bound are read, not
+    read to its end (the bound is lowered here; it is MAX_ROWS + 10,000)."""
+    monkeypatch.setattr(sheet_reading, "MAX_ROWS_READ", 100)
+    blank_csv = ("SKU,Name,Set to\n" + ",,\n" * 101).encode()
+    data = _far_cells_xlsx(101) if kind == "xlsx" else blank_csv
+    assert refused(f"blank.{kind}", data).code == "too_many_rows"
+    # At the bound exactly, the file is read (and holds no data rows).
+    monkeypatch.setattr(sheet_reading, "MAX_ROWS_READ", 101)
+    assert read_table(f"blank.{kind}", data).rows == []
+
+
+def test_the_rows_read_bound_leaves_room_for_blank_rows_between_the_most_data_rows() -> None:
+    assert sheet_reading.MAX_ROWS_READ >= MAX_ROWS + 1_000
+
+
+def test_one_member_inflating_past_its_cap_is_refused_unread() -> None:
+    """A shared-strings member of millions of tiny strings, well under the total limit."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+            chunk = b"<si><t>a</t></si>" * 60_000  # about 1 MB
+            written = 0
+            while written <= sheet_reading.MAX_MEMBER_BYTES:
+                member.write(chunk)
+                written += len(chunk)
+    data = buffer.getvalue()
+    assert written < MAX_UNZIPPED_BYTES
+    assert refused("strings.xlsx", data).code == "zip_bomb"

@@ -126,3 +126,18 @@ def test_a_missing_file(kaos: Variant, tmp_path: Path) -> None:
     with pytest.raises(CommandError) as failed:
         call_command("upload", "stock", str(tmp_path / "nope.xlsx"))
     assert failed.value.returncode == 2
+
+
+def test_the_json_document_is_the_apis(kaos: Variant, tmp_path: Path, capsys: Any) -> None:
+    """One builder (``uploads.service.document``) for the command line and the REST API."""
+    from satustok.api.routes.uploads import UploadOut
+    from satustok.uploads import service
+
+    path = written_file(tmp_path, [["KAOS", "utama", 12, None], ["NOPE", "utama", 1, None]])
+    with pytest.raises(CommandError):
+        call_command("upload", "stock", path, "--json")
+    document = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    upload = Upload.objects.get(pk=document["id"])
+    built = service.document(upload, changes_shown=20)
+    assert document == json.loads(json.dumps(built, ensure_ascii=False, default=str))
+    assert set(document) == set(UploadOut.model_fields)

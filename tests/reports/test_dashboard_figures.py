@@ -64,9 +64,10 @@ def test_the_periods_sales_per_channel_and_shop_equal_the_orders(shops: list[Any
         for shop, back, hour, status, lines in plans
     ]
     sales.refresh()
+    day_over = at(TODAY + timedelta(days=1), 0)  # whole days on both sides of the comparison
     for key, days in (("today", 1), ("7d", 7), ("30d", 30)):
         period = dashboard.period_named(key, TODAY)
-        overview = dashboard.sales_overview(period)
+        overview = dashboard.sales_overview(period, now=day_over)
         first = TODAY - timedelta(days=days - 1)
         inside = [o for o in orders if o.status in SOLD and first <= wib_day(o.ordered_at)]
         assert (overview.total.orders, overview.total.units, overview.total.revenue) == sums(
@@ -284,3 +285,51 @@ def test_figures_of_an_empty_hub_are_zeros() -> None:
     assert dashboard.stock_value().at_cost == 0
     assert dashboard.running_out().items == [] and dashboard.sync_health() == []
     assert all(entry.count == 0 for entry in dashboard.waiting_orders())
+
+
+def test_stock_value_past_a_64_bit_integer_is_exact() -> None:
+    """On hand × cost summed in SQL overflowed a bigint at allowed values (PostgreSQL "bigint
+    out of range", SQLite "integer overflow"): a 500 on the dashboard."""
+    product = MasterProduct.objects.create(name="Mahal")
+    dear = Variant.objects.create(product=product, sku="MAHAL", cost=2**62, price=2**62 + 1)
+    StockLevel.objects.create(warehouse=default_warehouse(), variant=dear, on_hand=1_000)
+    value = dashboard.stock_value()
+    assert value.at_cost == 1_000 * 2**62 and value.at_price == 1_000 * (2**62 + 1)
+    assert (value.units, value.skus_on_hand, value.skus_without_cost) == (1_000, 1, 0)
+
+
+def test_skus_without_cost_are_distinct_skus_on_the_dashboard_and_in_the_report() -> None:
+    from satustok.reports import filters, stock_reports
+
+    second = Warehouse.objects.create(name="Gudang 2", code="g2")
+    product = MasterProduct.objects.create(name="Kemeja")
+    no_cost = Variant.objects.create(product=product, sku="TANPA", price=1_000)
+    for warehouse in (default_warehouse(), second):  # one SKU in two warehouses
+        StockLevel.objects.create(warehouse=warehouse, variant=no_cost, on_hand=3)
+    assert dashboard.stock_value().skus_without_cost == 1
+    report = stock_reports.stock_value(filters.parse({}))
+    totals = report.section("warehouses").totals  # type: ignore[union-attr]
+    assert totals is not None and totals[7] == 1  # not 2: the same SKU
+    assert [row[7] for row in report.section("warehouses").rows] == [1, 1]  # type: ignore[union-attr]
+
+
+def test_the_comparison_stops_at_the_same_time_of_day(shops: list[Any]) -> None:
+    """Today so far against yesterday up to the same time, not against all of yesterday; the
+    last 7 days (today so far included) against the 7 before up to the same time."""
+    sku = variants(1)[0]
+    noon = at(TODAY, 12)
+    place(shops[0], at(TODAY, 9), [LinePlan(1, 10_000, sku)])
+    place(shops[0], at(TODAY - timedelta(days=1), 9), [LinePlan(1, 10_000, sku)])
+    place(shops[0], at(TODAY - timedelta(days=1), 20), [LinePlan(1, 90_000, sku)])  # after noon
+    place(shops[0], at(TODAY - timedelta(days=7), 11), [LinePlan(2, 5_000, sku)])
+    place(shops[0], at(TODAY - timedelta(days=7), 13), [LinePlan(1, 70_000, sku)])  # after noon
+    place(shops[0], at(TODAY - timedelta(days=8), 23), [LinePlan(3, 1_000, sku)])
+    sales.refresh()
+    today = dashboard.sales_overview(dashboard.period_named("today", TODAY), now=noon)
+    assert (today.previous.orders, today.previous.revenue) == (1, 10_000)
+    assert today.change("revenue") == 0
+    week = dashboard.sales_overview(dashboard.period_named("7d", TODAY), now=noon)
+    assert (week.previous.orders, week.previous.units, week.previous.revenue) == (2, 5, 13_000)
+    over = dashboard.period_named("today", TODAY - timedelta(days=7))  # a day that is over
+    whole = dashboard.sales_overview(over, now=noon).previous  # the day before it, all of it
+    assert (whole.orders, whole.revenue) == (1, 3_000)  # its 23:00 order counts

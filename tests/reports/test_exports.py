@@ -193,8 +193,14 @@ def test_old_and_surplus_exports_are_purged(db: Any) -> None:
         ReportExport.objects.create(report="stock-value", file_format="csv", created_by=user)
         for _ in range(exports.KEEP_PER_USER + 2)
     ]
-    assert exports.purge(user) == 1 + 2
-    assert set(ReportExport.objects.values_list("pk", flat=True)) == {e.pk for e in kept[2:]}
+    someone_else = ReportExport.objects.create(
+        report="stock-value", file_format="csv", created_by=user_with_role(Role.VIEWER)
+    )
+    assert exports.purge() == 1 + 2
+    assert set(ReportExport.objects.values_list("pk", flat=True)) == {
+        *(e.pk for e in kept[2:]),
+        someone_else.pk,
+    }
 
 
 def test_the_sweep_requeues_lost_exports_and_fails_dead_ones(db: Any) -> None:
@@ -223,3 +229,44 @@ def test_file_names_carry_the_range(db: Any) -> None:
         == "satustok-stock-ledger-2026-01-01-2026-01-31.xlsx"
     )
     assert date(2026, 1, 1) == chosen.start
+
+
+def test_starting_an_export_deletes_nothing_the_sweep_keeps_the_newest(
+    data: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """A download is a GET another site can make a browser send: it must not delete a seller's
+    files. Only the periodic sweep keeps each seller to their newest ``KEEP_PER_USER``."""
+    user = user_with_role(Role.OWNER)
+    earlier = [
+        ReportExport.objects.create(report="stock-value", file_format="csv", created_by=user)
+        for _ in range(exports.KEEP_PER_USER)
+    ]
+    report, chosen, _result = build("stock-value")
+    with django_capture_on_commit_callbacks(execute=False):
+        newest = exports.start(report, chosen, "csv", user)
+    assert ReportExport.objects.filter(created_by=user).count() == exports.KEEP_PER_USER + 1
+    export_tasks.sweep_exports.call_local()
+    left = set(ReportExport.objects.filter(created_by=user).values_list("pk", flat=True))
+    assert left == {newest.pk, *(e.pk for e in earlier[1:])}
+
+
+def test_an_export_fails_an_hour_after_it_started_not_after_it_was_queued(db: Any) -> None:
+    user = user_with_role(Role.OWNER)
+    queued_long = ReportExport.objects.create(
+        report="stock-value", file_format="csv", created_by=user
+    )
+    ReportExport.objects.filter(pk=queued_long.pk).update(
+        created_at=timezone.now() - timedelta(hours=3)
+    )
+    exports.run(queued_long.pk)  # a backed-up queue: its worker takes it only now
+    started = ReportExport.objects.get(pk=queued_long.pk)
+    assert started.started_at is not None and started.started_at > started.created_at
+    ReportExport.objects.filter(pk=started.pk).update(state=ExportState.RUNNING)  # still writing
+    exports.lost()
+    assert ReportExport.objects.get(pk=started.pk).state == ExportState.RUNNING
+    ReportExport.objects.filter(pk=started.pk).update(
+        started_at=timezone.now() - exports.RUNNING_TOO_LONG - timedelta(minutes=1)
+    )
+    exports.lost()
+    dead = ReportExport.objects.get(pk=started.pk)
+    assert dead.state == ExportState.FAILED and dead.error

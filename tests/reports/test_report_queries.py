@@ -4,12 +4,15 @@ with a message per field."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from roles_support import an_integration
@@ -19,7 +22,14 @@ from satustok.core import activity
 from satustok.core.models import Via
 from satustok.inventory import stock
 from satustok.inventory.models import MovementReason, StockMovement, Warehouse, WarehouseAccess
-from satustok.reports import activity_reports, filters, ledger_report, sales_reports, stock_reports
+from satustok.reports import (
+    activity_reports,
+    dashboard,
+    filters,
+    ledger_report,
+    sales_reports,
+    stock_reports,
+)
 from satustok.reports.filters import FilterError
 from satustok.sync.models import Bucket, ImportRun, PushKind, PushRecord, PushResult, RunState
 
@@ -386,3 +396,50 @@ def test_default_range_is_the_last_30_days(db: Any) -> None:
     assert chosen_filters.end == filters.today()
     assert chosen_filters.days == 30
     assert filters.parse({"start": "2025-01-01", "end": "2026-12-31"}).days == 730
+
+
+def test_slow_movers_count_a_components_sales_inside_bundles(world: dict[str, Any]) -> None:
+    """A SKU that sells only inside a bundle is not slow: each bundle sold takes its quantity
+    off the SKU's shelf (as the dashboard's days of cover count it)."""
+    shop, warehouse = world["shops"][0], world["shops"][0].warehouse
+    product = MasterProduct.objects.create(name="Kaos")
+    inside, alone = (Variant.objects.create(product=product, sku=s) for s in ("ISI-1", "SEPI-1"))
+    bundle = Variant.objects.create(product=product, sku="PAKET-ISI")
+    BundleComponent.objects.create(bundle=bundle, component=inside, quantity=3)
+    for variant in (inside, alone):
+        stock.move(warehouse.pk, variant.pk, on_hand=50, reason=MovementReason.ADJUSTMENT)
+    place(shop, moment(MONDAY, 10), [LinePlan(2, 100_000, bundle)])
+    place(shop, moment(END + timedelta(days=3), 10), [LinePlan(1, 100_000, bundle)])  # later
+    rows = {row[0]: row for row in sales_reports.slow_movers(chosen()).sections[0].rows}
+    assert rows["ISI-1"][3] == 2 * 3 and rows["ISI-1"][4] == END + timedelta(days=3)
+    assert rows["SEPI-1"][3] == 0 and rows["SEPI-1"][4] is None
+    assert "PAKET-ISI" not in rows  # a bundle has no shelf of its own
+    other_shop = sales_reports.slow_movers(chosen(shop=str(world["shops"][1].pk)))
+    assert {row[0]: row[3] for row in other_shop.sections[0].rows}["ISI-1"] == 0
+
+
+def longest_in_list(queries: Any) -> int:
+    """The most values any ``IN (…)`` list of literal values held in the captured queries."""
+    lists = re.findall(r"IN \(([^()]*)\)", " ".join(q["sql"] for q in queries.captured_queries))
+    return max((len(found.split(",")) for found in lists if found.strip()), default=0)
+
+
+def test_no_query_lists_every_sku(world: dict[str, Any]) -> None:
+    """SQLite caps a statement's variables (32,766; 999 before 3.32): the SKU-wide reads are
+    subqueries and joins, never an ``IN`` list as long as the catalogue."""
+    shop = world["shops"][0]
+    product = MasterProduct.objects.create(name="Banyak")
+    many = [Variant.objects.create(product=product, sku=f"BYK-{n:02d}") for n in range(30)]
+    for variant in many:
+        stock.move(shop.warehouse.pk, variant.pk, on_hand=5, reason=MovementReason.ADJUSTMENT)
+    place(shop, moment(MONDAY, 12), [LinePlan(1, 1_000, v) for v in many])
+    place(shop, timezone.now(), [LinePlan(30, 1_000, v) for v in many])  # 5 days of cover
+    sales_reports.slow_movers(chosen())  # refreshes
+    for build in (sales_reports.slow_movers, sales_reports.sales_by_sku, sales_reports.top_sellers):
+        with CaptureQueriesContext(connection) as queries:
+            result = build(chosen(limit="1000"))
+        assert len(result.sections[0].rows) >= 30
+        assert longest_in_list(queries) < 30, build.__name__
+    with CaptureQueriesContext(connection) as queries:
+        running = dashboard.running_out(limit=5)
+    assert running.count >= 30 and longest_in_list(queries) < 30

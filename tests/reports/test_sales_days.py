@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -31,7 +31,7 @@ from sales_support import (
 from satustok.channels.models import Listing
 from satustok.orders.ingest import relink
 from satustok.orders.models import Order, OrderLine
-from satustok.reports import sales, tasks
+from satustok.reports import filters, sales, sales_reports, tasks
 from satustok.reports.models import SalesDay, SalesWatermark, SkuSalesDay
 
 # WIB midnight is 17:00 UTC: orders are placed around it, so a wrong time zone moves them.
@@ -192,7 +192,7 @@ def test_a_late_commit_inside_the_overlap_is_still_read(shops: list[Any], skus: 
     assert SalesDay.objects.get().revenue == 42_000
 
 
-def test_refresh_if_changed_is_one_query_when_nothing_changed(
+def test_refresh_if_changed_is_two_small_queries_when_nothing_changed(
     shops: list[Any], skus: list[Any]
 ) -> None:
     place(shops[0], around_midnight(0, 5), [LinePlan(1, 42_000, skus[0])])
@@ -300,3 +300,56 @@ def test_refreshes_at_once_count_every_order_once() -> None:
     assert SalesWatermark.objects.count() == 1
     assert_aggregates_match_orders()
     assert timezone.now() > SalesWatermark.objects.get().read_through
+
+
+def test_a_refresh_over_more_than_a_thousand_scattered_days_recomputes_everything(
+    shops: list[Any], skus: list[Any]
+) -> None:
+    """One OR branch per run of days would pass SQLite's expression depth (1,000) and fail every
+    minute; past ``MAX_RUNS`` runs the refresh recomputes every day instead."""
+    place(shops[0], around_midnight(-3000, 60), [LinePlan(1, 1_000, skus[0])])
+    sales.refresh()
+    first = around_midnight(-2500, 60)
+    Order.objects.bulk_create(  # every other day: 1,100 runs of one day
+        Order(
+            account=shops[n % 2],
+            external_id=f"SCATTER-{n}",
+            status="completed",
+            channel_status="COMPLETED",
+            ordered_at=first + timedelta(days=2 * n),
+            item_count=0,
+        )
+        for n in range(1_100)
+    )
+    done = sales.refresh()
+    assert done.rebuilt
+    assert SalesDay.objects.filter(orders=1).count() == 1_100 + 1
+    assert_aggregates_match_orders()
+
+
+def test_a_database_too_busy_to_refresh_is_no_error_for_a_reader(
+    shops: list[Any], skus: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    place(shops[0], around_midnight(0, 5), [LinePlan(1, 42_000, skus[0])])
+
+    def locked() -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(sales, "refresh", locked)
+    assert sales.refresh_for_reading() is None  # logged; the aggregates stay as they were
+    assert SalesDay.objects.count() == 0
+    assert Order.objects.count() == 1  # the caller's transaction is still usable
+
+
+def test_a_sales_report_refreshes_once_before_it_reads(
+    shops: list[Any], skus: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two refreshes in one report (its table, then its note) could read two different states:
+    the note's "lines linked to no SKU" came out negative."""
+    place(shops[0], around_midnight(0, 5), [LinePlan(1, 42_000, skus[0])])
+    calls: list[int] = []
+    real = sales.refresh_if_changed
+    monkeypatch.setattr(sales, "refresh_if_changed", lambda: calls.append(1) or real())
+    result = sales_reports.sales_by_sku(filters.parse({}))
+    assert len(calls) == 1
+    assert result.sections[0].rows[0][5] == 42_000 and result.notes == []

@@ -26,7 +26,7 @@ from satustok.core.spreadsheet import xlsx_bytes
 from satustok.inventory import bundles, stock
 from satustok.inventory.bundles import Part
 from satustok.inventory.models import StockLevel
-from satustok.uploads import masters, service
+from satustok.uploads import masters, service, sheet_plan
 from satustok.uploads.masters import MESSAGES, SPECS, MastersKind
 from satustok.uploads.models import Upload, UploadKind
 from satustok.uploads.plans import Plan, Problem, Stale
@@ -625,13 +625,13 @@ def test_the_kind_names_itself_as_the_upload_model_does() -> None:
      ("rp150,000", 150_000), ("1.500.000", 1_500_000), ("-1.000", -1_000)],
 )  # fmt: skip
 def test_money_is_read_as_the_hub_and_spreadsheets_write_it(cell: object, rupiah: int) -> None:
-    assert masters.rupiah(cell) == rupiah
+    assert sheet_plan.rupiah(cell) == rupiah
 
 
 @pytest.mark.parametrize("cell", ["1.5", "1.50", "12,5", "Rp", "abc", 1.5, True, "1.000.00"])
 def test_anything_else_is_not_a_whole_number(cell: object) -> None:
-    with pytest.raises(masters.CellRefused):
-        masters.rupiah(cell)
+    with pytest.raises(sheet_plan.CellRefused):
+        sheet_plan.rupiah(cell)
 
 
 def test_grouped_digits_are_money_only_a_weight_of_1_500_is_not_guessed() -> None:

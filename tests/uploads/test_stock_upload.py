@@ -287,22 +287,42 @@ def test_each_change_is_one_ledger_line_with_the_upload_and_the_user(shop: Any) 
     assert ledger.aggregate(s=Sum("on_hand_delta"))["s"] == 12  # the ledger sums to the level
 
 
-def test_a_count_is_worked_out_again_against_the_stock_at_confirmation(shop: Any) -> None:
-    upload = service.preview("stock", "s.xlsx", xlsx([EN, row("KAOS-M", set_to=12)]), None)
+def test_a_count_whose_on_hand_moved_since_the_preview_is_stale_and_writes_nothing(
+    shop: Any,
+) -> None:
+    """The preview showed 10 → 12; two units shipped meanwhile. Writing 12 (+4) would not be
+    what the preview showed, and the count may predate the shipment: refused, naming both."""
+    upload = service.preview(
+        "stock", "s.xlsx", xlsx([EN, row("TOPI", add=1), row("KAOS-M", set_to=12)]), None
+    )
     stock.ship(shop["main"].pk, shop["KAOS-M"].pk, 2, "order:1")  # 10 → 8 meanwhile
-    assert service.confirm(upload, None) == 1
-    assert on_hand("KAOS-M") == 12
-    line = StockMovement.objects.get(reference=upload.reference)
-    assert line.on_hand_delta == 4
+    with pytest.raises(Stale) as stale:
+        service.confirm(upload, None)
+    [problem] = stale.value.problems
+    assert (problem.row, problem.code) == (3, "on_hand_changed")
+    assert problem.params == {"before": "10", "now": "8"}
+    assert not StockMovement.objects.filter(reference=upload.reference).exists()
+    assert on_hand("KAOS-M") == 8 and on_hand("TOPI") == 5
+    upload.refresh_from_db()
+    assert upload.state == UploadState.PREVIEWED and upload.plan["stale"] is True
 
 
-def test_a_count_that_became_the_stock_writes_nothing_for_that_row(shop: Any) -> None:
+def test_a_count_whose_on_hand_moved_to_the_count_is_stale_too(shop: Any) -> None:
     upload = service.preview("stock", "s.xlsx", xlsx([EN, row("KAOS-M", set_to=12)]), None)
     stock.restock(shop["main"].pk, shop["KAOS-M"].pk, 2, "return:1")  # 10 → 12 meanwhile
-    assert service.confirm(upload, None) == 0
+    with pytest.raises(Stale) as stale:
+        service.confirm(upload, None)
+    assert [p.code for p in stale.value.problems] == ["on_hand_changed"]
     assert not StockMovement.objects.filter(reference=upload.reference).exists()
-    upload.refresh_from_db()
-    assert upload.state == UploadState.APPLIED and upload.plan["written"] == 0
+
+
+def test_a_count_confirmed_with_on_hand_as_previewed_writes_the_change_shown(shop: Any) -> None:
+    upload = service.preview("stock", "s.xlsx", xlsx([EN, row("KAOS-M", set_to=12)]), None)
+    [change] = service.plan_of(upload).changes
+    assert (change.before, change.after) == (10, 12)
+    assert service.confirm(upload, None) == 1
+    line = StockMovement.objects.get(reference=upload.reference)
+    assert line.on_hand_delta == 2 and on_hand("KAOS-M") == 12
 
 
 def test_a_removal_the_stock_no_longer_allows_is_stale_and_writes_nothing(shop: Any) -> None:

@@ -252,3 +252,143 @@ def test_a_plan_survives_its_json_whole() -> None:
     assert Plan.from_json(stored) == plan
     assert stored["changes"] == [asdict(change) for change in plan.changes]
     assert stored["problems"] == [asdict(problem) for problem in plan.problems]
+
+
+# --- the same file twice ------------------------------------------------------------------------
+
+
+def test_the_same_file_confirmed_twice_is_refused_the_second_time(kaos: Variant) -> None:
+    """Two previews of one file (a double submit, two tabs): the second confirm would add
+    every row again."""
+    data = sheet(["KAOS", "utama", None, 5])
+    first = service.preview("stock", "s.xlsx", data, None)
+    second = service.preview("stock", "copy of s.xlsx", data, None)
+    assert service.confirm(first, None) == 1
+    with pytest.raises(UploadRefused) as refused:
+        service.confirm(second, None)
+    assert refused.value.code == "same_file_applied" and str(first.pk) in refused.value.message
+    assert on_hand() == 15
+    assert Upload.objects.get(pk=second.pk).state == UploadState.PREVIEWED
+
+
+def test_a_file_previewed_again_after_it_was_applied_may_be_confirmed(kaos: Variant) -> None:
+    """The new preview was read against the stock the first one made: it shows what it adds."""
+    data = sheet(["KAOS", "utama", None, 5])
+    service.confirm(service.preview("stock", "s.xlsx", data, None), None)
+    again = service.preview("stock", "s.xlsx", data, None)
+    assert service.confirm(again, None) == 1 and on_hand() == 20
+
+
+def test_another_kind_or_another_file_is_not_the_same_file(kaos: Variant) -> None:
+    first = service.preview("stock", "s.xlsx", sheet(["KAOS", "utama", None, 5]), None)
+    other = service.preview("stock", "s.xlsx", sheet(["KAOS", "utama", None, 6]), None)
+    service.confirm(first, None)
+    assert service.confirm(other, None) == 1 and on_hand() == 21
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_previews_of_one_file_confirmed_at_once_apply_once() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs writers at once (PostgreSQL)")
+    variant = Variant.objects.create(product=MasterProduct.objects.create(name="Kaos"), sku="KAOS")
+    stock.set_on_hand(default_warehouse().pk, variant.pk, 10, reference="test")
+    data = sheet(["KAOS", "utama", None, 5])
+    uploads = [service.preview("stock", "s.xlsx", data, None) for _ in range(2)]
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def confirm(pk: int) -> None:
+        start.wait()
+        try:
+            service.confirm(Upload.objects.get(pk=pk), None)
+            outcomes.append("applied")
+        except UploadRefused as refused:
+            outcomes.append(refused.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm, args=(u.pk,)) for u in uploads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["applied", "same_file_applied"]
+    assert on_hand() == 15
+
+
+# --- who sees an upload -------------------------------------------------------------------------
+
+
+def an_upload(kind: str, by: Any = None) -> Upload:
+    return Upload.objects.create(
+        kind=kind, file_name=f"{kind}.xlsx", file_sha256=kind, content=b"", created_by=by
+    )
+
+
+def test_each_role_sees_the_uploads_of_the_kinds_it_may_use(db: Any) -> None:
+    made = {kind: an_upload(kind) for kind in UploadKind.values}
+    seen = {
+        role: {u.kind for u in service.recent(None, user=user_with_role(role))}
+        for role in (Role.OWNER, Role.ADMIN, Role.STAFF, Role.VIEWER)
+    }
+    assert seen[Role.OWNER] == seen[Role.ADMIN] == set(made)
+    assert seen[Role.STAFF] == {"stock"}  # master products show costs and prices
+    assert seen[Role.VIEWER] == set()
+    assert {u.pk for u in service.recent(None, user=None)} == {u.pk for u in made.values()}
+
+
+def test_a_user_limited_to_some_warehouses_sees_only_their_own_stock_uploads(
+    kaos: Variant,
+) -> None:
+    branch = Warehouse.objects.create(code="cabang", name="Gudang Cabang")
+    owners = service.preview("stock", "s.xlsx", sheet(["KAOS", "utama", None, 1]), None)
+    limited = user_with_role(Role.STAFF, "cabang-staff")
+    set_warehouses(limited, [branch])
+    theirs = service.preview("stock", "c.xlsx", sheet(["KAOS", "cabang", 3, None]), limited)
+    assert [u.pk for u in service.recent(None, user=limited)] == [theirs.pk]
+    assert not service.visible_to(limited).filter(pk=owners.pk).exists()
+    everyone = user_with_role(Role.STAFF, "every-staff")
+    assert {u.pk for u in service.recent(None, user=everyone)} == {owners.pk, theirs.pk}
+
+
+# --- a preview writes nothing -------------------------------------------------------------------
+
+
+def test_a_stock_preview_does_not_make_the_main_warehouse_the_confirmation_does(
+    db: Any,
+) -> None:
+    Variant.objects.create(product=MasterProduct.objects.create(name="Kaos"), sku="KAOS")
+    upload = service.preview("stock", "s.xlsx", sheet(["KAOS", None, 4, None]), None)
+    assert not Warehouse.objects.exists()
+    assert upload.error_count == 0 and upload.change_count == 1
+    assert service.confirm(upload, None) == 1
+    assert on_hand() == 4
+
+
+def test_a_stored_problem_missing_its_words_params_is_described_not_crashing() -> None:
+    from satustok.uploads.plans import Problem
+    from satustok.uploads.stock import StockKind
+
+    words = StockKind().describe(Problem.of(2, "Add", "remove_too_many", "-3"))
+    assert words and "%(" in words  # the message as it is, unfilled
+    assert StockKind().describe(Problem.of(2, "Add", "a_code_from_elsewhere")) == (
+        "a_code_from_elsewhere"
+    )
+
+
+def test_confirming_stock_locks_the_variants_it_checks(kaos: Variant) -> None:
+    """So that a master-products upload confirmed at the same moment cannot make one a bundle
+    between the check and the commit (PostgreSQL; SQLite holds the whole database)."""
+    from django.test.utils import CaptureQueriesContext
+
+    if not connection.features.has_select_for_update:
+        pytest.skip("the database has no row locks")
+    upload = service.preview("stock", "s.xlsx", sheet(["KAOS", "utama", None, 1]), None)
+    with CaptureQueriesContext(connection) as queries:
+        service.confirm(upload, None)
+    statements = [query["sql"] for query in queries.captured_queries]
+    locked = [n for n, sql in enumerate(statements) if "catalog_variant" in sql.split(" WHERE")[0]
+              and "FOR UPDATE" in sql]  # fmt: skip
+    bundles = [n for n, sql in enumerate(statements) if "catalog_bundlecomponent" in sql]
+    assert locked and bundles and locked[0] < bundles[0]

@@ -11,7 +11,7 @@ from html import unescape
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,6 +24,7 @@ from satustok.channels.connect import default_warehouse
 from satustok.core.access import Role
 from satustok.inventory.models import StockLevel
 from satustok.orders.models import Order, OrderLine
+from satustok.reports import sales
 from satustok.reports.models import SalesDay
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +264,37 @@ def test_the_chart_scripts_are_static_files_loaded_once(
 def test_an_empty_hub_shows_how_to_start(client: Client) -> None:
     html = as_role(client, Role.OWNER).get(reverse("web:home")).content.decode()
     assert reverse("web:integration_add") in html and 'id="sales"' not in html
+
+
+def test_staff_sees_no_pace_of_sales_in_running_out(
+    client: Client, shop_orders: list[Order]
+) -> None:
+    """ "Per day" is the units sold ÷ 30: the sales Staff may not see, in another form."""
+    for variant in Variant.objects.all():
+        StockLevel.objects.create(warehouse=default_warehouse(), variant=variant, on_hand=1)
+    owner = as_role(client, Role.OWNER).get(reverse("web:home")).content.decode()
+    assert 'data-testid="running-out"' in owner and 'data-testid="per-day"' in owner
+    staff = as_role(client, Role.STAFF).get(reverse("web:home")).content.decode()
+    assert 'data-testid="running-out"' in staff and 'data-testid="per-day"' not in staff
+    head = staff.split('data-testid="running-out"', 1)[1].split("</thead>", 1)[0]
+    assert head.count("<th ") == 4  # SKU, product, available, days left
+
+
+def test_the_dashboard_while_the_database_is_busy_shows_the_last_aggregates(
+    client: Client, shop_orders: list[Order], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 50,000-row upload being applied holds SQLite's write lock: the refresh before reading
+    failed with "database is locked" and the page with it."""
+    owner = as_role(client, Role.OWNER)
+    before = card(
+        owner.get(reverse("web:home"), {"period": "today"}).content.decode(), "sales-revenue"
+    )
+
+    def locked() -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(sales, "refresh", locked)
+    place(shop_orders[0].account, timezone.now(), [LinePlan(1, 777_000, None)], status="open")
+    response = owner.get(reverse("web:home"), {"period": "today"})
+    assert response.status_code == 200
+    assert card(response.content.decode(), "sales-revenue") == before

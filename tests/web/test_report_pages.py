@@ -5,11 +5,13 @@ becomes a background export whose page shows progress, then the link."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
@@ -19,7 +21,7 @@ from satustok.catalog.models import MasterProduct, Variant
 from satustok.core.access import ROLE_PERMISSIONS, Role
 from satustok.inventory import stock
 from satustok.inventory.models import MovementReason
-from satustok.reports import catalogue, exports
+from satustok.reports import catalogue, exports, sales
 from satustok.reports.models import ExportFormat, ExportState, ReportExport
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +230,86 @@ def test_a_failed_export_says_why(client: Client, shop_data: dict[str, Any]) -> 
     assert 'data-testid="export-error"' in page and 'data-state="failed"' in page
     export.refresh_from_db()
     assert "yesterday" in export.error
+
+
+def test_top_sellers_with_skus_shaped_like_dates_answer_with_their_chart(
+    client: Client, shop_data: dict[str, Any]
+) -> None:
+    """``BAJU-00001`` is ten characters with a dash at index 4: guessed to be a date, it made
+    the page a 500. A chart's labels are text or dates as the report made them."""
+    product = MasterProduct.objects.create(name="Baju")
+    shirt = Variant.objects.create(product=product, sku="BAJU-00001")
+    black = Variant.objects.create(product=product, sku="KAOS-HITAM")
+    later = DAY + timedelta(days=20)  # a day only these two SKUs sold on
+    place(
+        shop_data["shop"], at(later, 12), [LinePlan(5, 10_000, shirt), LinePlan(4, 10_000, black)]
+    )
+    login(client)
+    that_day = {"start": later.isoformat(), "end": later.isoformat()}
+    response = client.get(reverse("web:report", args=["top-sellers"]), that_day)
+    assert response.status_code == 200
+    page = response.content.decode()
+    found = re.search(
+        r'<script id="report-top-sellers-spec" type="application/json">(.*?)</script>', page, re.S
+    )
+    assert found
+    spec = json.loads(found.group(1))
+    assert spec["dates"] is False
+    assert spec["labels"] == ["BAJU-00001", "KAOS-HITAM"]
+    over_time = client.get(reverse("web:report", args=["sales-over-time"]), RANGE).content.decode()
+    dated = re.search(
+        r'<script id="report-sales-over-time-spec" type="application/json">(.*?)</script>',
+        over_time,
+        re.S,
+    )
+    assert dated and json.loads(dated.group(1))["dates"] is True
+
+
+def test_download_links_do_not_carry_the_download_attribute(
+    client: Client, shop_data: dict[str, Any]
+) -> None:
+    """A long report answers a download with a redirect to its export's page; with
+    ``download`` on the link Chromium saved that page as the file. The server's
+    Content-Disposition: attachment already makes a short one a download."""
+    login(client)
+    page = client.get(reverse("web:report", args=["sales-by-sku"]), RANGE).content.decode()
+    links = re.findall(r'<a [^>]*data-testid="download-[^"]*"[^>]*>', page)
+    assert len(links) >= 3  # XLSX, CSV, and a CSV per table
+    assert all(not re.search(r"\sdownload(\s|>|=)", link) for link in links), links
+
+
+def test_a_report_page_while_the_database_is_busy_shows_the_last_aggregates(
+    client: Client, shop_data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login(client)
+    client.get(reverse("web:report", args=["sales-by-sku"]), RANGE)  # aggregates made
+
+    def locked() -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(sales, "refresh", locked)
+    place(shop_data["shop"], at(DAY, 15), [LinePlan(1, 50_000, shop_data["red"])])  # not yet in
+    response = client.get(reverse("web:report", args=["sales-by-sku"]), RANGE)
+    assert response.status_code == 200
+    rows = {row[0]: row for row in cells(response.content.decode(), "section-skus")}
+    assert rows["KAOS-M"][4:] == ["5", "250000"]  # as before the new order
+
+
+def test_the_user_filter_lists_everyone_only_to_those_who_see_the_business(
+    client: Client, shop_data: dict[str, Any]
+) -> None:
+    others = [user_with_role(Role.ADMIN), user_with_role(Role.VIEWER)]
+    url = reverse("web:report", args=["stock-ledger"])
+
+    def names(page: str) -> set[str]:
+        select = page.split('data-testid="filter-user"', 1)[1].split("</select>", 1)[0]
+        return set(re.findall(r'<option value="([^"]+)"', select)) - {"-"}
+
+    staff = login(client, Role.STAFF)
+    assert names(client.get(url).content.decode()) == {staff.username}
+    owner = login(client, Role.OWNER)
+    assert names(client.get(url).content.decode()) >= {
+        owner.username,
+        staff.username,
+        *(u.username for u in others),
+    }

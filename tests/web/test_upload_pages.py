@@ -173,16 +173,18 @@ def test_discard_sets_an_upload_aside(client: Client, skus: Any) -> None:
     assert created.state == UploadState.DISCARDED and on_hand("KAOS-M") == 10
 
 
-def test_a_viewer_cannot_confirm_an_upload(client: Client, skus: Any) -> None:
+def test_a_viewer_neither_sees_nor_confirms_a_stock_upload(client: Client, skus: Any) -> None:
+    """A stock upload is for roles that change stock: to a Viewer it is not there."""
     logged_in(client)
     upload(client, xlsx([HEADER, ["KAOS-M", "utama", 12, None]]))
     created = Upload.objects.get()
     client.logout()
     logged_in(client, Role.VIEWER)
-    page = client.get(reverse("web:upload", args=[created.pk]))
-    assert page.status_code == 200 and 'data-testid="confirm-upload"' not in page.content.decode()
-    assert client.post(reverse("web:upload_confirm", args=[created.pk])).status_code == 403
-    assert client.post(reverse("web:upload_discard", args=[created.pk])).status_code == 403
+    assert client.get(reverse("web:upload", args=[created.pk])).status_code == 404
+    assert client.post(reverse("web:upload_confirm", args=[created.pk])).status_code == 404
+    assert client.post(reverse("web:upload_discard", args=[created.pk])).status_code == 404
+    listed = client.get(reverse("web:uploads")).content.decode()
+    assert reverse("web:upload", args=[created.pk]) not in listed
     assert on_hand("KAOS-M") == 10
 
 
@@ -276,3 +278,50 @@ def test_the_pages_where_things_are_changed_link_their_upload(
     logged_in(client, role)
     page = client.get(reverse(url)).content.decode()
     assert (f'data-testid="{testid}"' in page) is (needed in ROLE_PERMISSIONS[role])
+
+
+# --- who sees an upload -----------------------------------------------------------------------
+
+
+def a_masters_upload() -> Upload:
+    return Upload.objects.create(
+        kind="masters", file_name="m.xlsx", file_sha256="m", content=b"", plan={}
+    )
+
+
+def test_staff_cannot_open_a_master_products_upload(client: Client, db: Any) -> None:
+    """A master-products preview shows costs and prices, which Staff may not read."""
+    masters = a_masters_upload()
+    logged_in(client, Role.STAFF)
+    for name in ("web:upload", "web:upload_confirm", "web:upload_discard"):
+        method = client.get if name == "web:upload" else client.post
+        assert method(reverse(name, args=[masters.pk])).status_code == 404
+    listed = client.get(reverse("web:uploads")).content.decode()
+    assert reverse("web:upload", args=[masters.pk]) not in listed
+    client.logout()
+    logged_in(client, Role.ADMIN)
+    assert client.get(reverse("web:upload", args=[masters.pk])).status_code == 200
+
+
+def test_a_warehouse_limited_user_cannot_see_other_stock_uploads(client: Client, skus: Any) -> None:
+    from satustok.inventory.access import set_warehouses
+    from satustok.inventory.models import Warehouse
+
+    logged_in(client)
+    upload(client, xlsx([HEADER, ["KAOS-M", "utama", 12, None]]))
+    owners = Upload.objects.get()
+    client.logout()
+    branch = Warehouse.objects.create(code="cabang", name="Gudang Cabang")
+    limited = user_with_role(Role.STAFF, "cabang-staff")
+    set_warehouses(limited, [branch])
+    client.force_login(limited)
+    assert client.get(reverse("web:upload", args=[owners.pk])).status_code == 404
+    assert client.post(reverse("web:upload_confirm", args=[owners.pk])).status_code == 404
+    upload(client, xlsx([HEADER, ["KAOS-M", "cabang", 3, None]]))
+    theirs = Upload.objects.exclude(pk=owners.pk).get()
+    assert client.get(reverse("web:upload", args=[theirs.pk])).status_code == 200
+    for page in (reverse("web:uploads"), reverse("web:upload_kind", args=["stock"])):
+        listed = client.get(page).content.decode()
+        assert reverse("web:upload", args=[owners.pk]) not in listed
+        assert reverse("web:upload", args=[theirs.pk]) in listed
+    assert on_hand("KAOS-M") == 10

@@ -13,9 +13,13 @@ What is read, and how:
   a list of warehouses, are for reading). Before openpyxl opens the file, the sizes its zip
   members declare are added up: a "zip bomb" of a few kilobytes that inflates to gigabytes is
   refused unread (zipfile never inflates a member past its declared size, so the sum bounds
-  what is read). defusedxml is installed, so openpyxl parses without expanding entities. A
-  cell holding a formula is refused by name ("C12"): its value is whatever the spreadsheet
-  last computed, which openpyxl cannot know — the seller pastes values instead.
+  what is read), and so is one member declaring more than :data:`MAX_MEMBER_BYTES` (a
+  ``sharedStrings.xml`` of millions of tiny strings would be held in memory whole). Row 1 is
+  read alone; the rows after it only as wide as the header, so a stray cell in column XFD does
+  not make openpyxl build 16,384 cells per row. defusedxml is installed, so openpyxl parses
+  without expanding entities. A cell holding a formula is refused by name ("C12"): its value
+  is whatever the spreadsheet last computed, which openpyxl cannot know — the seller pastes
+  values instead.
 - **CSV**: UTF-8, with or without the BOM Excel writes. Any other encoding (Windows-1252,
   UTF-16, …) is refused rather than guessed: a misread "é" would become a wrong SKU. The
   delimiter is ``,`` or ``;`` (Excel in an Indonesian locale writes ``;``), whichever splits
@@ -23,7 +27,9 @@ What is read, and how:
   starting with ``=`` is a formula written out as text by some tool, refused as in an XLSX.
 - **The header** is row 1: column names, text, none repeated (case and spaces ignored). Rows
   keep the numbers the seller sees in the spreadsheet (the header is row 1), blank rows are
-  skipped but counted, and at most :data:`MAX_ROWS` data rows are read.
+  skipped but counted, and at most :data:`MAX_ROWS` data rows are read. Every row read counts,
+  blank ones too: past :data:`MAX_ROWS_READ` the file is refused, so a sheet of a million
+  blank-looking rows costs the reading of a bounded number of rows, not minutes.
 - **Values**: text stripped (empty text is ``None``); numbers as ``int`` or ``float``; dates
   as ``datetime``; booleans as ``bool``. A text cell that our own templates neutralised
   (``'=…``, see :mod:`satustok.core.spreadsheet`) is read back without the added quote, so a
@@ -56,6 +62,13 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # What the members of an XLSX may add up to once inflated (bytes). A real 50,000-row sheet
 # inflates to about 30 MB of XML; a zip bomb declares gigabytes.
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+# What one member may inflate to (bytes): openpyxl holds sharedStrings.xml in memory as Python
+# strings, so 200 MB of tiny strings would be millions of objects. A 50,000-row template's
+# largest member (the sheet) is about 20 MB.
+MAX_MEMBER_BYTES = 50 * 1024 * 1024
+# Rows read, blank ones included, before a file is refused: MAX_ROWS data rows and room for
+# blank rows between them. Bounds the work a file can cause whatever its cells are.
+MAX_ROWS_READ = MAX_ROWS + 10_000
 MAX_ZIP_MEMBERS = 10_000  # an XLSX has a dozen; a bomb may hold millions of tiny ones
 
 XLSX_NAMES = (".xlsx", ".xlsm", ".xltx", ".xltm")
@@ -255,7 +268,9 @@ def _read_xlsx(data: bytes) -> Table:
             raise _broken()
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some writers state a wrong size: read what is there
-        return _table(_xlsx_rows(sheet.iter_rows()))
+        header = _headers(_xlsx_cells(next(sheet.iter_rows(min_row=1, max_row=1), ()), 1))
+        rest = sheet.iter_rows(min_row=2, max_col=len(header))
+        return _table(header, _xlsx_rows(rest, first=2))
     except SheetRefused:
         raise
     except Exception:  # a damaged sheet fails while its rows are parsed
@@ -271,7 +286,12 @@ def _check_zip(data: bytes) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
         raise _broken() from None
     declared = sum(member.file_size for member in members)
-    if len(members) > MAX_ZIP_MEMBERS or declared > MAX_UNZIPPED_BYTES:
+    largest = max((member.file_size for member in members), default=0)
+    if (
+        len(members) > MAX_ZIP_MEMBERS
+        or declared > MAX_UNZIPPED_BYTES
+        or largest > MAX_MEMBER_BYTES
+    ):
         raise SheetRefused(
             "zip_bomb",
             _(
@@ -285,14 +305,18 @@ def _check_zip(data: bytes) -> None:
         )
 
 
-def _xlsx_rows(rows: Iterator[Sequence[Any]]) -> Iterator[tuple[int, list[object]]]:
-    for number, cells in enumerate(rows, start=1):
-        values = []
-        for column, cell in enumerate(cells, start=1):
-            if cell.data_type == "f":
-                raise _formula(f"{get_column_letter(column)}{number}")
-            values.append(cell.value)
-        yield number, values
+def _xlsx_rows(rows: Iterator[Sequence[Any]], first: int) -> Iterator[tuple[int, list[object]]]:
+    for number, cells in enumerate(rows, start=first):
+        yield number, _xlsx_cells(cells, number)
+
+
+def _xlsx_cells(cells: Sequence[Any], number: int) -> list[object]:
+    values = []
+    for column, cell in enumerate(cells, start=1):
+        if cell.data_type == "f":
+            raise _formula(f"{get_column_letter(column)}{number}")
+        values.append(cell.value)
+    return values
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -308,7 +332,9 @@ def _read_csv(data: bytes) -> Table:
     lines = io.StringIO(text, newline="")
     reader = csv.reader(lines, delimiter=_delimiter(text))
     try:
-        return _table(_csv_rows(reader))
+        rows = _csv_rows(reader)
+        first = next(rows, None)
+        return _table(_headers(first[1] if first else []), rows)
     except csv.Error:
         raise _broken() from None
 
@@ -331,12 +357,14 @@ def _csv_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[object]]]
 # --- both: the header, then the rows --------------------------------------------------------
 
 
-def _table(rows: Iterator[tuple[int, list[object]]]) -> Table:
-    first = next(rows, None)
-    headers = _headers(first[1] if first and first[0] == 1 else [])
+def _table(headers: list[str], rows: Iterator[tuple[int, list[object]]]) -> Table:
+    """The rows after the header: every one counted against :data:`MAX_ROWS_READ`, blank or
+    not, and at most :data:`MAX_ROWS` that hold something."""
     table = Table(headers)
     width = len(headers)
-    for number, cells in rows:
+    for read, (number, cells) in enumerate(rows, start=1):
+        if read > MAX_ROWS_READ:
+            raise _too_many_rows()
         values = [_value(cell) for cell in cells[:width]]
         if all(value is None for value in values):
             continue  # a blank row (its number is not reused)

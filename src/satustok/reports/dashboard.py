@@ -8,7 +8,11 @@ Every figure is traceable (``docs/dashboard.md`` says where each comes from):
 - orders waiting, oversold SKUs, stock value and sync health are small indexed queries over
   orders, stock levels, listings, push records and webhook deliveries, as they are now;
 - days of cover divides a SKU's available stock by its average daily units over the last 30
-  days (from the same aggregates; a bundle's sales count for its components).
+  days (``sales.units_sold``, the same definition as the slow movers report: a bundle's sales
+  count for its components);
+- the comparison with the period before is like for like: today so far against yesterday up
+  to the same time of day, the last 7 days (today so far included) against the 7 days before
+  them up to the same time — never a part of a day against a whole one.
 
 Nothing here knows about requests or roles: the view decides what a user may see (money
 figures need ``VIEW_REPORTS``) and builds the links.
@@ -33,7 +37,9 @@ from satustok.inventory.models import StockLevel
 from satustok.orders.models import Order, OrderStatus, WebhookDelivery
 from satustok.orders.returns import awaiting_decision
 from satustok.orders.status import FINAL, HOLDING
+from satustok.reports import sales
 from satustok.reports.models import SalesDay, SkuSalesDay
+from satustok.reports.stock_reports import Missing, stock_levels, value
 from satustok.sync.models import PushRecord, PushResult
 
 __all__ = [
@@ -145,9 +151,10 @@ class SalesOverview:
         return None if not before else round(100 * (now - before) / before)
 
 
-def sales_overview(period: Period) -> SalesOverview:
-    """Orders, units and revenue of ``period`` per channel and shop, the period before, and the
-    daily series of the chart — all from the aggregates (a few hundred rows)."""
+def sales_overview(period: Period, now: datetime | None = None) -> SalesOverview:
+    """Orders, units and revenue of ``period`` per channel and shop, the period before (up to
+    the same time of day, see :func:`_cutoff`), and the daily series of the chart — from the
+    aggregates (a few hundred rows) and, for the part of a day, that day's orders."""
     accounts = {
         pk: (name, channel)
         for pk, name, channel in ChannelAccount.objects.values_list("pk", "shop_name", "channel")
@@ -158,6 +165,13 @@ def sales_overview(period: Period) -> SalesOverview:
         "day", "account_id", "orders", "units", "revenue"
     )
     total, previous = Figures(), Figures()
+    previous_first, previous_last = period.previous
+    cutoff = _cutoff(period, now or timezone.now())
+    if cutoff is not None:  # the previous period's last day counts up to the same time only
+        previous_last -= timedelta(days=1)
+        previous.add(
+            *_sold_between(sales.day_bounds(period.previous[1], period.previous[1])[0], cutoff)
+        )
     shops: dict[int, ShopSales] = {}
     daily: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
     for day, account_id, orders, units, revenue in rows:
@@ -166,7 +180,7 @@ def sales_overview(period: Period) -> SalesOverview:
             total.add(orders, units, revenue)
             shop = shops.setdefault(account_id, ShopSales(account_id, name, channel))
             shop.figures.add(orders, units, revenue)
-        elif period.previous[0] <= day <= period.previous[1]:
+        elif previous_first <= day <= previous_last:
             previous.add(orders, units, revenue)
         daily[(channel, day)][0] += revenue
         daily[(channel, day)][1] += orders
@@ -187,6 +201,29 @@ def sales_overview(period: Period) -> SalesOverview:
             for c in series_channels
         },
     )
+
+
+def _cutoff(period: Period, now: datetime) -> datetime | None:
+    """Where the previous period's last day stops counting, so that the comparison is like for
+    like: as much of that day as has passed of ``period``'s last day (today) by ``now``. None
+    when the period's last day is over (the whole day counts on both sides)."""
+    start, end = sales.day_bounds(period.last, period.last)
+    if now >= end:
+        return None
+    elapsed = max(now - start, timedelta(0))
+    return sales.day_bounds(period.previous[1], period.previous[1])[0] + elapsed
+
+
+def _sold_between(start: datetime, end: datetime) -> tuple[int, int, int]:
+    """(orders, units, revenue) sold from ``start`` to ``end`` (a part of one day: a few
+    hundred orders over the ``ordered_at`` index), counted as the aggregates count them."""
+    orders = sales.sold_orders().filter(ordered_at__gte=start, ordered_at__lt=end).count()
+    lines = (
+        sales.sold_lines()
+        .filter(order__ordered_at__gte=start, order__ordered_at__lt=end)
+        .aggregate(units=Sum("quantity"), revenue=Sum(F("price") * F("quantity")))
+    )
+    return orders, int(lines["units"] or 0), int(lines["revenue"] or 0)
 
 
 def _channel_order(code: str) -> tuple[int, str]:
@@ -289,25 +326,30 @@ class StockValue:
 
 
 def stock_value() -> StockValue:
-    """What the stock on the shelves is worth: one aggregate over the stock levels."""
-    on_shelf = StockLevel.objects.filter(on_hand__gt=0).exclude(
-        variant_id__in=BundleComponent.objects.values("bundle_id")
+    """What the stock on the shelves is worth: on hand per SKU summed by the database (the
+    levels of the stock value report, ``stock_reports.stock_levels``), × cost and × price in
+    Python — the products can pass a 64-bit integer, which the database would refuse."""
+    per_sku = (
+        stock_levels()
+        .filter(on_hand__gt=0)
+        .order_by()
+        .values_list("variant__sku", "variant__cost", "variant__price")
+        .annotate(on_hand=Sum("on_hand"))
     )
-    sums = on_shelf.aggregate(
-        units=Sum("on_hand"),
-        at_cost=Sum(F("on_hand") * F("variant__cost")),
-        at_price=Sum(F("on_hand") * F("variant__price")),
-        skus=Count("variant_id", distinct=True),
-        no_cost=Count("variant_id", distinct=True, filter=Q(variant__cost__isnull=True)),
-        no_price=Count("variant_id", distinct=True, filter=Q(variant__price__isnull=True)),
-    )
+    units = at_cost = at_price = skus = 0
+    missing = Missing()
+    for sku, cost, price, on_hand in per_sku:
+        units, skus = units + on_hand, skus + 1
+        at_cost += value(on_hand, cost)
+        at_price += value(on_hand, price)
+        missing.note(sku, on_hand, cost, price)
     return StockValue(
-        units=int(sums["units"] or 0),
-        at_cost=int(sums["at_cost"] or 0),
-        at_price=int(sums["at_price"] or 0),
-        skus_on_hand=int(sums["skus"] or 0),
-        skus_without_cost=int(sums["no_cost"] or 0),
-        skus_without_price=int(sums["no_price"] or 0),
+        units=units,
+        at_cost=at_cost,
+        at_price=at_price,
+        skus_on_hand=skus,
+        skus_without_cost=len(missing.cost),
+        skus_without_price=len(missing.price),
     )
 
 
@@ -340,11 +382,16 @@ def running_out(
     """The SKUs that sold in the last ``window_days`` days and have fewer than
     ``threshold_days`` days of cover left, at the pace of those days."""
     today = today or timezone.localdate()
-    sold = _units_sold(today - timedelta(days=window_days - 1), today)
+    first = today - timedelta(days=window_days - 1)
+    sold = _units_sold(first, today)
     if not sold:
         return RunningOutList([], 0, threshold_days, window_days)
+    # The SKUs that sold as a subquery, not an IN list of every one (SQLite caps a statement's
+    # variables): their own sales' and the components of the bundles that sold.
+    sold_skus = SkuSalesDay.objects.filter(day__gte=first, day__lte=today).values("variant_id")
+    components = BundleComponent.objects.filter(bundle_id__in=sold_skus).values("component_id")
     available = dict(
-        StockLevel.objects.filter(variant_id__in=list(sold))
+        StockLevel.objects.filter(Q(variant_id__in=sold_skus) | Q(variant_id__in=components))
         .order_by()
         .values_list("variant_id")
         .annotate(a=Sum(F("on_hand") - F("reserved")))
@@ -368,38 +415,16 @@ def running_out(
 
 
 def _units_sold(first: date, last: date) -> dict[int, int]:
-    """Units sold per stocked SKU between ``first`` and ``last``: its own lines, plus each
-    bundle's units × the component's quantity in it (a bundle's sale empties its components'
-    shelves). Archived masters are left out: they are no longer sold."""
-    per_variant = dict(
-        SkuSalesDay.objects.filter(day__gte=first, day__lte=last)
-        .order_by()
-        .values_list("variant_id")
-        .annotate(u=Sum("units"))
-        .values_list("variant_id", "u")
-    )
-    recipes = BundleComponent.objects.filter(bundle_id__in=list(per_variant)).values_list(
-        "bundle_id", "component_id", "quantity"
-    )
-    bundles: set[int] = set()
-    for bundle_id, component_id, quantity in recipes:
-        bundles.add(bundle_id)
-        per_variant[component_id] = per_variant.get(component_id, 0) + per_variant[bundle_id] * (
-            quantity
-        )
+    """Units sold per SKU between ``first`` and ``last`` (``sales.units_sold``: its own lines
+    and its bundles'), archived masters left out: they are no longer sold."""
+    sold = sales.units_sold(first, last)
     archived = set(
-        Variant.objects.filter(
-            pk__in=list(per_variant), product__archived_at__isnull=False
-        ).values_list("pk", flat=True)
+        Variant.objects.filter(product__archived_at__isnull=False).values_list("pk", flat=True)
     )
-    return {
-        variant_id: int(units)
-        for variant_id, units in per_variant.items()
-        if units and variant_id not in bundles and variant_id not in archived
-    }
+    return {pk: units for pk, units in sold.items() if pk not in archived}
 
 
-def _names(variant_ids: list[int]) -> dict[int, tuple[str, str]]:
+def _names(variant_ids: list[int]) -> dict[int, tuple[str, str]]:  # at most ``limit`` ids
     """{variant id: (SKU, product name and variant name)}."""
     found = Variant.objects.filter(pk__in=variant_ids).values_list(
         "pk", "sku", "product__name", "name"

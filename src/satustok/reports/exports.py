@@ -8,8 +8,11 @@ second). A longer one — a year of the stock ledger — is a :class:`ReportExpo
 queue worker (``reports/export_tasks.py``), which counts the rows it has written so the page
 can show progress, and keeps the file in the database for the seller to download. Exports are
 kept :data:`KEEP_DAYS` days, and at most :data:`KEEP_PER_USER` per seller (the oldest go
-first); a worker that died mid-export leaves a row that the sweep marks failed after
-:data:`RUNNING_TOO_LONG`, with a message saying to start it again.
+first) — deleted by the periodic sweep only, never by a download: a download is a GET, and a
+page elsewhere could make a seller's browser request it (an image tag) to wipe their files. A
+worker that died mid-export leaves a row that the sweep marks failed :data:`RUNNING_TOO_LONG`
+after the worker *started* it (a queue backed up for an hour does not fail exports that have
+only just begun).
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from satustok.core.formatting import grouped
 from satustok.core.spreadsheet import Sheet, write_csv, write_xlsx
 from satustok.reports import catalogue, filters
 from satustok.reports.catalogue import Report
@@ -125,7 +129,7 @@ def check_size(rows: int) -> None:
                 "%(rows)s rows is more than one file can hold (%(most)s): choose a shorter "
                 "range or narrow the filters."
             )
-            % {"rows": _grouped(rows), "most": _grouped(MAX_ROWS)}
+            % {"rows": grouped(rows), "most": grouped(MAX_ROWS)}
         )
 
 
@@ -166,7 +170,6 @@ def start(
             report=report.name, params=params, file_format=file_format, created_by=user
         )
         transaction.on_commit(lambda: _queue(export.pk))
-    purge(user)
     return export
 
 
@@ -180,7 +183,7 @@ def run(export_id: int) -> ReportExport:
     """Write the export's file, counting rows as it goes. Running it twice does nothing more:
     only the worker that moves it from queued to running writes it."""
     claimed = ReportExport.objects.filter(pk=export_id, state=ExportState.QUEUED).update(
-        state=ExportState.RUNNING
+        state=ExportState.RUNNING, started_at=timezone.now()
     )
     export = ReportExport.objects.select_related("created_by").get(pk=export_id)
     if not claimed:
@@ -260,13 +263,21 @@ def content_type(export: ReportExport) -> str:
 # --- keeping the queue and the table tidy ----------------------------------------------------
 
 
-def purge(user: Any = None) -> int:
-    """Delete exports older than :data:`KEEP_DAYS`, and a seller's beyond the newest
-    :data:`KEEP_PER_USER`. How many were deleted."""
+def purge() -> int:
+    """Delete exports older than :data:`KEEP_DAYS`, and each seller's beyond their newest
+    :data:`KEEP_PER_USER` (the periodic sweep's work). How many were deleted."""
     old = ReportExport.objects.filter(created_at__lt=timezone.now() - timedelta(days=KEEP_DAYS))
     deleted = old.delete()[0]
-    if user is not None and getattr(user, "pk", None):
-        mine = ReportExport.objects.filter(created_by=user).order_by("-created_at", "-id")
+    crowded = (
+        ReportExport.objects.filter(created_by__isnull=False)
+        .order_by()
+        .values_list("created_by_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=KEEP_PER_USER)
+        .values_list("created_by_id", flat=True)
+    )
+    for user_id in list(crowded):
+        mine = ReportExport.objects.filter(created_by_id=user_id).order_by("-created_at", "-id")
         beyond = list(mine.values_list("pk", flat=True)[KEEP_PER_USER:])
         deleted += ReportExport.objects.filter(pk__in=beyond).delete()[0]
     return deleted
@@ -274,10 +285,15 @@ def purge(user: Any = None) -> int:
 
 def lost() -> list[int]:
     """Queued exports no worker took (a lost task): to queue again. Running ones whose worker
-    died are marked failed with a message (a file half written cannot be resumed)."""
+    died — started more than :data:`RUNNING_TOO_LONG` ago — are marked failed with a message
+    (a file half written cannot be resumed)."""
     now = timezone.now()
+    too_long = now - RUNNING_TOO_LONG
     ReportExport.objects.filter(
-        state=ExportState.RUNNING, created_at__lt=now - RUNNING_TOO_LONG
+        Q(started_at__lt=too_long)
+        # Claimed before ``started_at`` existed: their creation is all there is to go by.
+        | Q(started_at__isnull=True, created_at__lt=too_long),
+        state=ExportState.RUNNING,
     ).update(
         state=ExportState.FAILED,
         finished_at=now,
@@ -287,7 +303,3 @@ def lost() -> list[int]:
         Q(state=ExportState.QUEUED), created_at__lt=now - QUEUED_TOO_LONG
     )
     return list(waiting.values_list("pk", flat=True))
-
-
-def _grouped(value: int) -> str:
-    return f"{value:,}".replace(",", ".")

@@ -25,8 +25,14 @@ save their order, so its day is recomputed on the next refresh. The first refres
 :func:`rebuild`, recompute every day. So a row always equals the sum of its orders' lines, and
 a rebuild gives the same rows as any sequence of refreshes.
 
-Who refreshes: a Huey task every minute (``reports/tasks.py``), and the dashboard and report
-views before they read (:func:`refresh_if_changed`: one indexed query when nothing changed).
+Who refreshes: a Huey task every minute (``reports/tasks.py``), and the dashboard and each
+sales report once before they read (:func:`refresh_for_reading`: two small indexed queries when
+nothing changed; a database busy with a long write is not an error there, the page shows the
+aggregates as they are and the periodic refresh catches up).
+
+**Units sold per SKU** (:func:`units_sold`, the one definition the dashboard's days of cover and
+the slow movers report share): a SKU's own lines, plus each bundle's units × the SKU's quantity
+in it — a bundle sold empties its components' shelves.
 """
 
 from __future__ import annotations
@@ -37,12 +43,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, DateField, F, Func, Q, QuerySet, Sum, Value
+from django.db import OperationalError, connection, transaction
+from django.db.models import Count, DateField, F, Func, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from satustok.catalog.models import BundleComponent
+from satustok.channels.models import ChannelAccount
 from satustok.core.bulk import insert_rows
 from satustok.orders.models import Order, OrderLine, OrderStatus, StockEffect
 from satustok.reports.models import SalesDay, SalesWatermark, SkuSalesDay
@@ -54,11 +63,14 @@ __all__ = [
     "SOLD_STATUSES",
     "Refreshed",
     "day_bounds",
+    "last_sold",
     "rebuild",
     "refresh",
+    "refresh_for_reading",
     "refresh_if_changed",
     "sold_lines",
     "sold_orders",
+    "units_sold",
     "wib",
 ]
 
@@ -82,6 +94,11 @@ SOLD_STATUSES: frozenset[str] = frozenset(
 # machines of a PostgreSQL setup); recomputing a day twice is harmless, it comes out the same.
 OVERLAP = timedelta(minutes=5)
 WATERMARK_ID = 1  # the one row of SalesWatermark
+# More runs of consecutive days than this to recompute: recompute every day instead. Each run
+# is one OR branch of the query, and SQLite refuses an expression deeper than 1,000; a refresh
+# after a long stop (or a bulk re-import of old orders) touching that many scattered days would
+# fail every minute and never advance the watermark.
+MAX_RUNS = 200
 
 
 def wib() -> tzinfo:
@@ -163,10 +180,10 @@ def refresh() -> Refreshed:
         mark = SalesWatermark.objects.select_for_update().get(pk=WATERMARK_ID)
         # Frozen once the lock is held: what is saved from here on is the next refresh's.
         upper = timezone.now()
-        if mark.read_through is None:
-            result = _recompute(None, upper)
-        else:
-            result = _recompute(_touched_days(mark.read_through - OVERLAP), upper)
+        days = None if mark.read_through is None else _touched_days(mark.read_through - OVERLAP)
+        if days is not None and len(_runs(days)) > MAX_RUNS:
+            days = None  # scattered over too many runs: a rebuild is one plain query
+        result = _recompute(days, upper)
         mark.read_through, mark.refreshed_at = upper, upper
         mark.save(update_fields=["read_through", "refreshed_at"])
     return result
@@ -185,8 +202,9 @@ def rebuild() -> Refreshed:
 
 
 def refresh_if_changed() -> Refreshed | None:
-    """What a page calls before reading the aggregates: a refresh when an order changed since
-    the last one (or none was made yet), else nothing but one indexed query. The orders a late
+    """A refresh when an order changed since the last one (or none was made yet), else nothing
+    but two small queries: the watermark row, and "any order newer?" over the ``updated_at``
+    index (pages call it through :func:`refresh_for_reading`). The orders a late
     commit left behind (see :data:`OVERLAP`) are picked up by the next refresh, at the latest
     the periodic one a minute later."""
     read_through = (
@@ -197,6 +215,21 @@ def refresh_if_changed() -> Refreshed | None:
     if read_through is not None and not Order.objects.filter(updated_at__gt=read_through).exists():
         return None
     return refresh()
+
+
+def refresh_for_reading() -> Refreshed | None:
+    """:func:`refresh_if_changed` for a page or a report about to read the aggregates. A
+    database too busy to refresh now (SQLite's write lock held by a 50,000-row upload being
+    applied: "database is locked") is logged, not an error: the reader gets the aggregates as
+    they are, and the periodic refresh catches up within a minute."""
+    try:
+        if connection.in_atomic_block:  # a savepoint: the caller's transaction stays usable
+            with transaction.atomic():
+                return refresh_if_changed()
+        return refresh_if_changed()
+    except OperationalError:
+        log.warning("sales aggregates not refreshed before reading: database busy", exc_info=True)
+        return None
 
 
 def _ensure_watermark() -> None:
@@ -308,3 +341,50 @@ def _sales_rows(
         totals[(day, account)][1] += units
         totals[(day, account)][2] += revenue
     return [(day, account, *figures) for (day, account), figures in sorted(totals.items())]
+
+
+# --- units sold per SKU ----------------------------------------------------------------------
+
+
+def units_sold(first: date, last: date, account: ChannelAccount | None = None) -> dict[int, int]:
+    """Units sold per master SKU from ``first`` to ``last`` (WIB days, both included; of one
+    shop if given): its own lines, plus each bundle's units × the SKU's quantity in it. Bundles
+    are left out (they have no shelf of their own); SKUs that sold nothing are absent."""
+    rows = SkuSalesDay.objects.filter(day__gte=first, day__lte=last)
+    if account is not None:
+        rows = rows.filter(account=account)
+    sold: dict[int, int] = {
+        variant_id: int(units or 0)
+        for variant_id, units in rows.order_by()
+        .values_list("variant_id")
+        .annotate(u=Sum("units"))
+        .values_list("variant_id", "u")
+    }
+    # Only the recipes of the bundles that sold (a subquery, not a list of every SKU).
+    recipes = BundleComponent.objects.filter(bundle_id__in=rows.values("variant_id"))
+    bundles: set[int] = set()
+    for bundle_id, component_id, quantity in recipes.values_list(
+        "bundle_id", "component_id", "quantity"
+    ):
+        bundles.add(bundle_id)
+        sold[component_id] = sold.get(component_id, 0) + sold.get(bundle_id, 0) * quantity
+    return {pk: units for pk, units in sold.items() if units and pk not in bundles}
+
+
+def last_sold(variant_ids: QuerySet[Any]) -> dict[int, date]:
+    """The last WIB day each SKU of ``variant_ids`` (a subquery of variant ids) sold, on its own
+    or inside a bundle."""
+    recipes = BundleComponent.objects.filter(component_id__in=variant_ids)
+    rows = SkuSalesDay.objects.filter(
+        Q(variant_id__in=variant_ids) | Q(variant_id__in=recipes.values("bundle_id"))
+    )
+    last: dict[int, date] = dict(
+        rows.order_by()
+        .values_list("variant_id")
+        .annotate(last=Max("day"))
+        .values_list("variant_id", "last")
+    )
+    for bundle_id, component_id in recipes.values_list("bundle_id", "component_id"):
+        if bundle_id in last and (component_id not in last or last[component_id] < last[bundle_id]):
+            last[component_id] = last[bundle_id]
+    return last

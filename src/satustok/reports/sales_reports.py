@@ -2,7 +2,8 @@
 ISO week from Monday, calendar month, all in WIB), top sellers and slow movers.
 
 Every figure is a sum of the sales aggregates (``reports.sales``: :class:`SalesDay` per shop
-and day, :class:`SkuSalesDay` per shop, SKU and day), refreshed before each read, which are
+and day, :class:`SkuSalesDay` per shop, SKU and day), refreshed once before each report is
+built (so its tables and notes read the same rows), which are
 themselves sums of order lines — so a report number traces to orders: *orders* counts the
 sold orders (paid, not cancelled or returned) ordered in the range, *units* sums their lines'
 quantities, *revenue* their lines' price × quantity in whole rupiah.
@@ -16,29 +17,44 @@ in the shop and time reports but in no SKU's; the SKU report says how much that 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import wraps
 from typing import Any
 
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from satustok.catalog.models import BundleComponent, Variant
 from satustok.channels import registry
 from satustok.channels.models import ChannelAccount
+from satustok.core.formatting import grouped, rupiah
 from satustok.core.spreadsheet import DATE, INTEGER, RUPIAH, Column
-from satustok.inventory.models import StockLevel
 from satustok.reports import sales
 from satustok.reports.filters import DAY, MONTH, REVENUE, WEEK, Filters, today
 from satustok.reports.models import SalesDay, SkuSalesDay
+from satustok.reports.stock_reports import stock_levels
 from satustok.reports.tables import ChartData, ReportResult, Section, Series
 
 SUMS = {"orders": Sum("orders"), "units": Sum("units"), "revenue": Sum("revenue")}
 TOP_CHART_BARS = 20
 
 
+def refreshed_first(
+    build: Callable[[Filters], ReportResult],
+) -> Callable[[Filters], ReportResult]:
+    """A report built on freshly refreshed aggregates: one refresh per report, before its
+    first read (a refresh between two reads could make its tables disagree)."""
+
+    @wraps(build)
+    def built(filters: Filters) -> ReportResult:
+        sales.refresh_for_reading()
+        return build(filters)
+
+    return built
+
+
 def _days(model: Any, filters: Filters) -> QuerySet[Any]:
-    """The range's aggregate rows (of one shop if chosen), read after a refresh."""
-    sales.refresh_if_changed()
+    """The range's aggregate rows (of one shop if chosen)."""
     rows = model.objects.filter(day__gte=filters.start, day__lte=filters.end)
     if filters.shop is not None:
         rows = rows.filter(account=filters.shop)
@@ -54,15 +70,26 @@ def _shop_totals(filters: Filters) -> dict[str, int]:
 
 
 def per_variant(filters: Filters) -> list[dict[str, Any]]:
-    """Orders, units and revenue per master SKU in the range, with its names."""
-    grouped = _days(SkuSalesDay, filters).values("variant_id").annotate(**SUMS)
-    figures = {row["variant_id"]: row for row in grouped}
-    variants = Variant.objects.filter(pk__in=figures).values(
-        "pk", "sku", "name", "product_id", "product__name"
-    )
-    return [{**figures[v["pk"]], **v} for v in variants]
+    """Orders, units and revenue per master SKU in the range, with its names (joined: one
+    query, whatever the number of SKUs)."""
+    names = {
+        "variant__sku": "sku",
+        "variant__name": "name",
+        "variant__product_id": "product_id",
+        "variant__product__name": "product__name",
+    }
+    rows = _days(SkuSalesDay, filters).values("variant_id", *names).annotate(**SUMS)
+    return [
+        {
+            "pk": row["variant_id"],
+            **{short: row[joined] for joined, short in names.items()},
+            **{key: row[key] or 0 for key in SUMS},
+        }
+        for row in rows
+    ]
 
 
+@refreshed_first
 def sales_by_sku(filters: Filters) -> ReportResult:
     found = sorted(per_variant(filters), key=lambda v: (-v["revenue"], v["sku"]))
     rows = [
@@ -94,12 +121,13 @@ def _unlinked_note(filters: Filters, units: int, revenue: int) -> list[str]:
             "%(revenue)s (the shop report counts them)."
         )
         % {
-            "units": _grouped(shops["units"] - units),
-            "revenue": _rupiah(shops["revenue"] - revenue),
+            "units": grouped(shops["units"] - units),
+            "revenue": rupiah(shops["revenue"] - revenue),
         }
     ]
 
 
+@refreshed_first
 def sales_by_product(filters: Filters) -> ReportResult:
     products: dict[int, dict[str, Any]] = {}
     for v in per_variant(filters):
@@ -125,6 +153,7 @@ def sales_by_product(filters: Filters) -> ReportResult:
 # --- by channel and shop ---------------------------------------------------------------------
 
 
+@refreshed_first
 def sales_by_shop(filters: Filters) -> ReportResult:
     grouped = _days(SalesDay, filters).values("account_id").annotate(**SUMS)
     figures = {row["account_id"]: row for row in grouped}
@@ -215,6 +244,7 @@ def periods(filters: Filters) -> list[date]:
     return found
 
 
+@refreshed_first
 def sales_over_time(filters: Filters) -> ReportResult:
     rows = _days(SalesDay, filters).values_list("day", "account_id", "orders", "units", "revenue")
     per_period: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -283,7 +313,7 @@ def _time_chart(
     return ChartData(
         kind="bar" if len(labels) <= 62 else "line",
         title=_("Revenue per channel"),
-        labels=[label.isoformat() for label in labels],
+        labels=list(labels),
         series=[
             Series(name, [days[label] for label in labels])
             for name, days in sorted(per_channel.items())
@@ -295,6 +325,7 @@ def _time_chart(
 # --- top sellers and slow movers -------------------------------------------------------------
 
 
+@refreshed_first
 def top_sellers(filters: Filters) -> ReportResult:
     key = "revenue" if filters.by == REVENUE else "units"
     found = sorted(per_variant(filters), key=lambda v: (-v[key], -v["revenue"], v["sku"]))
@@ -330,14 +361,14 @@ def top_sellers(filters: Filters) -> ReportResult:
     )
 
 
+@refreshed_first
 def slow_movers(filters: Filters) -> ReportResult:
-    """SKUs with stock on hand, fewest units sold in the range first (none sold included)."""
+    """SKUs with stock on hand, fewest units sold in the range first (none sold included).
+    Units sold are ``sales.units_sold``: a SKU's own sales and its bundles' (a component that
+    sells only inside bundles is not slow), as the dashboard's days of cover count them."""
     on_hand = _on_hand(filters)
-    sold = {v["pk"]: v["units"] for v in per_variant(filters) if v["pk"] in on_hand}
-    last_sold = dict(
-        SkuSalesDay.objects.filter(variant_id__in=list(on_hand)).order_by()
-        .values("variant_id").annotate(last=Max("day")).values_list("variant_id", "last")
-    )  # fmt: skip
+    sold = sales.units_sold(filters.start, filters.end, filters.shop)
+    last_sold = sales.last_sold(_stocked(filters).values("variant_id"))
     ranked = sorted(on_hand, key=lambda pk: (sold.get(pk, 0), -on_hand[pk][2], on_hand[pk][0]))
     now = today()
     rows = [
@@ -358,26 +389,19 @@ def slow_movers(filters: Filters) -> ReportResult:
     return ReportResult(sections=[Section("slow", _("Slow movers"), columns, rows)])
 
 
+def _stocked(filters: Filters) -> QuerySet[Any]:
+    """The stock value report's levels (``stock_reports.stock_levels``) with units on hand."""
+    return stock_levels(filters).filter(on_hand__gt=0)
+
+
 def _on_hand(filters: Filters) -> dict[int, tuple[str, str, int]]:
     """SKU, product name and on hand (over the seller's warehouses) of every SKU with stock."""
-    levels = StockLevel.objects.exclude(variant__in=BundleComponent.objects.values("bundle"))
-    if filters.warehouses is not None:
-        levels = levels.filter(warehouse_id__in=filters.warehouses)
-    if filters.warehouse is not None:
-        levels = levels.filter(warehouse=filters.warehouse)
-    grouped = (
-        levels.order_by().values("variant_id", "variant__sku", "variant__product__name")
+    grouped_levels = (
+        stock_levels(filters).order_by()
+        .values("variant_id", "variant__sku", "variant__product__name")
         .annotate(on_hand=Sum("on_hand")).filter(on_hand__gt=0)
     )  # fmt: skip
     return {
         row["variant_id"]: (row["variant__sku"], row["variant__product__name"], row["on_hand"])
-        for row in grouped
+        for row in grouped_levels
     }
-
-
-def _grouped(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def _rupiah(value: int) -> str:
-    return f"{'-' if value < 0 else ''}Rp {_grouped(abs(value))}"

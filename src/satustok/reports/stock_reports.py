@@ -7,12 +7,18 @@ cost and on hand × price, whole rupiah. Bundles are left out: they have no stoc
 negative on hand (more taken than was counted) is shown as it is but is worth nothing: value
 is never negative. SKUs whose cost or price is not set count nothing towards that value; the
 report says how many there are, so a total that is partial says so.
+
+Shared with the dashboard and the slow movers (one definition each): :func:`stock_levels` (the
+levels that count: not bundles', in the seller's warehouses) and :class:`Missing` (*SKUs
+without cost*: the distinct SKUs with units on hand whose cost is not set — a SKU in two
+warehouses is one SKU). Values are summed in Python: on hand × cost can pass the 64-bit
+integers a database sums in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -25,6 +31,24 @@ from satustok.reports.tables import ChartData, ReportResult, Row, Section, Serie
 
 
 @dataclass
+class Missing:
+    """The SKUs with units on hand whose cost, or master price, is not set: distinct SKUs."""
+
+    cost: set[str] = field(default_factory=set)
+    price: set[str] = field(default_factory=set)
+
+    def note(self, sku: str, on_hand: int, cost: int | None, price: int | None) -> None:
+        if on_hand > 0 and cost is None:
+            self.cost.add(sku)
+        if on_hand > 0 and price is None:
+            self.price.add(sku)
+
+    def add(self, other: Missing) -> None:
+        self.cost |= other.cost
+        self.price |= other.price
+
+
+@dataclass
 class WarehouseTotals:
     name: str
     skus: int = 0
@@ -33,23 +57,23 @@ class WarehouseTotals:
     available: int = 0
     at_cost: int = 0
     at_price: int = 0
-    without_cost: int = 0
-    without_price: int = 0
+    missing: Missing = field(default_factory=Missing)
 
-    def add(self, on_hand: int, reserved: int, cost: int | None, price: int | None) -> None:
+    def add(
+        self, sku: str, on_hand: int, reserved: int, cost: int | None, price: int | None
+    ) -> None:
         self.skus += 1
         self.on_hand += on_hand
         self.reserved += reserved
         self.available += on_hand - reserved
         self.at_cost += value(on_hand, cost)
         self.at_price += value(on_hand, price)
-        self.without_cost += cost is None and on_hand > 0
-        self.without_price += price is None and on_hand > 0
+        self.missing.note(sku, on_hand, cost, price)
 
     def row(self) -> Row:
         return (
             self.name, self.skus, self.on_hand, self.reserved, self.available, self.at_cost,
-            self.at_price, self.without_cost, self.without_price,
+            self.at_price, len(self.missing.cost), len(self.missing.price),
         )  # fmt: skip
 
 
@@ -58,9 +82,12 @@ def value(on_hand: int, unit: int | None) -> int:
     return max(on_hand, 0) * unit if unit is not None else 0
 
 
-def stock_levels(filters: Filters) -> QuerySet[StockLevel]:
-    """The levels the report covers: not bundles', in the seller's warehouses."""
+def stock_levels(filters: Filters | None = None) -> QuerySet[StockLevel]:
+    """The levels that count as stock: not bundles' (a bundle's units are its components'), in
+    the seller's warehouses (every warehouse without ``filters``)."""
     levels = StockLevel.objects.exclude(variant__in=BundleComponent.objects.values("bundle"))
+    if filters is None:
+        return levels
     if filters.warehouses is not None:
         levels = levels.filter(warehouse_id__in=filters.warehouses)
     if filters.warehouse is not None:
@@ -76,22 +103,19 @@ def stock_value(filters: Filters) -> ReportResult:
     )  # fmt: skip
     detail: list[Row] = []
     per_warehouse: dict[str, WarehouseTotals] = {}
-    lacking_cost: set[str] = set()
-    lacking_price: set[str] = set()
     for warehouse, sku, product, variant, on_hand, reserved, cost, price in rows.values_list(
         *columns
     ):
         totals = per_warehouse.setdefault(warehouse, WarehouseTotals(warehouse))
-        totals.add(on_hand, reserved, cost, price)
+        totals.add(sku, on_hand, reserved, cost, price)
         detail.append(
             (warehouse, sku, product, variant, on_hand, reserved, on_hand - reserved, cost,
              price, value(on_hand, cost), value(on_hand, price))
         )  # fmt: skip
-        if on_hand > 0 and cost is None:
-            lacking_cost.add(sku)
-        if on_hand > 0 and price is None:
-            lacking_price.add(sku)
     summary = [totals.row() for totals in per_warehouse.values()]
+    missing = Missing()
+    for totals in per_warehouse.values():
+        missing.add(totals.missing)
     return ReportResult(
         sections=[
             Section(
@@ -99,11 +123,11 @@ def stock_value(filters: Filters) -> ReportResult:
                 _("By warehouse"),
                 _summary_columns(),
                 summary,
-                _summary_totals(per_warehouse.values()),
+                _summary_totals(per_warehouse.values(), missing),
             ),
             Section("skus", _("By SKU"), _detail_columns(), detail, _detail_totals(detail)),
         ],
-        notes=_notes(len(lacking_cost), len(lacking_price)),
+        notes=_notes(len(missing.cost), len(missing.price)),
         chart=_chart(per_warehouse.values()),
     )
 
@@ -138,9 +162,11 @@ def _detail_columns() -> list[Column]:
     ]
 
 
-def _summary_totals(per_warehouse: Iterable[WarehouseTotals]) -> Row:
+def _summary_totals(per_warehouse: Iterable[WarehouseTotals], missing: Missing) -> Row:
+    """Sums over the warehouses; the SKUs without cost or price counted once each."""
     rows = [totals.row() for totals in per_warehouse]
-    return (_("Total"), *(sum(row[i] for row in rows) for i in range(1, 9)))
+    sums = (sum(row[i] for row in rows) for i in range(1, 7))
+    return (_("Total"), *sums, len(missing.cost), len(missing.price))
 
 
 def _detail_totals(detail: list[Row]) -> Row:

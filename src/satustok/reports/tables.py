@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -75,11 +76,13 @@ class Series:
 
 @dataclass
 class ChartData:
-    """What a chart shows, for the page to draw (``web/charts.py`` makes the spec)."""
+    """What a chart shows, for the page to draw (``web/charts.py`` makes the spec). A label is
+    a ``date`` (a day, a week's Monday, a month's 1st: shown as a date) or text (a SKU, a
+    shop): the report says which by the type, nothing guesses it from the text."""
 
     kind: str  # "bar" or "line"
     title: str
-    labels: list[str]
+    labels: Sequence[date | str]
     series: list[Series]
     unit: str = "count"  # "rupiah" or "count"
     horizontal: bool = False

@@ -1,7 +1,7 @@
 """The reports' Huey tasks: the sales aggregates refreshed every minute.
 
 The dashboard and the report pages refresh before they read as well (``sales.
-refresh_if_changed``), so this task is what keeps the aggregates current between visits, and
+refresh_for_reading``), so this task is what keeps the aggregates current between visits, and
 what picks up an order whose transaction committed late (``sales.OVERLAP``)."""
 
 from __future__ import annotations

@@ -34,10 +34,12 @@ from satustok.core import activity
 from satustok.core.access import Permission
 from satustok.core.bulk import select_in, update_values
 from satustok.core.sheet_reading import Table, TableRow, cell_text
-from satustok.core.spreadsheet import TEXT, Column, Sheet
+from satustok.core.spreadsheet import TEXT, Sheet
 from satustok.sync import tasks
 from satustok.uploads.columns import Heading
-from satustok.uploads.masters import (
+from satustok.uploads.models import UploadKind
+from satustok.uploads.plans import Plan, Problem, RowChange, Stale
+from satustok.uploads.sheet_plan import (
     CLEAR,
     CellRefused,
     SheetPlanner,
@@ -45,9 +47,8 @@ from satustok.uploads.masters import (
     a_whole_number,
     describe_problem,
     in_chunks,
+    template_sheets,
 )
-from satustok.uploads.models import UploadKind
-from satustok.uploads.plans import Plan, Problem, RowChange, Stale
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -116,8 +117,8 @@ def _template_rows() -> Iterator[list[object]]:
         yield [account_id, shop, channel, external_id, parent, sku, name, master_sku]
 
 
-def _help_rows() -> list[list[object]]:
-    notes = [
+def _notes() -> list[str]:
+    return [
         _("One row per listing. Integration ID and Listing ID say which listing; only Master "
           "SKU is read besides them."),
         _("Master SKU: the master product the listing follows. Another SKU links it to that "
@@ -127,7 +128,6 @@ def _help_rows() -> list[list[object]]:
         _("Rows left out of the file change nothing. Nothing is saved until you confirm the "
           "preview."),
     ]  # fmt: skip
-    return [[note] for note in notes]
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -167,15 +167,7 @@ class _Planner(SheetPlanner):
         first: dict[tuple[int, str], _Row] = {}
         for row in rows:
             self._check(row, first)
-        for row in rows:
-            if not row.failed:
-                self._change(row)
-        self.plan.problems.sort(key=lambda problem: problem.row)
-        return self.plan
-
-    def problem(self, row: _Row, key: str, code: str, value: object = "", **params: Any) -> None:
-        self.add_problem(row.number, key, code, value, **params)
-        row.failed = True
+        return self.finish(rows)
 
     def _read(self, table_row: TableRow) -> _Row:
         row = _Row(table_row.number)
@@ -237,7 +229,7 @@ class _Planner(SheetPlanner):
             self.problem(row, "master_sku", "conflicting_rows", row.master_sku,
                          first=earlier.number, sku=sku)  # fmt: skip
 
-    def _change(self, row: _Row) -> None:
+    def plan_row(self, row: _Row) -> None:
         assert row.account_id is not None
         listing = self.listings[(row.account_id, row.external_id)]
         variant_id, sku = self.by_key.get(sku_key(row.master_sku), (None, None))
@@ -364,12 +356,7 @@ class LinksKind:
     permission = Permission.IMPORT  # as linking by hand
 
     def template(self, user: AbstractBaseUser) -> Sequence[Sheet]:
-        columns = [spec.column for spec in SPECS]
-        notes = [Column(_("How to fill in"), TEXT, 110)]
-        return [
-            Sheet(_("Listing links"), columns, _template_rows()),
-            Sheet(_("How to fill in"), notes, _help_rows()),
-        ]
+        return template_sheets(_("Listing links"), SPECS, _template_rows(), _notes())
 
     def plan(self, table: Table, user: AbstractBaseUser) -> Plan:
         return _Planner(table).run()

@@ -8,9 +8,17 @@
 3. :func:`confirm` — the plan applied in one transaction, only for an upload still waiting, with
    no problems, by a user whose role allows the kind. The upload row is locked first, so a
    second confirm (a double click, two tabs) waits and is then refused: it never applies twice.
+   Nor does the same file previewed twice: an upload is refused (``same_file_applied``) when
+   an upload of the same kind and the same file (its SHA-256) was applied after it was
+   previewed — confirming both would add every "Add" row twice.
    When today's data no longer allows a change (:class:`~satustok.uploads.plans.Stale`), the
    new problems are stored on the upload, nothing is written, and Stale is raised again.
 4. :func:`discard` — an upload still waiting is set aside.
+
+Who sees what (:func:`visible_to`): an upload is shown only to a user whose role allows its
+kind (master products show costs and prices, which Staff may not read), and a user limited to
+some warehouses sees only the stock uploads they made themselves (any other could change, and
+show, another warehouse's stock).
 
 Who acts: the user given (None is the operator at the command line, who acts as an Owner). The
 ledger and the activity log name them even when a caller has not said so through
@@ -27,20 +35,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satustok.core import activity
-from satustok.core.access import require
+from satustok.core.access import can, require
 from satustok.core.sheet_reading import MAX_UPLOAD_BYTES, read_table, too_big
 from satustok.core.spreadsheet import xlsx_bytes
-from satustok.uploads.kinds import kind_named
-from satustok.uploads.models import Upload, UploadState
-from satustok.uploads.plans import Kind, Plan, Problem, Stale
+from satustok.inventory.access import allowed_warehouse_ids
+from satustok.uploads.kinds import kind_named, kinds
+from satustok.uploads.models import Upload, UploadKind, UploadState
+from satustok.uploads.plans import Kind, Plan, Problem, RowChange, Stale
 
-# What the activity log calls a confirmed upload (core/activity.py's Action names the others).
-FILE_NAME_LENGTH = 255
+FILE_NAME_LENGTH = 255  # Upload.file_name's max_length: a longer name is cut, not refused
 
 
 class UploadRefused(Exception):
@@ -95,8 +103,9 @@ def confirm(upload: Upload, user: Any) -> int:
     with _acting_as(user):
         try:
             with transaction.atomic():
-                waiting = _locked(upload)
+                waiting = _locked_with_its_file(upload)
                 _check_confirmable(waiting)
+                _check_file_not_applied_since(waiting)
                 written = kind.apply(Plan.from_json(waiting.plan), waiting, user)
                 _mark_applied(waiting, user, written)
         except Stale as stale:
@@ -129,7 +138,7 @@ class Summary:
     unchanged: int
     problems: int
     by_action: dict[str, int]
-    written: int | None  # once applied: the changes written (a count may have made one moot)
+    written: int | None  # once applied: the changes written
     stale: bool  # the problems appeared at confirmation: the data changed since the preview
     can_confirm: bool
     described: list[dict[str, Any]] = field(default_factory=list)
@@ -167,14 +176,94 @@ def describe(kind: Kind, problem: Problem) -> dict[str, Any]:
     }
 
 
-def recent(limit: int | None = 50, kind: str = "") -> QuerySet[Upload]:
-    """The latest uploads (of one kind, if named), without their files and plans (a plan of
-    50,000 rows is megabytes)."""
-    found = Upload.objects.defer("content", "plan").select_related("created_by", "applied_by")
+def visible_to(user: Any, uploads: QuerySet[Upload] | None = None) -> QuerySet[Upload]:
+    """The uploads ``user`` may see (see the module's docstring); None, the operator at the
+    command line, sees every one."""
+    uploads = Upload.objects.all() if uploads is None else uploads
+    if user is None:
+        return uploads
+    shown = Q(pk__in=[])
+    for name, kind in kinds().items():
+        if not can(user, kind.permission):
+            continue
+        if name == UploadKind.STOCK and allowed_warehouse_ids(user) is not None:
+            shown |= Q(kind=name, created_by_id=getattr(user, "pk", None))
+        else:
+            shown |= Q(kind=name)
+    return uploads.filter(shown)
+
+
+def recent(limit: int | None = 50, kind: str = "", *, user: Any) -> QuerySet[Upload]:
+    """The latest uploads ``user`` may see (of one kind, if named), without their files and
+    plans (a plan of 50,000 rows is megabytes)."""
+    found = visible_to(
+        user, Upload.objects.defer("content", "plan").select_related("created_by", "applied_by")
+    )
     if kind:
         found = found.filter(kind=kind)
     found = found.order_by("-created_at", "-id")
     return found if limit is None else found[:limit]
+
+
+def document(
+    upload: Upload,
+    plan: Plan | None = None,
+    *,
+    problems_shown: int | None = None,
+    changes_offset: int = 0,
+    changes_shown: int = 100,
+) -> dict[str, Any]:
+    """An upload as the REST API and ``satustok upload --json`` answer it: who and when, the
+    counts, the problems in words and a window of the changes."""
+    plan = plan or plan_of(upload)
+    found = summary(upload, plan, problems_shown=problems_shown)
+    shown = plan.changes[changes_offset : changes_offset + changes_shown]
+    return {
+        **brief(upload),
+        "counts": {
+            "rows": found.rows,
+            "changes": found.changes,
+            "unchanged": found.unchanged,
+            "problems": found.problems,
+            "by_action": found.by_action,
+        },
+        "can_confirm": found.can_confirm,
+        "stale": found.stale,
+        "written": found.written,
+        "problems": found.described,
+        "changes": [_change_document(change) for change in shown],
+        "changes_offset": changes_offset,
+    }
+
+
+def brief(upload: Upload) -> dict[str, Any]:
+    """An upload in a list: what it is, who made and applied it, its counts (no plan read)."""
+    return {
+        "id": upload.pk,
+        "kind": upload.kind,
+        "state": upload.state,
+        "file_name": upload.file_name,
+        "reference": upload.reference,
+        "counts": {
+            "rows": upload.row_count,
+            "changes": upload.change_count,
+            "problems": upload.error_count,
+        },
+        "created_at": upload.created_at,
+        "created_by": upload.created_by.get_username() if upload.created_by else None,
+        "applied_at": upload.applied_at,
+        "applied_by": upload.applied_by.get_username() if upload.applied_by else None,
+    }
+
+
+def _change_document(change: RowChange) -> dict[str, Any]:
+    return {
+        "row": change.row,
+        "action": change.action,
+        "target": change.target,
+        "before": change.before,
+        "after": change.after,
+    }
 
 
 def clean_file_name(name: str) -> str:
@@ -217,6 +306,36 @@ def _locked(upload: Upload) -> Upload:
     """The upload's row, locked until commit: a second confirm or discard waits for this one
     (PostgreSQL; SQLite's IMMEDIATE transaction already holds the database)."""
     return Upload.objects.select_for_update().defer("content").get(pk=upload.pk)
+
+
+def _locked_with_its_file(upload: Upload) -> Upload:
+    """The upload's row locked, with every upload of the same kind and file, in id order: two
+    confirms of two previews of one file (two tabs) then run one after the other, and the
+    second sees the first applied (:func:`_check_file_not_applied_since`). Locking them all in
+    one order means no two confirms wait for each other."""
+    same_file = Upload.objects.filter(kind=upload.kind, file_sha256=upload.file_sha256)
+    list(same_file.select_for_update().order_by("pk").values_list("pk", flat=True))
+    return _locked(upload)
+
+
+def _check_file_not_applied_since(upload: Upload) -> None:
+    applied = Upload.objects.filter(
+        kind=upload.kind,
+        file_sha256=upload.file_sha256,
+        state=UploadState.APPLIED,
+        applied_at__gt=upload.created_at,
+    ).exclude(pk=upload.pk)
+    first = applied.order_by("applied_at").values_list("pk", flat=True).first()
+    if first is not None:
+        raise UploadRefused(
+            "same_file_applied",
+            _(
+                "The same file was applied after this preview (upload #%(id)s): confirming it "
+                "again would make its changes twice. Nothing was written; download a new "
+                "template if there is more to change."
+            )
+            % {"id": first},
+        )
 
 
 def _check_waiting(upload: Upload) -> None:

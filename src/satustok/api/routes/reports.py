@@ -95,7 +95,9 @@ class ReportQuery(Schema):
     limit: str = ""
     format: Literal["json", "xlsx", "csv"] = Field("json", description="json rows, or a file")
     section: str = Field("", description="CSV: the section to write (default: the last)")
-    offset: int = Field(0, ge=0, description="JSON: the first row of each section to return")
+    offset: int = Field(
+        0, ge=0, le=exports.MAX_ROWS, description="JSON: the first row of each section to return"
+    )
     page_size: int = Field(1000, ge=1, le=MAX_PAGE_SIZE, description="JSON: rows per section")
 
 

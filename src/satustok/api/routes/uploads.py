@@ -6,7 +6,9 @@ problem with its row, column, code and message, and the first changes; nothing i
 ``POST /uploads/{id}/confirm`` applies it (409 when it has problems, was applied or discarded
 already, changes nothing, or the data changed since the preview), ``POST /uploads/{id}/discard``
 sets it aside. A kind needs its capability (stock: ``adjust_stock``; master products:
-``edit_catalog``; listing links: ``import``): a 403 ``forbidden`` otherwise.
+``edit_catalog``; listing links: ``import``): a 403 ``forbidden`` otherwise. An upload is
+shown (listed, read, confirmed, discarded) only to a user whose role allows its kind, and a
+stock upload to a user limited to some warehouses only when they made it: any other is a 404.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ class ChangesWindow(Schema):
 @router.get("", response=list[UploadBrief], summary="Recent uploads, newest first")
 @paginate(Page)
 def recent(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_brief(upload) for upload in service.recent(limit=None)]
+    return [service.brief(upload) for upload in service.recent(None, user=request.user)]
 
 
 @router.get(
@@ -108,7 +110,7 @@ def recent(request: HttpRequest) -> list[dict[str, Any]]:
     summary="An upload: its preview, or what it did",
 )
 def show(request: HttpRequest, upload_id: Id, window: Query[ChangesWindow]) -> dict[str, Any]:
-    return _out(_upload(upload_id), window)
+    return _out(_upload(request, upload_id), window)
 
 
 @router.post(
@@ -120,9 +122,10 @@ def show(request: HttpRequest, upload_id: Id, window: Query[ChangesWindow]) -> d
 def confirm(request: HttpRequest, upload_id: Id) -> dict[str, Any]:
     """Writes the plan in one transaction (stock: one ledger line per change, reference
     ``upload:<id>``). 409 ``has_problems``, ``already_applied``, ``discarded``,
-    ``nothing_to_apply``, or ``stale`` (the data changed since the preview: the new problems
-    are in ``problems`` and on the upload; nothing was written)."""
-    upload = _upload(upload_id)
+    ``nothing_to_apply``, ``same_file_applied`` (an upload of the same file was applied after
+    this preview), or ``stale`` (the data changed since the preview: the new problems are in
+    ``problems`` and on the upload; nothing was written)."""
+    upload = _upload(request, upload_id)
     try:
         service.confirm(upload, request.user)
     except service.UploadRefused as refused:
@@ -144,7 +147,7 @@ def confirm(request: HttpRequest, upload_id: Id) -> dict[str, Any]:
 )
 @requires(Permission.VIEW)  # and the kind's capability, checked by the upload service
 def discard(request: HttpRequest, upload_id: Id) -> dict[str, Any]:
-    upload = _upload(upload_id)
+    upload = _upload(request, upload_id)
     try:
         service.discard(upload, request.user)
     except service.UploadRefused as refused:
@@ -205,8 +208,10 @@ def _kind(name: str) -> Kind:
         raise not_found(_("kind of upload"), f"{name} ({KIND_DESCRIPTION})") from None
 
 
-def _upload(upload_id: int) -> Upload:
-    found = Upload.objects.defer("content").filter(pk=upload_id).first()
+def _upload(request: HttpRequest, upload_id: int) -> Upload:
+    """The upload if this user may see it (see :func:`satustok.uploads.service.visible_to`)."""
+    uploads = service.visible_to(request.user, Upload.objects.defer("content"))
+    found = uploads.filter(pk=upload_id).first()
     if found is None:
         raise not_found(_("upload"), upload_id)
     return found
@@ -218,50 +223,9 @@ def _refused(status: int, refused: SheetRefused) -> ApiError:
 
 def _out(upload: Upload, window: ChangesWindow | None = None) -> dict[str, Any]:
     window = window or ChangesWindow(changes_offset=0, changes_limit=DEFAULT_CHANGES)
-    plan = service.plan_of(upload)
-    summary = service.summary(upload, plan, problems_shown=PROBLEMS_LIMIT)
-    shown = plan.changes[window.changes_offset : window.changes_offset + window.changes_limit]
-    return {
-        **_brief(upload),
-        "counts": {
-            "rows": summary.rows,
-            "changes": summary.changes,
-            "unchanged": summary.unchanged,
-            "problems": summary.problems,
-            "by_action": summary.by_action,
-        },
-        "can_confirm": summary.can_confirm,
-        "stale": summary.stale,
-        "written": summary.written,
-        "problems": summary.described,
-        "changes": [
-            {
-                "row": c.row,
-                "action": c.action,
-                "target": c.target,
-                "before": c.before,
-                "after": c.after,
-            }
-            for c in shown
-        ],
-        "changes_offset": window.changes_offset,
-    }
-
-
-def _brief(upload: Upload) -> dict[str, Any]:
-    return {
-        "id": upload.pk,
-        "kind": upload.kind,
-        "state": upload.state,
-        "file_name": upload.file_name,
-        "reference": upload.reference,
-        "counts": {
-            "rows": upload.row_count,
-            "changes": upload.change_count,
-            "problems": upload.error_count,
-        },
-        "created_at": upload.created_at,
-        "created_by": upload.created_by.get_username() if upload.created_by else None,
-        "applied_at": upload.applied_at,
-        "applied_by": upload.applied_by.get_username() if upload.applied_by else None,
-    }
+    return service.document(
+        upload,
+        problems_shown=PROBLEMS_LIMIT,
+        changes_offset=window.changes_offset,
+        changes_shown=window.changes_limit,
+    )

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from django import template
 from django.utils import timezone
 
+from satustok.core import formatting
+
 register = template.Library()
 
 
@@ -15,9 +17,7 @@ def rupiah(value: int | float | None) -> str:
     """150000 → ``Rp 150.000`` (dots group thousands, as on every Indonesian price tag)."""
     if value is None or value == "":
         return "—"
-    amount = round(float(value))
-    grouped = f"{abs(amount):,}".replace(",", ".")
-    return f"{'-' if amount < 0 else ''}Rp {grouped}"
+    return formatting.rupiah(value if isinstance(value, int) else round(float(value)))
 
 
 @register.filter
@@ -25,7 +25,7 @@ def number(value: int | None) -> str:
     """12345 → ``12.345``."""
     if value is None:
         return "—"
-    return f"{value:,}".replace(",", ".")
+    return formatting.grouped(value)
 
 
 @register.filter

@@ -4,7 +4,8 @@ action, stock value, SKUs running out, oversold SKUs, low stock, listings not li
 integration's sync health.
 
 Fast at a year of orders (``bench/scenario_dashboard.py``): sales come from the aggregates
-(``reports/sales.py``; refreshed here first, one indexed query when no order changed), the
+(``reports/sales.py``; refreshed here first, two small indexed queries when no order changed;
+a database busy with a long write shows the last aggregates instead of failing), the
 rest are small grouped or indexed queries (``reports/dashboard.py``). Money figures — sales
 and stock value — need ``VIEW_REPORTS``: a Staff user sees the work, not the takings."""
 
@@ -46,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _desk(request: HttpRequest) -> dict[str, Any]:
     sees_money = can(request.user, Permission.VIEW_REPORTS)
-    sales.refresh_if_changed()  # days of cover read the aggregates too, whoever looks
+    sales.refresh_for_reading()  # days of cover read the aggregates too, whoever looks
     now = timezone.now()
     health = dashboard.sync_health(now)
     waiting = dashboard.waiting_orders(now)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRefresh
 
 from satustok.channels.models import ChannelAccount
-from satustok.core.access import NotAllowed, Permission, refusal
+from satustok.core.access import NotAllowed, Permission, can, refusal
 from satustok.core.spreadsheet import DATE, DATETIME, INTEGER, RUPIAH, Column
 from satustok.inventory.access import allowed_warehouse_ids
 from satustok.inventory.models import MovementReason, Warehouse
@@ -281,14 +281,12 @@ def _cell(value: Any, column: Column) -> Cell:
 
 
 def _chart(report: Report, data: ChartData) -> Chart:
-    dated = all(len(label) == 10 and label[4] == "-" for label in data.labels)
-    labels: list[date | str] = (
-        [date.fromisoformat(x) for x in data.labels] if dated else list(data.labels)
-    )
+    """The report's chart data as a page chart; its labels are dates or text as the report made
+    them (a SKU such as ``BAJU-00001`` is text, however much it looks like a date)."""
     return chart(
         f"report-{report.name}",
         title=data.title,
-        labels=labels,
+        labels=list(data.labels),
         series={s.name: s.values for s in data.series},
         unit="rupiah" if data.unit == "rupiah" else "count",
         kind="line" if data.kind == "line" else "bar",
@@ -345,8 +343,16 @@ def _warehouses(request: HttpRequest) -> tuple[str, str, list[tuple[str, str]]]:
 
 
 def _users(request: HttpRequest) -> tuple[str, str, list[tuple[str, str]]]:
-    names = get_user_model().objects.order_by("username").values_list("username", flat=True)
+    """Who made a ledger row: every user for those who may see the reports on the business
+    (``VIEW_REPORTS``); a Staff user gets their own name only — the list of everyone's user
+    names is not theirs to read."""
     options = [("", _("Anyone")), (filters.HUB_USER, _("The hub (orders, imports)"))]
+    if can(request.user, Permission.VIEW_REPORTS):
+        names = list(
+            get_user_model().objects.order_by("username").values_list("username", flat=True)
+        )
+    else:
+        names = [request.user.get_username()]
     return _("By"), "select", options + [(n, n) for n in names]
 
 

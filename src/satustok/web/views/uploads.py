@@ -4,6 +4,8 @@ Discard, the result, and the list of recent uploads.
 
 Every page needs a login; a kind's page, its template, uploading, confirming and discarding
 need the kind's capability (stock: Staff and up; master products and links: Owner and Admin).
+An upload's page and the lists show only the uploads the user may see
+(:func:`satustok.uploads.service.visible_to`): any other is "not found".
 Nothing here reads or writes stock or catalogue: ``uploads/service.py`` does, for the REST API
 and the command line alike.
 """
@@ -16,6 +18,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -61,7 +64,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/uploads/index.html",
-        {"offered": offered, "uploads": service.recent(RECENT)},
+        {"offered": offered, "uploads": service.recent(RECENT, user=request.user)},
     )
 
 
@@ -98,7 +101,7 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 @requires(Permission.VIEW)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The preview of an upload waiting for confirmation, or what it did."""
-    upload = get_object_or_404(Upload.objects.select_related("created_by", "applied_by"), pk=pk)
+    upload = _visible(request, Upload.objects.select_related("created_by", "applied_by"), pk)
     found = _kind(upload.kind)
     plan = service.plan_of(upload)
     summary = service.summary(upload, plan, problems_shown=PROBLEMS_SHOWN)
@@ -123,7 +126,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires(Permission.VIEW)
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    upload = get_object_or_404(Upload.objects.defer("content"), pk=pk)
+    upload = _visible(request, Upload.objects.defer("content"), pk)
     try:
         written = service.confirm(upload, request.user)
     except PermissionDenied as refused:
@@ -151,7 +154,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires(Permission.VIEW)
 def discard(request: HttpRequest, pk: int) -> HttpResponse:
-    upload = get_object_or_404(Upload.objects.defer("content"), pk=pk)
+    upload = _visible(request, Upload.objects.defer("content"), pk)
     try:
         service.discard(upload, request.user)
     except PermissionDenied as refused:
@@ -212,6 +215,11 @@ def _value(value: object) -> str:
     return str(value)
 
 
+def _visible(request: HttpRequest, uploads: QuerySet[Upload], pk: int) -> Upload:
+    """The upload if this user may see it; 404 otherwise (as if it did not exist)."""
+    return get_object_or_404(service.visible_to(request.user, uploads), pk=pk)
+
+
 def _kind(name: str) -> Kind:
     try:
         return kind_named(name)
@@ -240,6 +248,6 @@ def _kind_page(
         "form": form,
         "refused": refused,
         "max_megabytes": MAX_UPLOAD_BYTES // (1024 * 1024),
-        "uploads": service.recent(10, kind=kind.name),
+        "uploads": service.recent(10, kind=kind.name, user=request.user),
     }
     return render(request, "web/uploads/kind.html", context, status=status)

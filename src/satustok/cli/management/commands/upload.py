@@ -102,11 +102,11 @@ class Command(BaseCommand):
 
     def _report(self, upload: Upload, written: int | None, options: dict[str, Any]) -> None:
         plan = service.plan_of(upload)
-        summary = service.summary(upload, plan)
         changes = plan.changes[: max(0, options["changes"])]
         if options["json"]:
-            print_json(_document(upload, summary, changes))
+            print_json(service.document(upload, plan, changes_shown=len(changes)))
             return
+        summary = service.summary(upload, plan)
         out = self.stdout.write
         by_action = ", ".join(
             f"{name} {count}" for name, count in sorted(summary.by_action.items())
@@ -142,33 +142,3 @@ class Command(BaseCommand):
 
 def _shown(value: object) -> str:
     return "—" if value is None else str(value)
-
-
-def _document(upload: Upload, summary: service.Summary, changes: list[Any]) -> dict[str, Any]:
-    return {
-        "id": upload.pk,
-        "kind": upload.kind,
-        "state": upload.state,
-        "file_name": upload.file_name,
-        "reference": upload.reference,
-        "counts": {
-            "rows": summary.rows,
-            "changes": summary.changes,
-            "unchanged": summary.unchanged,
-            "problems": summary.problems,
-            "by_action": summary.by_action,
-        },
-        "stale": summary.stale,
-        "written": summary.written,
-        "problems": summary.described,
-        "changes": [
-            {
-                "row": c.row,
-                "action": c.action,
-                "target": c.target,
-                "before": c.before,
-                "after": c.after,
-            }
-            for c in changes
-        ],
-    }
