@@ -377,13 +377,12 @@ def test_a_stored_problem_missing_its_words_params_is_described_not_crashing() -
     )
 
 
+@pytest.mark.postgres
 def test_confirming_stock_locks_the_variants_it_checks(kaos: Variant) -> None:
     """So that a master-products upload confirmed at the same moment cannot make one a bundle
     between the check and the commit (PostgreSQL; SQLite holds the whole database)."""
     from django.test.utils import CaptureQueriesContext
 
-    if not connection.features.has_select_for_update:
-        pytest.skip("the database has no row locks")
     upload = service.preview("stock", "s.xlsx", sheet(["KAOS", "utama", None, 1]), None)
     with CaptureQueriesContext(connection) as queries:
         service.confirm(upload, None)
