@@ -197,6 +197,23 @@ def test_links_made_by_upload_survive_the_next_import(fast_sandbox: Any) -> None
     assert (chosen.variant_id, chosen.link_method) == (other.pk, LinkMethod.MANUAL)
 
 
+def test_a_listing_unlinked_by_upload_stays_unlinked_through_the_next_import(
+    fast_sandbox: Any,
+) -> None:
+    """Unlinking is the seller's choice too: importing the shop again must not link the
+    listing back by its SKU (it would be pushed the master stock again)."""
+    account = TokopediaWorld(fast_sandbox).connect()
+    chosen = account.listings.filter(variant__isnull=False).order_by("id").first()
+    assert chosen is not None
+    KIND.apply(KIND.plan(table(row(chosen, "")), OPERATOR), upload(), OPERATOR)
+    import_now(account)
+    chosen.refresh_from_db()
+    assert (chosen.variant_id, chosen.link_method, chosen.unlinked_reason) == (
+        None, LinkMethod.UNLINKED, UNLINKED_BY_HAND,
+    )  # fmt: skip
+    assert not chosen.needs_push
+
+
 # --- problems -------------------------------------------------------------------------------------
 
 

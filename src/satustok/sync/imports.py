@@ -36,6 +36,7 @@ from django.utils import timezone
 from satustok.catalog.models import MasterProduct, Variant
 from satustok.catalog.sku import sku_key
 from satustok.channels.http.errors import PaginationLoop
+from satustok.channels.linking import UNLINKED_BY_HAND
 from satustok.channels.models import ChannelAccount, LinkMethod, Listing
 from satustok.channels.protocol import CatalogSource, ChannelUnit, UnitPage
 from satustok.core import activity
@@ -491,17 +492,23 @@ LISTING_FIELDS = CHANNEL_FIELDS + LINK_FIELDS + ["needs_push", "dirty_version"]
 NEW_LISTING_FIELDS = NEW_LISTING_FIELDS_EXTRA + LISTING_FIELDS
 
 
+def _sellers_choice(method: str, reason: str) -> bool:
+    """The seller linked this listing by hand, or unlinked it by hand: an import keeps it so."""
+    return method == LinkMethod.MANUAL or reason == UNLINKED_BY_HAND
+
+
 def _upsert_listings(account: ChannelAccount, rows: Sequence[_Row]) -> None:
     """Upsert one listing per row. The channel's fields are always written; the link follows
     the bucket — imported rows link by SKU and are due a push (level-triggered: a listing just
     linked must show the master stock), others are unlinked with the bucket as the reason —
-    except that the seller's own (manual) link wins over any import."""
+    except that the seller's own choice wins over any import: a manual link, or an unlink by
+    hand (the listing stays unlinked until the seller links it again)."""
     now = timezone.now()
     existing = {
-        external_id: (pk, method)
-        for pk, external_id, method in select_in(
+        external_id: (pk, _sellers_choice(method, reason))
+        for pk, external_id, method, reason in select_in(
             Listing,
-            ["id", "external_id", "link_method"],
+            ["id", "external_id", "link_method", "unlinked_reason"],
             "external_id",
             [row.external_id for row in rows],
             equal={"account": account.pk},
@@ -531,7 +538,7 @@ def _upsert_listings(account: ChannelAccount, rows: Sequence[_Row]) -> None:
         if found is None:
             bookkeeping = (account.pk, row.external_id, "", False, 0, None, None, None)
             created.append((*bookkeeping, *channel, *link, imported, 1 if imported else 0))
-        elif found[1] == LinkMethod.MANUAL:
+        elif found[1]:  # the seller's choice: only what the channel says is written
             manual.append((*channel, found[0]))
         elif imported:
             linked.append((*channel, *link, True, found[0]))
