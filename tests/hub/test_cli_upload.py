@@ -47,6 +47,16 @@ def test_the_template_is_written_to_a_file(kaos: Variant, tmp_path: Path, capsys
     assert str(target) in capsys.readouterr().out
 
 
+def test_a_template_that_cannot_be_written_is_an_error_in_words(
+    kaos: Variant, tmp_path: Path
+) -> None:
+    target = tmp_path / "no-such-folder" / "stok.xlsx"
+    with pytest.raises(CommandError) as failed:
+        call_command("upload", "template", "stock", str(target))
+    assert failed.value.returncode == 2 and "No such file or directory" in str(failed.value)
+    assert not target.exists()
+
+
 def test_a_preview_prints_counts_problems_and_changes_and_writes_nothing(
     kaos: Variant, tmp_path: Path, capsys: Any
 ) -> None:

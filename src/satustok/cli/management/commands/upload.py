@@ -56,7 +56,10 @@ class Command(BaseCommand):
 
     def _template(self, kind: str, file: Path) -> None:
         data = service.template(kind, None)
-        file.write_bytes(data)
+        try:
+            file.write_bytes(data)
+        except OSError as error:  # no such folder, no permission, a full disk
+            raise CommandError(f"{file}: {error.strerror}", returncode=REFUSED) from None
         self.stdout.write(f"{file}: {kind} template, {number_format(len(data))} bytes")
 
     def _upload(self, kind: str, file: Path, options: dict[str, Any]) -> None:
